@@ -1,0 +1,223 @@
+//! The `vi-bench` command line (DESIGN.md): `list`, `run`, `suite`, `report`, `diagnose`.
+//!
+//! Exit status: 0 when the command did what was asked (a run that diverged is still a successful
+//! command; its status says `Diverged`), 2 for bad input, with one line naming what was wrong.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use serde_json::{json, Map, Value};
+use vi_core::registry::{parse_assignment, Target};
+use vi_core::{RunConfig, RunSpec};
+
+use crate::error::{BenchError, Result};
+use crate::output;
+
+/// Benchmark harness and command line for the variational-inequality engine.
+#[derive(Debug, Parser)]
+#[command(name = "vi-bench", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List registered problems and/or solvers with their parameters and defaults.
+    List(ListArgs),
+    /// Run one solver on one problem.
+    Run(RunArgs),
+    /// Run a suite (problems x solvers x seeds) and write results, tables and figures.
+    Suite(crate::suite::SuiteArgs),
+    /// Regenerate summary tables and figures from one or more results directories or files.
+    Report(crate::report::ReportArgs),
+    /// Jacobian diagnostics of a problem at a point, with the rates the theory predicts.
+    Diagnose(crate::diagnose::DiagnoseArgs),
+}
+
+/// `vi-bench list [problems|solvers] [--json]`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// `problems`, `solvers`, or nothing for both.
+    pub what: Option<String>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Problem and solver selection with parameter assignments (shared by `run` and `diagnose`).
+#[derive(Debug, Args, Clone)]
+pub struct Selection {
+    /// Problem name (see `vi-bench list problems`).
+    #[arg(long)]
+    pub problem: String,
+    /// Parameter assignment `problem.KEY=VALUE` or `solver.KEY=VALUE`; VALUE is JSON
+    /// (numbers, booleans, arrays such as [1,1]) or a plain string. Repeatable.
+    #[arg(long = "set", value_name = "TARGET.KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Seed for random problem data and stochastic oracles.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+}
+
+impl Selection {
+    /// Splits the `--set` assignments into problem and solver parameter objects.
+    ///
+    /// # Errors
+    /// A malformed assignment.
+    pub fn params(&self) -> Result<(Map<String, Value>, Map<String, Value>)> {
+        let (mut p, mut s) = (Map::new(), Map::new());
+        for a in &self.set {
+            let (t, k, v) = parse_assignment(a)?;
+            match t {
+                Target::Problem => p.insert(k, v),
+                Target::Solver => s.insert(k, v),
+            };
+        }
+        Ok((p, s))
+    }
+}
+
+/// `vi-bench run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Problem, parameters and seed.
+    #[command(flatten)]
+    pub selection: Selection,
+    /// Solver name (see `vi-bench list solvers`).
+    #[arg(long)]
+    pub solver: String,
+    /// Tolerance on the natural residual ||z - P(z - F(z))||.
+    #[arg(long, default_value_t = RunConfig::default().tol)]
+    pub tol: f64,
+    /// Iteration limit.
+    #[arg(long, default_value_t = RunConfig::default().max_iters)]
+    pub max_iters: u64,
+    /// Oracle-call budget.
+    #[arg(long)]
+    pub max_calls: Option<u64>,
+    /// Wall-time limit in seconds.
+    #[arg(long)]
+    pub time_limit: Option<f64>,
+    /// Residual check interval in iterations.
+    #[arg(long, default_value_t = 1)]
+    pub check_every: u64,
+    /// Trace interval in iterations (default 1 when --trace or --plot is given).
+    #[arg(long)]
+    pub trace_every: Option<u64>,
+    /// Write the convergence trace as CSV.
+    #[arg(long, value_name = "FILE.csv")]
+    pub trace: Option<PathBuf>,
+    /// Draw residual against oracle calls as SVG.
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
+    /// Print exactly one JSON object on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl RunArgs {
+    /// The run specification these arguments describe.
+    ///
+    /// # Errors
+    /// A malformed `--set`.
+    pub fn spec(&self) -> Result<RunSpec> {
+        let (problem_params, solver_params) = self.selection.params()?;
+        let wants_trace = self.trace.is_some() || self.plot.is_some();
+        Ok(RunSpec {
+            problem: self.selection.problem.clone(),
+            solver: self.solver.clone(),
+            problem_params,
+            solver_params,
+            seed: self.selection.seed,
+            config: RunConfig {
+                tol: self.tol,
+                max_iters: self.max_iters,
+                max_calls: self.max_calls,
+                time_limit: self.time_limit,
+                check_every: self.check_every,
+                trace_every: self.trace_every.unwrap_or(u64::from(wants_trace)),
+                ..RunConfig::default()
+            },
+        })
+    }
+}
+
+/// Runs the parsed command, writing to stdout.
+///
+/// # Errors
+/// Bad input (exit status 2).
+pub fn execute(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::List(a) => list(&a),
+        Command::Run(a) => run(&a),
+        Command::Suite(a) => crate::suite::execute(&a),
+        Command::Report(a) => crate::report::execute(&a),
+        Command::Diagnose(a) => crate::diagnose::execute(&a),
+    }
+}
+
+fn list(a: &ListArgs) -> Result<()> {
+    let reg = vi_core::registry()?;
+    let (show_p, show_s) = match a.what.as_deref() {
+        None => (true, true),
+        Some("problems" | "problem") => (true, false),
+        Some("solvers" | "solver") => (false, true),
+        Some(other) => {
+            return Err(BenchError::Usage(format!("unknown list target `{other}`; valid: problems, solvers")))
+        }
+    };
+    if a.json {
+        let entry = |name: &str, summary: &str, params: Vec<vi_core::ParamInfo>| json!({"name": name, "summary": summary, "params": params});
+        let mut out = Map::new();
+        if show_p {
+            out.insert("problems".into(), reg.problems().map(|e| entry(e.name, e.summary, (e.params)())).collect());
+        }
+        if show_s {
+            out.insert("solvers".into(), reg.solvers().map(|e| entry(e.name, e.summary, (e.params)())).collect());
+        }
+        println!("{}", Value::Object(out));
+        return Ok(());
+    }
+    let mut text = String::new();
+    let mut section = |title: &str, items: Vec<(&str, &str, Vec<vi_core::ParamInfo>)>| {
+        text.push_str(&format!("{title}:\n"));
+        for (name, summary, params) in items {
+            text.push_str(&format!("  {name:<20} {summary}\n"));
+            for p in params {
+                text.push_str(&format!("      {:<14} = {:<12} {}\n", p.name, p.default.to_string(), p.doc));
+            }
+        }
+    };
+    if show_p {
+        section(
+            "problems (every problem also accepts `start`, an array)",
+            reg.problems().map(|e| (e.name, e.summary, (e.params)())).collect(),
+        );
+    }
+    if show_s {
+        section("solvers", reg.solvers().map(|e| (e.name, e.summary, (e.params)())).collect());
+    }
+    print!("{text}");
+    Ok(())
+}
+
+fn run(a: &RunArgs) -> Result<()> {
+    let spec = a.spec()?;
+    let report = spec.run()?;
+    if let Some(path) = &a.trace {
+        output::write_trace_csv(&report, path)?;
+    }
+    if let Some(path) = &a.plot {
+        let title = format!("{} on {}", report.solver, report.problem);
+        crate::plot::residual_plot(&[&report], &title, path, |r| r.solver.clone())?;
+    }
+    if a.json {
+        println!("{}", output::report_json_line(&report));
+    } else {
+        println!("{}", output::summary(&report));
+    }
+    Ok(())
+}

@@ -1,0 +1,20 @@
+//! # vi-bench: the command line and the comparative benchmark harness
+//!
+//! `vi-bench list | run | suite | report | diagnose` (see `vi-bench --help` and DESIGN.md).
+//! The library exposes the same pieces for tests and for users who drive the harness from Rust.
+
+#![warn(missing_docs)]
+
+// Force-link the plugin crates so their registrations are in every binary that uses this one.
+use vi_problems as _;
+use vi_solvers as _;
+
+pub mod cli;
+pub mod diagnose;
+pub mod error;
+pub mod output;
+pub mod plot;
+pub mod report;
+pub mod suite;
+
+pub use error::{BenchError, Result};

@@ -1,0 +1,45 @@
+//! The `vi-bench` binary. See the `vi_bench` library for the commands.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+// Force-link the plugin crates: without these the registry is silently empty.
+use vi_problems as _;
+use vi_solvers as _;
+
+fn main() -> ExitCode {
+    let cli = match vi_bench::cli::Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(
+                e.kind(),
+                ErrorKind::DisplayHelp
+                    | ErrorKind::DisplayVersion
+                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            ) {
+                let _ = e.print();
+                return ExitCode::SUCCESS;
+            }
+            // One line: clap's first line names the culprit.
+            let text = e.to_string();
+            let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+            let mut first = lines.next().unwrap_or("invalid usage").trim_start_matches("error: ").to_string();
+            if first.ends_with(':') {
+                // clap lists the missing arguments on the following lines.
+                let more: Vec<&str> = lines.take_while(|l| !l.starts_with("Usage")).collect();
+                first = format!("{first} {}", more.join(" "));
+            }
+            eprintln!("error: {first} (see `vi-bench --help`)");
+            return ExitCode::from(2);
+        }
+    };
+    match vi_bench::cli::execute(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {}", e.to_string().replace('\n', " "));
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,521 @@
+//! Operators `F: R^n -> R^n`, the heart of a variational inequality.
+//!
+//! An [`Operator`] evaluates into a caller-owned output (`eval(z, out)`) and never returns a
+//! fresh vector. Evaluation takes `&mut self` so that an operator may keep scratch buffers and a
+//! random number generator (minibatch oracles). Operators are cloneable as trait objects
+//! ([`dyn_clone`]) so that every run owns its copy.
+//!
+//! What an operator may know about itself, all optional: its Lipschitz constant `L`, its
+//! strong-monotonicity modulus `mu`, whether it is monotone, its Jacobian-vector product (default:
+//! central finite differences) and its dense Jacobian.
+//!
+//! Provided here: [`AffineOperator`] (`F(z) = M z + q`, dense, on faer), the Tikhonov combinator
+//! [`Tikhonov`] (`F(z) + eps_b (z - anchor)` with one weight per block) and [`FnOperator`] (a
+//! closure, for quick experiments).
+
+use faer::linalg::matmul::matmul;
+use faer::prelude::ReborrowMut;
+use faer::{Accum, Col, ColMut, ColRef, Mat, MatRef, Par};
+
+use crate::error::{Error, Result};
+use crate::linalg;
+use crate::problem::Block;
+
+/// What is known about the monotonicity of an operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Monotonicity {
+    /// `<F(z) - F(w), z - w> >= mu ||z - w||^2` with `mu > 0`.
+    StronglyMonotone,
+    /// `<F(z) - F(w), z - w> >= 0`.
+    Monotone,
+    /// Known not to be monotone everywhere (e.g. a GAN with nonlinear players).
+    NonMonotone,
+    /// Nothing is claimed.
+    Unknown,
+}
+
+/// A vector field `F: R^n -> R^n` (the VI operator).
+///
+/// Implementors must not allocate in [`Operator::eval`] after the first call.
+pub trait Operator: dyn_clone::DynClone + Send {
+    /// The dimension `n`.
+    fn dim(&self) -> usize;
+
+    /// Writes `F(z)` into `out`. `z` and `out` have length [`Operator::dim`].
+    fn eval(&mut self, z: ColRef<'_, f64>, out: ColMut<'_, f64>);
+
+    /// A deterministic evaluation used for monitoring (residuals, diagnostics), which must not
+    /// advance any random state that [`Operator::eval`] uses. Stochastic oracles override it
+    /// with a full-batch or fixed-sample evaluation; deterministic operators keep the default.
+    fn eval_monitor(&mut self, z: ColRef<'_, f64>, out: ColMut<'_, f64>) {
+        self.eval(z, out)
+    }
+
+    /// A global Lipschitz constant, if known.
+    fn lipschitz(&self) -> Option<f64> {
+        None
+    }
+
+    /// A global strong-monotonicity modulus `mu >= 0`, if known.
+    fn strong_monotonicity(&self) -> Option<f64> {
+        None
+    }
+
+    /// What is known about monotonicity.
+    fn monotonicity(&self) -> Monotonicity {
+        Monotonicity::Unknown
+    }
+
+    /// Jacobian-vector product `J(z) v` into `out`.
+    ///
+    /// The default uses central finite differences of [`Operator::eval_monitor`] with step
+    /// `h = sqrt(eps) * max(1, ||z||) / ||v||`; it allocates two temporaries and is meant for
+    /// diagnostics, not for hot paths.
+    fn jvp(&mut self, z: ColRef<'_, f64>, v: ColRef<'_, f64>, out: ColMut<'_, f64>) {
+        finite_difference_jvp(self, z, v, out)
+    }
+
+    /// The dense Jacobian `J(z)` when the operator can form it analytically.
+    fn jacobian(&mut self, _z: ColRef<'_, f64>) -> Option<Mat<f64>> {
+        None
+    }
+}
+
+dyn_clone::clone_trait_object!(Operator);
+
+/// Central finite-difference Jacobian-vector product of [`Operator::eval_monitor`].
+pub fn finite_difference_jvp<O: Operator + ?Sized>(
+    op: &mut O,
+    z: ColRef<'_, f64>,
+    v: ColRef<'_, f64>,
+    mut out: ColMut<'_, f64>,
+) {
+    let vn = v.norm_l2();
+    if vn == 0.0 {
+        out.fill(0.0);
+        return;
+    }
+    // cbrt(eps) balances truncation and rounding error for central differences.
+    let h = f64::EPSILON.cbrt() * z.norm_l2().max(1.0) / vn;
+    let n = z.nrows();
+    let mut zp = Col::<f64>::zeros(n);
+    let mut fp = Col::<f64>::zeros(n);
+    linalg::add_scaled(zp.as_mut(), z, h, v);
+    op.eval_monitor(zp.as_ref(), fp.as_mut());
+    linalg::add_scaled(zp.as_mut(), z, -h, v);
+    op.eval_monitor(zp.as_ref(), out.rb_mut());
+    faer::zip!(out, fp.as_ref()).for_each(|faer::unzip!(o, p)| *o = (*p - *o) / (2.0 * h));
+}
+
+/// The dense Jacobian `J(z)`: analytic if the operator provides it, otherwise one
+/// Jacobian-vector product per column.
+pub fn dense_jacobian<O: Operator + ?Sized>(op: &mut O, z: ColRef<'_, f64>) -> Mat<f64> {
+    if let Some(j) = op.jacobian(z) {
+        return j;
+    }
+    let n = op.dim();
+    let mut jac = Mat::<f64>::zeros(n, n);
+    let mut e = Col::<f64>::zeros(n);
+    for j in 0..n {
+        e[j] = 1.0;
+        op.jvp(z, e.as_ref(), jac.col_mut(j));
+        e[j] = 0.0;
+    }
+    jac
+}
+
+/// The affine operator `F(z) = M z + q` with a dense matrix `M`.
+///
+/// Its Lipschitz constant is `sigma_max(M)` and its monotonicity modulus is
+/// `lambda_min((M + M^T)/2)`; both are computed once at construction (dense SVD / symmetric
+/// eigenvalues), so keep construction out of loops. Evaluation is one `matmul` into `out`.
+#[derive(Clone, Debug)]
+pub struct AffineOperator {
+    m: Mat<f64>,
+    q: Col<f64>,
+    lipschitz: f64,
+    mu: f64,
+}
+
+impl AffineOperator {
+    /// Builds `F(z) = M z + q`.
+    ///
+    /// # Errors
+    /// [`Error::Dimension`] if `M` is not square or `q` does not match, [`Error::NonFinite`]
+    /// for NaN or infinite entries.
+    pub fn new(m: Mat<f64>, q: Col<f64>) -> Result<Self> {
+        if m.nrows() != m.ncols() {
+            return Err(Error::dim("affine operator: M must be square (columns)", m.nrows(), m.ncols()));
+        }
+        if q.nrows() != m.nrows() {
+            return Err(Error::dim("affine operator: length of q", m.nrows(), q.nrows()));
+        }
+        if !m.is_all_finite() {
+            return Err(Error::NonFinite("affine operator matrix M".into()));
+        }
+        if !linalg::all_finite(q.as_ref()) {
+            return Err(Error::NonFinite("affine operator vector q".into()));
+        }
+        let (lipschitz, mu) = spectral_constants(m.as_ref())?;
+        Ok(Self { m, q, lipschitz, mu })
+    }
+
+    /// The matrix `M`.
+    pub fn matrix(&self) -> MatRef<'_, f64> {
+        self.m.as_ref()
+    }
+
+    /// The offset `q`.
+    pub fn offset(&self) -> ColRef<'_, f64> {
+        self.q.as_ref()
+    }
+}
+
+/// `(sigma_max(M), lambda_min((M + M^T) / 2))` by dense decompositions.
+pub fn spectral_constants(m: MatRef<'_, f64>) -> Result<(f64, f64)> {
+    let n = m.nrows();
+    if n == 0 {
+        return Ok((0.0, 0.0));
+    }
+    let sv = m.singular_values().map_err(|e| Error::Numerical(format!("singular values: {e:?}")))?;
+    let sym = Mat::from_fn(n, n, |i, j| 0.5 * (m[(i, j)] + m[(j, i)]));
+    let ev = sym
+        .self_adjoint_eigenvalues(faer::Side::Lower)
+        .map_err(|e| Error::Numerical(format!("symmetric eigenvalues: {e:?}")))?;
+    Ok((sv[0], ev[0]))
+}
+
+impl Operator for AffineOperator {
+    fn dim(&self) -> usize {
+        self.q.nrows()
+    }
+
+    fn eval(&mut self, z: ColRef<'_, f64>, mut out: ColMut<'_, f64>) {
+        out.copy_from(&self.q);
+        matmul(out.as_mat_mut(), Accum::Add, self.m.as_ref(), z.as_mat(), 1.0, Par::Seq);
+    }
+
+    fn lipschitz(&self) -> Option<f64> {
+        Some(self.lipschitz)
+    }
+
+    fn strong_monotonicity(&self) -> Option<f64> {
+        Some(self.mu.max(0.0))
+    }
+
+    fn monotonicity(&self) -> Monotonicity {
+        // Round-off in the symmetric eigenvalues: treat |mu| below ~eps*L as zero.
+        let tol = 1e-12 * self.lipschitz.max(1.0);
+        if self.mu > tol {
+            Monotonicity::StronglyMonotone
+        } else if self.mu >= -tol {
+            Monotonicity::Monotone
+        } else {
+            Monotonicity::NonMonotone
+        }
+    }
+
+    fn jvp(&mut self, _z: ColRef<'_, f64>, v: ColRef<'_, f64>, out: ColMut<'_, f64>) {
+        matmul(out.as_mat_mut(), Accum::Replace, self.m.as_ref(), v.as_mat(), 1.0, Par::Seq);
+    }
+
+    fn jacobian(&mut self, _z: ColRef<'_, f64>) -> Option<Mat<f64>> {
+        Some(self.m.clone())
+    }
+}
+
+/// The Tikhonov term `eps_i (z_i - anchor_i)` with one weight per coordinate (expanded from
+/// per-block weights). Shared by the [`Tikhonov`] combinator and by
+/// [`crate::Problem::set_tikhonov`] (used by Tikhonov continuation).
+#[derive(Clone, Debug)]
+pub struct TikhonovTerm {
+    weights: Col<f64>,
+    anchor: Col<f64>,
+}
+
+impl TikhonovTerm {
+    /// One weight for every coordinate.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] for a negative or non-finite weight, [`Error::NonFinite`] for a
+    /// non-finite anchor.
+    pub fn uniform(eps: f64, anchor: ColRef<'_, f64>) -> Result<Self> {
+        Self::per_coordinate(Col::from_fn(anchor.nrows(), |_| eps), anchor)
+    }
+
+    /// One weight per block; coordinates outside every block get weight 0.
+    ///
+    /// # Errors
+    /// As [`TikhonovTerm::uniform`], plus [`Error::Dimension`] if `eps.len() != blocks.len()`.
+    pub fn per_block(blocks: &[Block], eps: &[f64], anchor: ColRef<'_, f64>) -> Result<Self> {
+        if eps.len() != blocks.len() {
+            return Err(Error::dim("Tikhonov weights (one per block)", blocks.len(), eps.len()));
+        }
+        let mut w = Col::<f64>::zeros(anchor.nrows());
+        for (b, &e) in blocks.iter().zip(eps) {
+            if b.range.end > anchor.nrows() {
+                return Err(Error::dim(format!("block `{}` end", b.name), anchor.nrows(), b.range.end));
+            }
+            for i in b.range.clone() {
+                w[i] = e;
+            }
+        }
+        Self::per_coordinate(w, anchor)
+    }
+
+    /// Explicit per-coordinate weights.
+    ///
+    /// # Errors
+    /// As [`TikhonovTerm::uniform`], plus [`Error::Dimension`] on a length mismatch.
+    pub fn per_coordinate(weights: Col<f64>, anchor: ColRef<'_, f64>) -> Result<Self> {
+        if weights.nrows() != anchor.nrows() {
+            return Err(Error::dim("Tikhonov weights", anchor.nrows(), weights.nrows()));
+        }
+        if weights.iter().any(|w| !w.is_finite() || *w < 0.0) {
+            return Err(Error::param("Tikhonov term", "eps", "weights must be finite and >= 0"));
+        }
+        if !linalg::all_finite(anchor) {
+            return Err(Error::NonFinite("Tikhonov anchor".into()));
+        }
+        Ok(Self { weights, anchor: anchor.to_owned() })
+    }
+
+    /// `out <- out + eps (z - anchor)`.
+    #[inline]
+    pub fn add_to(&self, z: ColRef<'_, f64>, out: ColMut<'_, f64>) {
+        faer::zip!(out, z, self.weights.as_ref(), self.anchor.as_ref())
+            .for_each(|faer::unzip!(o, z, w, a)| *o += *w * (*z - *a));
+    }
+
+    /// The largest weight.
+    pub fn max_weight(&self) -> f64 {
+        self.weights.iter().fold(0.0, |m, w| m.max(*w))
+    }
+
+    /// The smallest weight.
+    pub fn min_weight(&self) -> f64 {
+        self.weights.iter().fold(f64::INFINITY, |m, w| m.min(*w))
+    }
+
+    /// The anchor.
+    pub fn anchor(&self) -> ColRef<'_, f64> {
+        self.anchor.as_ref()
+    }
+
+    /// The per-coordinate weights.
+    pub fn weights(&self) -> ColRef<'_, f64> {
+        self.weights.as_ref()
+    }
+}
+
+/// The Tikhonov combinator `F_eps(z) = F(z) + eps_b (z - anchor)` (MATH.md 2.7).
+///
+/// With all weights `>= eps > 0` and `F` monotone, `F_eps` is `eps`-strongly monotone and
+/// `(L + max eps)`-Lipschitz, so `VI(C, F_eps)` has a unique solution.
+#[derive(Clone)]
+pub struct Tikhonov {
+    inner: Box<dyn Operator>,
+    term: TikhonovTerm,
+}
+
+impl Tikhonov {
+    /// Wraps `inner` with the given term.
+    ///
+    /// # Errors
+    /// [`Error::Dimension`] if the term's length differs from `inner.dim()`.
+    pub fn new(inner: Box<dyn Operator>, term: TikhonovTerm) -> Result<Self> {
+        if term.anchor.nrows() != inner.dim() {
+            return Err(Error::dim("Tikhonov anchor", inner.dim(), term.anchor.nrows()));
+        }
+        Ok(Self { inner, term })
+    }
+
+    /// The Tikhonov term.
+    pub fn term(&self) -> &TikhonovTerm {
+        &self.term
+    }
+}
+
+impl Operator for Tikhonov {
+    fn dim(&self) -> usize {
+        self.inner.dim()
+    }
+    fn eval(&mut self, z: ColRef<'_, f64>, mut out: ColMut<'_, f64>) {
+        self.inner.eval(z, out.rb_mut());
+        self.term.add_to(z, out);
+    }
+    fn eval_monitor(&mut self, z: ColRef<'_, f64>, mut out: ColMut<'_, f64>) {
+        self.inner.eval_monitor(z, out.rb_mut());
+        self.term.add_to(z, out);
+    }
+    fn lipschitz(&self) -> Option<f64> {
+        self.inner.lipschitz().map(|l| l + self.term.max_weight())
+    }
+    fn strong_monotonicity(&self) -> Option<f64> {
+        match self.inner.monotonicity() {
+            Monotonicity::Monotone | Monotonicity::StronglyMonotone => {
+                Some(self.inner.strong_monotonicity().unwrap_or(0.0) + self.term.min_weight())
+            }
+            _ => None,
+        }
+    }
+    fn monotonicity(&self) -> Monotonicity {
+        match (self.inner.monotonicity(), self.term.min_weight() > 0.0) {
+            (Monotonicity::Monotone | Monotonicity::StronglyMonotone, true) => Monotonicity::StronglyMonotone,
+            (m, _) => m,
+        }
+    }
+    fn jvp(&mut self, z: ColRef<'_, f64>, v: ColRef<'_, f64>, mut out: ColMut<'_, f64>) {
+        self.inner.jvp(z, v, out.rb_mut());
+        faer::zip!(out, v, self.term.weights.as_ref()).for_each(|faer::unzip!(o, v, w)| *o += *w * *v);
+    }
+    fn jacobian(&mut self, z: ColRef<'_, f64>) -> Option<Mat<f64>> {
+        let mut j = self.inner.jacobian(z)?;
+        for i in 0..j.nrows() {
+            j[(i, i)] += self.term.weights[i];
+        }
+        Some(j)
+    }
+}
+
+/// An operator from a closure `f(z, out)`, for experiments and user code.
+///
+/// ```
+/// use vi_core::{FnOperator, Operator};
+/// use faer::Col;
+/// // F(x, y) = (y, -x): the bilinear game x*y.
+/// let mut op = FnOperator::new(2, |z, mut out| {
+///     out[0] = z[1];
+///     out[1] = -z[0];
+/// })
+/// .with_lipschitz(1.0);
+/// let z = Col::from_fn(2, |i| i as f64 + 1.0);
+/// let mut out = Col::zeros(2);
+/// op.eval(z.as_ref(), out.as_mut());
+/// assert_eq!((out[0], out[1]), (2.0, -1.0));
+/// ```
+#[derive(Clone)]
+pub struct FnOperator<F> {
+    dim: usize,
+    f: F,
+    lipschitz: Option<f64>,
+    mu: Option<f64>,
+    monotonicity: Monotonicity,
+}
+
+impl<F> FnOperator<F>
+where
+    F: FnMut(ColRef<'_, f64>, ColMut<'_, f64>) + Clone + Send + 'static,
+{
+    /// Wraps a closure as an operator of dimension `dim`.
+    pub fn new(dim: usize, f: F) -> Self {
+        Self { dim, f, lipschitz: None, mu: None, monotonicity: Monotonicity::Unknown }
+    }
+    /// Declares a Lipschitz constant.
+    pub fn with_lipschitz(mut self, l: f64) -> Self {
+        self.lipschitz = Some(l);
+        self
+    }
+    /// Declares a strong-monotonicity modulus (and monotonicity).
+    pub fn with_strong_monotonicity(mut self, mu: f64) -> Self {
+        self.mu = Some(mu);
+        self.monotonicity = if mu > 0.0 { Monotonicity::StronglyMonotone } else { Monotonicity::Monotone };
+        self
+    }
+    /// Declares monotonicity.
+    pub fn with_monotonicity(mut self, m: Monotonicity) -> Self {
+        self.monotonicity = m;
+        self
+    }
+}
+
+impl<F> Operator for FnOperator<F>
+where
+    F: FnMut(ColRef<'_, f64>, ColMut<'_, f64>) + Clone + Send + 'static,
+{
+    fn dim(&self) -> usize {
+        self.dim
+    }
+    fn eval(&mut self, z: ColRef<'_, f64>, out: ColMut<'_, f64>) {
+        (self.f)(z, out)
+    }
+    fn lipschitz(&self) -> Option<f64> {
+        self.lipschitz
+    }
+    fn strong_monotonicity(&self) -> Option<f64> {
+        self.mu
+    }
+    fn monotonicity(&self) -> Monotonicity {
+        self.monotonicity
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use faer::mat;
+
+    #[test]
+    fn affine_eval_and_constants() {
+        let m = mat![[1.0, 2.0], [-2.0, 1.0]];
+        let q = linalg::col_from_slice(&[1.0, -1.0]);
+        let mut op = AffineOperator::new(m, q).unwrap();
+        let z = linalg::col_from_slice(&[1.0, 1.0]);
+        let mut out = Col::zeros(2);
+        op.eval(z.as_ref(), out.as_mut());
+        assert_eq!((out[0], out[1]), (4.0, -2.0));
+        // eigenvalues 1 +- 2i: |lambda| = sqrt(5) = sigma_max (normal matrix), mu = 1.
+        assert!((op.lipschitz().unwrap() - 5f64.sqrt()).abs() < 1e-12);
+        assert!((op.strong_monotonicity().unwrap() - 1.0).abs() < 1e-12);
+        assert_eq!(op.monotonicity(), Monotonicity::StronglyMonotone);
+    }
+
+    #[test]
+    fn affine_rejects_bad_shapes() {
+        let err = AffineOperator::new(Mat::zeros(2, 3), Col::zeros(2)).unwrap_err();
+        assert!(err.to_string().contains("square"), "{err}");
+        let err = AffineOperator::new(Mat::zeros(2, 2), Col::zeros(3)).unwrap_err();
+        assert!(err.to_string().contains("length of q"), "{err}");
+        let mut m = Mat::<f64>::zeros(2, 2);
+        m[(0, 1)] = f64::NAN;
+        assert!(matches!(AffineOperator::new(m, Col::zeros(2)), Err(Error::NonFinite(_))));
+    }
+
+    #[test]
+    fn finite_difference_jvp_matches_matrix() {
+        let m = mat![[0.5, -1.0, 2.0], [3.0, 0.0, 1.0], [-1.0, 1.0, 4.0]];
+        let op = AffineOperator::new(m.clone(), Col::zeros(3)).unwrap();
+        let mut f = FnOperator::new(3, {
+            let mut op = op.clone();
+            move |z, out| op.eval(z, out)
+        });
+        let z = linalg::col_from_slice(&[0.3, -0.2, 1.0]);
+        let j = dense_jacobian(&mut f, z.as_ref());
+        for i in 0..3 {
+            for k in 0..3 {
+                assert!((j[(i, k)] - m[(i, k)]).abs() < 1e-8, "{i},{k}: {}", j[(i, k)]);
+            }
+        }
+    }
+
+    #[test]
+    fn tikhonov_adds_weighted_shift() {
+        let blocks = vec![Block::new("x", 0..1), Block::new("y", 1..2)];
+        let anchor = linalg::col_from_slice(&[1.0, 0.0]);
+        let term = TikhonovTerm::per_block(&blocks, &[0.5, 0.0], anchor.as_ref()).unwrap();
+        let inner = FnOperator::new(2, |z, mut out| {
+            out[0] = z[1];
+            out[1] = -z[0];
+        })
+        .with_lipschitz(1.0)
+        .with_strong_monotonicity(0.0);
+        let mut t = Tikhonov::new(Box::new(inner), term).unwrap();
+        let z = linalg::col_from_slice(&[3.0, 2.0]);
+        let mut out = Col::zeros(2);
+        t.eval(z.as_ref(), out.as_mut());
+        assert_eq!((out[0], out[1]), (2.0 + 0.5 * 2.0, -3.0));
+        assert_eq!(t.lipschitz(), Some(1.5));
+        assert_eq!(t.strong_monotonicity(), Some(0.0));
+        assert!(TikhonovTerm::uniform(-1.0, anchor.as_ref()).is_err());
+    }
+}

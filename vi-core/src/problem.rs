@@ -1,0 +1,404 @@
+//! A [`Problem`]: an operator, a constraint set, a start, named blocks (players), an optional
+//! known solution and named metrics.
+//!
+//! Every evaluation of `F` and every projection that a solver makes goes through the problem,
+//! which counts them: solvers are compared per oracle call, not per iteration (EFTP makes one
+//! call per iteration, extragradient two). Monitoring (residuals, metrics, traces) uses
+//! [`Problem::natural_residual`], which is not counted and does not touch the operator's random
+//! state.
+
+use std::ops::Range;
+
+use faer::prelude::ReborrowMut;
+use faer::{Col, ColMut, ColRef};
+
+use crate::error::{Error, Result};
+use crate::linalg;
+use crate::operator::{Monotonicity, Operator, TikhonovTerm};
+use crate::sets::{ConstraintSet, WholeSpace};
+
+/// A named index range of `z`: one player of a game (e.g. `generator`, `discriminator`).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Block {
+    /// The player's name.
+    pub name: String,
+    /// Its coordinates in `z`.
+    pub range: Range<usize>,
+}
+
+impl Block {
+    /// A block named `name` over `range`.
+    pub fn new(name: impl Into<String>, range: Range<usize>) -> Self {
+        Self { name: name.into(), range }
+    }
+}
+
+/// A named scalar measured at a point (duality gap, distance to equilibrium, modes covered...).
+///
+/// Metrics are evaluated at trace points and at the end of a run, never inside a solver step.
+/// A metric that samples must do so from its own seeded state so that its value depends only on
+/// `z` (same seed, same numbers).
+pub trait Metric: Send {
+    /// The metric's name as it appears in reports (snake_case, e.g. `duality_gap`).
+    fn name(&self) -> &str;
+    /// The value at `z`.
+    fn value(&mut self, z: ColRef<'_, f64>) -> f64;
+}
+
+/// A [`Metric`] from a closure.
+pub struct FnMetric<F> {
+    name: String,
+    f: F,
+}
+
+impl<F: FnMut(ColRef<'_, f64>) -> f64 + Send> FnMetric<F> {
+    /// Wraps `f` under `name`.
+    pub fn new(name: impl Into<String>, f: F) -> Self {
+        Self { name: name.into(), f }
+    }
+}
+
+impl<F: FnMut(ColRef<'_, f64>) -> f64 + Send> Metric for FnMetric<F> {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn value(&mut self, z: ColRef<'_, f64>) -> f64 {
+        (self.f)(z)
+    }
+}
+
+/// Counts of oracle calls made so far.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Counters {
+    /// Evaluations of `F` requested by the solver.
+    pub oracle_calls: u64,
+    /// Projections onto the constraint set requested by the solver.
+    pub projections: u64,
+}
+
+/// A variational inequality `VI(C, F)` with its start, players, known answer and metrics.
+pub struct Problem {
+    name: String,
+    operator: Box<dyn Operator>,
+    set: Box<dyn ConstraintSet>,
+    start: Col<f64>,
+    blocks: Vec<Block>,
+    solution: Option<Col<f64>>,
+    metrics: Vec<Box<dyn Metric>>,
+    lipschitz: Option<f64>,
+    shift: Option<TikhonovTerm>,
+    counters: Counters,
+    scratch: Col<f64>,
+    params: serde_json::Value,
+}
+
+impl std::fmt::Debug for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Problem")
+            .field("name", &self.name)
+            .field("dim", &self.dim())
+            .field("set", &self.set.describe())
+            .field("blocks", &self.blocks)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Problem {
+    /// A problem named `name` with operator, set and start.
+    ///
+    /// Blocks default to one block `z` covering everything.
+    ///
+    /// # Errors
+    /// [`Error::Dimension`] when the operator, set and start disagree on the dimension;
+    /// [`Error::NonFinite`] for a non-finite start.
+    pub fn new(
+        name: impl Into<String>,
+        operator: Box<dyn Operator>,
+        set: Box<dyn ConstraintSet>,
+        start: Col<f64>,
+    ) -> Result<Self> {
+        let name = name.into();
+        let n = operator.dim();
+        if set.dim() != n {
+            return Err(Error::dim(format!("problem `{name}`: constraint set"), n, set.dim()));
+        }
+        let mut p = Self {
+            name,
+            operator,
+            set,
+            start: Col::zeros(n),
+            blocks: vec![Block::new("z", 0..n)],
+            solution: None,
+            metrics: Vec::new(),
+            lipschitz: None,
+            shift: None,
+            counters: Counters::default(),
+            scratch: Col::zeros(n),
+            params: serde_json::Value::Null,
+        };
+        p.set_start(start.as_ref())?;
+        Ok(p)
+    }
+
+    /// An unconstrained problem.
+    ///
+    /// # Errors
+    /// As [`Problem::new`].
+    pub fn unconstrained(name: impl Into<String>, operator: Box<dyn Operator>, start: Col<f64>) -> Result<Self> {
+        let n = operator.dim();
+        Self::new(name, operator, Box::new(WholeSpace::new(n)), start)
+    }
+
+    /// Declares the players. Blocks must be disjoint, in range, and non-empty.
+    ///
+    /// # Errors
+    /// [`Error::Dimension`] for a block out of range, [`Error::Config`] for overlapping blocks.
+    pub fn with_blocks(mut self, blocks: Vec<Block>) -> Result<Self> {
+        let n = self.dim();
+        let mut seen = vec![false; n];
+        for b in &blocks {
+            if b.range.end > n || b.range.is_empty() {
+                return Err(Error::dim(format!("block `{}` range end", b.name), n, b.range.end));
+            }
+            for i in b.range.clone() {
+                if std::mem::replace(&mut seen[i], true) {
+                    return Err(Error::Config(format!("blocks overlap at coordinate {i} (block `{}`)", b.name)));
+                }
+            }
+        }
+        self.blocks = blocks;
+        Ok(self)
+    }
+
+    /// Declares a known solution (for the minimum-norm solution of a degenerate problem, the
+    /// distance reported is the distance to this point).
+    ///
+    /// # Errors
+    /// [`Error::Dimension`] or [`Error::NonFinite`].
+    pub fn with_solution(mut self, z: Col<f64>) -> Result<Self> {
+        check_point(&self.name, "known solution", self.dim(), z.as_ref())?;
+        self.solution = Some(z);
+        Ok(self)
+    }
+
+    /// Adds a metric.
+    pub fn with_metric(mut self, m: Box<dyn Metric>) -> Self {
+        self.metrics.push(m);
+        self
+    }
+
+    /// Overrides the Lipschitz constant reported by the operator (e.g. a problem-level bound).
+    pub fn with_lipschitz(mut self, l: f64) -> Self {
+        self.lipschitz = Some(l);
+        self
+    }
+
+    /// Records the resolved parameters that built this problem (set by the registry).
+    pub fn with_params(mut self, params: serde_json::Value) -> Self {
+        self.params = params;
+        self
+    }
+
+    /// Replaces the starting point.
+    ///
+    /// # Errors
+    /// [`Error::Dimension`] or [`Error::NonFinite`].
+    pub fn set_start(&mut self, z: ColRef<'_, f64>) -> Result<()> {
+        check_point(&self.name, "start", self.dim(), z)?;
+        self.start = z.to_owned();
+        Ok(())
+    }
+
+    /// The problem's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    /// The dimension `n`.
+    pub fn dim(&self) -> usize {
+        self.operator.dim()
+    }
+    /// The starting point.
+    pub fn start(&self) -> ColRef<'_, f64> {
+        self.start.as_ref()
+    }
+    /// The players.
+    pub fn blocks(&self) -> &[Block] {
+        &self.blocks
+    }
+    /// The known solution, if any.
+    pub fn solution(&self) -> Option<ColRef<'_, f64>> {
+        self.solution.as_ref().map(|s| s.as_ref())
+    }
+    /// The constraint set.
+    pub fn set(&self) -> &dyn ConstraintSet {
+        self.set.as_ref()
+    }
+    /// The operator (read-only: for its declared constants).
+    pub fn operator(&self) -> &dyn Operator {
+        self.operator.as_ref()
+    }
+    /// The operator, mutably, for diagnostics (Jacobians). Evaluations made through it are not
+    /// counted; solvers must use [`Problem::eval`].
+    pub fn operator_mut(&mut self) -> &mut dyn Operator {
+        self.operator.as_mut()
+    }
+    /// The resolved parameters (JSON), `null` when built outside the registry.
+    pub fn params(&self) -> &serde_json::Value {
+        &self.params
+    }
+    /// Names of the problem's metrics.
+    pub fn metric_names(&self) -> Vec<String> {
+        self.metrics.iter().map(|m| m.name().to_string()).collect()
+    }
+
+    /// The Lipschitz constant of the operator the solver sees (including an active Tikhonov
+    /// shift), if known.
+    pub fn lipschitz(&self) -> Option<f64> {
+        let base = self.lipschitz.or_else(|| self.operator.lipschitz())?;
+        Some(base + self.shift.as_ref().map_or(0.0, |s| s.max_weight()))
+    }
+
+    /// The strong-monotonicity modulus of the operator the solver sees, if known.
+    pub fn strong_monotonicity(&self) -> Option<f64> {
+        let extra = self.shift.as_ref().map_or(0.0, |s| s.min_weight());
+        match self.operator.monotonicity() {
+            Monotonicity::Monotone | Monotonicity::StronglyMonotone => {
+                Some(self.operator.strong_monotonicity().unwrap_or(0.0) + extra)
+            }
+            _ => None,
+        }
+    }
+
+    /// Oracle calls and projections so far.
+    pub fn counters(&self) -> Counters {
+        self.counters
+    }
+    /// Resets the counters (the runner does this at the start of a run).
+    pub fn reset_counters(&mut self) {
+        self.counters = Counters::default();
+    }
+
+    /// Evaluates `F(z)` (plus the active Tikhonov shift, if any) into `out`. Counted.
+    #[inline]
+    pub fn eval(&mut self, z: ColRef<'_, f64>, mut out: ColMut<'_, f64>) {
+        self.counters.oracle_calls += 1;
+        self.operator.eval(z, out.rb_mut());
+        if let Some(s) = &self.shift {
+            s.add_to(z, out);
+        }
+    }
+
+    /// Projects `z` onto the constraint set in place. Counted (free and uncounted on the whole
+    /// space).
+    #[inline]
+    pub fn project(&mut self, z: ColMut<'_, f64>) {
+        if !self.set.is_whole_space() {
+            self.counters.projections += 1;
+            self.set.project(z);
+        }
+    }
+
+    /// Whether the set is the whole space.
+    pub fn is_unconstrained(&self) -> bool {
+        self.set.is_whole_space()
+    }
+
+    /// Activates (or clears) a Tikhonov shift `eps (z - anchor)` added to every counted
+    /// evaluation. Used by Tikhonov continuation; residuals and metrics ignore it.
+    pub fn set_tikhonov(&mut self, shift: Option<TikhonovTerm>) {
+        self.shift = shift;
+    }
+
+    /// The active Tikhonov shift.
+    pub fn tikhonov(&self) -> Option<&TikhonovTerm> {
+        self.shift.as_ref()
+    }
+
+    /// The natural residual `||z - P_C(z - F(z))||` of the *original* problem (no shift),
+    /// computed with the monitoring evaluation. Not counted.
+    pub fn natural_residual(&mut self, z: ColRef<'_, f64>) -> f64 {
+        self.natural_residual_with(z, false)
+    }
+
+    /// The natural residual, optionally including the active Tikhonov shift (for a
+    /// continuation stage). Not counted.
+    pub fn natural_residual_with(&mut self, z: ColRef<'_, f64>, with_shift: bool) -> f64 {
+        let mut w = std::mem::replace(&mut self.scratch, Col::zeros(0));
+        self.operator.eval_monitor(z, w.as_mut());
+        if with_shift {
+            if let Some(s) = &self.shift {
+                s.add_to(z, w.as_mut());
+            }
+        }
+        // w <- z - F(z), projected; residual = ||z - P(w)||.
+        faer::zip!(w.as_mut(), z).for_each(|faer::unzip!(w, z)| *w = *z - *w);
+        self.set.project(w.as_mut());
+        let r = linalg::dist(z, w.as_ref());
+        self.scratch = w;
+        r
+    }
+
+    /// `||z - z*||` when a solution is known.
+    pub fn distance_to_solution(&self, z: ColRef<'_, f64>) -> Option<f64> {
+        self.solution.as_ref().map(|s| linalg::dist(z, s.as_ref()))
+    }
+
+    /// Evaluates every metric at `z`.
+    pub fn metrics(&mut self, z: ColRef<'_, f64>) -> std::collections::BTreeMap<String, f64> {
+        self.metrics.iter_mut().map(|m| (m.name().to_string(), m.value(z))).collect()
+    }
+}
+
+fn check_point(problem: &str, what: &str, n: usize, z: ColRef<'_, f64>) -> Result<()> {
+    if z.nrows() != n {
+        return Err(Error::dim(format!("problem `{problem}`: {what}"), n, z.nrows()));
+    }
+    if !linalg::all_finite(z) {
+        return Err(Error::NonFinite(format!("problem `{problem}`: {what}")));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::operator::FnOperator;
+    use crate::sets::Simplex;
+
+    fn rotation() -> Box<dyn Operator> {
+        Box::new(FnOperator::new(2, |z, mut out| {
+            out[0] = z[1];
+            out[1] = -z[0];
+        }))
+    }
+
+    #[test]
+    fn counts_calls_and_projections() {
+        let mut p =
+            Problem::new("t", rotation(), Box::new(Simplex::new(2, 1.0).unwrap()), linalg::col_from_slice(&[0.5, 0.5]))
+                .unwrap();
+        let z = p.start().to_owned();
+        let mut out = Col::zeros(2);
+        p.eval(z.as_ref(), out.as_mut());
+        p.project(out.as_mut());
+        let _ = p.natural_residual(z.as_ref());
+        assert_eq!(p.counters(), Counters { oracle_calls: 1, projections: 1 });
+    }
+
+    #[test]
+    fn natural_residual_is_norm_of_f_when_unconstrained() {
+        let mut p = Problem::unconstrained("t", rotation(), linalg::col_from_slice(&[3.0, 4.0])).unwrap();
+        let z = p.start().to_owned();
+        assert!((p.natural_residual(z.as_ref()) - 5.0).abs() < 1e-15);
+    }
+
+    #[test]
+    fn rejects_bad_start_and_blocks() {
+        let e = Problem::unconstrained("t", rotation(), Col::zeros(3)).unwrap_err();
+        assert_eq!(e.to_string(), "dimension mismatch in problem `t`: start: expected 2, got 3");
+        let e = Problem::unconstrained("t", rotation(), linalg::col_from_slice(&[f64::NAN, 0.0])).unwrap_err();
+        assert!(matches!(e, Error::NonFinite(_)));
+        let p = Problem::unconstrained("t", rotation(), Col::zeros(2)).unwrap();
+        assert!(p.with_blocks(vec![Block::new("a", 0..2), Block::new("b", 1..2)]).is_err());
+    }
+}

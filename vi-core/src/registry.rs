@@ -1,0 +1,443 @@
+//! The plugin registry: problems and solvers register themselves with [`inventory`] under a
+//! unique kebab-case name, with a one-line summary, typed parameters with defaults and a build
+//! function.
+//!
+//! Lookups go through one sorted, duplicate-checked map built once ([`registry`]). Unknown
+//! names and unknown or ill-typed parameters are rejected with the list of valid choices.
+//!
+//! # Registering your own problem
+//!
+//! ```
+//! use serde::{Deserialize, Serialize};
+//! use vi_core::{register_problem, FnOperator, Params, Problem, Result, BuildContext};
+//!
+//! /// Parameters of the scalar bilinear game `x * y` scaled by `a`.
+//! #[derive(Clone, Debug, Serialize, Deserialize)]
+//! #[serde(default, deny_unknown_fields)]
+//! struct ScaledXy { a: f64 }
+//! impl Default for ScaledXy { fn default() -> Self { Self { a: 1.0 } } }
+//! impl Params for ScaledXy {
+//!     fn validate(&self, owner: &str) -> Result<()> {
+//!         if self.a == 0.0 { return Err(vi_core::Error::param(owner, "a", "must be nonzero")); }
+//!         Ok(())
+//!     }
+//! }
+//!
+//! fn build(p: ScaledXy, _ctx: &BuildContext) -> Result<Problem> {
+//!     let a = p.a;
+//!     let op = FnOperator::new(2, move |z, mut out| { out[0] = a * z[1]; out[1] = -a * z[0]; })
+//!         .with_lipschitz(a.abs());
+//!     Problem::unconstrained("doc-scaled-xy", Box::new(op), faer::Col::from_fn(2, |_| 1.0))
+//! }
+//!
+//! register_problem!("doc-scaled-xy", "the game a*x*y", ScaledXy, build);
+//!
+//! let p = vi_core::build_problem("doc-scaled-xy", &serde_json::json!({"a": 2.0}), 0).unwrap();
+//! assert_eq!(p.lipschitz(), Some(2.0));
+//! ```
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result};
+use crate::problem::Problem;
+use crate::runner::{Report, RunConfig, Runner};
+use crate::solver::Solver;
+
+/// Typed parameters of a problem or solver.
+///
+/// Implement on a struct with `#[derive(Serialize, Deserialize, Default)]` and
+/// `#[serde(default, deny_unknown_fields)]`; every field is one parameter, its default the
+/// `Default` value. `validate` checks ranges once; after it the values are trusted.
+pub trait Params: Serialize + DeserializeOwned + Default + Clone {
+    /// Checks ranges; `owner` is e.g. `problem bilinear`, to be used in the error.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] naming the field and the allowed range.
+    fn validate(&self, owner: &str) -> Result<()> {
+        let _ = owner;
+        Ok(())
+    }
+
+    /// One-line documentation per parameter, `(name, doc)`.
+    fn docs() -> &'static [(&'static str, &'static str)] {
+        &[]
+    }
+}
+
+/// One parameter as shown by `vi-bench list`.
+#[derive(Clone, Debug, Serialize)]
+pub struct ParamInfo {
+    /// Its name.
+    pub name: String,
+    /// Its default value.
+    pub default: Value,
+    /// What it does.
+    pub doc: String,
+}
+
+/// Seed and other context given to build functions.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct BuildContext {
+    /// The run's seed: random problem data and stochastic oracles derive from it.
+    pub seed: u64,
+}
+
+/// A registered problem.
+pub struct ProblemEntry {
+    /// Unique kebab-case name.
+    pub name: &'static str,
+    /// One-line summary.
+    pub summary: &'static str,
+    /// Its parameters with defaults.
+    pub params: fn() -> Vec<ParamInfo>,
+    /// Builds the problem from a JSON object of parameter overrides (validated).
+    pub build: fn(&Map<String, Value>, &BuildContext) -> Result<Problem>,
+}
+
+/// A registered solver.
+pub struct SolverEntry {
+    /// Unique kebab-case name.
+    pub name: &'static str,
+    /// One-line summary.
+    pub summary: &'static str,
+    /// Its parameters with defaults.
+    pub params: fn() -> Vec<ParamInfo>,
+    /// Builds the solver from a JSON object of parameter overrides (validated); returns it with
+    /// its resolved parameters.
+    pub build: SolverBuildFn,
+}
+
+/// The build function of a [`SolverEntry`]: parameter overrides in, the solver and its resolved
+/// parameters out.
+pub type SolverBuildFn = fn(&Map<String, Value>, &BuildContext) -> Result<(Box<dyn Solver>, Value)>;
+
+inventory::collect!(ProblemEntry);
+inventory::collect!(SolverEntry);
+
+/// The name-sorted, duplicate-checked view of every registration in the final binary.
+pub struct Registry {
+    problems: BTreeMap<&'static str, &'static ProblemEntry>,
+    solvers: BTreeMap<&'static str, &'static SolverEntry>,
+}
+
+impl Registry {
+    /// Registered problems, sorted by name.
+    pub fn problems(&self) -> impl Iterator<Item = &'static ProblemEntry> + '_ {
+        self.problems.values().copied()
+    }
+    /// Registered solvers, sorted by name.
+    pub fn solvers(&self) -> impl Iterator<Item = &'static SolverEntry> + '_ {
+        self.solvers.values().copied()
+    }
+    /// The problem registered as `name`.
+    ///
+    /// # Errors
+    /// [`Error::UnknownName`] listing the valid names.
+    pub fn problem(&self, name: &str) -> Result<&'static ProblemEntry> {
+        self.problems.get(name).copied().ok_or_else(|| Error::UnknownName {
+            kind: "problem",
+            name: name.to_string(),
+            valid: join(self.problems.keys()),
+        })
+    }
+    /// The solver registered as `name`.
+    ///
+    /// # Errors
+    /// [`Error::UnknownName`] listing the valid names.
+    pub fn solver(&self, name: &str) -> Result<&'static SolverEntry> {
+        self.solvers.get(name).copied().ok_or_else(|| Error::UnknownName {
+            kind: "solver",
+            name: name.to_string(),
+            valid: join(self.solvers.keys()),
+        })
+    }
+}
+
+fn join<'a>(it: impl Iterator<Item = &'a &'static str>) -> String {
+    let v: Vec<&str> = it.copied().collect();
+    if v.is_empty() {
+        "(none: is the plugin crate linked? add `use vi_solvers as _; use vi_problems as _;`)".into()
+    } else {
+        v.join(", ")
+    }
+}
+
+/// The registry, built once on first use.
+///
+/// # Errors
+/// [`Error::DuplicateName`] when two crates registered the same name.
+pub fn registry() -> Result<&'static Registry> {
+    static REG: OnceLock<std::result::Result<Registry, (&'static str, &'static str)>> = OnceLock::new();
+    let r = REG.get_or_init(|| {
+        let mut problems = BTreeMap::new();
+        for e in inventory::iter::<ProblemEntry> {
+            if problems.insert(e.name, e).is_some() {
+                return Err(("problem", e.name));
+            }
+        }
+        let mut solvers = BTreeMap::new();
+        for e in inventory::iter::<SolverEntry> {
+            if solvers.insert(e.name, e).is_some() {
+                return Err(("solver", e.name));
+            }
+        }
+        Ok(Registry { problems, solvers })
+    });
+    r.as_ref().map_err(|(kind, name)| Error::DuplicateName { kind, name: name.to_string() })
+}
+
+/// The parameter table of `P`: names and defaults from `P::default()`, docs from `P::docs()`.
+pub fn param_table<P: Params>() -> Vec<ParamInfo> {
+    let defaults = serde_json::to_value(P::default()).unwrap_or(Value::Null);
+    let docs = P::docs();
+    match defaults {
+        Value::Object(map) => map
+            .into_iter()
+            .map(|(name, default)| {
+                let doc = docs.iter().find(|(n, _)| *n == name).map(|(_, d)| d.to_string()).unwrap_or_default();
+                ParamInfo { name, default, doc }
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Parses and validates `P` from JSON overrides: unknown keys are rejected with the list of
+/// valid names; an ill-typed value names its parameter; then [`Params::validate`] runs.
+///
+/// `kind` is `problem` or `solver`, `owner` the registered name.
+///
+/// # Errors
+/// [`Error::UnknownParameter`] or [`Error::InvalidParameter`].
+pub fn parse_params<P: Params>(kind: &'static str, owner: &str, overrides: &Map<String, Value>) -> Result<P> {
+    let defaults = match serde_json::to_value(P::default()) {
+        Ok(Value::Object(m)) => m,
+        _ => Map::new(),
+    };
+    let who = format!("{kind} {owner}");
+    for (k, v) in overrides {
+        if !defaults.contains_key(k) {
+            let mut valid: Vec<&str> = defaults.keys().map(String::as_str).collect();
+            if kind == "problem" && !valid.contains(&"start") {
+                valid.push("start");
+            }
+            return Err(Error::UnknownParameter {
+                kind,
+                owner: owner.to_string(),
+                param: k.clone(),
+                valid: valid.join(", "),
+            });
+        }
+        // Type-check this key alone so the error names it.
+        let mut single = defaults.clone();
+        single.insert(k.clone(), v.clone());
+        if let Err(e) = serde_json::from_value::<P>(Value::Object(single)) {
+            return Err(Error::param(&who, k, format!("{e} (got {v})")));
+        }
+    }
+    let mut merged = defaults;
+    for (k, v) in overrides {
+        merged.insert(k.clone(), v.clone());
+    }
+    let p: P = serde_json::from_value(Value::Object(merged)).map_err(|e| Error::param(&who, "(all)", e.to_string()))?;
+    p.validate(&who)?;
+    Ok(p)
+}
+
+/// Builds the problem `name` with parameter overrides (a JSON object or `null`) and a seed.
+///
+/// The generic parameter `start` (an array) is accepted by every problem and replaces the
+/// problem's own starting point.
+///
+/// # Errors
+/// Unknown name, unknown or ill-typed parameter, invalid value, wrong dimension of `start`.
+pub fn build_problem(name: &str, params: &Value, seed: u64) -> Result<Problem> {
+    let entry = registry()?.problem(name)?;
+    let mut map = as_object("problem", name, params)?;
+    let start = map.remove("start");
+    let mut p = (entry.build)(&map, &BuildContext { seed })?;
+    let mut resolved = match p.params().clone() {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    };
+    if let Some(s) = start {
+        let v: Vec<f64> = serde_json::from_value(s.clone()).map_err(|e| {
+            Error::param(format!("problem {name}"), "start", format!("must be an array of numbers: {e} (got {s})"))
+        })?;
+        p.set_start(crate::linalg::col_from_slice(&v).as_ref())?;
+        resolved.insert("start".into(), s);
+    }
+    Ok(p.with_params(Value::Object(resolved)))
+}
+
+/// Builds the solver `name` with parameter overrides; returns it with its resolved parameters.
+///
+/// # Errors
+/// Unknown name, unknown or ill-typed parameter, invalid value.
+pub fn build_solver(name: &str, params: &Value, seed: u64) -> Result<(Box<dyn Solver>, Value)> {
+    let entry = registry()?.solver(name)?;
+    let map = as_object("solver", name, params)?;
+    (entry.build)(&map, &BuildContext { seed })
+}
+
+fn as_object(kind: &str, name: &str, v: &Value) -> Result<Map<String, Value>> {
+    match v {
+        Value::Null => Ok(Map::new()),
+        Value::Object(m) => Ok(m.clone()),
+        other => Err(Error::Config(format!(
+            "parameters of {kind} `{name}` must be an object of key = value pairs, got {other}"
+        ))),
+    }
+}
+
+/// Everything that defines one run by name: what `vi-bench run` and every suite case build.
+#[derive(Clone, Debug, Default, Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RunSpec {
+    /// Registered problem name.
+    pub problem: String,
+    /// Registered solver name.
+    pub solver: String,
+    /// Problem parameter overrides (JSON object).
+    pub problem_params: Map<String, Value>,
+    /// Solver parameter overrides (JSON object).
+    pub solver_params: Map<String, Value>,
+    /// Seed.
+    pub seed: u64,
+    /// Stopping rules.
+    pub config: RunConfig,
+}
+
+impl RunSpec {
+    /// Builds the problem and solver through the registry and runs them.
+    ///
+    /// # Errors
+    /// Bad names, parameters or configuration; never for how the run ended.
+    pub fn run(&self) -> Result<Report> {
+        let (mut problem, mut solver, solver_params) = self.build()?;
+        let runner = Runner::new(self.config.clone())?;
+        let mut report = runner.run(&mut problem, solver.as_mut())?;
+        self.finish(&mut report, solver_params);
+        Ok(report)
+    }
+
+    /// Builds the problem and the solver (validating everything) without running.
+    ///
+    /// # Errors
+    /// As [`RunSpec::run`].
+    pub fn build(&self) -> Result<(Problem, Box<dyn Solver>, Value)> {
+        self.config.validate()?;
+        let problem = build_problem(&self.problem, &Value::Object(self.problem_params.clone()), self.seed)?;
+        let (solver, solver_params) =
+            build_solver(&self.solver, &Value::Object(self.solver_params.clone()), self.seed)?;
+        Ok((problem, solver, solver_params))
+    }
+
+    /// Fills the report's identifying fields (seed, resolved solver parameters).
+    pub fn finish(&self, report: &mut Report, solver_params: Value) {
+        report.seed = self.seed;
+        report.solver = self.solver.clone();
+        if let Value::Object(m) = &mut report.params {
+            m.insert("solver".into(), solver_params);
+        }
+    }
+}
+
+/// Where a `--set` assignment goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// `problem.key=value`.
+    Problem,
+    /// `solver.key=value`.
+    Solver,
+}
+
+/// Parses `problem.key=value` or `solver.key=value`. The value is read as JSON (numbers,
+/// booleans, arrays such as `[1,1]`, quoted strings) and otherwise taken as a plain string.
+///
+/// # Errors
+/// [`Error::Parse`] for a missing `=` or an unknown prefix.
+pub fn parse_assignment(s: &str) -> Result<(Target, String, Value)> {
+    let (lhs, rhs) = s.split_once('=').ok_or_else(|| Error::Parse {
+        input: s.into(),
+        reason: "expected problem.KEY=VALUE or solver.KEY=VALUE".into(),
+    })?;
+    let (target, key) = match lhs.trim().split_once('.') {
+        Some(("problem", k)) => (Target::Problem, k),
+        Some(("solver", k)) => (Target::Solver, k),
+        _ => {
+            return Err(Error::Parse {
+                input: s.into(),
+                reason: "the key must start with `problem.` or `solver.` (e.g. problem.n=10, solver.step=0.1)".into(),
+            })
+        }
+    };
+    if key.is_empty() {
+        return Err(Error::Parse { input: s.into(), reason: "empty parameter name".into() });
+    }
+    let rhs = rhs.trim();
+    let value = serde_json::from_str(rhs).unwrap_or_else(|_| Value::String(rhs.to_string()));
+    Ok((target, key.to_string(), value))
+}
+
+/// Registers a problem: `register_problem!(name, summary, ParamsType, build_fn)` where
+/// `build_fn: fn(ParamsType, &BuildContext) -> Result<Problem>`.
+#[macro_export]
+macro_rules! register_problem {
+    ($name:expr, $summary:expr, $params:ty, $build:path $(,)?) => {
+        $crate::inventory::submit! {
+            $crate::ProblemEntry {
+                name: $name,
+                summary: $summary,
+                params: $crate::registry::param_table::<$params>,
+                build: |map, ctx| {
+                    let p: $params = $crate::registry::parse_params("problem", $name, map)?;
+                    let resolved = $crate::serde_json::to_value(&p).unwrap_or($crate::serde_json::Value::Null);
+                    Ok($build(p, ctx)?.with_params(resolved))
+                },
+            }
+        }
+    };
+}
+
+/// Registers a solver: `register_solver!(name, summary, ParamsType, build_fn)` where
+/// `build_fn: fn(ParamsType, &BuildContext) -> Result<Box<dyn Solver>>`.
+#[macro_export]
+macro_rules! register_solver {
+    ($name:expr, $summary:expr, $params:ty, $build:path $(,)?) => {
+        $crate::inventory::submit! {
+            $crate::SolverEntry {
+                name: $name,
+                summary: $summary,
+                params: $crate::registry::param_table::<$params>,
+                build: |map, ctx| {
+                    let p: $params = $crate::registry::parse_params("solver", $name, map)?;
+                    let resolved = $crate::serde_json::to_value(&p).unwrap_or($crate::serde_json::Value::Null);
+                    Ok(($build(p, ctx)?, resolved))
+                },
+            }
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn assignments_parse_as_json_or_string() {
+        assert_eq!(parse_assignment("problem.n=10").unwrap(), (Target::Problem, "n".into(), serde_json::json!(10)));
+        assert_eq!(
+            parse_assignment("solver.step=auto").unwrap(),
+            (Target::Solver, "step".into(), serde_json::json!("auto"))
+        );
+        assert_eq!(parse_assignment("problem.start=[1,1]").unwrap().2, serde_json::json!([1, 1]));
+        assert!(parse_assignment("n=10").unwrap_err().to_string().contains("problem."));
+        assert!(parse_assignment("problem.n").is_err());
+    }
+}

@@ -1,0 +1,258 @@
+//! # `bilinear`: unconstrained bilinear games (MATH.md 3.1)
+//!
+//! `min_x max_y f(x, y) = x^T A y + b^T x + c^T y` with `x in R^m`, `y in R^n`, so
+//!
+//! ```text
+//! F(x, y) = (A y + b, -A^T x - c),     J = [[0, A], [-A^T, 0]] (skew).
+//! ```
+//!
+//! `mu = 0`, `L = sigma_max(A)`, eigenvalues `+- i sigma_j(A)`.
+//!
+//! ## Data
+//! `A = U diag(s) V^T` with `U` (m x r) and `V` (n x r) orthonormal (thin QR of seeded Gaussian
+//! matrices) and `r = rank` singular values geometrically spaced from `sigma_max` down to
+//! `sigma_max / cond`. The minimum-norm solution `(x*, y*)` is drawn in the row spaces
+//! (`x* = U alpha`, `y* = V beta`) and `b = -A y*`, `c = -A^T x*`, so a solution exists even
+//! when `A` is singular. When `rank < min(m, n)` the solution set is the affine set
+//! `x* + null(A^T)` x `y* + null(A)`; the reported `distance_to_solution` is to the minimum-norm
+//! solution and the metric `distance_to_solution_set` to the whole set.
+//!
+//! Preset `"xy"`: the scalar game `x * y` (`A = 1`, `b = c = 0`, solution 0, start `(1, 1)`).
+
+use faer::{Col, ColRef, Mat};
+use serde::{Deserialize, Serialize};
+use vi_core::{AffineOperator, Block, BuildContext, Error, FnMetric, Params, Problem, Result};
+
+/// Parameters of the `bilinear` problem.
+///
+/// | name | default | purpose | range |
+/// |---|---|---|---|
+/// | `m` | 10 | dimension of `x` | >= 1 |
+/// | `n` | 10 | dimension of `y` | >= 1 |
+/// | `rank` | 0 (= min(m, n)) | rank of `A` | 0..=min(m, n) |
+/// | `cond` | 4.0 | `sigma_max / sigma_min` over the nonzero singular values | >= 1 |
+/// | `sigma_max` | 1.0 | largest singular value (= L) | > 0 |
+/// | `preset` | `""` | `"xy"` for the scalar game x*y | `""`, `"xy"` |
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BilinearParams {
+    /// Dimension of `x` (default 10).
+    pub m: usize,
+    /// Dimension of `y` (default 10).
+    pub n: usize,
+    /// Rank of `A`; 0 means full rank `min(m, n)` (default 0).
+    pub rank: usize,
+    /// Condition number over the nonzero singular values (default 4).
+    pub cond: f64,
+    /// Largest singular value (default 1).
+    pub sigma_max: f64,
+    /// `""` (random data) or `"xy"` (the scalar game).
+    pub preset: String,
+}
+
+impl Default for BilinearParams {
+    fn default() -> Self {
+        Self { m: 10, n: 10, rank: 0, cond: 4.0, sigma_max: 1.0, preset: String::new() }
+    }
+}
+
+impl Params for BilinearParams {
+    fn validate(&self, owner: &str) -> Result<()> {
+        match self.preset.as_str() {
+            "" | "xy" => {}
+            other => {
+                return Err(Error::param(
+                    owner,
+                    "preset",
+                    format!("unknown preset `{other}`; valid presets: \"\" (random), \"xy\""),
+                ))
+            }
+        }
+        if self.m == 0 || self.n == 0 {
+            return Err(Error::param(owner, if self.m == 0 { "m" } else { "n" }, "must be >= 1"));
+        }
+        if self.rank > self.m.min(self.n) {
+            return Err(Error::param(
+                owner,
+                "rank",
+                format!("must be <= min(m, n) = {}, got {}", self.m.min(self.n), self.rank),
+            ));
+        }
+        if !(self.cond >= 1.0 && self.cond.is_finite()) {
+            return Err(Error::param(owner, "cond", format!("must be a finite number >= 1, got {}", self.cond)));
+        }
+        if !(self.sigma_max > 0.0 && self.sigma_max.is_finite()) {
+            return Err(Error::param(
+                owner,
+                "sigma_max",
+                format!("must be a finite number > 0, got {}", self.sigma_max),
+            ));
+        }
+        Ok(())
+    }
+    fn docs() -> &'static [(&'static str, &'static str)] {
+        &[
+            ("m", "dimension of x (the minimizing player)"),
+            ("n", "dimension of y (the maximizing player)"),
+            ("rank", "rank of A; 0 = full rank min(m,n); smaller gives a non-unique solution set"),
+            ("cond", "sigma_max / sigma_min over the nonzero singular values, >= 1"),
+            ("sigma_max", "largest singular value of A (the Lipschitz constant), > 0"),
+            ("preset", "\"xy\" for the scalar game x*y; \"\" for random data"),
+        ]
+    }
+}
+
+/// A random `rows x cols` matrix with orthonormal columns (thin QR of a Gaussian matrix).
+pub fn random_orthonormal(rows: usize, cols: usize, rng: &mut vi_core::rng::Rng) -> Mat<f64> {
+    let g = Mat::from_fn(rows, cols, |_, _| vi_core::rng::normal(rng));
+    g.qr().compute_thin_Q()
+}
+
+/// The bilinear game's data: `A`, `b`, `c`, the minimum-norm solution and the row-space bases.
+pub struct BilinearData {
+    /// The payoff matrix `A` (m x n).
+    pub a: Mat<f64>,
+    /// Linear term of `x`.
+    pub b: Col<f64>,
+    /// Linear term of `y`.
+    pub c: Col<f64>,
+    /// Minimum-norm solution `(x*, y*)`.
+    pub solution: Col<f64>,
+    /// Orthonormal basis of range(A) (m x r).
+    pub u: Mat<f64>,
+    /// Orthonormal basis of range(A^T) (n x r).
+    pub v: Mat<f64>,
+}
+
+/// Generates the data of a validated parameter set from `seed`.
+pub fn bilinear_data(p: &BilinearParams, seed: u64) -> BilinearData {
+    if p.preset == "xy" {
+        let one = Mat::from_fn(1, 1, |_, _| 1.0);
+        return BilinearData {
+            a: one.clone(),
+            b: Col::zeros(1),
+            c: Col::zeros(1),
+            solution: Col::zeros(2),
+            u: one.clone(),
+            v: one,
+        };
+    }
+    let (m, n) = (p.m, p.n);
+    let r = if p.rank == 0 { m.min(n) } else { p.rank };
+    let mut rng = vi_core::rng::seeded(seed, 0xb111);
+    let u = random_orthonormal(m, r, &mut rng);
+    let v = random_orthonormal(n, r, &mut rng);
+    let s: Vec<f64> = (0..r)
+        .map(|i| if r == 1 { p.sigma_max } else { p.sigma_max * p.cond.powf(-(i as f64) / (r as f64 - 1.0)) })
+        .collect();
+    let a = Mat::from_fn(m, n, |i, j| (0..r).map(|k| u[(i, k)] * s[k] * v[(j, k)]).sum());
+    let alpha: Vec<f64> = (0..r).map(|_| vi_core::rng::normal(&mut rng)).collect();
+    let beta: Vec<f64> = (0..r).map(|_| vi_core::rng::normal(&mut rng)).collect();
+    let xs = Col::from_fn(m, |i| (0..r).map(|k| u[(i, k)] * alpha[k]).sum());
+    let ys = Col::from_fn(n, |j| (0..r).map(|k| v[(j, k)] * beta[k]).sum());
+    let b = Col::from_fn(m, |i| -(0..n).map(|j| a[(i, j)] * ys[j]).sum::<f64>());
+    let c = Col::from_fn(n, |j| -(0..m).map(|i| a[(i, j)] * xs[i]).sum::<f64>());
+    let solution = Col::from_fn(m + n, |i| if i < m { xs[i] } else { ys[i - m] });
+    BilinearData { a, b, c, solution, u, v }
+}
+
+/// `M = [[0, A], [-A^T, 0]]` and `q = (b, -c)`.
+pub fn bilinear_operator(d: &BilinearData) -> Result<AffineOperator> {
+    let (m, n) = (d.a.nrows(), d.a.ncols());
+    let mm = Mat::from_fn(m + n, m + n, |i, j| match (i < m, j < m) {
+        (true, false) => d.a[(i, j - m)],
+        (false, true) => -d.a[(j, i - m)],
+        _ => 0.0,
+    });
+    let q = Col::from_fn(m + n, |i| if i < m { d.b[i] } else { -d.c[i - m] });
+    AffineOperator::new(mm, q)
+}
+
+fn build(p: BilinearParams, ctx: &BuildContext) -> Result<Problem> {
+    let d = bilinear_data(&p, ctx.seed);
+    let (m, n) = (d.a.nrows(), d.a.ncols());
+    let op = bilinear_operator(&d)?;
+    let start = Col::from_fn(m + n, |_| 1.0);
+    let (u, v, sol) = (d.u.clone(), d.v.clone(), d.solution.clone());
+    // Distance to the solution set: the row-space components of z - z*.
+    let set_distance = move |z: ColRef<'_, f64>| {
+        let mut s = 0.0;
+        for (basis, off, len) in [(&u, 0, m), (&v, m, n)] {
+            for k in 0..basis.ncols() {
+                let p: f64 = (0..len).map(|i| basis[(i, k)] * (z[off + i] - sol[off + i])).sum();
+                s += p * p;
+            }
+        }
+        s.sqrt()
+    };
+    Problem::unconstrained("bilinear", Box::new(op), start)?
+        .with_blocks(vec![Block::new("x", 0..m), Block::new("y", m..m + n)])?
+        .with_solution(d.solution)
+        .map(|p| p.with_metric(Box::new(FnMetric::new("distance_to_solution_set", set_distance))))
+}
+
+vi_core::register_problem!(
+    "bilinear",
+    "min_x max_y x'Ay + b'x + c'y, unconstrained, seeded A with chosen rank and condition",
+    BilinearParams,
+    build
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vi_core::Operator;
+
+    fn build_p(p: BilinearParams) -> Problem {
+        let resolved = serde_json::to_value(&p).unwrap();
+        vi_core::build_problem("bilinear", &resolved, 3).unwrap()
+    }
+
+    #[test]
+    fn solution_satisfies_the_vi_and_constants_are_exact() {
+        for rank in [0, 4] {
+            let mut p = build_p(BilinearParams { m: 7, n: 5, rank, cond: 10.0, sigma_max: 2.0, ..Default::default() });
+            let z = p.solution().unwrap().to_owned();
+            assert!(p.natural_residual(z.as_ref()) < 1e-12);
+            assert!((p.lipschitz().unwrap() - 2.0).abs() < 1e-10);
+            assert!(p.strong_monotonicity().unwrap().abs() < 1e-10);
+        }
+    }
+
+    #[test]
+    fn operator_matches_formula() {
+        let p = BilinearParams { m: 3, n: 2, ..Default::default() };
+        let d = bilinear_data(&p, 1);
+        let mut op = bilinear_operator(&d).unwrap();
+        let z = Col::from_fn(5, |i| 0.3 * i as f64 - 0.5);
+        let mut f = Col::zeros(5);
+        op.eval(z.as_ref(), f.as_mut());
+        for i in 0..3 {
+            let e: f64 = (0..2).map(|j| d.a[(i, j)] * z[3 + j]).sum::<f64>() + d.b[i];
+            assert!((f[i] - e).abs() < 1e-14);
+        }
+        for j in 0..2 {
+            let e: f64 = -(0..3).map(|i| d.a[(i, j)] * z[i]).sum::<f64>() - d.c[j];
+            assert!((f[3 + j] - e).abs() < 1e-14);
+        }
+    }
+
+    #[test]
+    fn same_seed_same_data() {
+        let p = BilinearParams::default();
+        assert_eq!(bilinear_data(&p, 9).a, bilinear_data(&p, 9).a);
+        assert_ne!(bilinear_data(&p, 9).a, bilinear_data(&p, 10).a);
+    }
+
+    #[test]
+    fn bad_parameters_are_rejected() {
+        let e = vi_core::build_problem("bilinear", &serde_json::json!({"rank": 20}), 0).unwrap_err().to_string();
+        assert!(e.contains("`rank`") && e.contains("min(m, n) = 10"), "{e}");
+        let e = vi_core::build_problem("bilinear", &serde_json::json!({"m": -3}), 0).unwrap_err().to_string();
+        assert!(e.contains("`m`"), "{e}");
+        let e = vi_core::build_problem("bilinear", &serde_json::json!({"size": 3}), 0).unwrap_err().to_string();
+        assert!(e.contains("unknown parameter `size`") && e.contains("cond"), "{e}");
+        let e = vi_core::build_problem("bilinear", &serde_json::json!({"start": [1, 2]}), 0).unwrap_err().to_string();
+        assert!(e.contains("start") && e.contains("expected 20, got 2"), "{e}");
+    }
+}

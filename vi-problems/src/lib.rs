@@ -1,0 +1,17 @@
+//! # vi-problems: benchmark variational inequalities and games
+//!
+//! Every problem lives in its own module, which states its operator, its closed-form answer
+//! (MATH.md section 3) and its metrics, and registers itself under a kebab-case name:
+//!
+//! | name | problem |
+//! |---|---|
+//! | `bilinear` | `min_x max_y x'Ay + b'x + c'y`, unconstrained, seeded `A` with rank and condition |
+//!
+//! To add a problem, copy `bilinear.rs`: a params struct implementing [`vi_core::Params`], a
+//! build function returning a [`vi_core::Problem`], and one `vi_core::register_problem!` line.
+
+#![warn(missing_docs)]
+
+pub mod bilinear;
+
+pub use bilinear::BilinearParams;
