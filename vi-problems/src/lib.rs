@@ -12,6 +12,11 @@
 
 #![warn(missing_docs)]
 
+pub mod affine;
 pub mod bilinear;
+pub mod gan;
+pub mod gan_mixture;
+pub mod matrix_game;
+pub mod quadratic;
 
 pub use bilinear::BilinearParams;

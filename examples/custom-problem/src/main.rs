@@ -81,7 +81,12 @@ pub fn build(p: RotatingCubicParams, _ctx: &BuildContext) -> Result<Problem> {
     Problem::new("rotating-cubic", Box::new(RotatingCubic { a: p.a }), Box::new(set), Col::from_fn(2, |_| 2.0))
 }
 
-register_problem!("rotating-cubic", "x^3 + a x + y - 1 = 0 = y - x on [-2,2]^2 (example plugin)", RotatingCubicParams, build);
+register_problem!(
+    "rotating-cubic",
+    "x^3 + a x + y - 1 = 0 = y - x on [-2,2]^2 (example plugin)",
+    RotatingCubicParams,
+    build
+);
 
 /// The real root of `x^3 + (a + 1) x - 1` by Newton's method (the closed-form answer).
 pub fn exact_solution(a: f64) -> f64 {
@@ -97,7 +102,8 @@ fn main() -> Result<()> {
     let spec = RunSpec {
         problem: "rotating-cubic".into(),
         solver: "extragradient".into(),
-        problem_params: serde_json::from_value(serde_json::json!({"a": 0.5})).map_err(|e| Error::Config(e.to_string()))?,
+        problem_params: serde_json::from_value(serde_json::json!({"a": 0.5}))
+            .map_err(|e| Error::Config(e.to_string()))?,
         ..RunSpec::default()
     };
     let report = spec.run()?;
@@ -127,7 +133,10 @@ mod tests {
 
         let mut problem = build(RotatingCubicParams::default(), &BuildContext::default()).unwrap();
         let mut solver = vi_solvers::Extragradient::with_step(0.05).unwrap();
-        let d = Runner::new(RunConfig { tol: 1e-10, ..RunConfig::default() }).unwrap().run(&mut problem, &mut solver).unwrap();
+        let d = Runner::new(RunConfig { tol: 1e-10, ..RunConfig::default() })
+            .unwrap()
+            .run(&mut problem, &mut solver)
+            .unwrap();
         assert_eq!(d.status, vi_core::Status::Converged);
         assert!((d.z[0] - x).abs() < 1e-9, "{:?}", d.z);
     }
@@ -138,6 +147,9 @@ mod tests {
         assert!(reg.problem("rotating-cubic").is_ok());
         assert!(reg.problem("bilinear").is_ok());
         let e = vi_core::build_problem("rotating-cubic", &serde_json::json!({"a": -1}), 0).unwrap_err();
-        assert_eq!(e.to_string(), "invalid value for parameter `a` of problem rotating-cubic: must be a finite number > 0, got -1");
+        assert_eq!(
+            e.to_string(),
+            "invalid value for parameter `a` of problem rotating-cubic: must be a finite number > 0, got -1"
+        );
     }
 }

@@ -1,0 +1,1 @@
+//! `affine` problem (see MATH.md section 3).

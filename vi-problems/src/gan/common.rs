@@ -1,0 +1,157 @@
+//! Vocabulary shared by every GAN problem (`gan-dirac`, `gan-gaussian-mean`, `gan-covariance`,
+//! `gan-mixture`): the loss, the regularizer choice and where the gradient penalty samples.
+//!
+//! The game (MATH.md 1.3): `V(theta, psi) = E_data f(D(x)) + E_gen f(-D(G(z)))`, generator
+//! `theta` minimises, discriminator `psi` maximises; `F = (grad_theta V, -grad_psi V)`.
+//! With the asymmetric regularization of MATH.md section 0:
+//!
+//! ```text
+//! F_reg = ( grad_theta V + eps_g (theta - anchor_theta),
+//!          -grad_psi V   + eps_d (psi - anchor_psi) + gamma grad_psi R )
+//! R = 1/2 E ||grad_x D_psi(x)||^2  over real, fake or both samples (`gp_on`).
+//! ```
+//!
+//! Every GAN problem exposes the same parameter names (`loss`, `reg`, `gamma`, `eps_g`,
+//! `eps_d`, `gp_on`) so that suites can sweep them uniformly.
+
+use serde::{Deserialize, Serialize};
+
+/// The function `f` of the GAN value `V = E f(D(x)) + E f(-D(G(z)))`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Loss {
+    /// `f(t) = -log(1 + exp(-t))` (the original minimax GAN; `f'(0) = 1/2`).
+    #[default]
+    Standard,
+    /// Discriminator as `Standard`; the generator minimises `-E f(D(G(z)))` instead (not
+    /// zero-sum).
+    NonSaturating,
+    /// `f(t) = t` (WGAN).
+    Wgan,
+}
+
+impl Loss {
+    /// `f(t)`.
+    pub fn f(self, t: f64) -> f64 {
+        match self {
+            Loss::Standard | Loss::NonSaturating => -softplus(-t),
+            Loss::Wgan => t,
+        }
+    }
+    /// `f'(t)`.
+    pub fn df(self, t: f64) -> f64 {
+        match self {
+            Loss::Standard | Loss::NonSaturating => sigmoid(-t),
+            Loss::Wgan => 1.0,
+        }
+    }
+    /// `f''(t)`.
+    pub fn d2f(self, t: f64) -> f64 {
+        match self {
+            Loss::Standard | Loss::NonSaturating => -sigmoid(t) * sigmoid(-t),
+            Loss::Wgan => 0.0,
+        }
+    }
+}
+
+/// `1 / (1 + exp(-t))`, stable for large `|t|`.
+pub fn sigmoid(t: f64) -> f64 {
+    if t >= 0.0 {
+        1.0 / (1.0 + (-t).exp())
+    } else {
+        let e = t.exp();
+        e / (1.0 + e)
+    }
+}
+
+/// `log(1 + exp(t))`, stable for large `|t|`.
+pub fn softplus(t: f64) -> f64 {
+    if t > 30.0 {
+        t + (-t).exp()
+    } else {
+        t.exp().ln_1p()
+    }
+}
+
+/// Which regularizer modifies the game's vector field (MATH.md section 4). Tikhonov weights
+/// `eps_g`, `eps_d` apply on top of any choice.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Reg {
+    /// No gradient-based regularizer.
+    #[default]
+    None,
+    /// The project's preset: zero-centered gradient penalty `gamma` on the discriminator only
+    /// (samples per `gp_on`) plus Tikhonov `eps_d` on the discriminator.
+    Asymmetric,
+    /// Zero-centered gradient penalty on real samples (Mescheder et al. 2018).
+    R1,
+    /// Zero-centered gradient penalty on generated samples.
+    R2,
+    /// Nagarajan-Kolter: the generator adds `gamma ||grad_psi V||^2` to its objective.
+    Nk,
+    /// JARE (Nie & Patel): each player adds `gamma/2 ||grad of the other's loss||^2`.
+    Jare,
+    /// Consensus optimization: `F + gamma J^T F` for both players.
+    Consensus,
+    /// Proximal training (Farnia & Ozdaglar): an inner proximal maximisation of the
+    /// discriminator.
+    Proximal,
+}
+
+/// Where the zero-centered gradient penalty samples `x`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum GpOn {
+    /// Data samples (R1).
+    #[default]
+    Real,
+    /// Generated samples (R2).
+    Fake,
+    /// Both, averaged.
+    Both,
+}
+
+/// Checks the weights shared by every GAN problem.
+///
+/// # Errors
+/// [`vi_core::Error::InvalidParameter`] naming the first weight that is negative or not finite.
+pub fn validate_weights(owner: &str, gamma: f64, eps_g: f64, eps_d: f64) -> vi_core::Result<()> {
+    for (name, v) in [("gamma", gamma), ("eps_g", eps_g), ("eps_d", eps_d)] {
+        if !(v.is_finite() && v >= 0.0) {
+            return Err(vi_core::Error::param(owner, name, format!("must be a finite number >= 0, got {v}")));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loss_derivatives_match_finite_differences() {
+        for loss in [Loss::Standard, Loss::Wgan] {
+            for t in [-3.0, -0.5, 0.0, 0.7, 4.0] {
+                let h = 1e-5;
+                let d = (loss.f(t + h) - loss.f(t - h)) / (2.0 * h);
+                let d2 = (loss.df(t + h) - loss.df(t - h)) / (2.0 * h);
+                assert!((d - loss.df(t)).abs() < 1e-8, "{loss:?} f' at {t}");
+                assert!((d2 - loss.d2f(t)).abs() < 1e-8, "{loss:?} f'' at {t}");
+            }
+        }
+        assert_eq!(Loss::Standard.df(0.0), 0.5);
+        assert_eq!(Loss::Standard.d2f(0.0), -0.25);
+        assert!(sigmoid(-800.0) >= 0.0 && sigmoid(800.0) <= 1.0 && softplus(800.0).is_finite());
+    }
+
+    #[test]
+    fn names_parse_and_unknown_names_list_the_valid_ones() {
+        let r: Reg = serde_json::from_value(serde_json::json!("jare")).unwrap();
+        assert_eq!(r, Reg::Jare);
+        let e = serde_json::from_value::<Reg>(serde_json::json!("wgan-gp")).unwrap_err().to_string();
+        assert!(e.contains("asymmetric") && e.contains("consensus"), "{e}");
+        let l: Loss = serde_json::from_value(serde_json::json!("non-saturating")).unwrap();
+        assert_eq!(l, Loss::NonSaturating);
+    }
+}

@@ -1,0 +1,1 @@
+//! `matrix_game` problem (see MATH.md section 3).

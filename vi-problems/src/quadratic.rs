@@ -1,0 +1,1 @@
+//! `quadratic` problem (see MATH.md section 3).

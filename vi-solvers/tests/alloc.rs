@@ -1,0 +1,119 @@
+//! Proves that solver steps and operator evaluations allocate nothing after warm-up.
+//!
+//! A counting global allocator counts allocations per thread (so parallel tests do not disturb
+//! each other). Each check runs a few warm-up steps (faer may allocate on first use), then counts
+//! the allocations made by many more steps and asserts zero.
+#![allow(unsafe_code)]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+use faer::{Col, Mat};
+use vi_core::{AffineOperator, Operator, Problem, Solver};
+// Force-link the plugin crate so its registrations are visible.
+use vi_solvers as _;
+
+struct Counting;
+
+thread_local! {
+    static ALLOCS: Cell<u64> = const { Cell::new(0) };
+}
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocations_during(f: impl FnOnce()) -> u64 {
+    let before = ALLOCS.with(Cell::get);
+    f();
+    ALLOCS.with(Cell::get) - before
+}
+
+/// A 40-dimensional strongly monotone affine problem with rotation, boxed to [-1, 1] when
+/// `constrained`.
+fn affine_problem(constrained: bool) -> Problem {
+    let n = 40;
+    let m = Mat::from_fn(n, n, |i, j| {
+        if i == j {
+            1.0
+        } else if i + 1 == j {
+            0.5
+        } else if j + 1 == i {
+            -0.5
+        } else {
+            0.0
+        }
+    });
+    let q = Col::from_fn(n, |i| (i as f64 * 0.37).sin());
+    let op = AffineOperator::new(m, q).unwrap();
+    let start = Col::from_fn(n, |i| (i as f64 * 0.11).cos());
+    if constrained {
+        Problem::new("alloc", Box::new(op), Box::new(vi_core::BoxSet::uniform(n, -1.0, 1.0).unwrap()), start).unwrap()
+    } else {
+        Problem::unconstrained("alloc", Box::new(op), start).unwrap()
+    }
+}
+
+/// Asserts that `solver.step` allocates nothing after warm-up, unconstrained and constrained.
+pub fn assert_step_allocation_free(name: &str, make: impl Fn() -> Box<dyn Solver>) {
+    for constrained in [false, true] {
+        let mut p = affine_problem(constrained);
+        let mut s = make();
+        s.init(&mut p).unwrap();
+        for _ in 0..3 {
+            s.step(&mut p);
+        }
+        let n = allocations_during(|| {
+            for _ in 0..50 {
+                s.step(&mut p);
+            }
+        });
+        assert_eq!(n, 0, "{name} (constrained: {constrained}) allocated {n} times in 50 steps");
+    }
+}
+
+#[test]
+fn affine_evaluation_allocates_nothing() {
+    let mut p = affine_problem(false);
+    let z = p.start().to_owned();
+    let mut out = Col::zeros(p.dim());
+    p.eval(z.as_ref(), out.as_mut());
+    let n = allocations_during(|| {
+        for _ in 0..100 {
+            p.eval(z.as_ref(), out.as_mut());
+            let _ = p.natural_residual(z.as_ref());
+        }
+    });
+    assert_eq!(n, 0);
+    // And a large dense operator (faer's blocked kernels).
+    let big = 500;
+    let mut op =
+        AffineOperator::new(Mat::from_fn(big, big, |i, j| ((i * 7 + j * 3) % 11) as f64 - 5.0), Col::zeros(big))
+            .unwrap();
+    let z = Col::from_fn(big, |i| i as f64);
+    let mut out = Col::zeros(big);
+    op.eval(z.as_ref(), out.as_mut());
+    assert_eq!(allocations_during(|| op.eval(z.as_ref(), out.as_mut())), 0);
+}
+
+#[test]
+fn extragradient_step_allocates_nothing() {
+    for step in ["auto", "adaptive"] {
+        assert_step_allocation_free(&format!("extragradient step={step}"), || {
+            vi_core::build_solver("extragradient", &serde_json::json!({"step": step}), 0).unwrap().0
+        });
+    }
+}
