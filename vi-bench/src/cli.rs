@@ -90,7 +90,7 @@ pub struct RunArgs {
     #[arg(long)]
     pub solver: String,
     /// Tolerance on the natural residual ||z - P(z - F(z))||.
-    #[arg(long, default_value_t = RunConfig::default().tol)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = RunConfig::default().tol)]
     pub tol: f64,
     /// Iteration limit.
     #[arg(long, default_value_t = RunConfig::default().max_iters)]
@@ -99,7 +99,7 @@ pub struct RunArgs {
     #[arg(long)]
     pub max_calls: Option<u64>,
     /// Wall-time limit in seconds.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub time_limit: Option<f64>,
     /// Residual check interval in iterations.
     #[arg(long, default_value_t = 1)]

@@ -18,3 +18,8 @@ pub mod report;
 pub mod suite;
 
 pub use error::{BenchError, Result};
+
+/// The README's Rust example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

@@ -1,0 +1,170 @@
+//! The command-line contract of DESIGN.md, through the real binary: `list`, `run --json`, and
+//! one-line errors with exit status 2 for bad input.
+
+use std::process::{Command, Output};
+
+fn vi_bench(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_vi-bench")).args(args).output().expect("run vi-bench")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Asserts exit status 2 and exactly one line on stderr containing every fragment.
+fn assert_bad_input(args: &[&str], fragments: &[&str]) {
+    let o = vi_bench(args);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: not one line: {err}");
+    assert!(!err.contains("panicked"), "{args:?}: {err}");
+    for f in fragments {
+        assert!(err.contains(f), "{args:?}: `{f}` missing from: {err}");
+    }
+}
+
+#[test]
+fn list_shows_problems_and_solvers_with_defaults() {
+    let o = vi_bench(&["list"]);
+    assert!(o.status.success());
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("bilinear") && out.contains("extragradient"), "{out}");
+    assert!(out.contains("cond") && out.contains("4.0"), "{out}");
+
+    let o = vi_bench(&["list", "solvers", "--json"]);
+    assert!(o.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let solvers = v["solvers"].as_array().unwrap();
+    let eg = solvers.iter().find(|s| s["name"] == "extragradient").unwrap();
+    let step = eg["params"].as_array().unwrap().iter().find(|p| p["name"] == "step").unwrap();
+    assert_eq!(step["default"], "auto");
+    assert!(v.get("problems").is_none());
+}
+
+#[test]
+fn run_json_converges_on_the_default_bilinear_game() {
+    let o = vi_bench(&["run", "--problem", "bilinear", "--solver", "extragradient", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(stdout.trim_end().lines().count(), 1, "exactly one JSON object: {stdout}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    for key in [
+        "problem",
+        "solver",
+        "params",
+        "status",
+        "iterations",
+        "oracle_calls",
+        "projections",
+        "residual",
+        "distance_to_solution",
+        "metrics",
+        "elapsed_s",
+        "z",
+    ] {
+        assert!(v.get(key).is_some(), "missing `{key}`");
+    }
+    assert_eq!(v["status"], "Converged");
+    assert!(v["residual"].as_f64().unwrap() <= 1e-8);
+    assert!(v["distance_to_solution"].as_f64().unwrap() < 1e-6);
+    assert_eq!(v["z"].as_array().unwrap().len(), 20);
+    // Extragradient makes two oracle calls per iteration.
+    assert_eq!(v["oracle_calls"].as_u64().unwrap(), 2 * v["iterations"].as_u64().unwrap());
+    assert_eq!(v["params"]["solver"]["step"], "auto");
+    assert_eq!(v["params"]["problem"]["m"], 10);
+}
+
+#[test]
+fn set_budget_trace_and_plot_options_work() {
+    let dir = std::env::temp_dir().join(format!("vi-bench-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let csv = dir.join("t.csv");
+    let svg = dir.join("t.svg");
+    let o = vi_bench(&[
+        "run",
+        "--problem",
+        "bilinear",
+        "--solver",
+        "extragradient",
+        "--set",
+        "problem.preset=xy",
+        "--set",
+        "solver.step=0.1",
+        "--set",
+        "problem.start=[2,0]",
+        "--max-iters",
+        "50",
+        "--trace",
+        csv.to_str().unwrap(),
+        "--plot",
+        svg.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["status"], "MaxIterations");
+    assert_eq!(v["iterations"], 50);
+    // |z_k|^2 = (1 - eta^2 + eta^4)^k |z_0|^2 on x*y (MATH.md 2.3).
+    let expected = 2.0 * (1.0f64 - 0.01 + 0.0001).powf(25.0);
+    let z: Vec<f64> = serde_json::from_value(v["z"].clone()).unwrap();
+    assert!(((z[0] * z[0] + z[1] * z[1]).sqrt() - expected).abs() < 1e-12);
+    let trace = std::fs::read_to_string(&csv).unwrap();
+    assert!(trace.starts_with("iteration,oracle_calls,projections,residual,distance_to_solution,elapsed_s"));
+    assert_eq!(trace.lines().count(), 1 + 51, "header + iterations 0..=50");
+    assert!(std::fs::read_to_string(&svg).unwrap().contains("<svg"));
+
+    let o = vi_bench(&["run", "--problem", "bilinear", "--solver", "extragradient", "--max-calls", "10", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["status"], "OracleBudget");
+    assert_eq!(v["oracle_calls"], 10);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_diverging_run_is_a_successful_command_with_status_diverged() {
+    let o = vi_bench(&[
+        "run",
+        "--problem",
+        "bilinear",
+        "--solver",
+        "extragradient",
+        "--set",
+        "problem.preset=xy",
+        "--set",
+        "solver.step=1.5",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["status"], "Diverged");
+    assert!(v["z"].as_array().unwrap().iter().all(|x| x.as_f64().unwrap().is_finite()));
+}
+
+#[test]
+fn bad_input_exits_2_with_one_line_naming_the_culprit() {
+    assert_bad_input(
+        &["run", "--problem", "bilinar", "--solver", "extragradient"],
+        &["unknown problem `bilinar`", "valid problems:", "bilinear"],
+    );
+    assert_bad_input(&["run", "--problem", "bilinear", "--solver", "eg"], &["unknown solver `eg`", "extragradient"]);
+    assert_bad_input(
+        &["run", "--problem", "bilinear", "--solver", "extragradient", "--set", "problem.size=3"],
+        &["unknown parameter `size`", "valid parameters:", "cond", "rank"],
+    );
+    assert_bad_input(
+        &["run", "--problem", "bilinear", "--solver", "extragradient", "--set", "solver.step=-0.5"],
+        &["`step`", "solver extragradient", "-0.5"],
+    );
+    assert_bad_input(
+        &["run", "--problem", "bilinear", "--solver", "extragradient", "--set", "problem.m=ten"],
+        &["`m`", "ten"],
+    );
+    assert_bad_input(
+        &["run", "--problem", "bilinear", "--solver", "extragradient", "--set", "problem.start=[1,2]"],
+        &["start", "expected 20, got 2"],
+    );
+    assert_bad_input(&["run", "--problem", "bilinear", "--solver", "extragradient", "--set", "m=3"], &["problem."]);
+    assert_bad_input(&["run", "--problem", "bilinear", "--solver", "extragradient", "--tol", "-1"], &["`tol`"]);
+    assert_bad_input(&["run", "--problem", "bilinear"], &["--solver"]);
+    assert_bad_input(&["list", "widgets"], &["widgets", "problems, solvers"]);
+}
