@@ -14,6 +14,7 @@ pub mod diagnose;
 pub mod error;
 pub mod output;
 pub mod plot;
+pub mod profile;
 pub mod report;
 pub mod suite;
 

@@ -10,9 +10,16 @@ use crate::error::{BenchError, Result};
 /// The report as one JSON object on one line, without the trace (the `run --json` and
 /// `results.jsonl` format).
 pub fn report_json_line(report: &Report) -> String {
+    serde_json::to_string(&report_json_value(report))
+        .unwrap_or_else(|e| format!("{{\"error\":\"cannot serialize report: {e}\"}}"))
+}
+
+/// The report as a JSON object without the trace: the value behind [`report_json_line`], for
+/// callers that add fields (the suite adds `case_id`, labels and a compact trace).
+pub fn report_json_value(report: &Report) -> serde_json::Value {
     let mut r = report.clone();
     r.trace.clear();
-    serde_json::to_string(&r).unwrap_or_else(|e| format!("{{\"error\":\"cannot serialize report: {e}\"}}"))
+    serde_json::to_value(&r).unwrap_or_else(|e| serde_json::json!({ "error": format!("cannot serialize report: {e}") }))
 }
 
 /// Writes the trace of `report` as CSV: `iteration,oracle_calls,projections,residual,

@@ -1,10 +1,31 @@
 //! `vi-bench report`: summary tables and figures from results files.
+//!
+//! `vi-bench report DIR... [--out DIR]` reads `DIR/results.jsonl` of every input (or the given
+//! `.jsonl` files), merges them (a case recorded twice, by `case_id`, is counted once: the first
+//! record wins) and writes into the output directory (default: the first input directory):
+//!
+//! - `summary.md`: per problem configuration (`problem_label`), a table with one row per solver
+//!   configuration (`solver_label`): runs, status (one status, or `Status (k/n)` per status
+//!   when seeds disagree), iterations, oracle calls to tolerance and final residual (medians;
+//!   oracle calls over the converged runs only), time (median seconds) and rank (more converged
+//!   runs first, then fewer median oracle calls to tolerance; `-` for solvers that never
+//!   converged). Then a Dolan-Moré performance profile on oracle calls to tolerance, over every
+//!   (problem configuration, seed) pair, and the list of skipped cases.
+//! - `figures/<problem>.svg`: residual against oracle calls (log scale), every solver on one
+//!   plot (one curve per run, one colour per solver);
+//! - `figures/profile.svg`: the performance profile (see [`crate::profile`]).
+//!
+//! Merging shards: `vi-bench report results/shard-1 results/shard-2 results/shard-3 --out all`.
 
-use std::path::PathBuf;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::path::{Path, PathBuf};
 
 use clap::Args;
+use serde::Deserialize;
 
 use crate::error::{BenchError, Result};
+use crate::plot::{self, Curve};
+use crate::profile::{performance_profile, Profile};
 
 /// `vi-bench report DIR...`.
 #[derive(Debug, Args)]
@@ -21,6 +42,461 @@ pub struct ReportArgs {
 ///
 /// # Errors
 /// Unreadable inputs.
-pub fn execute(_a: &ReportArgs) -> Result<()> {
-    Err(BenchError::Usage("`report` is not implemented yet".into()))
+pub fn execute(a: &ReportArgs) -> Result<()> {
+    let files: Vec<PathBuf> = a.inputs.iter().map(|p| results_file(p)).collect();
+    let out = match &a.out {
+        Some(o) => o.clone(),
+        None => {
+            let first = &a.inputs[0];
+            if first.is_dir() {
+                first.clone()
+            } else {
+                first.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+            }
+        }
+    };
+    let summary = generate(&files, &out, "benchmark summary")?;
+    println!("summary: {}", summary.display());
+    Ok(())
+}
+
+/// `DIR/results.jsonl` for a directory, the path itself otherwise.
+pub fn results_file(input: &Path) -> PathBuf {
+    if input.is_dir() {
+        input.join(crate::suite::RESULTS_FILE)
+    } else {
+        input.to_path_buf()
+    }
+}
+
+/// A compact trace as written by the suite.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct TraceColumns {
+    /// Iteration of each point.
+    #[serde(default)]
+    pub iteration: Vec<u64>,
+    /// Oracle calls at each point.
+    #[serde(default)]
+    pub oracle_calls: Vec<u64>,
+    /// Natural residual at each point (`null` where it was not finite).
+    #[serde(default)]
+    pub residual: Vec<Option<f64>>,
+}
+
+/// One line of `results.jsonl`, read leniently: runs that did not produce a report
+/// (`Panicked`, `Error`, `Skipped`) have no numbers. Lines of `vi-bench run --json` are read
+/// too (without a `case_id`, they are never deduplicated).
+#[derive(Clone, Debug, Deserialize)]
+pub struct RunRecord {
+    /// Stable id of the case.
+    #[serde(default)]
+    pub case_id: String,
+    /// Position in the suite.
+    #[serde(default)]
+    pub case_index: Option<u64>,
+    /// Problem name.
+    pub problem: String,
+    /// Solver name.
+    pub solver: String,
+    /// Problem configuration label (defaults to the problem name).
+    #[serde(default)]
+    pub problem_label: Option<String>,
+    /// Solver configuration label (defaults to the solver name).
+    #[serde(default)]
+    pub solver_label: Option<String>,
+    /// Seed.
+    #[serde(default)]
+    pub seed: u64,
+    /// A `vi_core::Status` name, or `Panicked`, `Error`, `Skipped`.
+    pub status: String,
+    /// Detail on the status.
+    #[serde(default)]
+    pub message: Option<String>,
+    /// Iterations.
+    #[serde(default)]
+    pub iterations: Option<u64>,
+    /// Oracle calls.
+    #[serde(default)]
+    pub oracle_calls: Option<u64>,
+    /// Final natural residual.
+    #[serde(default)]
+    pub residual: Option<f64>,
+    /// Wall time in seconds.
+    #[serde(default)]
+    pub elapsed_s: Option<f64>,
+    /// Resolved parameters (`{"problem", "solver", "run"}`).
+    #[serde(default)]
+    pub params: serde_json::Value,
+    /// Compact trace.
+    #[serde(default)]
+    pub trace: Option<TraceColumns>,
+}
+
+impl RunRecord {
+    /// The problem configuration label.
+    pub fn problem_label(&self) -> &str {
+        self.problem_label.as_deref().unwrap_or(&self.problem)
+    }
+    /// The solver configuration label.
+    pub fn solver_label(&self) -> &str {
+        self.solver_label.as_deref().unwrap_or(&self.solver)
+    }
+    /// Whether the run converged.
+    pub fn converged(&self) -> bool {
+        self.status == "Converged"
+    }
+    /// Oracle calls to tolerance: the oracle calls of a converged run.
+    pub fn calls_to_tol(&self) -> Option<f64> {
+        self.converged().then(|| self.oracle_calls.map(|c| c as f64)).flatten()
+    }
+}
+
+/// Reads and merges results files: malformed lines (a run cut short) are skipped with a warning
+/// on stderr; a case recorded twice counts once.
+///
+/// # Errors
+/// An unreadable file.
+pub fn read_records(files: &[PathBuf]) -> Result<Vec<RunRecord>> {
+    let mut out = Vec::new();
+    let mut seen = HashSet::new();
+    let mut duplicates = 0usize;
+    for f in files {
+        let text = std::fs::read_to_string(f).map_err(|e| BenchError::io(f, e))?;
+        for (i, line) in text.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            match serde_json::from_str::<RunRecord>(line) {
+                Ok(r) => {
+                    if !r.case_id.is_empty() && !seen.insert(r.case_id.clone()) {
+                        duplicates += 1;
+                        continue;
+                    }
+                    out.push(r);
+                }
+                Err(e) => eprintln!("warning: {}:{}: skipping a malformed line: {e}", f.display(), i + 1),
+            }
+        }
+    }
+    if duplicates > 0 {
+        eprintln!("warning: {duplicates} runs recorded more than once (same case_id); each is counted once");
+    }
+    Ok(out)
+}
+
+/// Reads `files` and writes `out/summary.md` and `out/figures/*.svg`; returns the summary path.
+///
+/// # Errors
+/// Unreadable inputs, an unwritable output directory, a failing plot backend.
+pub fn generate(files: &[PathBuf], out: &Path, title: &str) -> Result<PathBuf> {
+    let records = read_records(files)?;
+    let figures = out.join("figures");
+    std::fs::create_dir_all(&figures).map_err(|e| BenchError::io(&figures, e))?;
+    let summary = Summary::new(&records);
+    let mut md = String::new();
+    md.push_str(&format!("# {title}\n\n"));
+    let sources: Vec<String> = files.iter().map(|f| format!("`{}`", f.display())).collect();
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for r in &records {
+        *counts.entry(r.status.as_str()).or_insert(0) += 1;
+    }
+    let counts: Vec<String> = counts.iter().map(|(s, n)| format!("{s} {n}")).collect();
+    md.push_str(&format!("{} runs recorded in {}: {}.\n\n", records.len(), sources.join(", "), counts.join(", ")));
+    if let Some(b) = summary.budget() {
+        md.push_str(&format!("Budget: {b}.\n\n"));
+    }
+    md.push_str(
+        "Oracle calls to tolerance, iterations, residual and time are medians over seeds (oracle calls over \
+         converged runs only). Rank: more converged runs first, then fewer oracle calls to tolerance.\n\n",
+    );
+
+    // Performance profile.
+    let profile = summary.profile();
+    if profile.problems > 0 {
+        md.push_str("## Performance profile\n\n");
+        md.push_str(&format!(
+            "Dolan-Moré profile on oracle calls to tolerance over {} (problem, seed) pairs: the fraction of \
+             problems each solver solves within tau times the cheapest solver's oracle calls.\n\n",
+            profile.problems
+        ));
+        let taus = [1.0, 2.0, 4.0, 8.0, 16.0, 64.0];
+        md.push_str("| solver |");
+        for t in taus {
+            md.push_str(&format!(" tau={t} |"));
+        }
+        md.push_str(" solved |\n|---|");
+        md.push_str(&"---:|".repeat(taus.len() + 1));
+        md.push('\n');
+        for (i, s) in profile.solvers.iter().enumerate() {
+            md.push_str(&format!("| {s} |"));
+            for t in taus {
+                md.push_str(&format!(" {:.2} |", profile.rho(i, t)));
+            }
+            md.push_str(&format!(" {:.2} |\n", profile.rho(i, f64::INFINITY)));
+        }
+        let path = figures.join("profile.svg");
+        match plot::profile_plot(&profile, "performance profile (oracle calls to tolerance)", &path) {
+            Ok(()) => md.push_str("\n![performance profile](figures/profile.svg)\n\n"),
+            Err(e) => md.push_str(&format!("\n(no profile figure: {e})\n\n")),
+        }
+    }
+
+    // One section per problem configuration.
+    let mut used_names = BTreeSet::new();
+    for inst in &summary.instances {
+        md.push_str(&format!("## {}\n\n", inst.label));
+        md.push_str(
+            "| solver | runs | status | iterations | oracle calls to tol | final residual | time (s) | rank |\n",
+        );
+        md.push_str("|---|---:|---|---:|---:|---:|---:|---:|\n");
+        for row in &inst.rows {
+            md.push_str(&format!(
+                "| {} | {} | {} | {} | {} | {} | {} | {} |\n",
+                row.solver,
+                row.runs.len(),
+                row.status_cell(),
+                fmt_opt(row.median(|r| r.iterations.map(|v| v as f64)), |v| format!("{v:.0}")),
+                fmt_opt(row.median(RunRecord::calls_to_tol), |v| format!("{v:.0}")),
+                fmt_opt(row.median(|r| r.residual), |v| format!("{v:.2e}")),
+                fmt_opt(row.median(|r| r.elapsed_s), |v| format!("{v:.3}")),
+                row.rank.map_or_else(|| "-".to_string(), |k| k.to_string()),
+            ));
+        }
+        let failures: Vec<String> = inst
+            .rows
+            .iter()
+            .flat_map(|row| row.runs.iter())
+            .filter(|r| r.status == "Panicked" || r.status == "Error")
+            .map(|r| {
+                format!("- {} seed {}: {}: {}", r.solver_label(), r.seed, r.status, r.message.as_deref().unwrap_or(""))
+            })
+            .collect();
+        if !failures.is_empty() {
+            md.push_str(&format!("\nFailures:\n\n{}\n", failures.join("\n")));
+        }
+        let curves = inst.curves();
+        if !curves.is_empty() {
+            let name = unique_name(&slug(&inst.label), &mut used_names);
+            let path = figures.join(format!("{name}.svg"));
+            match plot::residual_curves_plot(&curves, &inst.label, &path) {
+                Ok(()) => md.push_str(&format!("\n![residual of {}](figures/{name}.svg)\n", inst.label)),
+                Err(e) => md.push_str(&format!("\n(no figure: {e})\n")),
+            }
+        }
+        md.push('\n');
+    }
+
+    let skipped: Vec<&RunRecord> = records.iter().filter(|r| r.status == "Skipped").collect();
+    if !skipped.is_empty() {
+        md.push_str(&format!("## Skipped ({} cases)\n\n", skipped.len()));
+        let mut reasons: BTreeMap<(String, String), Vec<&RunRecord>> = BTreeMap::new();
+        for r in &skipped {
+            reasons.entry((r.problem_label().to_string(), r.message.clone().unwrap_or_default())).or_default().push(r);
+        }
+        for ((problem, reason), rs) in reasons {
+            let solvers: BTreeSet<&str> = rs.iter().map(|r| r.solver_label()).collect();
+            md.push_str(&format!(
+                "- {problem} with {}: {reason}\n",
+                solvers.into_iter().collect::<Vec<_>>().join(", ")
+            ));
+        }
+    }
+    let path = out.join("summary.md");
+    std::fs::write(&path, md).map_err(|e| BenchError::io(&path, e))?;
+    Ok(path)
+}
+
+fn fmt_opt(v: Option<f64>, f: impl Fn(f64) -> String) -> String {
+    v.map_or_else(|| "-".to_string(), f)
+}
+
+/// A file-name-safe version of a label.
+pub fn slug(label: &str) -> String {
+    let mut s = String::new();
+    for c in label.chars() {
+        if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+            s.push(c);
+        } else if !s.ends_with('_') {
+            s.push('_');
+        }
+    }
+    let s = s.trim_matches('_').to_string();
+    if s.is_empty() {
+        "problem".into()
+    } else {
+        s.chars().take(120).collect()
+    }
+}
+
+fn unique_name(base: &str, used: &mut BTreeSet<String>) -> String {
+    let mut name = base.to_string();
+    let mut k = 2;
+    while name == "profile" || !used.insert(name.clone()) {
+        name = format!("{base}-{k}");
+        k += 1;
+    }
+    name
+}
+
+/// The records grouped for the summary: problem configurations, each with solver rows.
+pub struct Summary<'a> {
+    /// Problem configurations in suite order (skipped runs left out).
+    pub instances: Vec<Instance<'a>>,
+    records: &'a [RunRecord],
+}
+
+/// One problem configuration.
+pub struct Instance<'a> {
+    /// `problem_label`.
+    pub label: String,
+    /// One row per solver configuration, in suite order.
+    pub rows: Vec<Row<'a>>,
+}
+
+/// One solver configuration on one problem configuration.
+pub struct Row<'a> {
+    /// `solver_label`.
+    pub solver: String,
+    /// Its runs (one per seed).
+    pub runs: Vec<&'a RunRecord>,
+    /// Rank among the rows of its problem (`None`: never converged).
+    pub rank: Option<usize>,
+}
+
+impl Row<'_> {
+    /// The status cell: `Converged`, or `Converged (2/3), Diverged (1/3)`.
+    pub fn status_cell(&self) -> String {
+        let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+        for r in &self.runs {
+            *counts.entry(r.status.as_str()).or_insert(0) += 1;
+        }
+        let n = self.runs.len();
+        if counts.len() == 1 && n == 1 {
+            return self.runs[0].status.clone();
+        }
+        counts.iter().map(|(s, k)| format!("{s} ({k}/{n})")).collect::<Vec<_>>().join(", ")
+    }
+
+    /// Median of `f` over the runs where it is defined.
+    pub fn median(&self, f: impl Fn(&RunRecord) -> Option<f64>) -> Option<f64> {
+        let mut v: Vec<f64> = self.runs.iter().filter_map(|r| f(r)).filter(|x| !x.is_nan()).collect();
+        if v.is_empty() {
+            return None;
+        }
+        v.sort_by(f64::total_cmp);
+        let k = v.len();
+        Some(if k % 2 == 1 { v[k / 2] } else { 0.5 * (v[k / 2 - 1] + v[k / 2]) })
+    }
+
+    fn converged(&self) -> usize {
+        self.runs.iter().filter(|r| r.converged()).count()
+    }
+}
+
+impl Instance<'_> {
+    /// Residual curves: one per run with a trace, one colour per solver, one legend per solver.
+    pub fn curves(&self) -> Vec<Curve> {
+        let mut curves = Vec::new();
+        for (color, row) in self.rows.iter().enumerate() {
+            let mut labelled = false;
+            for r in &row.runs {
+                let Some(t) = &r.trace else { continue };
+                let points: Vec<(f64, f64)> = t
+                    .oracle_calls
+                    .iter()
+                    .zip(&t.residual)
+                    .filter_map(|(&c, &res)| res.map(|res| (c as f64, res)))
+                    .collect();
+                if points.is_empty() {
+                    continue;
+                }
+                curves.push(Curve { label: (!labelled).then(|| row.solver.clone()), color, points });
+                labelled = true;
+            }
+        }
+        curves
+    }
+}
+
+impl<'a> Summary<'a> {
+    /// Groups `records` by problem and solver configuration (in order of first `case_index`,
+    /// then label), leaving out skipped runs, and ranks the rows.
+    pub fn new(records: &'a [RunRecord]) -> Self {
+        let order = |r: &RunRecord| r.case_index.unwrap_or(u64::MAX);
+        let mut inst: BTreeMap<String, (u64, BTreeMap<String, (u64, Vec<&'a RunRecord>)>)> = BTreeMap::new();
+        for r in records.iter().filter(|r| r.status != "Skipped") {
+            let e = inst.entry(r.problem_label().to_string()).or_insert((u64::MAX, BTreeMap::new()));
+            e.0 = e.0.min(order(r));
+            let row = e.1.entry(r.solver_label().to_string()).or_insert((u64::MAX, Vec::new()));
+            row.0 = row.0.min(order(r));
+            row.1.push(r);
+        }
+        let mut instances: Vec<(u64, Instance<'a>)> = inst
+            .into_iter()
+            .map(|(label, (k, rows))| {
+                let mut rows: Vec<(u64, Row<'a>)> = rows
+                    .into_iter()
+                    .map(|(solver, (k, mut runs))| {
+                        runs.sort_by_key(|r| r.seed);
+                        (k, Row { solver, runs, rank: None })
+                    })
+                    .collect();
+                rows.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.solver.cmp(&b.1.solver)));
+                let mut rows: Vec<Row<'a>> = rows.into_iter().map(|(_, r)| r).collect();
+                rank(&mut rows);
+                (k, Instance { label, rows })
+            })
+            .collect();
+        instances.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.label.cmp(&b.1.label)));
+        Self { instances: instances.into_iter().map(|(_, i)| i).collect(), records }
+    }
+
+    /// The performance profile over (problem configuration, seed) pairs, solvers in row order.
+    pub fn profile(&self) -> Profile {
+        let mut solvers: Vec<String> = Vec::new();
+        let mut costs: BTreeMap<String, BTreeMap<String, Option<f64>>> = BTreeMap::new();
+        for inst in &self.instances {
+            for row in &inst.rows {
+                if !solvers.contains(&row.solver) {
+                    solvers.push(row.solver.clone());
+                }
+                for r in &row.runs {
+                    costs
+                        .entry(format!("{} seed {}", inst.label, r.seed))
+                        .or_default()
+                        .insert(row.solver.clone(), r.calls_to_tol());
+                }
+            }
+        }
+        performance_profile(&costs, &solvers)
+    }
+
+    /// The budget shared by every run, as text (`None` when runs differ or none is recorded).
+    pub fn budget(&self) -> Option<String> {
+        let runs: BTreeSet<String> =
+            self.records.iter().filter_map(|r| r.params.get("run")).map(|v| v.to_string()).collect();
+        if runs.len() != 1 {
+            return None;
+        }
+        let v: serde_json::Value = serde_json::from_str(runs.first()?).ok()?;
+        let o = v.as_object()?;
+        let parts: Vec<String> = o.iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| format!("{k} = {v}")).collect();
+        Some(parts.join(", "))
+    }
+}
+
+/// Ranks rows: more converged runs first, then fewer median oracle calls to tolerance; equal
+/// keys share a rank; rows that never converged get none.
+fn rank(rows: &mut [Row<'_>]) {
+    let keys: Vec<Option<(usize, f64)>> = rows
+        .iter()
+        .map(|r| {
+            let c = r.converged();
+            (c > 0).then(|| (c, r.median(RunRecord::calls_to_tol).unwrap_or(f64::INFINITY)))
+        })
+        .collect();
+    let better = |a: (usize, f64), b: (usize, f64)| a.0 > b.0 || (a.0 == b.0 && a.1 < b.1);
+    for i in 0..rows.len() {
+        rows[i].rank = keys[i].map(|ki| 1 + keys.iter().flatten().filter(|&&kj| better(kj, ki)).count());
+    }
 }
