@@ -18,7 +18,11 @@
 //! - `"adaptive"`: backtracking on the local Lipschitz estimate. A trial `eta` is accepted when
 //!   `eta ||F(z~) - F(z)|| <= nu ||z~ - z||` (`nu = 0.9` by default), otherwise it is halved
 //!   and the extrapolation recomputed (one more oracle call); after every accepted step `eta`
-//!   grows by `grow` (1.2) so it can recover.
+//!   grows by `grow` (1.2) so it can recover. After 60 halvings the run ends with
+//!   `NumericalError`.
+//! - `precond`: Extra-Adam / Extra-RMSProp / block-RMSProp scaling (see [`crate::precond`]):
+//!   `z~_k = P(z_k - eta d(F(z_k)))`, `z_{k+1} = P(z_k - eta d(F(z~_k)))`, both evaluations
+//!   updating the moment estimates (Gidel et al. 2019).
 //!
 //! ## References
 //! - G. M. Korpelevich, "The extragradient method for finding saddle points and other
@@ -26,10 +30,15 @@
 //! - A. Nemirovski, "Prox-method with rate of convergence O(1/t)", SIAM J. Optim. 15 (2004).
 //! - E. N. Khobotov, "Modification of the extra-gradient method...", USSR Comput. Math. Math.
 //!   Phys. 27 (1987) (the backtracking rule).
+//! - G. Gidel, H. Berard, G. Vignoud, P. Vincent, S. Lacoste-Julien, "A variational inequality
+//!   perspective on generative adversarial networks", ICLR 2019 (Extra-Adam).
 
 use faer::{Col, ColRef};
 use serde::{Deserialize, Serialize};
 use vi_core::{linalg, BuildContext, Error, Params, Problem, Result, Solver, StepRule, StepStatus};
+
+use crate::common::MAX_HALVINGS;
+use crate::precond::{self, PrecondConfig, PrecondKind, Preconditioner};
 
 /// Parameters of [`Extragradient`].
 ///
@@ -39,6 +48,10 @@ use vi_core::{linalg, BuildContext, Error, Params, Problem, Result, Solver, Step
 /// | `factor` | `0.5` | `eta = factor / L` for `"auto"` and the adaptive initial guess | (0, 1) |
 /// | `nu` | `0.9` | adaptive acceptance ratio | (0, 1) |
 /// | `grow` | `1.2` | adaptive growth after an accepted step | >= 1 |
+/// | `precond` | `"none"` | `"none"`, `"rmsprop"`, `"adam"`, `"block-rmsprop"` | |
+/// | `beta1` | `0.5` | Adam first-moment decay | [0, 1) |
+/// | `beta2` | `0.9` | second-moment decay | [0, 1) |
+/// | `precond_eps` | `1e-8` | added to `sqrt(v)` | > 0 |
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ExtragradientParams {
@@ -50,11 +63,34 @@ pub struct ExtragradientParams {
     pub nu: f64,
     /// Adaptive growth factor (default 1.2).
     pub grow: f64,
+    /// Diagonal preconditioner (default `"none"`).
+    pub precond: PrecondKind,
+    /// Adam first-moment decay (default 0.5).
+    pub beta1: f64,
+    /// Second-moment decay (default 0.9).
+    pub beta2: f64,
+    /// Preconditioner epsilon (default 1e-8).
+    pub precond_eps: f64,
+}
+
+impl ExtragradientParams {
+    fn precond_config(&self) -> PrecondConfig {
+        PrecondConfig { kind: self.precond, beta1: self.beta1, beta2: self.beta2, eps: self.precond_eps }
+    }
 }
 
 impl Default for ExtragradientParams {
     fn default() -> Self {
-        Self { step: StepRule::Auto, factor: 0.5, nu: 0.9, grow: 1.2 }
+        Self {
+            step: StepRule::Auto,
+            factor: 0.5,
+            nu: 0.9,
+            grow: 1.2,
+            precond: PrecondKind::None,
+            beta1: precond::DEFAULT_BETA1,
+            beta2: precond::DEFAULT_BETA2,
+            precond_eps: precond::DEFAULT_EPS,
+        }
     }
 }
 
@@ -74,15 +110,20 @@ impl Params for ExtragradientParams {
         if !(self.grow >= 1.0 && self.grow.is_finite()) {
             return Err(Error::param(owner, "grow", format!("must be >= 1, got {}", self.grow)));
         }
-        Ok(())
+        self.precond_config().validate(owner, self.step)
     }
     fn docs() -> &'static [(&'static str, &'static str)] {
-        &[
+        const D: [(&str, &str); 8] = [
             ("step", "step size: a number, \"auto\" (factor/L) or \"adaptive\" (backtracking)"),
             ("factor", "eta = factor / L for \"auto\" and as the adaptive initial guess, in (0,1)"),
             ("nu", "adaptive: accept when eta*||F(z~)-F(z)|| <= nu*||z~-z||, in (0,1)"),
             ("grow", "adaptive: multiply eta by this after each accepted step, >= 1"),
-        ]
+            precond::DOCS[0],
+            precond::DOCS[1],
+            precond::DOCS[2],
+            precond::DOCS[3],
+        ];
+        &D
     }
 }
 
@@ -91,10 +132,13 @@ impl Params for ExtragradientParams {
 pub struct Extragradient {
     params: ExtragradientParams,
     eta: f64,
+    pre: Preconditioner,
     z: Col<f64>,
     z_half: Col<f64>,
     f: Col<f64>,
     f_half: Col<f64>,
+    /// Scaled direction (`= f` or `f_half` without a preconditioner).
+    d: Col<f64>,
 }
 
 impl Extragradient {
@@ -104,7 +148,17 @@ impl Extragradient {
     /// [`Error::InvalidParameter`] from validation.
     pub fn new(params: ExtragradientParams) -> Result<Self> {
         params.validate("solver extragradient")?;
-        Ok(Self { params, eta: 0.0, z: Col::zeros(0), z_half: Col::zeros(0), f: Col::zeros(0), f_half: Col::zeros(0) })
+        let z = || Col::zeros(0);
+        Ok(Self {
+            pre: Preconditioner::new(params.precond_config()),
+            params,
+            eta: 0.0,
+            z: z(),
+            z_half: z(),
+            f: z(),
+            f_half: z(),
+            d: z(),
+        })
     }
 
     /// A solver with a fixed step.
@@ -115,9 +169,9 @@ impl Extragradient {
         Self::new(ExtragradientParams { step: StepRule::Fixed(eta), ..Default::default() })
     }
 
-    /// `z~ = P(z - eta F(z))` into `z_half`, given `f = F(z)`.
+    /// `z~ = P(z - eta d)` into `z_half` and `f_half = F(z~)`, given `d` = scaled `F(z)`.
     fn extrapolate(&mut self, problem: &mut Problem) {
-        linalg::add_scaled(self.z_half.as_mut(), self.z.as_ref(), -self.eta, self.f.as_ref());
+        linalg::add_scaled(self.z_half.as_mut(), self.z.as_ref(), -self.eta, self.d.as_ref());
         problem.project(self.z_half.as_mut());
         problem.eval(self.z_half.as_ref(), self.f_half.as_mut());
     }
@@ -134,32 +188,36 @@ impl Solver for Extragradient {
         self.z_half = Col::zeros(n);
         self.f = Col::zeros(n);
         self.f_half = Col::zeros(n);
+        self.d = Col::zeros(n);
         self.eta = self.params.step.resolve(problem, self.params.factor)?;
+        self.pre.init(problem);
         Ok(())
     }
 
     fn step(&mut self, problem: &mut Problem) -> StepStatus {
         problem.eval(self.z.as_ref(), self.f.as_mut());
+        self.pre.direction(self.f.as_ref(), self.d.as_mut());
         self.extrapolate(problem);
         if self.params.step == StepRule::Adaptive {
-            // Backtrack until the local Lipschitz test passes (at most 60 halvings).
+            // Backtrack until the local Lipschitz test passes (at most MAX_HALVINGS halvings).
             let mut tries = 0;
             loop {
                 let dz = linalg::dist(self.z_half.as_ref(), self.z.as_ref());
                 let df = linalg::dist(self.f_half.as_ref(), self.f.as_ref());
-                if self.eta * df <= self.params.nu * dz || dz == 0.0 {
+                if df.is_finite() && (self.eta * df <= self.params.nu * dz || dz == 0.0) {
                     break;
                 }
                 tries += 1;
-                if tries > 60 {
+                if tries > MAX_HALVINGS {
                     return StepStatus::Finished(vi_core::Status::NumericalError);
                 }
                 self.eta *= 0.5;
                 self.extrapolate(problem);
             }
         }
-        // z <- P(z - eta F(z~))
-        linalg::axpy(-self.eta, self.f_half.as_ref(), self.z.as_mut());
+        // z <- P(z - eta d(F(z~)))
+        self.pre.direction(self.f_half.as_ref(), self.d.as_mut());
+        linalg::axpy(-self.eta, self.d.as_ref(), self.z.as_mut());
         problem.project(self.z.as_mut());
         if self.params.step == StepRule::Adaptive {
             self.eta *= self.params.grow;

@@ -1,0 +1,36 @@
+//! Small helpers shared by the solvers: step-rule checks and the backtracking cap.
+
+use vi_core::{Error, Result, StepRule};
+
+/// Maximum number of halvings in one backtracking search before the step is declared collapsed
+/// (`2^-60` of the trial step).
+pub(crate) const MAX_HALVINGS: u32 = 60;
+
+/// Rejects `step = "adaptive"` for a method that has no adaptive rule.
+pub(crate) fn no_adaptive(step: StepRule, owner: &str) -> Result<()> {
+    step.validate(owner)?;
+    if step == StepRule::Adaptive {
+        return Err(Error::param(
+            owner,
+            "step",
+            "\"adaptive\" is not available for this method; use a finite number > 0 or \"auto\"",
+        ));
+    }
+    Ok(())
+}
+
+/// Checks `lo < x < hi` (open interval), naming the field.
+pub(crate) fn open_range(owner: &str, field: &str, x: f64, lo: f64, hi: f64, why: &str) -> Result<()> {
+    if !(x > lo && x < hi) {
+        return Err(Error::param(owner, field, format!("must be in ({lo}, {hi}){why}, got {x}")));
+    }
+    Ok(())
+}
+
+/// The Lipschitz constant of the operator the solver sees: declared, or estimated at the start
+/// (a few counted oracle calls).
+pub(crate) fn lipschitz(problem: &mut vi_core::Problem) -> Result<f64> {
+    // `StepRule::Auto.resolve(problem, 1.0)` is `1 / L` with the same fallback to an estimate.
+    let inv = StepRule::Auto.resolve(problem, 1.0)?;
+    Ok(1.0 / inv)
+}

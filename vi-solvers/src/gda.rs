@@ -1,0 +1,202 @@
+//! # Projected (simultaneous) gradient descent-ascent
+//!
+//! Update, with projection `P` onto the constraint set:
+//!
+//! ```text
+//! z_{k+1} = P(z_k - eta F(z_k))
+//! ```
+//!
+//! One oracle call per iteration; every player moves at once. The ergodic average is taken over
+//! the iterates.
+//!
+//! ## Step size
+//! - fixed `eta`: for `mu`-strongly monotone, `L`-Lipschitz `F` the contraction factor is
+//!   `1 - 2 eta mu + eta^2 L^2` (squared distance), `< 1` for `0 < eta < 2 mu / L^2`
+//!   (MATH.md 2.1). For merely monotone `F` there is no convergence: on a bilinear game the
+//!   distance to the solution grows by `sqrt(1 + eta^2 sigma^2)` per step along each singular
+//!   direction, and on rock-paper-scissors the projected iterate gets stuck near a face.
+//! - `"auto"`: `eta = mu / L^2` when the problem declares `mu > 0` (the minimiser of the
+//!   factor, which becomes `1 - mu^2 / L^2`); otherwise `eta = factor / L` with `factor = 0.1`
+//!   (no guarantee: for a `1/L`-cocoercive `F` any `eta < 2/L` works, for a merely monotone one
+//!   none does).
+//! - `"adaptive"` is not available.
+//!
+//! ## References
+//! - F. Facchinei, J.-S. Pang, *Finite-Dimensional Variational Inequalities and
+//!   Complementarity Problems*, Vol. II, Springer 2003, Section 12.1.
+//! - L. Mescheder, S. Nowozin, A. Geiger, "The numerics of GANs", NeurIPS 2017.
+
+use faer::{Col, ColRef};
+use serde::{Deserialize, Serialize};
+use vi_core::{linalg, BuildContext, Params, Problem, Result, Solver, StepRule, StepStatus};
+
+use crate::common;
+
+/// Parameters of [`Gda`].
+///
+/// | name | default | purpose | range |
+/// |---|---|---|---|
+/// | `step` | `"auto"` | a number, or `"auto"` (`mu/L^2` if `mu > 0` is known, else `factor/L`) | > 0 |
+/// | `factor` | `0.1` | `eta = factor / L` for `"auto"` when `mu` is unknown or 0 | (0, 2) |
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GdaParams {
+    /// Step size rule (default `"auto"`).
+    pub step: StepRule,
+    /// Fallback `eta = factor / L` for `"auto"` without `mu` (default 0.1).
+    pub factor: f64,
+}
+
+impl Default for GdaParams {
+    fn default() -> Self {
+        Self { step: StepRule::Auto, factor: 0.1 }
+    }
+}
+
+impl Params for GdaParams {
+    fn validate(&self, owner: &str) -> Result<()> {
+        common::no_adaptive(self.step, owner)?;
+        common::open_range(owner, "factor", self.factor, 0.0, 2.0, "")
+    }
+    fn docs() -> &'static [(&'static str, &'static str)] {
+        &[
+            ("step", "step size: a number or \"auto\" (mu/L^2 when mu > 0 is known, else factor/L)"),
+            ("factor", "eta = factor / L for \"auto\" when mu is unknown or 0, in (0,2)"),
+        ]
+    }
+}
+
+/// Resolves GDA's `"auto"` step: `mu / L^2` with a known `mu > 0`, else `factor / L`.
+pub(crate) fn gda_step(step: StepRule, factor: f64, problem: &mut Problem) -> Result<f64> {
+    if step == StepRule::Auto {
+        if let Some(mu) = problem.strong_monotonicity().filter(|m| *m > 0.0) {
+            let l = common::lipschitz(problem)?;
+            return Ok(mu / (l * l));
+        }
+    }
+    step.resolve(problem, factor)
+}
+
+/// Projected simultaneous gradient descent-ascent. See the module documentation.
+#[derive(Clone, Debug)]
+pub struct Gda {
+    params: GdaParams,
+    eta: f64,
+    z: Col<f64>,
+    f: Col<f64>,
+}
+
+impl Gda {
+    /// A new solver with the given parameters (validated).
+    ///
+    /// # Errors
+    /// [`vi_core::Error::InvalidParameter`] from validation.
+    pub fn new(params: GdaParams) -> Result<Self> {
+        params.validate("solver gda")?;
+        Ok(Self { params, eta: 0.0, z: Col::zeros(0), f: Col::zeros(0) })
+    }
+
+    /// A solver with a fixed step.
+    ///
+    /// # Errors
+    /// If `eta` is not finite and positive.
+    pub fn with_step(eta: f64) -> Result<Self> {
+        Self::new(GdaParams { step: StepRule::Fixed(eta), ..Default::default() })
+    }
+}
+
+impl Solver for Gda {
+    fn name(&self) -> &str {
+        "gda"
+    }
+
+    fn init(&mut self, problem: &mut Problem) -> Result<()> {
+        self.z = problem.start().to_owned();
+        self.f = Col::zeros(problem.dim());
+        self.eta = gda_step(self.params.step, self.params.factor, problem)?;
+        Ok(())
+    }
+
+    fn step(&mut self, problem: &mut Problem) -> StepStatus {
+        problem.eval(self.z.as_ref(), self.f.as_mut());
+        linalg::axpy(-self.eta, self.f.as_ref(), self.z.as_mut());
+        problem.project(self.z.as_mut());
+        StepStatus::Continue
+    }
+
+    fn iterate(&self) -> ColRef<'_, f64> {
+        self.z.as_ref()
+    }
+
+    fn step_size(&self) -> Option<f64> {
+        Some(self.eta)
+    }
+}
+
+fn build(p: GdaParams, _ctx: &BuildContext) -> Result<Box<dyn Solver>> {
+    Ok(Box::new(Gda::new(p)?))
+}
+
+vi_core::register_solver!("gda", "projected simultaneous gradient descent-ascent: one oracle call", GdaParams, build);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{assert_send_clone, bilinear_xy, build_error, run, strongly_monotone};
+    use vi_core::Status;
+
+    #[test]
+    fn boxed_solver_is_send_and_clone() {
+        assert_send_clone(Box::new(Gda::with_step(0.1).unwrap()));
+    }
+
+    #[test]
+    fn rejects_invalid_parameters() {
+        let e = build_error("gda", serde_json::json!({"step": "adaptive"}));
+        assert!(e.contains("`step`") && e.contains("\"adaptive\" is not available"), "{e}");
+        let e = build_error("gda", serde_json::json!({"step": 0}));
+        assert!(e.contains("`step`") && e.contains("got 0"), "{e}");
+        let e = build_error("gda", serde_json::json!({"factor": 2.5}));
+        assert!(e.contains("`factor`") && e.contains("(0, 2)"), "{e}");
+        let e = build_error("gda", serde_json::json!({"eta": 0.1}));
+        assert!(e.contains("`eta`") && e.contains("valid parameters: factor, step"), "{e}");
+    }
+
+    #[test]
+    fn one_step_matches_hand_computation() {
+        // F(x, y) = (y, -x), z0 = (1, 2), eta = 0.1: z1 = (1 - 0.2, 2 + 0.1).
+        let mut p = bilinear_xy(&[1.0, 2.0]);
+        let mut s = Gda::with_step(0.1).unwrap();
+        s.init(&mut p).unwrap();
+        s.step(&mut p);
+        assert!((s.iterate()[0] - 0.8).abs() < 1e-15 && (s.iterate()[1] - 2.1).abs() < 1e-15);
+        assert_eq!(p.counters().oracle_calls, 1);
+    }
+
+    #[test]
+    fn diverges_on_xy_by_the_exact_factor() {
+        // ||z_{k+1}|| / ||z_k|| = sqrt(1 + eta^2): 1.00499 at eta = 0.1, i.e. 1.0100 squared.
+        let mut p = bilinear_xy(&[1.0, 1.0]);
+        let mut s = Gda::with_step(0.1).unwrap();
+        s.init(&mut p).unwrap();
+        let n0 = s.iterate().norm_l2();
+        for _ in 0..100 {
+            s.step(&mut p);
+        }
+        let ratio_sq = (s.iterate().norm_l2() / n0).powf(2.0 / 100.0);
+        assert!((ratio_sq - 1.01).abs() < 1e-12, "{ratio_sq}");
+        let r = run(&mut bilinear_xy(&[1.0, 1.0]), &mut Gda::with_step(0.1).unwrap(), 1e-8, 100_000);
+        assert_eq!(r.status, Status::Diverged);
+    }
+
+    #[test]
+    fn converges_on_a_strongly_monotone_problem_with_auto_step() {
+        // mu = 0.5, L <= 1.3: eta = mu / L^2 and factor 1 - mu^2/L^2 per step.
+        let mut p = strongly_monotone(6, 0.5, 0.3, 3);
+        let r = run(&mut p, &mut Gda::new(GdaParams::default()).unwrap(), 1e-10, 10_000);
+        assert_eq!(r.status, Status::Converged);
+        assert!(r.distance_to_solution.unwrap() < 1e-9);
+        let (mu, l) = (p.strong_monotonicity().unwrap(), p.lipschitz().unwrap());
+        assert!((r.step_size.unwrap() - mu / (l * l)).abs() < 1e-15);
+    }
+}

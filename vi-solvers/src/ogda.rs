@@ -1,0 +1,325 @@
+//! # Optimistic gradient descent-ascent (projected forward-reflected-backward form)
+//!
+//! Update, with projection `P` and `z_{-1} = z_0`:
+//!
+//! ```text
+//! z_{k+1} = P(z_k - 2 eta F(z_k) + eta F(z_{k-1}))
+//! ```
+//!
+//! This is OGDA (Daskalakis et al. 2018) with the projection of Malitsky & Tam's
+//! forward-reflected-backward method. With a varying step (adaptive rule) it is the FRB update
+//! `z_{k+1} = P(z_k - eta_k F(z_k) - eta_{k-1} (F(z_k) - F(z_{k-1})))`, which reduces to the
+//! line above for a constant step. One oracle call per iteration (at `z_{k+1}`, stored for the
+//! next one); `init` makes one counted call for `F(z_0)`. The ergodic average is taken over the
+//! iterates. Unconstrained it is the same method as EFTP up to a change of variables
+//! (MATH.md 2.4).
+//!
+//! ## Step size
+//! - fixed `eta`: monotone `L`-Lipschitz `F`: `eta < 1/(2L)` (Malitsky & Tam); on a bilinear
+//!   game it converges iff `eta sigma_max < 1/sqrt(3)` (largest root of
+//!   `t^2 - (1 - 2 eta lambda) t - eta lambda`, MATH.md 2.4); strongly monotone: linear.
+//! - `"auto"`: `eta = factor / L`, `factor = 0.4` (inside `1/2`).
+//! - `"adaptive"`: backtracking as in Malitsky & Tam's line search: the trial `z_{k+1}` is
+//!   accepted when `eta_k ||F(z_{k+1}) - F(z_k)|| <= nu ||z_{k+1} - z_k||` (`nu = 0.4`), otherwise
+//!   `eta_k` is halved and `z_{k+1}` recomputed (one more oracle call). Since
+//!   `eta_k ||F(z_{k+1}) - F(z_k)|| <= eta_k L ||z_{k+1} - z_k||`, every `eta_k <= nu / L`
+//!   passes, so the search ends; after 60 halvings the run ends with `NumericalError`. After
+//!   each accepted step `eta` grows by `grow` (1.2).
+//! - `precond`: Optimistic Adam / RMSProp / block-RMSProp (see [`crate::precond`]):
+//!   `z_{k+1} = P(z_k - 2 eta d_k + eta d_{k-1})` with `d_k` the scaled `F(z_k)`.
+//!
+//! ## References
+//! - C. Daskalakis, A. Ilyas, V. Syrgkanis, H. Zeng, "Training GANs with optimism", ICLR 2018.
+//! - Y. Malitsky, M. K. Tam, "A forward-backward splitting method for monotone inclusions
+//!   without cocoercivity", SIAM J. Optim. 30 (2020).
+//! - A. Mokhtari, A. Ozdaglar, S. Pattathil, "A unified analysis of extra-gradient and
+//!   optimistic gradient methods for saddle point problems", AISTATS 2020.
+
+use faer::{Col, ColRef};
+use serde::{Deserialize, Serialize};
+use vi_core::{linalg, BuildContext, Params, Problem, Result, Solver, Status, StepRule, StepStatus};
+
+use crate::common::{self, MAX_HALVINGS};
+use crate::precond::{self, PrecondConfig, PrecondKind, Preconditioner};
+
+/// Parameters of [`Ogda`].
+///
+/// | name | default | purpose | range |
+/// |---|---|---|---|
+/// | `step` | `"auto"` | a number, `"auto"` (`factor/L`) or `"adaptive"` | > 0 |
+/// | `factor` | `0.4` | `eta = factor / L` for `"auto"` and the adaptive initial guess | (0, 1) |
+/// | `nu` | `0.4` | adaptive acceptance ratio | (0, 1) |
+/// | `grow` | `1.2` | adaptive growth after an accepted step | >= 1 |
+/// | `precond` | `"none"` | `"none"`, `"rmsprop"`, `"adam"`, `"block-rmsprop"` | |
+/// | `beta1` | `0.5` | Adam first-moment decay | [0, 1) |
+/// | `beta2` | `0.9` | second-moment decay | [0, 1) |
+/// | `precond_eps` | `1e-8` | added to `sqrt(v)` | > 0 |
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OgdaParams {
+    /// Step size rule (default `"auto"`).
+    pub step: StepRule,
+    /// `eta = factor / L` for `"auto"` (default 0.4).
+    pub factor: f64,
+    /// Adaptive acceptance ratio (default 0.4).
+    pub nu: f64,
+    /// Adaptive growth factor (default 1.2).
+    pub grow: f64,
+    /// Diagonal preconditioner (default `"none"`).
+    pub precond: PrecondKind,
+    /// Adam first-moment decay (default 0.5).
+    pub beta1: f64,
+    /// Second-moment decay (default 0.9).
+    pub beta2: f64,
+    /// Preconditioner epsilon (default 1e-8).
+    pub precond_eps: f64,
+}
+
+impl Default for OgdaParams {
+    fn default() -> Self {
+        Self {
+            step: StepRule::Auto,
+            factor: 0.4,
+            nu: 0.4,
+            grow: 1.2,
+            precond: PrecondKind::None,
+            beta1: precond::DEFAULT_BETA1,
+            beta2: precond::DEFAULT_BETA2,
+            precond_eps: precond::DEFAULT_EPS,
+        }
+    }
+}
+
+impl OgdaParams {
+    fn precond_config(&self) -> PrecondConfig {
+        PrecondConfig { kind: self.precond, beta1: self.beta1, beta2: self.beta2, eps: self.precond_eps }
+    }
+}
+
+impl Params for OgdaParams {
+    fn validate(&self, owner: &str) -> Result<()> {
+        self.step.validate(owner)?;
+        common::open_range(owner, "factor", self.factor, 0.0, 1.0, "")?;
+        common::open_range(owner, "nu", self.nu, 0.0, 1.0, "")?;
+        if !(self.grow >= 1.0 && self.grow.is_finite()) {
+            return Err(vi_core::Error::param(
+                owner,
+                "grow",
+                format!("must be a finite number >= 1, got {}", self.grow),
+            ));
+        }
+        self.precond_config().validate(owner, self.step)
+    }
+    fn docs() -> &'static [(&'static str, &'static str)] {
+        const D: [(&str, &str); 8] = [
+            ("step", "step size: a number, \"auto\" (factor/L) or \"adaptive\" (backtracking)"),
+            ("factor", "eta = factor / L for \"auto\" and the adaptive initial guess, in (0,1); default 0.4 < 1/2"),
+            ("nu", "adaptive: accept when eta*||F(z_{k+1})-F(z_k)|| <= nu*||z_{k+1}-z_k||, in (0,1)"),
+            ("grow", "adaptive: multiply eta by this after each accepted step, >= 1"),
+            precond::DOCS[0],
+            precond::DOCS[1],
+            precond::DOCS[2],
+            precond::DOCS[3],
+        ];
+        &D
+    }
+}
+
+/// Optimistic GDA / projected forward-reflected-backward. See the module documentation.
+#[derive(Clone, Debug)]
+pub struct Ogda {
+    params: OgdaParams,
+    /// Step of the coming update, `eta_k`.
+    eta: f64,
+    /// Step of the previous update, `eta_{k-1}`.
+    eta_prev: f64,
+    pre: Preconditioner,
+    z: Col<f64>,
+    z_new: Col<f64>,
+    /// `F(z_k)` (raw).
+    f: Col<f64>,
+    /// `F(z_{k+1})` (raw).
+    f_new: Col<f64>,
+    /// Scaled `F(z_k)`, `F(z_{k-1})`, `F(z_{k+1})`.
+    d: Col<f64>,
+    d_prev: Col<f64>,
+    d_new: Col<f64>,
+}
+
+impl Ogda {
+    /// A new solver with the given parameters (validated).
+    ///
+    /// # Errors
+    /// [`vi_core::Error::InvalidParameter`] from validation.
+    pub fn new(params: OgdaParams) -> Result<Self> {
+        params.validate("solver ogda")?;
+        let z = || Col::zeros(0);
+        Ok(Self {
+            pre: Preconditioner::new(params.precond_config()),
+            params,
+            eta: 0.0,
+            eta_prev: 0.0,
+            z: z(),
+            z_new: z(),
+            f: z(),
+            f_new: z(),
+            d: z(),
+            d_prev: z(),
+            d_new: z(),
+        })
+    }
+
+    /// A solver with a fixed step.
+    ///
+    /// # Errors
+    /// If `eta` is not finite and positive.
+    pub fn with_step(eta: f64) -> Result<Self> {
+        Self::new(OgdaParams { step: StepRule::Fixed(eta), ..Default::default() })
+    }
+
+    /// `z_new = P(z - eta_k d - eta_{k-1} (d - d_prev))`, then `f_new = F(z_new)`.
+    fn trial(&mut self, problem: &mut Problem) {
+        let (a, b) = (self.eta, self.eta_prev);
+        faer::zip!(self.z_new.as_mut(), self.z.as_ref(), self.d.as_ref(), self.d_prev.as_ref())
+            .for_each(|faer::unzip!(zn, z, d, dp)| *zn = *z - a * *d - b * (*d - *dp));
+        problem.project(self.z_new.as_mut());
+        problem.eval(self.z_new.as_ref(), self.f_new.as_mut());
+    }
+}
+
+impl Solver for Ogda {
+    fn name(&self) -> &str {
+        "ogda"
+    }
+
+    fn init(&mut self, problem: &mut Problem) -> Result<()> {
+        let n = problem.dim();
+        self.z = problem.start().to_owned();
+        self.z_new = Col::zeros(n);
+        self.f = Col::zeros(n);
+        self.f_new = Col::zeros(n);
+        self.d = Col::zeros(n);
+        self.d_prev = Col::zeros(n);
+        self.d_new = Col::zeros(n);
+        self.eta = self.params.step.resolve(problem, self.params.factor)?;
+        self.eta_prev = self.eta;
+        self.pre.init(problem);
+        problem.eval(self.z.as_ref(), self.f.as_mut());
+        self.pre.direction(self.f.as_ref(), self.d.as_mut());
+        // z_{-1} = z_0.
+        self.d_prev.copy_from(&self.d);
+        Ok(())
+    }
+
+    fn step(&mut self, problem: &mut Problem) -> StepStatus {
+        self.trial(problem);
+        let adaptive = self.params.step == StepRule::Adaptive;
+        if adaptive {
+            let mut tries = 0;
+            loop {
+                let dz = linalg::dist(self.z_new.as_ref(), self.z.as_ref());
+                let df = linalg::dist(self.f_new.as_ref(), self.f.as_ref());
+                if df.is_finite() && (self.eta * df <= self.params.nu * dz || dz == 0.0) {
+                    break;
+                }
+                tries += 1;
+                if tries > MAX_HALVINGS {
+                    return StepStatus::Finished(Status::NumericalError);
+                }
+                self.eta *= 0.5;
+                self.trial(problem);
+            }
+        }
+        self.pre.direction(self.f_new.as_ref(), self.d_new.as_mut());
+        // Shift: (z, F, d_prev, d) <- (z_new, F_new, d, d_new).
+        std::mem::swap(&mut self.z, &mut self.z_new);
+        std::mem::swap(&mut self.f, &mut self.f_new);
+        std::mem::swap(&mut self.d_prev, &mut self.d);
+        std::mem::swap(&mut self.d, &mut self.d_new);
+        self.eta_prev = self.eta;
+        if adaptive {
+            self.eta *= self.params.grow;
+        }
+        StepStatus::Continue
+    }
+
+    fn iterate(&self) -> ColRef<'_, f64> {
+        self.z.as_ref()
+    }
+
+    fn step_size(&self) -> Option<f64> {
+        Some(self.eta_prev)
+    }
+}
+
+fn build(p: OgdaParams, _ctx: &BuildContext) -> Result<Box<dyn Solver>> {
+    Ok(Box::new(Ogda::new(p)?))
+}
+
+vi_core::register_solver!(
+    "ogda",
+    "optimistic GDA, projected forward-reflected-backward form: one oracle call per iteration",
+    OgdaParams,
+    build
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{assert_send_clone, bilinear_xy, build_error, run, strongly_monotone};
+
+    #[test]
+    fn boxed_solver_is_send_and_clone() {
+        assert_send_clone(Box::new(Ogda::with_step(0.1).unwrap()));
+    }
+
+    #[test]
+    fn rejects_invalid_parameters() {
+        let e = build_error("ogda", serde_json::json!({"factor": 1.0}));
+        assert!(e.contains("`factor`") && e.contains("(0, 1)"), "{e}");
+        let e = build_error("ogda", serde_json::json!({"beta2": 1.0}));
+        assert!(e.contains("`beta2`") && e.contains("[0, 1)"), "{e}");
+        let e = build_error("ogda", serde_json::json!({"precond": "rmsprop", "step": "adaptive"}));
+        assert!(e.contains("`precond`"), "{e}");
+    }
+
+    #[test]
+    fn two_steps_match_hand_computation() {
+        // F = (y, -x), z0 = z_{-1} = (1, 1), eta = 0.1: z1 = z0 - 0.1 F(z0) = (0.9, 1.1);
+        // z2 = z1 - 0.2 (1.1, -0.9) + 0.1 (1, -1) = (0.78, 1.18) (= EFTP's z~1).
+        let mut p = bilinear_xy(&[1.0, 1.0]);
+        let mut s = Ogda::with_step(0.1).unwrap();
+        s.init(&mut p).unwrap();
+        s.step(&mut p);
+        assert!((s.iterate()[0] - 0.9).abs() < 1e-15 && (s.iterate()[1] - 1.1).abs() < 1e-15);
+        s.step(&mut p);
+        assert!((s.iterate()[0] - 0.78).abs() < 1e-15 && (s.iterate()[1] - 1.18).abs() < 1e-15);
+        assert_eq!(p.counters().oracle_calls, 3);
+    }
+
+    #[test]
+    fn converges_with_auto_and_adaptive_steps() {
+        for step in [StepRule::Auto, StepRule::Adaptive] {
+            let mut s = Ogda::new(OgdaParams { step, ..Default::default() }).unwrap();
+            let r = run(&mut bilinear_xy(&[1.0, 1.0]), &mut s, 1e-10, 100_000);
+            assert_eq!(r.status, Status::Converged, "{step:?}");
+            assert!(r.distance_to_solution.unwrap() < 1e-9);
+            let mut s = Ogda::new(OgdaParams { step, ..Default::default() }).unwrap();
+            let r = run(&mut strongly_monotone(8, 0.2, 1.0, 6), &mut s, 1e-10, 100_000);
+            assert_eq!(r.status, Status::Converged, "{step:?}");
+            assert!(r.distance_to_solution.unwrap() < 1e-9);
+        }
+    }
+
+    #[test]
+    fn adaptive_step_is_cut_to_the_acceptance_bound() {
+        // On the rotation ||F(z') - F(z)|| = ||z' - z||: accepted steps satisfy eta <= nu.
+        let mut s = Ogda::new(OgdaParams { step: StepRule::Adaptive, factor: 0.99, ..Default::default() }).unwrap();
+        let mut p = bilinear_xy(&[1.0, 1.0]);
+        s.init(&mut p).unwrap();
+        for _ in 0..50 {
+            assert_eq!(s.step(&mut p), StepStatus::Continue);
+            assert!(s.step_size().unwrap() <= 0.4 + 1e-15);
+        }
+    }
+}
