@@ -1,0 +1,413 @@
+//! The comparative harness: default suite, determinism across `--jobs`, `--resume`, shards,
+//! rejection of invalid suites before anything runs, panics recorded as failures.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::process::Command;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use vi_bench::suite::{run_suite, Shard, SuiteOptions, SuiteSpec};
+use vi_core::{BuildContext, FnOperator, Params, Problem};
+
+// Force-link the plugin crates.
+use vi_problems as _;
+use vi_solvers as _;
+
+// A problem that panics on its `after`-th oracle call (after = 0: while being built).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct PanickingParams {
+    after: u64,
+}
+impl Default for PanickingParams {
+    fn default() -> Self {
+        Self { after: 5 }
+    }
+}
+impl Params for PanickingParams {}
+
+fn build_panicking(p: PanickingParams, _ctx: &BuildContext) -> vi_core::Result<Problem> {
+    assert!(p.after > 0, "boom while building");
+    let mut calls = 0u64;
+    let op = FnOperator::new(2, move |z, mut out| {
+        calls += 1;
+        assert!(calls < p.after, "boom at call {calls}");
+        out[0] = z[1];
+        out[1] = -z[0];
+    })
+    .with_lipschitz(1.0);
+    Problem::unconstrained("test-panicking", Box::new(op), faer::Col::from_fn(2, |_| 1.0))
+}
+vi_core::register_problem!("test-panicking", "panics on its `after`-th oracle call", PanickingParams, build_panicking);
+
+/// A small suite on what is registered today: bilinear x extragradient with grids and seeds.
+const SMALL: &str = r#"
+name = "small"
+seeds = [0, 1, 2]
+
+[budget]
+tol = 1e-6
+max_calls = 4000
+trace_every = 5
+
+[[problems]]
+name = "bilinear"
+grid = { m = [3, 6] }
+params = { n = 4 }
+
+[[problems]]
+name = "bilinear"
+params = { preset = "xy", start = [1.0, 0.5] }
+seeds = [0]
+
+[[solvers]]
+name = "extragradient"
+grid = { step = ["auto", 0.2] }
+"#;
+
+fn small() -> SuiteSpec {
+    SuiteSpec::from_toml(SMALL, "small.toml").unwrap()
+}
+
+fn lines(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+/// The records keyed by case id, without the timings.
+fn normalized(path: &Path) -> BTreeMap<String, Value> {
+    lines(path)
+        .into_iter()
+        .map(|mut v| {
+            v.as_object_mut().unwrap().remove("elapsed_s");
+            (v["case_id"].as_str().unwrap().to_string(), v)
+        })
+        .collect()
+}
+
+fn ids(path: &Path) -> Vec<String> {
+    lines(path).iter().map(|v| v["case_id"].as_str().unwrap().to_string()).collect()
+}
+
+/// Parses summary.md: `## label` sections followed by table rows, as
+/// (problem label, solver label) -> (runs, status cell).
+fn summary_rows(md: &str) -> BTreeMap<(String, String), (usize, String)> {
+    let mut rows = BTreeMap::new();
+    let mut section = String::new();
+    for line in md.lines() {
+        if let Some(h) = line.strip_prefix("## ") {
+            section = h.to_string();
+        } else if line.starts_with("| ") && !line.starts_with("| solver |") && !section.starts_with("Performance") {
+            let cells: Vec<&str> = line.trim_matches('|').split(" | ").map(str::trim).collect();
+            rows.insert((section.clone(), cells[0].to_string()), (cells[1].parse().unwrap(), cells[2].to_string()));
+        }
+    }
+    rows
+}
+
+/// Checks that summary.md, the figures and results.jsonl agree.
+fn assert_outputs_agree(dir: &Path) {
+    let records = lines(&dir.join("results.jsonl"));
+    let md = std::fs::read_to_string(dir.join("summary.md")).unwrap();
+    let rows = summary_rows(&md);
+    // Group the jsonl the way the summary does.
+    let mut expected: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    let mut skipped = 0;
+    for r in &records {
+        let status = r["status"].as_str().unwrap().to_string();
+        if status == "Skipped" {
+            skipped += 1;
+            continue;
+        }
+        let key = (r["problem_label"].as_str().unwrap().to_string(), r["solver_label"].as_str().unwrap().to_string());
+        expected.entry(key).or_default().push(status);
+    }
+    assert_eq!(rows.len(), expected.len(), "table rows vs jsonl groups:\n{md}");
+    let mut total = 0;
+    for (key, statuses) in &expected {
+        let (runs, cell) = rows.get(key).unwrap_or_else(|| panic!("no row for {key:?} in\n{md}"));
+        assert_eq!(*runs, statuses.len(), "{key:?}");
+        total += runs;
+        if statuses.len() == 1 {
+            assert_eq!(cell, &statuses[0], "{key:?}");
+        } else {
+            let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+            for s in statuses {
+                *counts.entry(s).or_insert(0) += 1;
+            }
+            let want: Vec<String> = counts.iter().map(|(s, k)| format!("{s} ({k}/{})", statuses.len())).collect();
+            assert_eq!(cell, &want.join(", "), "{key:?}");
+        }
+    }
+    assert_eq!(total + skipped, records.len());
+    assert!(md.contains(&format!("{} runs recorded", records.len())));
+    // Every figure the summary shows exists and is an SVG.
+    let figures: Vec<&str> = md.split("](figures/").skip(1).map(|s| s.split(')').next().unwrap()).collect();
+    assert!(!figures.is_empty());
+    for f in &figures {
+        let svg = std::fs::read_to_string(dir.join("figures").join(f)).unwrap();
+        assert!(svg.contains("<svg"), "{f}");
+    }
+    // One residual figure per problem configuration with a trace, plus the profile.
+    let traced: BTreeSet<&str> = records
+        .iter()
+        .filter(|r| r["trace"]["residual"].as_array().is_some_and(|t| !t.is_empty()))
+        .map(|r| r["problem_label"].as_str().unwrap())
+        .collect();
+    assert_eq!(figures.len(), traced.len() + 1, "{md}");
+}
+
+#[test]
+fn default_suite_covers_the_registry_and_its_outputs_agree() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut spec = SuiteSpec::default_suite().unwrap();
+    // The default suite as it is, with a smaller budget so the test stays short in debug builds.
+    for p in &mut spec.problems {
+        p.budget.max_calls = Some(p.budget.max_calls.unwrap_or(2_000).min(2_000));
+        p.budget.time_limit = Some(2.0);
+    }
+    let reg = vi_core::registry().unwrap();
+    let problems: BTreeSet<&str> = reg.problems().map(|e| e.name).collect();
+    let solvers: BTreeSet<&str> = reg.solvers().map(|e| e.name).collect();
+    assert_eq!(spec.problems.iter().map(|e| e.name.as_str()).collect::<BTreeSet<_>>(), problems);
+    assert_eq!(spec.solvers.iter().map(|e| e.name.as_str()).collect::<BTreeSet<_>>(), solvers);
+
+    let mut opts = SuiteOptions::new(dir.path());
+    opts.jobs = 2;
+    let o = run_suite(&spec, &opts).unwrap();
+    assert_eq!(o.total_cases, problems.len() * solvers.len());
+    assert_eq!(o.ran.len(), o.total_cases);
+    let records = lines(&o.results);
+    assert_eq!(records.len(), o.total_cases);
+    // Every registered problem and solver appears, run or skipped with a reason.
+    let seen: BTreeSet<&str> = records.iter().map(|r| r["problem"].as_str().unwrap()).collect();
+    assert_eq!(seen, problems);
+    for r in &records {
+        if r["status"] == "Skipped" {
+            assert!(!r["message"].as_str().unwrap().is_empty());
+        }
+    }
+    // The panicking test problem is registered in this binary: recorded, and the suite went on.
+    assert!(records.iter().any(|r| r["problem"] == "test-panicking" && r["status"] == "Panicked"));
+    assert!(records.iter().any(|r| r["status"] == "Converged"));
+    assert_outputs_agree(dir.path());
+}
+
+#[test]
+fn results_do_not_depend_on_jobs() {
+    let (d1, d2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let mut o1 = SuiteOptions::new(d1.path());
+    o1.jobs = 1;
+    let mut o2 = SuiteOptions::new(d2.path());
+    o2.jobs = 2;
+    let r1 = run_suite(&small(), &o1).unwrap();
+    let r2 = run_suite(&small(), &o2).unwrap();
+    assert_eq!(r1.total_cases, 2 * 3 * 2 + 2);
+    let (n1, n2) = (normalized(&r1.results), normalized(&r2.results));
+    assert_eq!(n1.len(), r1.total_cases);
+    assert_eq!(n1, n2);
+    // Different seeds give different data (no shared state, no ignored seed).
+    let z_of = |seed: u64| {
+        n1.values().find(|v| v["seed"] == seed && v["problem_label"] == "bilinear(m=3, n=4)").unwrap()["z"].clone()
+    };
+    assert_ne!(z_of(0), z_of(1));
+    assert_outputs_agree(d1.path());
+}
+
+#[test]
+fn resume_runs_only_the_missing_cases() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = SuiteOptions::new(dir.path());
+    let first = run_suite(&small(), &opts).unwrap();
+    let all = ids(&first.results);
+    let full = normalized(&first.results);
+    assert_eq!(all.len(), first.total_cases);
+
+    // Existing results are never overwritten without --resume.
+    let e = run_suite(&small(), &opts).unwrap_err().to_string();
+    assert!(e.contains("--resume") && e.contains("already holds 14 runs"), "{e}");
+
+    // "Kill" the suite after 5 runs, in the middle of writing the 6th line.
+    let text = std::fs::read_to_string(&first.results).unwrap();
+    let kept: Vec<&str> = text.lines().take(5).collect();
+    let partial = &text.lines().nth(5).unwrap()[..40];
+    std::fs::write(&first.results, format!("{}\n{partial}", kept.join("\n"))).unwrap();
+
+    let mut resume = opts.clone();
+    resume.resume = true;
+    resume.jobs = 2;
+    let second = run_suite(&small(), &resume).unwrap();
+    assert_eq!(second.already_recorded, 5);
+    let ran: BTreeSet<String> = second.ran.iter().cloned().collect();
+    let missing: BTreeSet<String> = all[5..].iter().cloned().collect();
+    assert_eq!(ran, missing, "only the missing runs ran");
+    let after = ids(&first.results);
+    assert_eq!(after.len(), all.len(), "one line per case, the partial line dropped");
+    assert_eq!(after.iter().collect::<BTreeSet<_>>(), all.iter().collect::<BTreeSet<_>>());
+    assert_eq!(normalized(&first.results), full, "same numbers after resuming");
+
+    // Resuming a finished suite runs nothing.
+    let third = run_suite(&small(), &resume).unwrap();
+    assert!(third.ran.is_empty());
+    assert_eq!(third.already_recorded, all.len());
+}
+
+#[test]
+fn shards_partition_the_suite_and_merge_back() {
+    let whole = tempfile::tempdir().unwrap();
+    let w = run_suite(&small(), &SuiteOptions::new(whole.path())).unwrap();
+    let shards: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let mut union = BTreeMap::new();
+    let mut files = Vec::new();
+    for (i, d) in shards.iter().enumerate() {
+        let mut o = SuiteOptions::new(d.path());
+        o.shard = Some(Shard::parse(&format!("{}/3", i + 1)).unwrap());
+        o.jobs = 2;
+        let r = run_suite(&small(), &o).unwrap();
+        assert!(r.shard_cases >= 4 && r.shard_cases <= 5, "{}", r.shard_cases);
+        for (id, v) in normalized(&r.results) {
+            assert!(union.insert(id, v).is_none(), "a case ran in two shards");
+        }
+        files.push(r.results);
+    }
+    assert_eq!(union, normalized(&w.results), "the shards together are the whole suite");
+
+    // Merged with `report`, the summary equals the whole suite's (apart from timings).
+    let merged = tempfile::tempdir().unwrap();
+    vi_bench::report::generate(&files, merged.path(), "merged").unwrap();
+    std::fs::copy(whole.path().join("results.jsonl"), merged.path().join("results.jsonl")).unwrap();
+    assert_outputs_agree(merged.path());
+    let strip_time = |md: &str| -> BTreeMap<(String, String), (usize, String)> { summary_rows(md) };
+    assert_eq!(
+        strip_time(&std::fs::read_to_string(merged.path().join("summary.md")).unwrap()),
+        strip_time(&std::fs::read_to_string(whole.path().join("summary.md")).unwrap())
+    );
+
+    for bad in ["0/3", "4/3", "1/0", "x", "1-3"] {
+        let e = Shard::parse(bad).unwrap_err().to_string();
+        assert!(e.contains(bad) && e.contains("I/N"), "{e}");
+    }
+}
+
+/// Runs `text` as a suite file and returns the error; asserts nothing ran.
+fn rejected(text: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let e = SuiteSpec::from_toml(text, "bad.toml")
+        .and_then(|spec| run_suite(&spec, &SuiteOptions::new(dir.path().join("out"))))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        !dir.path().join("out").join("results.jsonl").exists()
+            || lines(&dir.path().join("out/results.jsonl")).is_empty()
+    );
+    assert!(!e.contains('\n'), "one line: {e}");
+    e
+}
+
+#[test]
+fn invalid_suites_are_rejected_before_anything_runs() {
+    // The first case is valid; the bad one comes later: still nothing runs.
+    let unknown_problem = "seeds = [0]\n[[problems]]\nname = \"bilinear\"\n\n[[problems]]\nname = \"bilinaer\"\n\n[[solvers]]\nname = \"extragradient\"\n";
+    let e = rejected(unknown_problem);
+    assert!(e.starts_with("bad.toml:6: unknown problem `bilinaer`"), "{e}");
+    assert!(e.contains("valid problems:") && e.contains("bilinear"), "{e}");
+
+    let unknown_solver =
+        "[[problems]]\nname = \"bilinear\"\n[[solvers]]\nname = \"extragradient\"\n[[solvers]]\nname = \"eg\"\n";
+    let e = rejected(unknown_solver);
+    assert!(e.starts_with("bad.toml:6: unknown solver `eg`"), "{e}");
+    assert!(e.contains("valid solvers:") && e.contains("extragradient"), "{e}");
+
+    let unknown_param = "[[problems]]\nname = \"bilinear\"\ngrid = { m = [3, 4] }\n[problems.params]\nn = 3\nsize = 4\n[[solvers]]\nname = \"extragradient\"\n";
+    let e = rejected(unknown_param);
+    assert!(e.starts_with("bad.toml:6: unknown parameter `size` for problem `bilinear`"), "{e}");
+    assert!(e.contains("valid parameters:") && e.contains("cond") && e.contains("start"), "{e}");
+
+    let bad_value =
+        "[[problems]]\nname = \"bilinear\"\n[[solvers]]\nname = \"extragradient\"\ngrid = { step = [0.1, -1.0] }\n";
+    let e = rejected(bad_value);
+    assert!(e.starts_with("bad.toml:5: invalid value for parameter `step`"), "{e}");
+
+    let bad_start = "[[problems]]\nname = \"bilinear\"\nparams = { m = 2, n = 2, start = [1, 2, 3] }\n[[solvers]]\nname = \"extragradient\"\n";
+    let e = rejected(bad_start);
+    assert!(e.starts_with("bad.toml:3:") && e.contains("start"), "{e}");
+
+    let unknown_key =
+        "[[problems]]\nname = \"bilinear\"\n[budget]\ntolerance = 1e-6\n[[solvers]]\nname = \"extragradient\"\n";
+    let e = rejected(unknown_key);
+    assert!(e.starts_with("bad.toml:4:") && e.contains("tolerance") && e.contains("max_calls"), "{e}");
+
+    let grid_not_array = "[[problems]]\nname = \"bilinear\"\ngrid = { m = 3 }\n[[solvers]]\nname = \"extragradient\"\n";
+    let e = rejected(grid_not_array);
+    assert!(e.starts_with("bad.toml:3:") && e.contains("must be an array of alternatives"), "{e}");
+}
+
+#[test]
+fn a_panicking_problem_is_recorded_and_the_suite_goes_on() {
+    let text = r#"
+[budget]
+tol = 1e-6
+max_calls = 4000
+[[problems]]
+name = "test-panicking"
+grid = { after = [3, 0] }
+[[problems]]
+name = "bilinear"
+params = { preset = "xy" }
+[[solvers]]
+name = "extragradient"
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    let spec = SuiteSpec::from_toml(text, "panic.toml").unwrap();
+    let o = run_suite(&spec, &SuiteOptions::new(dir.path())).unwrap();
+    assert_eq!(o.ran.len(), 3);
+    let records = lines(&o.results);
+    let by_label: BTreeMap<&str, &Value> = records.iter().map(|r| (r["problem_label"].as_str().unwrap(), r)).collect();
+    let at_call = by_label["test-panicking(after=3)"];
+    assert_eq!(at_call["status"], "Panicked");
+    assert!(at_call["message"].as_str().unwrap().contains("boom at call 3"), "{at_call}");
+    let at_build = by_label["test-panicking(after=0)"];
+    assert_eq!(at_build["status"], "Panicked");
+    assert!(at_build["message"].as_str().unwrap().contains("boom while building"), "{at_build}");
+    assert_eq!(by_label["bilinear(preset=xy)"]["status"], "Converged");
+    let md = std::fs::read_to_string(&o.summary).unwrap();
+    assert!(md.contains("| extragradient | 1 | Panicked |"), "{md}");
+    assert!(md.contains("boom at call 3"), "{md}");
+    assert_outputs_agree(dir.path());
+}
+
+#[test]
+fn the_binary_runs_a_suite_reports_it_and_exits_2_on_a_bad_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("small.toml");
+    std::fs::write(&file, SMALL).unwrap();
+    let out = dir.path().join("out");
+    let exe = env!("CARGO_BIN_EXE_vi-bench");
+    let run = Command::new(exe)
+        .args(["suite", file.to_str().unwrap(), "--out", out.to_str().unwrap(), "--jobs", "2"])
+        .env("CI", "true")
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert_eq!(lines(&out.join("results.jsonl")).len(), 14);
+    assert_outputs_agree(&out);
+
+    let merged = dir.path().join("merged");
+    let rep =
+        Command::new(exe).args(["report", out.to_str().unwrap(), "--out", merged.to_str().unwrap()]).output().unwrap();
+    assert!(rep.status.success(), "{}", String::from_utf8_lossy(&rep.stderr));
+    let a = summary_rows(&std::fs::read_to_string(out.join("summary.md")).unwrap());
+    let b = summary_rows(&std::fs::read_to_string(merged.join("summary.md")).unwrap());
+    assert_eq!(a, b);
+    assert!(merged.join("figures/profile.svg").exists());
+
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[[problems]]\nname = \"nope\"\n[[solvers]]\nname = \"extragradient\"\n").unwrap();
+    let out2 = dir.path().join("out2");
+    let r = Command::new(exe).args(["suite", bad.to_str().unwrap(), "--out", out2.to_str().unwrap()]).output().unwrap();
+    assert_eq!(r.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("bad.toml:2: unknown problem `nope`; valid problems:"), "{stderr}");
+    assert!(!out2.join("results.jsonl").exists());
+}
