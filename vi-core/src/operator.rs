@@ -79,6 +79,13 @@ pub trait Operator: dyn_clone::DynClone + Send {
     fn jacobian(&mut self, _z: ColRef<'_, f64>) -> Option<Mat<f64>> {
         None
     }
+
+    /// The Gauss-Newton Gramian `G = E[J_x^T J_x]` of a gradient penalty (MATH.md 1.4: the
+    /// local identifiability constant is `lambda_min(G)`), for operators that have one (GAN
+    /// problems with input-gradient penalties). Diagnostics only; may allocate.
+    fn gauss_newton_gramian(&mut self, _z: ColRef<'_, f64>) -> Option<Mat<f64>> {
+        None
+    }
 }
 
 dyn_clone::clone_trait_object!(Operator);

@@ -6,6 +6,9 @@
 //! | name | problem |
 //! |---|---|
 //! | `bilinear` | `min_x max_y x'Ay + b'x + c'y`, unconstrained, seeded `A` with rank and condition |
+//! | `gan-dirac` | Dirac-GAN (MATH.md 3.4), every GAN loss and regularizer, equilibrium `(0, 0)` |
+//! | `gan-gaussian-mean` | Gaussian mean, affine generator, linear discriminator (MATH.md 3.6), exact expectations |
+//! | `gan-covariance` | covariance learning LQ game (MATH.md 3.5), WGAN, equilibria `UU' = Sigma`, `W = 0` |
 //!
 //! To add a problem, copy `bilinear.rs`: a params struct implementing [`vi_core::Params`], a
 //! build function returning a [`vi_core::Problem`], and one `vi_core::register_problem!` line.
@@ -20,3 +23,4 @@ pub mod matrix_game;
 pub mod quadratic;
 
 pub use bilinear::BilinearParams;
+pub use gan::{CovarianceParams, DiracParams, GaussianMeanParams};

@@ -52,6 +52,35 @@ impl Loss {
             Loss::Wgan => 0.0,
         }
     }
+    /// `f'''(t)` (with `s = sigmoid(t)`: `-s (1 - s) (1 - 2 s)`); used by the exact Gaussian
+    /// expectations of `gan-gaussian-mean`.
+    pub fn d3f(self, t: f64) -> f64 {
+        match self {
+            Loss::Standard | Loss::NonSaturating => {
+                let (s, c) = (sigmoid(t), sigmoid(-t));
+                -s * c * (c - s)
+            }
+            Loss::Wgan => 0.0,
+        }
+    }
+    /// `f''''(t)` (with `s = sigmoid(t)`: `-s (1 - s) (1 - 6 s (1 - s))`).
+    pub fn d4f(self, t: f64) -> f64 {
+        match self {
+            Loss::Standard | Loss::NonSaturating => {
+                let sc = sigmoid(t) * sigmoid(-t);
+                -sc * (1.0 - 6.0 * sc)
+            }
+            Loss::Wgan => 0.0,
+        }
+    }
+    /// The loss's name as the parameter spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Loss::Standard => "standard",
+            Loss::NonSaturating => "non-saturating",
+            Loss::Wgan => "wgan",
+        }
+    }
 }
 
 /// `1 / (1 + exp(-t))`, stable for large `|t|`.
@@ -97,6 +126,57 @@ pub enum Reg {
     /// Proximal training (Farnia & Ozdaglar): an inner proximal maximisation of the
     /// discriminator.
     Proximal,
+    /// WGAN-GP-like *one-centered* penalty `gamma/2 E (||grad_x D|| - 1)^2` on the
+    /// discriminator (Gulrajani et al. 2017). Not equilibrium-preserving: kept to show the
+    /// equilibrium moving (MATH.md 3.4, 4).
+    WganGp,
+}
+
+impl Reg {
+    /// Every choice, in the order the parameter documentation lists them.
+    pub const ALL: [Reg; 9] =
+        [Reg::None, Reg::Asymmetric, Reg::R1, Reg::R2, Reg::Nk, Reg::Jare, Reg::Consensus, Reg::Proximal, Reg::WganGp];
+
+    /// The name as the `reg` parameter spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Reg::None => "none",
+            Reg::Asymmetric => "asymmetric",
+            Reg::R1 => "r1",
+            Reg::R2 => "r2",
+            Reg::Nk => "nk",
+            Reg::Jare => "jare",
+            Reg::Consensus => "consensus",
+            Reg::Proximal => "proximal",
+            Reg::WganGp => "wgan-gp",
+        }
+    }
+
+    /// Parses a `reg` value: one name, or several joined by `+` (e.g. `"r1+consensus"`),
+    /// duplicates removed, `none` dropped.
+    ///
+    /// # Errors
+    /// [`vi_core::Error::InvalidParameter`] naming the unknown part and listing the valid names.
+    pub fn parse_list(owner: &str, s: &str) -> vi_core::Result<Vec<Reg>> {
+        let mut out = Vec::new();
+        for part in s.split('+').map(str::trim) {
+            let r = Reg::ALL.iter().copied().find(|r| r.name() == part).ok_or_else(|| {
+                let valid: Vec<&str> = Reg::ALL.iter().map(|r| r.name()).collect();
+                vi_core::Error::param(
+                    owner,
+                    "reg",
+                    format!(
+                        "unknown regularizer `{part}`; valid: {} (combine with `+`, e.g. \"r1+nk\")",
+                        valid.join(", ")
+                    ),
+                )
+            })?;
+            if r != Reg::None && !out.contains(&r) {
+                out.push(r);
+            }
+        }
+        Ok(out)
+    }
 }
 
 /// Where the zero-centered gradient penalty samples `x`.
@@ -110,6 +190,17 @@ pub enum GpOn {
     Fake,
     /// Both, averaged.
     Both,
+}
+
+impl GpOn {
+    /// The name as the `gp_on` parameter spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            GpOn::Real => "real",
+            GpOn::Fake => "fake",
+            GpOn::Both => "both",
+        }
+    }
 }
 
 /// Checks the weights shared by every GAN problem.
@@ -136,8 +227,12 @@ mod tests {
                 let h = 1e-5;
                 let d = (loss.f(t + h) - loss.f(t - h)) / (2.0 * h);
                 let d2 = (loss.df(t + h) - loss.df(t - h)) / (2.0 * h);
+                let d3 = (loss.d2f(t + h) - loss.d2f(t - h)) / (2.0 * h);
+                let d4 = (loss.d3f(t + h) - loss.d3f(t - h)) / (2.0 * h);
                 assert!((d - loss.df(t)).abs() < 1e-8, "{loss:?} f' at {t}");
                 assert!((d2 - loss.d2f(t)).abs() < 1e-8, "{loss:?} f'' at {t}");
+                assert!((d3 - loss.d3f(t)).abs() < 1e-8, "{loss:?} f''' at {t}");
+                assert!((d4 - loss.d4f(t)).abs() < 1e-8, "{loss:?} f'''' at {t}");
             }
         }
         assert_eq!(Loss::Standard.df(0.0), 0.5);
@@ -149,8 +244,17 @@ mod tests {
     fn names_parse_and_unknown_names_list_the_valid_ones() {
         let r: Reg = serde_json::from_value(serde_json::json!("jare")).unwrap();
         assert_eq!(r, Reg::Jare);
-        let e = serde_json::from_value::<Reg>(serde_json::json!("wgan-gp")).unwrap_err().to_string();
+        let e = serde_json::from_value::<Reg>(serde_json::json!("wgan-lp")).unwrap_err().to_string();
         assert!(e.contains("asymmetric") && e.contains("consensus"), "{e}");
+        let r: Reg = serde_json::from_value(serde_json::json!("wgan-gp")).unwrap();
+        assert_eq!(r, Reg::WganGp);
+        for r in Reg::ALL {
+            assert_eq!(serde_json::to_value(r).unwrap(), serde_json::json!(r.name()));
+        }
+        assert_eq!(Reg::parse_list("p", "r1+nk+none+r1").unwrap(), vec![Reg::R1, Reg::Nk]);
+        assert!(Reg::parse_list("p", "none").unwrap().is_empty());
+        let e = Reg::parse_list("problem gan-dirac", "r1+r3").unwrap_err().to_string();
+        assert!(e.contains("`r3`") && e.contains("wgan-gp") && e.contains("`reg`"), "{e}");
         let l: Loss = serde_json::from_value(serde_json::json!("non-saturating")).unwrap();
         assert_eq!(l, Loss::NonSaturating);
     }

@@ -1,0 +1,519 @@
+//! # `gan-covariance`: covariance learning, the linear-quadratic GAN game (MATH.md 3.5)
+//!
+//! Data `x ~ N(0, Sigma)` in `R^d`, generator `G_U(zeta) = U zeta` with `zeta ~ N(0, I_d)`
+//! (`U` is `d x d`), quadratic discriminator `D_W(x) = x^T W x` with `W` symmetric. With the
+//! WGAN loss the expectations are exact:
+//!
+//! ```text
+//! V(U, W) = E x^T W x - E zeta^T U^T W U zeta = <W, Sigma - U U^T>
+//! F = (grad_U V, -grad_W V) = (-2 W U, -(Sigma - U U^T))
+//! ```
+//!
+//! Parameterisation: `z = (vec(U) row-major, svec(W))` where `svec` stacks the upper triangle
+//! with off-diagonal entries scaled by `sqrt 2`, so `||svec W|| = ||W||_F` and the Frobenius
+//! inner product is preserved. `p = d^2`, `q = d (d + 1) / 2`.
+//!
+//! Equilibria: `U U^T = Sigma`, `W = 0`, i.e. the set `{(Sigma^{1/2} O, 0) : O orthogonal}` (a
+//! manifold: the Jacobian there is singular along `U K`, `K` skew). The known solution reported
+//! is the symmetric square root `(Sigma^{1/2}, 0)`; the metric `distance_to_equilibrium` is the
+//! distance to the whole set, `min_O ||U - Sigma^{1/2} O||_F^2 = ||U||^2 + tr Sigma - 2
+//! ||Sigma^{1/2} U||_*` (orthogonal Procrustes), plus `||W||^2`.
+//!
+//! Penalties: `grad_x D = 2 W x`, so `R = 1/2 E ||2 W x||^2 = 2 tr(W S W)` with `S = Sigma`
+//! (real), `U U^T` (fake) or their average (both); `grad_W R = 2 (S W + W S)`, and the
+//! Gauss-Newton Gramian is the (exact, constant in `W`) Hessian `dW -> 2 (S dW + dW S)`.
+//!
+//! Only `loss = "wgan"` has closed-form expectations here (for the logistic losses
+//! `E f(x^T W x)` is a generalized chi-square integral); other losses are rejected, and
+//! `wgan-gp` (`E ||2 W x||` has no closed form) too.
+//!
+//! ## Parameters
+//!
+//! | name | default | purpose |
+//! |---|---|---|
+//! | `cov` | `[[2, 0.5], [0.5, 1]]` | data covariance `Sigma` (symmetric positive definite) |
+//! | `loss` | `"wgan"` | only `wgan` |
+//! | `reg`, `gamma`, `eps_g`, `eps_d`, `gp_on`, `anchor_g`, `anchor_d`, `prox_*` | | as every GAN problem |
+//!
+//! Start: `U_0 = I`, `W_0 = 0.1 I`.
+
+use faer::{Col, ColMut, ColRef, Mat};
+use serde::{Deserialize, Serialize};
+use vi_core::{BuildContext, Error, Params, Problem, Result};
+
+use super::common::{GpOn, Loss};
+use super::regularized::{build_problem, require_loss, GanModel, RegConfig, COMMON_DOCS};
+
+/// Parameters of `gan-covariance` (see the module documentation for the table).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CovarianceParams {
+    /// Data covariance (default `[[2, 0.5], [0.5, 1]]`).
+    pub cov: Vec<Vec<f64>>,
+    /// The loss (default and only choice `wgan`).
+    pub loss: Loss,
+    /// Regularizers, `+`-separated (default `none`).
+    pub reg: String,
+    /// Regularizer weight (default 0.3).
+    pub gamma: f64,
+    /// Tikhonov weight on the generator (default 0).
+    pub eps_g: f64,
+    /// Tikhonov weight on the discriminator (default null: 0.1 under `asymmetric`, else 0).
+    pub eps_d: Option<f64>,
+    /// Samples of the `asymmetric` penalty (default `real`).
+    pub gp_on: GpOn,
+    /// Tikhonov anchor of the generator (default `[]` = 0).
+    pub anchor_g: Vec<f64>,
+    /// Tikhonov anchor of the discriminator (default `[]` = 0).
+    pub anchor_d: Vec<f64>,
+    /// Proximal weight (default 1).
+    pub prox_lambda: f64,
+    /// Inner steps per proximal evaluation (default 5).
+    pub prox_steps: usize,
+    /// Inner step length (default 0.5).
+    pub prox_lr: f64,
+}
+
+impl Default for CovarianceParams {
+    fn default() -> Self {
+        Self {
+            cov: vec![vec![2.0, 0.5], vec![0.5, 1.0]],
+            loss: Loss::Wgan,
+            reg: "none".into(),
+            gamma: 0.3,
+            eps_g: 0.0,
+            eps_d: None,
+            gp_on: GpOn::Real,
+            anchor_g: Vec::new(),
+            anchor_d: Vec::new(),
+            prox_lambda: 1.0,
+            prox_steps: 5,
+            prox_lr: 0.5,
+        }
+    }
+}
+
+impl CovarianceParams {
+    /// The resolved regularization.
+    ///
+    /// # Errors
+    /// As [`RegConfig::resolve`].
+    pub fn reg_config(&self, owner: &str) -> Result<RegConfig> {
+        RegConfig::resolve(
+            owner,
+            &self.reg,
+            self.gamma,
+            self.eps_g,
+            self.eps_d,
+            self.gp_on,
+            &self.anchor_g,
+            &self.anchor_d,
+            (self.prox_lambda, self.prox_steps, self.prox_lr),
+        )
+    }
+
+    /// `Sigma` as a matrix, checked symmetric positive definite.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] naming `cov`.
+    pub fn sigma(&self, owner: &str) -> Result<Mat<f64>> {
+        let d = self.cov.len();
+        if d == 0 || self.cov.iter().any(|r| r.len() != d) {
+            return Err(Error::param(
+                owner,
+                "cov",
+                "must be a non-empty square array of arrays, e.g. [[2,0.5],[0.5,1]]",
+            ));
+        }
+        let s = Mat::from_fn(d, d, |i, j| self.cov[i][j]);
+        if !s.is_all_finite() {
+            return Err(Error::param(owner, "cov", "entries must be finite"));
+        }
+        for i in 0..d {
+            for j in 0..i {
+                if (s[(i, j)] - s[(j, i)]).abs() > 1e-12 * (1.0 + s[(i, j)].abs()) {
+                    return Err(Error::param(
+                        owner,
+                        "cov",
+                        format!("must be symmetric (entries [{i}][{j}] and [{j}][{i}] differ)"),
+                    ));
+                }
+            }
+        }
+        let ev = s
+            .self_adjoint_eigenvalues(faer::Side::Lower)
+            .map_err(|e| Error::param(owner, "cov", format!("eigenvalues failed: {e:?}")))?;
+        if !(ev[0] > 0.0) {
+            return Err(Error::param(
+                owner,
+                "cov",
+                format!("must be positive definite (smallest eigenvalue {})", ev[0]),
+            ));
+        }
+        Ok(s)
+    }
+}
+
+impl Params for CovarianceParams {
+    fn validate(&self, owner: &str) -> Result<()> {
+        self.sigma(owner)?;
+        require_loss(owner, self.loss, &[Loss::Wgan])?;
+        self.reg_config(owner).map(|_| ())
+    }
+    fn docs() -> &'static [(&'static str, &'static str)] {
+        &COVARIANCE_DOCS
+    }
+}
+
+const COVARIANCE_DOCS: [(&str, &str); 12] = [
+    ("cov", "data covariance Sigma, symmetric positive definite (d x d)"),
+    ("loss", "only \"wgan\" (closed-form expectations)"),
+    COMMON_DOCS[1],
+    COMMON_DOCS[2],
+    COMMON_DOCS[3],
+    COMMON_DOCS[4],
+    COMMON_DOCS[5],
+    COMMON_DOCS[6],
+    COMMON_DOCS[7],
+    COMMON_DOCS[8],
+    COMMON_DOCS[9],
+    COMMON_DOCS[10],
+];
+
+/// The covariance-learning game (see the module documentation).
+#[derive(Clone, Debug)]
+pub struct Covariance {
+    d: usize,
+    sigma: Mat<f64>,
+    sqrt_sigma: Mat<f64>,
+    pairs: Vec<(usize, usize)>,
+    // Scratch.
+    w: Mat<f64>,
+    dw: Mat<f64>,
+    s: Mat<f64>,
+    ds: Mat<f64>,
+    m: Mat<f64>,
+}
+
+impl Covariance {
+    /// The game for data covariance `sigma` (symmetric positive definite).
+    ///
+    /// # Errors
+    /// [`Error::Numerical`] if the eigendecomposition of `sigma` fails.
+    pub fn new(sigma: Mat<f64>) -> Result<Self> {
+        let d = sigma.nrows();
+        let eig = sigma
+            .self_adjoint_eigen(faer::Side::Lower)
+            .map_err(|e| Error::Numerical(format!("square root of Sigma: {e:?}")))?;
+        let (u, s) = (eig.U(), eig.S().column_vector());
+        let sqrt_sigma = Mat::from_fn(d, d, |i, j| (0..d).map(|k| u[(i, k)] * s[k].max(0.0).sqrt() * u[(j, k)]).sum());
+        let pairs = (0..d).flat_map(|i| (i..d).map(move |j| (i, j))).collect();
+        let z = || Mat::<f64>::zeros(d, d);
+        Ok(Self { d, sigma, sqrt_sigma, pairs, w: z(), dw: z(), s: z(), ds: z(), m: z() })
+    }
+
+    /// `Sigma^{1/2}` (symmetric).
+    pub fn sqrt_sigma(&self) -> &Mat<f64> {
+        &self.sqrt_sigma
+    }
+
+    fn p(&self) -> usize {
+        self.d * self.d
+    }
+
+    fn u(&self, z: ColRef<'_, f64>, i: usize, j: usize) -> f64 {
+        z[i * self.d + j]
+    }
+
+    /// Unpacks `svec` at `off` of `x` into a symmetric matrix.
+    fn unpack(pairs: &[(usize, usize)], x: ColRef<'_, f64>, off: usize, out: &mut Mat<f64>) {
+        for (k, &(i, j)) in pairs.iter().enumerate() {
+            let v = if i == j { x[off + k] } else { x[off + k] / std::f64::consts::SQRT_2 };
+            out[(i, j)] = v;
+            out[(j, i)] = v;
+        }
+    }
+
+    /// Writes `svec(m)` (of a symmetric `m`), scaled by `alpha` and added when `add`.
+    fn pack(pairs: &[(usize, usize)], m: &Mat<f64>, alpha: f64, mut out: ColMut<'_, f64>, off: usize, add: bool) {
+        for (k, &(i, j)) in pairs.iter().enumerate() {
+            let v = if i == j { m[(i, j)] } else { std::f64::consts::SQRT_2 * m[(i, j)] };
+            if add {
+                out[off + k] += alpha * v;
+            } else {
+                out[off + k] = alpha * v;
+            }
+        }
+    }
+
+    /// `self.s <- S(side)` (the sample second moment of the penalty) at `z`.
+    fn second_moment(&mut self, z: ColRef<'_, f64>, side: GpOn) {
+        let d = self.d;
+        for i in 0..d {
+            for j in 0..d {
+                let p: f64 = (0..d).map(|k| self.u(z, i, k) * self.u(z, j, k)).sum();
+                self.s[(i, j)] = match side {
+                    GpOn::Real => self.sigma[(i, j)],
+                    GpOn::Fake => p,
+                    GpOn::Both => 0.5 * (self.sigma[(i, j)] + p),
+                };
+            }
+        }
+    }
+}
+
+impl GanModel for Covariance {
+    fn generator_dim(&self) -> usize {
+        self.d * self.d
+    }
+    fn discriminator_dim(&self) -> usize {
+        self.d * (self.d + 1) / 2
+    }
+    fn value(&mut self, z: ColRef<'_, f64>) -> f64 {
+        let d = self.d;
+        Self::unpack(&self.pairs, z, self.p(), &mut self.w);
+        let mut v = 0.0;
+        for i in 0..d {
+            for j in 0..d {
+                let p: f64 = (0..d).map(|k| self.u(z, i, k) * self.u(z, j, k)).sum();
+                v += self.w[(i, j)] * (self.sigma[(i, j)] - p);
+            }
+        }
+        v
+    }
+    fn generator_objective(&mut self, z: ColRef<'_, f64>) -> f64 {
+        self.value(z)
+    }
+    fn field(&mut self, z: ColRef<'_, f64>, mut out: ColMut<'_, f64>) {
+        let d = self.d;
+        let p = self.p();
+        Self::unpack(&self.pairs, z, p, &mut self.w);
+        // grad_U V = -2 W U.
+        for i in 0..d {
+            for j in 0..d {
+                out[i * d + j] = -2.0 * (0..d).map(|k| self.w[(i, k)] * self.u(z, k, j)).sum::<f64>();
+            }
+        }
+        // -grad_W V = -(Sigma - U U^T).
+        for i in 0..d {
+            for j in 0..d {
+                let uu: f64 = (0..d).map(|k| self.u(z, i, k) * self.u(z, j, k)).sum();
+                self.m[(i, j)] = uu - self.sigma[(i, j)];
+            }
+        }
+        Self::pack(&self.pairs, &self.m, 1.0, out, p, false);
+    }
+    fn hvp_value(&mut self, z: ColRef<'_, f64>, u: ColRef<'_, f64>, mut out: ColMut<'_, f64>) {
+        let d = self.d;
+        let p = self.p();
+        Self::unpack(&self.pairs, z, p, &mut self.w);
+        Self::unpack(&self.pairs, u, p, &mut self.dw);
+        // d(grad_U V) = -2 dW U - 2 W dU.
+        for i in 0..d {
+            for j in 0..d {
+                let mut s = 0.0;
+                for k in 0..d {
+                    s += self.dw[(i, k)] * self.u(z, k, j) + self.w[(i, k)] * u[k * d + j];
+                }
+                out[i * d + j] = -2.0 * s;
+            }
+        }
+        // d(grad_W V) = -(dU U^T + U dU^T).
+        for i in 0..d {
+            for j in 0..d {
+                let s: f64 = (0..d).map(|k| u[i * d + k] * self.u(z, j, k) + self.u(z, i, k) * u[j * d + k]).sum();
+                self.m[(i, j)] = -s;
+            }
+        }
+        Self::pack(&self.pairs, &self.m, 1.0, out, p, false);
+    }
+    fn hvp_generator(&mut self, z: ColRef<'_, f64>, u: ColRef<'_, f64>, out: ColMut<'_, f64>) {
+        self.hvp_value(z, u, out);
+    }
+    fn penalty(&mut self, z: ColRef<'_, f64>, side: GpOn) -> f64 {
+        let d = self.d;
+        self.second_moment(z, side);
+        Self::unpack(&self.pairs, z, self.p(), &mut self.w);
+        // 2 tr(W S W)
+        let mut r = 0.0;
+        for i in 0..d {
+            for j in 0..d {
+                let ws: f64 = (0..d).map(|k| self.w[(i, k)] * self.s[(k, j)]).sum();
+                r += ws * self.w[(j, i)];
+            }
+        }
+        2.0 * r
+    }
+    fn penalty_grad(&mut self, z: ColRef<'_, f64>, side: GpOn, out: ColMut<'_, f64>) {
+        let d = self.d;
+        self.second_moment(z, side);
+        Self::unpack(&self.pairs, z, self.p(), &mut self.w);
+        for i in 0..d {
+            for j in 0..d {
+                let sw: f64 = (0..d).map(|k| self.s[(i, k)] * self.w[(k, j)] + self.w[(i, k)] * self.s[(k, j)]).sum();
+                self.m[(i, j)] = 2.0 * sw;
+            }
+        }
+        Self::pack(&self.pairs, &self.m, 1.0, out, 0, false);
+    }
+    fn penalty_jvp(&mut self, z: ColRef<'_, f64>, side: GpOn, u: ColRef<'_, f64>, out: ColMut<'_, f64>) {
+        let d = self.d;
+        let p = self.p();
+        self.second_moment(z, side);
+        Self::unpack(&self.pairs, z, p, &mut self.w);
+        Self::unpack(&self.pairs, u, p, &mut self.dw);
+        // dS: 0 (real), dU U^T + U dU^T (fake), half of it (both).
+        let k = match side {
+            GpOn::Real => 0.0,
+            GpOn::Fake => 1.0,
+            GpOn::Both => 0.5,
+        };
+        for i in 0..d {
+            for j in 0..d {
+                let s: f64 = (0..d).map(|l| u[i * d + l] * self.u(z, j, l) + self.u(z, i, l) * u[j * d + l]).sum();
+                self.ds[(i, j)] = k * s;
+            }
+        }
+        for i in 0..d {
+            for j in 0..d {
+                let mut s = 0.0;
+                for l in 0..d {
+                    s += self.s[(i, l)] * self.dw[(l, j)] + self.dw[(i, l)] * self.s[(l, j)];
+                    s += self.ds[(i, l)] * self.w[(l, j)] + self.w[(i, l)] * self.ds[(l, j)];
+                }
+                self.m[(i, j)] = 2.0 * s;
+            }
+        }
+        Self::pack(&self.pairs, &self.m, 1.0, out, 0, false);
+    }
+    fn gauss_newton_gramian(&mut self, z: ColRef<'_, f64>, side: GpOn) -> Mat<f64> {
+        let q = self.discriminator_dim();
+        let n = self.p() + q;
+        let mut g = Mat::zeros(q, q);
+        let mut e = Col::<f64>::zeros(n);
+        let mut col = Col::<f64>::zeros(q);
+        // With W = 0 the penalty's Hessian is exactly the Gramian (R is quadratic in W).
+        let mut z0 = z.to_owned();
+        for i in self.p()..n {
+            z0[i] = 0.0;
+        }
+        for c in 0..q {
+            e[self.p() + c] = 1.0;
+            self.penalty_jvp(z0.as_ref(), side, e.as_ref(), col.as_mut());
+            g.col_mut(c).copy_from(&col);
+            e[self.p() + c] = 0.0;
+        }
+        g
+    }
+    fn distance_to_equilibrium(&self, z: ColRef<'_, f64>) -> f64 {
+        let d = self.d;
+        let u = Mat::from_fn(d, d, |i, j| self.u(z, i, j));
+        // Procrustes: min_O ||U - A O||^2 = ||U||^2 + ||A||^2 - 2 ||A^T U||_*.
+        let atu = Mat::from_fn(d, d, |i, j| (0..d).map(|k| self.sqrt_sigma[(k, i)] * u[(k, j)]).sum::<f64>());
+        let nuclear: f64 = atu.singular_values().map(|s| s.iter().sum()).unwrap_or(f64::NAN);
+        let tr: f64 = (0..d).map(|i| self.sigma[(i, i)]).sum();
+        let uu: f64 = u.squared_norm_l2();
+        let w2: f64 = (self.p()..self.p() + self.discriminator_dim()).map(|i| z[i] * z[i]).sum();
+        ((uu + tr - 2.0 * nuclear).max(0.0) + w2).sqrt()
+    }
+}
+
+fn build(p: CovarianceParams, _ctx: &BuildContext) -> Result<Problem> {
+    let owner = "problem gan-covariance";
+    let cfg = p.reg_config(owner)?;
+    let model = Covariance::new(p.sigma(owner)?)?;
+    let d = model.d;
+    let (pp, q) = (model.generator_dim(), model.discriminator_dim());
+    let mut start = Col::zeros(pp + q);
+    let mut solution = Col::zeros(pp + q);
+    for i in 0..d {
+        start[i * d + i] = 1.0;
+        for j in 0..d {
+            solution[i * d + j] = model.sqrt_sigma[(i, j)];
+        }
+    }
+    for (k, &(i, j)) in model.pairs.iter().enumerate() {
+        if i == j {
+            start[pp + k] = 0.1;
+        }
+    }
+    build_problem("gan-covariance", model, cfg, start, Some(solution))
+}
+
+vi_core::register_problem!(
+    "gan-covariance",
+    "covariance learning (LQ game): G(zeta) = U zeta, D(x) = x'Wx, WGAN, equilibria UU' = Sigma, W = 0",
+    CovarianceParams,
+    build
+);
+
+#[cfg(test)]
+mod tests {
+    use super::super::regularized::testing::{check_model, check_regularizers};
+    use super::*;
+    use serde_json::json;
+
+    fn sigma() -> Mat<f64> {
+        faer::mat![[2.0, 0.5], [0.5, 1.0]]
+    }
+
+    #[test]
+    fn model_derivatives_match_finite_differences() {
+        let mut m = Covariance::new(sigma()).unwrap();
+        let z = vi_core::linalg::col_from_slice(&[0.9, -0.3, 0.2, 1.1, 0.3, -0.4, 0.7]);
+        check_model(&mut m, &z, 1e-6);
+        check_regularizers(&m, &z, 1e-5);
+        let s3 = faer::mat![[1.5, 0.2, 0.0], [0.2, 1.0, 0.3], [0.0, 0.3, 0.8]];
+        let mut m = Covariance::new(s3).unwrap();
+        let z = Col::from_fn(15, |i| ((i as f64 * 0.7548).fract() - 0.4) * 1.3);
+        check_model(&mut m, &z, 1e-6);
+    }
+
+    #[test]
+    fn equilibria_form_the_orthogonal_orbit() {
+        let mut p = vi_core::build_problem("gan-covariance", &json!({"reg": "asymmetric"}), 0).unwrap();
+        let sol = p.solution().unwrap().to_owned();
+        assert!(p.natural_residual(sol.as_ref()) < 1e-14);
+        assert!(p.metrics(sol.as_ref())["distance_to_equilibrium"] < 1e-7);
+        // Rotate U by 30 degrees: still an equilibrium, at distance 0 from the set.
+        let (c, s) = (30f64.to_radians().cos(), 30f64.to_radians().sin());
+        let mut rot = sol.clone();
+        for i in 0..2 {
+            rot[2 * i] = sol[2 * i] * c + sol[2 * i + 1] * s;
+            rot[2 * i + 1] = -sol[2 * i] * s + sol[2 * i + 1] * c;
+        }
+        assert!(p.natural_residual(rot.as_ref()) < 1e-14);
+        assert!(p.metrics(rot.as_ref())["distance_to_equilibrium"] < 1e-7);
+        assert!(p.distance_to_solution(rot.as_ref()).unwrap() > 0.1);
+        // The Gramian with real samples is dW -> 2 (Sigma dW + dW Sigma): in svec coordinates its
+        // eigenvalues are 2 (s_i + s_j) over eigenvalue pairs of Sigma.
+        let g = p.operator_mut().gauss_newton_gramian(sol.as_ref()).unwrap();
+        let ev = g.self_adjoint_eigenvalues(faer::Side::Lower).unwrap();
+        let se = sigma().self_adjoint_eigenvalues(faer::Side::Lower).unwrap();
+        let want = [4.0 * se[0], 2.0 * (se[0] + se[1]), 4.0 * se[1]];
+        for (a, b) in ev.iter().zip(want) {
+            assert!((a - b).abs() < 1e-12, "{ev:?} vs {want:?}");
+        }
+    }
+
+    #[test]
+    fn only_closed_form_losses_and_penalties_are_accepted() {
+        let e = vi_core::build_problem("gan-covariance", &json!({"loss": "standard"}), 0).unwrap_err().to_string();
+        assert!(e.contains("`loss`") && e.contains("wgan"), "{e}");
+        let e = vi_core::build_problem("gan-covariance", &json!({"reg": "wgan-gp"}), 0).unwrap_err().to_string();
+        assert!(e.contains("`wgan-gp` has no closed form"), "{e}");
+        let e = vi_core::build_problem("gan-covariance", &json!({"cov": [[1, 2], [2, 1]]}), 0).unwrap_err().to_string();
+        assert!(e.contains("`cov`") && e.contains("positive definite"), "{e}");
+    }
+
+    #[test]
+    fn zero_centered_regularizers_preserve_the_equilibrium() {
+        for reg in ["asymmetric", "r1", "r2", "nk", "jare", "consensus", "proximal"] {
+            let mut p = vi_core::build_problem("gan-covariance", &json!({"reg": reg, "gp_on": "both"}), 0).unwrap();
+            let sol = p.solution().unwrap().to_owned();
+            let mut f = Col::zeros(sol.nrows());
+            p.eval(sol.as_ref(), f.as_mut());
+            assert!(f.norm_l2() < 1e-14, "{reg}: {f:?}");
+        }
+    }
+}
