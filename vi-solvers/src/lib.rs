@@ -10,6 +10,10 @@
 //! | `extragradient` | Korpelevich's extragradient | 2 | `0.5/L` | extrapolated point |
 //! | `eftp` | extrapolation from the past (Popov) | 1 (+1 at init) | `0.4/L` | extrapolated point |
 //! | `ogda` | optimistic GDA, projected forward-reflected-backward | 1 (+1 at init) | `0.4/L` | iterate |
+//! | `prg` | Malitsky's projected reflected gradient | 1 | `0.4/L` | iterate |
+//! | `eag` | extra anchored gradient (Yoon-Ryu), `variant` constant / varying | 2 | `1/(8L)` / `0.618/L` | extrapolated point |
+//! | `graal` | golden ratio algorithm, fixed step | 1 | `phi/(2L)` | iterate |
+//! | `agraal` | adaptive golden ratio algorithm (no `L`) | 1 (+2 at init) | adaptive | iterate |
 //!
 //! Adaptive steps (`step = "adaptive"`, backtracking on a local Lipschitz estimate, one extra
 //! oracle call per rejected trial) exist for `extragradient`, `eftp` and `ogda`; these three also
@@ -21,20 +25,28 @@
 
 #![warn(missing_docs)]
 
+pub mod agraal;
 pub mod alternating_gda;
 mod common;
+pub mod eag;
 pub mod eftp;
 pub mod extragradient;
 pub mod gda;
+pub mod graal;
 pub mod ogda;
 pub mod precond;
+pub mod prg;
 
 #[cfg(test)]
 pub(crate) mod test_support;
 
+pub use agraal::{Agraal, AgraalParams};
 pub use alternating_gda::{AlternatingGda, AlternatingGdaParams};
+pub use eag::{Eag, EagParams, EagVariant};
 pub use eftp::{Eftp, EftpParams};
 pub use extragradient::{Extragradient, ExtragradientParams};
 pub use gda::{Gda, GdaParams};
+pub use graal::{Graal, GraalParams};
 pub use ogda::{Ogda, OgdaParams};
 pub use precond::{PrecondConfig, PrecondKind, Preconditioner};
+pub use prg::{Prg, PrgParams};
