@@ -14,6 +14,7 @@
 //! | `eag` | extra anchored gradient (Yoon-Ryu), `variant` constant / varying | 2 | `1/(8L)` / `0.618/L` | extrapolated point |
 //! | `graal` | golden ratio algorithm, fixed step | 1 | `phi/(2L)` | iterate |
 //! | `agraal` | adaptive golden ratio algorithm (no `L`) | 1 (+2 at init) | adaptive | iterate |
+//! | `tikhonov` | Tikhonov continuation `eps_j -> 0` around any `inner` solver | the inner's | the inner's, for `L + eps0` | iterate |
 //!
 //! Adaptive steps (`step = "adaptive"`, backtracking on a local Lipschitz estimate, one extra
 //! oracle call per rejected trial) exist for `extragradient`, `eftp` and `ogda`; these three also
@@ -36,6 +37,7 @@ pub mod graal;
 pub mod ogda;
 pub mod precond;
 pub mod prg;
+pub mod tikhonov;
 
 #[cfg(test)]
 pub(crate) mod test_support;
@@ -50,3 +52,4 @@ pub use graal::{Graal, GraalParams};
 pub use ogda::{Ogda, OgdaParams};
 pub use precond::{PrecondConfig, PrecondKind, Preconditioner};
 pub use prg::{Prg, PrgParams};
+pub use tikhonov::{Anchor, Stage, TikhonovContinuation, TikhonovParams};
