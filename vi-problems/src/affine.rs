@@ -1,1 +1,511 @@
-//! `affine` problem (see MATH.md section 3).
+//! # `affine`: a user's affine VI from files
+//!
+//! ```text
+//! F(z) = M z + q,     z in C,
+//! ```
+//!
+//! with `M` read from a Matrix Market file (`coordinate` or `array`, `real`/`integer`,
+//! `general`/`symmetric`/`skew-symmetric`) or a plain text file of rows, `q` from a vector file
+//! (default zero), and `C` one of: the whole space, the nonnegative orthant (a linear
+//! complementarity problem), a box `[lower, upper]^n`, or a product of probability simplices over
+//! consecutive blocks. A user can pose a problem without writing Rust. With `matrix = ""` a
+//! built-in example is used: the 8 x 8 convection-diffusion matrix `tridiag(-1.5, 2, 0.5)` with a
+//! fixed right-hand side (symmetric part `tridiag(-0.5, 2, -0.5)`, so `mu = 2 - cos(pi/9)`).
+//!
+//! ## Storage and evaluation
+//! A `coordinate` file is stored sparse ([`SparseAffine`], faer's `SparseColMat`, evaluated by a
+//! sparse matrix-vector product) and never densified when large; `array` and plain files are
+//! dense ([`DenseAffine`]). Both evaluate without allocating.
+//!
+//! ## Constants and known solution
+//! - `n <= 1000` ("small"): `L = sigma_max(M)` and `mu = lambda_min((M + M^T)/2)` exactly, from
+//!   dense decompositions of a temporary dense copy. Unconstrained: the solution of `M z = -q`
+//!   by LU, kept when its residual is below `1e-10 max(1, ||q||)`. Constrained and monotone: a
+//!   reference solution by projected extragradient (`eta = 0.7/L`) until the natural residual is
+//!   below `1e-13` (kept when below `1e-11`; otherwise no solution is reported).
+//! - `n > 1000`: `L` is a power-iteration estimate of `sqrt(lambda_max(M^T M))` (a lower bound,
+//!   accurate to about `1e-8` relative when the top singular value is separated; the solvers'
+//!   safety factors absorb the rest); `mu` and monotonicity are not claimed, and no solution is
+//!   reported.
+
+pub mod io;
+
+use faer::linalg::matmul::matmul;
+use faer::prelude::{ReborrowMut, Solve};
+use faer::sparse::linalg::matmul::sparse_dense_matmul;
+use faer::sparse::SparseColMat;
+use faer::{Accum, Col, ColMut, ColRef, Mat, Par};
+use serde::{Deserialize, Serialize};
+use vi_core::operator::spectral_constants;
+use vi_core::{
+    linalg, Block, BoxSet, BuildContext, ConstraintSet, Error, Monotonicity, NonnegativeOrthant, Operator, Params,
+    Problem, Product, Result, Simplex, WholeSpace,
+};
+
+use io::MatrixData;
+
+/// Dimension up to which constants are computed exactly from a dense copy.
+pub const SMALL: usize = 1000;
+
+/// Monotonicity from a (possibly unknown) `lambda_min` of the symmetric part.
+fn classify(mu: Option<f64>, lipschitz: Option<f64>) -> Monotonicity {
+    let Some(mu) = mu else { return Monotonicity::Unknown };
+    // Round-off in the symmetric eigenvalues: treat |mu| below ~1e-12 L as zero.
+    let tol = 1e-12 * lipschitz.unwrap_or(1.0).max(1.0);
+    if mu > tol {
+        Monotonicity::StronglyMonotone
+    } else if mu >= -tol {
+        Monotonicity::Monotone
+    } else {
+        Monotonicity::NonMonotone
+    }
+}
+
+/// `F(z) = M z + q` with a dense `M` and *declared* constants: unlike
+/// [`vi_core::AffineOperator`] the constructor runs no decomposition, so problems that know
+/// their constants by construction (e.g. `quadratic`) stay cheap at large `n`.
+#[derive(Clone, Debug)]
+pub struct DenseAffine {
+    m: Mat<f64>,
+    q: Col<f64>,
+    lipschitz: Option<f64>,
+    mu: Option<f64>,
+}
+
+impl DenseAffine {
+    /// Builds the operator; `mu` is `lambda_min` of the symmetric part (may be negative).
+    ///
+    /// # Errors
+    /// [`Error::Dimension`] for a non-square `M` or a `q` of the wrong length,
+    /// [`Error::NonFinite`] for NaN or infinite entries.
+    pub fn new(m: Mat<f64>, q: Col<f64>, lipschitz: Option<f64>, mu: Option<f64>) -> Result<Self> {
+        if m.nrows() != m.ncols() {
+            return Err(Error::dim("affine operator: M must be square (columns)", m.nrows(), m.ncols()));
+        }
+        if q.nrows() != m.nrows() {
+            return Err(Error::dim("affine operator: length of q", m.nrows(), q.nrows()));
+        }
+        if !m.is_all_finite() {
+            return Err(Error::NonFinite("affine operator matrix M".into()));
+        }
+        if !linalg::all_finite(q.as_ref()) {
+            return Err(Error::NonFinite("affine operator vector q".into()));
+        }
+        Ok(Self { m, q, lipschitz, mu })
+    }
+
+    /// The matrix `M`.
+    pub fn matrix(&self) -> faer::MatRef<'_, f64> {
+        self.m.as_ref()
+    }
+
+    /// The offset `q`.
+    pub fn offset(&self) -> ColRef<'_, f64> {
+        self.q.as_ref()
+    }
+}
+
+impl Operator for DenseAffine {
+    fn dim(&self) -> usize {
+        self.q.nrows()
+    }
+    fn eval(&mut self, z: ColRef<'_, f64>, mut out: ColMut<'_, f64>) {
+        out.copy_from(&self.q);
+        matmul(out.rb_mut().as_mat_mut(), Accum::Add, self.m.as_ref(), z.as_mat(), 1.0, Par::Seq);
+    }
+    fn lipschitz(&self) -> Option<f64> {
+        self.lipschitz
+    }
+    fn strong_monotonicity(&self) -> Option<f64> {
+        self.mu.map(|m| m.max(0.0))
+    }
+    fn monotonicity(&self) -> Monotonicity {
+        classify(self.mu, self.lipschitz)
+    }
+    fn jvp(&mut self, _z: ColRef<'_, f64>, v: ColRef<'_, f64>, out: ColMut<'_, f64>) {
+        matmul(out.as_mat_mut(), Accum::Replace, self.m.as_ref(), v.as_mat(), 1.0, Par::Seq);
+    }
+    fn jacobian(&mut self, _z: ColRef<'_, f64>) -> Option<Mat<f64>> {
+        Some(self.m.clone())
+    }
+}
+
+/// `F(z) = M z + q` with a sparse `M` (compressed sparse columns), evaluated by a sparse
+/// matrix-vector product without allocating.
+#[derive(Clone, Debug)]
+pub struct SparseAffine {
+    m: SparseColMat<usize, f64>,
+    q: Col<f64>,
+    lipschitz: Option<f64>,
+    mu: Option<f64>,
+}
+
+impl SparseAffine {
+    /// Builds the operator from an `n x n` matrix given as triplets (duplicates are summed).
+    ///
+    /// # Errors
+    /// [`Error::Dimension`] for a non-square matrix or a `q` of the wrong length,
+    /// [`Error::NonFinite`] for NaN or infinite values, [`Error::Numerical`] if faer rejects the
+    /// triplets.
+    pub fn from_triplets(
+        nrows: usize,
+        ncols: usize,
+        triplets: &[faer::sparse::Triplet<usize, usize, f64>],
+        q: Col<f64>,
+        lipschitz: Option<f64>,
+        mu: Option<f64>,
+    ) -> Result<Self> {
+        if nrows != ncols {
+            return Err(Error::dim("affine operator: M must be square (columns)", nrows, ncols));
+        }
+        if q.nrows() != nrows {
+            return Err(Error::dim("affine operator: length of q", nrows, q.nrows()));
+        }
+        if triplets.iter().any(|t| !t.val.is_finite()) {
+            return Err(Error::NonFinite("affine operator matrix M".into()));
+        }
+        if !linalg::all_finite(q.as_ref()) {
+            return Err(Error::NonFinite("affine operator vector q".into()));
+        }
+        let m = SparseColMat::try_new_from_triplets(nrows, ncols, triplets)
+            .map_err(|e| Error::Numerical(format!("sparse matrix assembly: {e:?}")))?;
+        Ok(Self { m, q, lipschitz, mu })
+    }
+
+    /// The matrix `M`.
+    pub fn matrix(&self) -> &SparseColMat<usize, f64> {
+        &self.m
+    }
+}
+
+impl Operator for SparseAffine {
+    fn dim(&self) -> usize {
+        self.q.nrows()
+    }
+    fn eval(&mut self, z: ColRef<'_, f64>, mut out: ColMut<'_, f64>) {
+        out.copy_from(&self.q);
+        sparse_dense_matmul(out.rb_mut().as_mat_mut(), Accum::Add, self.m.as_ref(), z.as_mat(), 1.0, Par::Seq);
+    }
+    fn lipschitz(&self) -> Option<f64> {
+        self.lipschitz
+    }
+    fn strong_monotonicity(&self) -> Option<f64> {
+        self.mu.map(|m| m.max(0.0))
+    }
+    fn monotonicity(&self) -> Monotonicity {
+        classify(self.mu, self.lipschitz)
+    }
+    fn jvp(&mut self, _z: ColRef<'_, f64>, v: ColRef<'_, f64>, out: ColMut<'_, f64>) {
+        sparse_dense_matmul(out.as_mat_mut(), Accum::Replace, self.m.as_ref(), v.as_mat(), 1.0, Par::Seq);
+    }
+    fn jacobian(&mut self, _z: ColRef<'_, f64>) -> Option<Mat<f64>> {
+        (self.dim() <= SMALL).then(|| self.m.to_dense())
+    }
+}
+
+/// Power iteration for `sigma_max(M) = sqrt(lambda_max(M^T M))`, given `M v` and `M^T w`
+/// products. Starts from a fixed non-degenerate vector; stops when the estimate changes by less
+/// than `1e-12` relative or after `max_iters` iterations. Returns a lower bound on
+/// `sigma_max`.
+pub fn power_spectral_norm(
+    n: usize,
+    max_iters: usize,
+    mut apply: impl FnMut(ColRef<'_, f64>, ColMut<'_, f64>),
+    mut apply_t: impl FnMut(ColRef<'_, f64>, ColMut<'_, f64>),
+) -> f64 {
+    let mut v = Col::<f64>::from_fn(n, |i| 1.0 + 0.5 * ((i as f64 + 1.0) * 0.754_877_666).fract());
+    let nv = v.norm_l2();
+    v /= nv;
+    let mut w = Col::<f64>::zeros(n);
+    let mut sigma = 0.0;
+    for _ in 0..max_iters {
+        apply(v.as_ref(), w.as_mut());
+        let s = w.norm_l2();
+        apply_t(w.as_ref(), v.as_mut());
+        let nv = v.norm_l2();
+        if nv == 0.0 || !nv.is_finite() {
+            return s;
+        }
+        v /= nv;
+        let done = (s - sigma).abs() <= 1e-12 * s;
+        sigma = s;
+        if done {
+            break;
+        }
+    }
+    sigma
+}
+
+/// A reference solution of `VI(C, F)` by projected extragradient with `eta = 0.7 / L`, run
+/// until the natural residual is below `tol` or `max_iters` iterations. Returns the point and its
+/// natural residual. Allocates its workspace once; meant for build time.
+pub fn reference_solution(
+    op: &mut dyn Operator,
+    set: &dyn ConstraintSet,
+    start: ColRef<'_, f64>,
+    lipschitz: f64,
+    tol: f64,
+    max_iters: usize,
+) -> (Col<f64>, f64) {
+    let n = start.nrows();
+    let eta = 0.7 / lipschitz;
+    let mut z = start.to_owned();
+    set.project(z.as_mut());
+    let (mut f, mut zh, mut fh, mut w) = (Col::zeros(n), Col::zeros(n), Col::zeros(n), Col::zeros(n));
+    let residual = |op: &mut dyn Operator, z: ColRef<'_, f64>, f: &mut Col<f64>, w: &mut Col<f64>| {
+        op.eval(z, f.as_mut());
+        linalg::add_scaled(w.as_mut(), z, -1.0, f.as_ref());
+        set.project(w.as_mut());
+        linalg::dist(z, w.as_ref())
+    };
+    let mut r = residual(op, z.as_ref(), &mut f, &mut w);
+    for k in 0..max_iters {
+        if r <= tol {
+            break;
+        }
+        // f = F(z) is current here.
+        linalg::add_scaled(zh.as_mut(), z.as_ref(), -eta, f.as_ref());
+        set.project(zh.as_mut());
+        op.eval(zh.as_ref(), fh.as_mut());
+        linalg::axpy(-eta, fh.as_ref(), z.as_mut());
+        set.project(z.as_mut());
+        if k % 10 == 9 {
+            r = residual(op, z.as_ref(), &mut f, &mut w);
+        } else {
+            op.eval(z.as_ref(), f.as_mut());
+        }
+    }
+    let r = residual(op, z.as_ref(), &mut f, &mut w);
+    (z, r)
+}
+
+/// Parameters of the `affine` problem.
+///
+/// | name | default | purpose | range |
+/// |---|---|---|---|
+/// | `matrix` | `""` | Matrix Market or plain-rows file for `M`; `""`: the built-in 8 x 8 example | a readable square matrix |
+/// | `vector` | `""` | file for `q`; `""`: zero (the example's own `q` with the example matrix) | length n |
+/// | `set` | `"none"` | `"none"`, `"orthant"`, `"box"`, `"simplex"` | one of these |
+/// | `lower` | -1 | box lower bound (every coordinate) | finite, <= `upper` |
+/// | `upper` | 1 | box upper bound (every coordinate) | finite, >= `lower` |
+/// | `blocks` | `[]` | simplex block sizes (sum n); `[]`: one simplex over all of z | each >= 1 |
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AffineParams {
+    /// Path of the matrix file; `""` for the built-in example (default).
+    pub matrix: String,
+    /// Path of the vector file; `""` for zero / the example's vector (default).
+    pub vector: String,
+    /// The constraint set (default `"none"`).
+    pub set: String,
+    /// Box lower bound (default -1).
+    pub lower: f64,
+    /// Box upper bound (default 1).
+    pub upper: f64,
+    /// Simplex block sizes (default empty: one simplex).
+    pub blocks: Vec<usize>,
+}
+
+impl Default for AffineParams {
+    fn default() -> Self {
+        Self {
+            matrix: String::new(),
+            vector: String::new(),
+            set: "none".into(),
+            lower: -1.0,
+            upper: 1.0,
+            blocks: Vec::new(),
+        }
+    }
+}
+
+const SETS: &str = "\"none\", \"orthant\", \"box\", \"simplex\"";
+
+impl Params for AffineParams {
+    fn validate(&self, owner: &str) -> Result<()> {
+        if !["none", "orthant", "box", "simplex"].contains(&self.set.as_str()) {
+            return Err(Error::param(owner, "set", format!("unknown set `{}`; valid sets: {SETS}", self.set)));
+        }
+        if !self.lower.is_finite() {
+            return Err(Error::param(owner, "lower", format!("must be a finite number, got {}", self.lower)));
+        }
+        if !self.upper.is_finite() {
+            return Err(Error::param(owner, "upper", format!("must be a finite number, got {}", self.upper)));
+        }
+        if self.set == "box" && self.lower > self.upper {
+            return Err(Error::param(owner, "lower", format!("must be <= upper = {}, got {}", self.upper, self.lower)));
+        }
+        if !self.blocks.is_empty() && self.set != "simplex" {
+            return Err(Error::param(owner, "blocks", "block sizes are only used with set = \"simplex\""));
+        }
+        if self.blocks.contains(&0) {
+            return Err(Error::param(owner, "blocks", "every block size must be >= 1"));
+        }
+        if !self.vector.is_empty() && self.matrix.is_empty() {
+            return Err(Error::param(owner, "vector", "give `matrix` too (the built-in example has its own vector)"));
+        }
+        Ok(())
+    }
+    fn docs() -> &'static [(&'static str, &'static str)] {
+        &[
+            ("matrix", "Matrix Market (coordinate/array) or plain-rows file for M; \"\" = built-in 8x8 example"),
+            ("vector", "file for q (numbers, or a one-column Matrix Market array); \"\" = zero"),
+            ("set", "constraint set: \"none\", \"orthant\", \"box\" (lower/upper), \"simplex\" (blocks)"),
+            ("lower", "box lower bound on every coordinate (set = \"box\")"),
+            ("upper", "box upper bound on every coordinate (set = \"box\")"),
+            ("blocks", "simplex block sizes summing to n, e.g. [3,4]; [] = one simplex (set = \"simplex\")"),
+        ]
+    }
+}
+
+/// The built-in example matrix: `tridiag(-1.5, 2, 0.5)`, 8 x 8, in Matrix Market format.
+pub const EXAMPLE_MATRIX: &str = "%%MatrixMarket matrix coordinate real general
+% built-in example of the `affine` problem: 1-D convection-diffusion tridiag(-1.5, 2, 0.5)
+8 8 22
+1 1 2\n2 1 -1.5\n1 2 0.5\n2 2 2\n3 2 -1.5\n2 3 0.5\n3 3 2\n4 3 -1.5\n3 4 0.5\n4 4 2\n5 4 -1.5
+4 5 0.5\n5 5 2\n6 5 -1.5\n5 6 0.5\n6 6 2\n7 6 -1.5\n6 7 0.5\n7 7 2\n8 7 -1.5\n7 8 0.5\n8 8 2
+";
+
+/// The built-in example vector `q`.
+pub const EXAMPLE_VECTOR: &str = "1 -1 0.5 2 0 -0.5 1 -2\n";
+
+/// The constraint set and blocks of validated parameters for dimension `n`.
+fn make_set(p: &AffineParams, n: usize) -> Result<(Box<dyn ConstraintSet>, Vec<Block>)> {
+    Ok(match p.set.as_str() {
+        "orthant" => (Box::new(NonnegativeOrthant::new(n)), vec![Block::new("z", 0..n)]),
+        "box" => (Box::new(BoxSet::uniform(n, p.lower, p.upper)?), vec![Block::new("z", 0..n)]),
+        "simplex" => {
+            let sizes = if p.blocks.is_empty() { vec![n] } else { p.blocks.clone() };
+            let total: usize = sizes.iter().sum();
+            if total != n {
+                return Err(Error::param(
+                    "problem affine",
+                    "blocks",
+                    format!("block sizes {sizes:?} sum to {total}, but the matrix is {n} x {n}"),
+                ));
+            }
+            let mut blocks = Vec::new();
+            let mut sets: Vec<Box<dyn ConstraintSet>> = Vec::new();
+            let mut start = 0;
+            for (k, &s) in sizes.iter().enumerate() {
+                blocks.push(Block::new(format!("block{k}"), start..start + s));
+                sets.push(Box::new(Simplex::new(s, 1.0)?));
+                start += s;
+            }
+            (Box::new(Product::new(sets)), blocks)
+        }
+        _ => (Box::new(WholeSpace::new(n)), vec![Block::new("z", 0..n)]),
+    })
+}
+
+fn build(p: AffineParams, _ctx: &BuildContext) -> Result<Problem> {
+    let (data, mpath) = if p.matrix.is_empty() {
+        (io::parse_matrix(EXAMPLE_MATRIX, "<built-in example>")?, "<built-in example>".to_string())
+    } else {
+        (io::read_matrix(&p.matrix)?, p.matrix.clone())
+    };
+    let (rows, cols) = data.shape();
+    if rows != cols {
+        return Err(Error::File {
+            path: mpath,
+            reason: format!("the matrix of an affine VI must be square, found {rows} x {cols}"),
+        });
+    }
+    let n = rows;
+    let q: Vec<f64> = if p.matrix.is_empty() {
+        io::parse_vector(EXAMPLE_VECTOR, "<built-in example>")?
+    } else if p.vector.is_empty() {
+        vec![0.0; n]
+    } else {
+        io::read_vector(&p.vector)?
+    };
+    if q.len() != n {
+        return Err(Error::File {
+            path: p.vector.clone(),
+            reason: format!("the vector has {} entries, but the matrix `{mpath}` is {n} x {n}", q.len()),
+        });
+    }
+    let q = linalg::col_from_slice(&q);
+
+    // Constants: exact from a dense copy when small, power iteration otherwise.
+    let (lipschitz, mu, dense_copy) = if n <= SMALL {
+        let d = data.to_dense();
+        let (l, mu) = spectral_constants(d.as_ref())?;
+        (l, Some(mu), Some(d))
+    } else {
+        let l = match &data {
+            MatrixData::Dense(m) => power_spectral_norm(
+                n,
+                1000,
+                |v, w| matmul(w.as_mat_mut(), Accum::Replace, m.as_ref(), v.as_mat(), 1.0, Par::Seq),
+                |v, w| matmul(w.as_mat_mut(), Accum::Replace, m.transpose(), v.as_mat(), 1.0, Par::Seq),
+            ),
+            MatrixData::Sparse { triplets, .. } => {
+                let sm = SparseColMat::<usize, f64>::try_new_from_triplets(n, n, triplets)
+                    .map_err(|e| Error::Numerical(format!("sparse matrix assembly: {e:?}")))?;
+                power_spectral_norm(
+                    n,
+                    1000,
+                    |v, w| sparse_dense_matmul(w.as_mat_mut(), Accum::Replace, sm.as_ref(), v.as_mat(), 1.0, Par::Seq),
+                    |v, w| {
+                        sparse_dense_matmul(
+                            w.as_mat_mut(),
+                            Accum::Replace,
+                            sm.as_ref().transpose(),
+                            v.as_mat(),
+                            1.0,
+                            Par::Seq,
+                        )
+                    },
+                )
+            }
+        };
+        (l, None, None)
+    };
+    let mut op: Box<dyn Operator> = match data {
+        MatrixData::Dense(m) => Box::new(DenseAffine::new(m, q.clone(), Some(lipschitz), mu)?),
+        MatrixData::Sparse { nrows, ncols, triplets } => {
+            Box::new(SparseAffine::from_triplets(nrows, ncols, &triplets, q.clone(), Some(lipschitz), mu)?)
+        }
+    };
+    let (set, blocks) = make_set(&p, n)?;
+    let mut start = Col::from_fn(n, |_| 1.0);
+    set.project(start.as_mut());
+
+    // Known solution (small problems only; see the module docs).
+    let mut solution = None;
+    if let Some(d) = dense_copy {
+        if set.is_whole_space() {
+            let mut z = Col::<f64>::zeros(n);
+            z.copy_from(&q);
+            z *= -1.0;
+            let z = d.partial_piv_lu().solve(&z);
+            let mut f = Col::<f64>::zeros(n);
+            op.eval(z.as_ref(), f.as_mut());
+            if linalg::all_finite(z.as_ref()) && f.norm_l2() <= 1e-10 * q.norm_l2().max(1.0) {
+                solution = Some(z);
+            }
+        } else if lipschitz > 0.0
+            && matches!(op.monotonicity(), Monotonicity::Monotone | Monotonicity::StronglyMonotone)
+        {
+            let nnz: usize = d.col_iter().map(|c| c.iter().filter(|v| **v != 0.0).count()).sum();
+            let max_iters = (2e9 / (nnz.max(1) as f64)).min(100_000.0) as usize;
+            let (z, r) = reference_solution(op.as_mut(), set.as_ref(), start.as_ref(), lipschitz, 1e-13, max_iters);
+            if r <= 1e-11 {
+                solution = Some(z);
+            }
+        }
+    }
+    let mut problem = Problem::new("affine", op, set, start)?.with_blocks(blocks)?;
+    if let Some(z) = solution {
+        problem = problem.with_solution(z)?;
+    }
+    Ok(problem)
+}
+
+vi_core::register_problem!(
+    "affine",
+    "F(z) = Mz + q with M, q from Matrix Market / text files, on none|orthant|box|simplex",
+    AffineParams,
+    build
+);

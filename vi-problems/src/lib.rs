@@ -6,6 +6,9 @@
 //! | name | problem |
 //! |---|---|
 //! | `bilinear` | `min_x max_y x'Ay + b'x + c'y`, unconstrained, seeded `A` with rank and condition |
+//! | `matrix-game` | `min_x max_y x'Ay` on simplices (MATH.md 3.2): rps, matching pennies, 2x2 with value 1/5, random, or a file |
+//! | `quadratic` | `F(z) = (S + K) z + q` (MATH.md 3.3), exact `mu`, `L`, rotation; dense or 2x2 rotation blocks; optional box |
+//! | `affine` | `F(z) = M z + q` with `M`, `q` from Matrix Market / text files (sparse stays sparse), on none, orthant, box or simplices |
 //! | `gan-dirac` | Dirac-GAN (MATH.md 3.4), every GAN loss and regularizer, equilibrium `(0, 0)` |
 //! | `gan-gaussian-mean` | Gaussian mean, affine generator, linear discriminator (MATH.md 3.6), exact expectations |
 //! | `gan-covariance` | covariance learning LQ game (MATH.md 3.5), WGAN, equilibria `UU' = Sigma`, `W = 0` |
@@ -22,5 +25,8 @@ pub mod gan_mixture;
 pub mod matrix_game;
 pub mod quadratic;
 
+pub use affine::{AffineParams, DenseAffine, SparseAffine};
 pub use bilinear::BilinearParams;
 pub use gan::{CovarianceParams, DiracParams, GaussianMeanParams};
+pub use matrix_game::{MatrixGameOperator, MatrixGameParams};
+pub use quadratic::{QuadraticParams, RotationBlocks};
