@@ -81,21 +81,21 @@ pub fn residual_plot(reports: &[&Report], title: &str, path: &Path, label: impl 
 /// [`BenchError::Plot`] if nothing can be drawn or the backend fails.
 pub fn residual_curves_plot(curves: &[Curve], title: &str, path: &Path) -> Result<()> {
     let err = |reason: String| BenchError::Plot { path: path.display().to_string(), reason };
-    let curves: Vec<(Option<String>, usize, Vec<(f64, f64)>)> = curves
+    let curves: Vec<Curve> = curves
         .iter()
         .map(|c| {
             let pts: Vec<(f64, f64)> =
                 c.points.iter().copied().filter(|&(x, y)| x.is_finite() && y.is_finite() && y > 0.0).collect();
-            (c.label.clone(), c.color, thin(&pts, 400))
+            Curve { label: c.label.clone(), color: c.color, points: thin(&pts, 400) }
         })
-        .filter(|(_, _, p)| !p.is_empty())
+        .filter(|c| !c.points.is_empty())
         .collect();
     if curves.is_empty() {
         return Err(err("no trace points to plot (run with a trace)".into()));
     }
-    let xmax = curves.iter().flat_map(|(_, _, p)| p.iter().map(|q| q.0)).fold(1.0, f64::max);
-    let ymin = curves.iter().flat_map(|(_, _, p)| p.iter().map(|q| q.1)).fold(f64::INFINITY, f64::min).max(1e-300);
-    let ymax = curves.iter().flat_map(|(_, _, p)| p.iter().map(|q| q.1)).fold(0.0, f64::max).max(ymin * 10.0);
+    let xmax = curves.iter().flat_map(|c| c.points.iter().map(|q| q.0)).fold(1.0, f64::max);
+    let ymin = curves.iter().flat_map(|c| c.points.iter().map(|q| q.1)).fold(f64::INFINITY, f64::min).max(1e-300);
+    let ymax = curves.iter().flat_map(|c| c.points.iter().map(|q| q.1)).fold(0.0, f64::max).max(ymin * 10.0);
     let root = SVGBackend::new(path, (900, 560)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| err(e.to_string()))?;
     let mut chart = ChartBuilder::on(&root)
@@ -113,7 +113,7 @@ pub fn residual_curves_plot(curves: &[Curve], title: &str, path: &Path) -> Resul
         .draw()
         .map_err(|e| err(e.to_string()))?;
     let mut any_label = false;
-    for (name, color, pts) in &curves {
+    for Curve { label: name, color, points: pts } in &curves {
         let color = PALETTE[color % PALETTE.len()];
         let series = chart
             .draw_series(LineSeries::new(pts.iter().copied(), color.stroke_width(2)))

@@ -338,6 +338,9 @@ fn unique_name(base: &str, used: &mut BTreeSet<String>) -> String {
     name
 }
 
+/// Solver label -> (first case index, runs).
+type RowMap<'a> = BTreeMap<String, (u64, Vec<&'a RunRecord>)>;
+
 /// The records grouped for the summary: problem configurations, each with solver rows.
 pub struct Summary<'a> {
     /// Problem configurations in suite order (skipped runs left out).
@@ -423,7 +426,7 @@ impl<'a> Summary<'a> {
     /// then label), leaving out skipped runs, and ranks the rows.
     pub fn new(records: &'a [RunRecord]) -> Self {
         let order = |r: &RunRecord| r.case_index.unwrap_or(u64::MAX);
-        let mut inst: BTreeMap<String, (u64, BTreeMap<String, (u64, Vec<&'a RunRecord>)>)> = BTreeMap::new();
+        let mut inst: BTreeMap<String, (u64, RowMap<'a>)> = BTreeMap::new();
         for r in records.iter().filter(|r| r.status != "Skipped") {
             let e = inst.entry(r.problem_label().to_string()).or_insert((u64::MAX, BTreeMap::new()));
             e.0 = e.0.min(order(r));

@@ -516,8 +516,10 @@ pub const DEFAULT_PROBLEM_OVERRIDES: &[(&str, &str, &str)] = &[
     ("matrix-game", "m", "10"),
     ("matrix-game", "n", "10"),
     ("quadratic", "n", "20"),
-    ("gan-gaussian-mean", "dim", "2"),
-    ("gan-covariance", "dim", "2"),
+    ("gan-mixture", "batch", "64"),
+    ("gan-mixture", "g_hidden", "[32, 32]"),
+    ("gan-mixture", "d_hidden", "[32]"),
+    ("gan-mixture", "metric_samples", "1000"),
 ];
 
 /// Per-problem budgets of the default suite: `(problem, max oracle calls, time limit in s)`.
@@ -901,7 +903,7 @@ pub fn run_suite(spec: &SuiteSpec, opts: &SuiteOptions) -> Result<SuiteOutcome> 
         *statuses.entry(status).or_insert(0) += 1;
         ran.push(id);
     }
-    let summary = crate::report::generate(&[results.clone()], &opts.out, &spec.name)?;
+    let summary = crate::report::generate(std::slice::from_ref(&results), &opts.out, &spec.name)?;
     Ok(SuiteOutcome {
         total_cases: cases.len(),
         shard_cases: selected.len(),
