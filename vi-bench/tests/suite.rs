@@ -411,3 +411,26 @@ fn the_binary_runs_a_suite_reports_it_and_exits_2_on_a_bad_file() {
     assert!(stderr.contains("bad.toml:2: unknown problem `nope`; valid problems:"), "{stderr}");
     assert!(!out2.join("results.jsonl").exists());
 }
+
+#[test]
+fn shipped_suite_files_and_the_readme_example_are_valid() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut texts = Vec::new();
+    for e in std::fs::read_dir(root.join("suites")).unwrap() {
+        let path = e.unwrap().path();
+        if path.extension().is_some_and(|x| x == "toml") {
+            texts.push((path.display().to_string(), std::fs::read_to_string(&path).unwrap()));
+        }
+    }
+    let readme = std::fs::read_to_string(root.join("../README.md")).unwrap();
+    let block = readme.split("```toml\n").nth(1).expect("a toml block in the README").split("```").next().unwrap();
+    texts.push(("README.md".into(), block.to_string()));
+    assert!(texts.len() >= 2);
+    for (origin, text) in texts {
+        let spec = SuiteSpec::from_toml(&text, &origin).unwrap_or_else(|e| panic!("{e}"));
+        let cases = spec.cases().unwrap();
+        assert!(!cases.is_empty(), "{origin}");
+        let verdicts = vi_bench::suite::validate(&spec, &cases).unwrap_or_else(|e| panic!("{e}"));
+        assert!(verdicts.iter().all(Option::is_none), "{origin}");
+    }
+}
