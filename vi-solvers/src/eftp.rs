@@ -54,8 +54,9 @@ use crate::precond::{self, PrecondConfig, PrecondKind, Preconditioner};
 /// | `grow` | `1.2` | adaptive growth after an accepted step | >= 1 |
 /// | `precond` | `"none"` | `"none"`, `"rmsprop"`, `"adam"`, `"block-rmsprop"` | |
 /// | `beta1` | `0.5` | Adam first-moment decay | [0, 1) |
-/// | `beta2` | `0.9` | second-moment decay | [0, 1) |
+/// | `beta2` | `0.999` | second-moment decay | [0, 1) |
 /// | `precond_eps` | `1e-8` | added to `sqrt(v)` | > 0 |
+/// | `amsgrad` | `false` | running maximum of the second moment | |
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct EftpParams {
@@ -71,10 +72,12 @@ pub struct EftpParams {
     pub precond: PrecondKind,
     /// Adam first-moment decay (default 0.5).
     pub beta1: f64,
-    /// Second-moment decay (default 0.9).
+    /// Second-moment decay (default 0.999).
     pub beta2: f64,
     /// Preconditioner epsilon (default 1e-8).
     pub precond_eps: f64,
+    /// AMSGrad running maximum of the second moment (default false).
+    pub amsgrad: bool,
 }
 
 impl Default for EftpParams {
@@ -88,13 +91,20 @@ impl Default for EftpParams {
             beta1: precond::DEFAULT_BETA1,
             beta2: precond::DEFAULT_BETA2,
             precond_eps: precond::DEFAULT_EPS,
+            amsgrad: false,
         }
     }
 }
 
 impl EftpParams {
     fn precond_config(&self) -> PrecondConfig {
-        PrecondConfig { kind: self.precond, beta1: self.beta1, beta2: self.beta2, eps: self.precond_eps }
+        PrecondConfig {
+            kind: self.precond,
+            beta1: self.beta1,
+            beta2: self.beta2,
+            eps: self.precond_eps,
+            amsgrad: self.amsgrad,
+        }
     }
 }
 
@@ -113,7 +123,7 @@ impl Params for EftpParams {
         self.precond_config().validate(owner, self.step)
     }
     fn docs() -> &'static [(&'static str, &'static str)] {
-        const D: [(&str, &str); 8] = [
+        const D: [(&str, &str); 9] = [
             ("step", "step size: a number, \"auto\" (factor/L) or \"adaptive\" (backtracking)"),
             (
                 "factor",
@@ -125,6 +135,7 @@ impl Params for EftpParams {
             precond::DOCS[1],
             precond::DOCS[2],
             precond::DOCS[3],
+            precond::DOCS[4],
         ];
         &D
     }

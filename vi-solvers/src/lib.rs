@@ -41,6 +41,8 @@ pub mod tikhonov;
 
 #[cfg(test)]
 pub(crate) mod test_support;
+#[cfg(test)]
+mod theory_tests;
 
 pub use agraal::{Agraal, AgraalParams};
 pub use alternating_gda::{AlternatingGda, AlternatingGdaParams};

@@ -1,0 +1,242 @@
+//! Cross-method tests of the behaviour MATH.md predicts: step-size thresholds on bilinear
+//! games, exact linear rates on the rotation-block family, projected matrix games, EAG's
+//! `O(1/k^2)` rate, and the preconditioned variants.
+
+use faer::Col;
+use serde_json::json;
+use vi_core::{Problem, Solver, Status, StepRule};
+
+use crate::test_support::{
+    duality_gap, matching_pennies_matrix, matrix_game, random_bilinear, rotation_blocks, rps_matrix, run,
+    strongly_monotone,
+};
+use crate::{
+    Eag, EagParams, EagVariant, Eftp, EftpParams, Extragradient, ExtragradientParams, Gda, Ogda, OgdaParams,
+    PrecondKind,
+};
+
+fn solver(name: &str, params: serde_json::Value) -> Box<dyn Solver> {
+    vi_core::build_solver(name, &params, 0).unwrap().0
+}
+
+/// `||z_k - z*|| / ||z_0 - z*||` after `k` steps (`z* = 0`).
+fn decay(problem: &mut Problem, s: &mut dyn Solver, k: usize) -> f64 {
+    s.init(problem).unwrap();
+    let n0 = s.iterate().norm_l2();
+    for _ in 0..k {
+        s.step(problem);
+    }
+    s.iterate().norm_l2() / n0
+}
+
+#[test]
+fn bilinear_step_thresholds_eg_below_one_eftp_ogda_below_inverse_sqrt3() {
+    // A = U diag(s) V^T, sigma_max = 1 = L (MATH.md 2.3, 2.4).
+    let s = [1.0, 0.8, 0.6, 0.4, 0.2];
+    for (name, ok, bad) in [("extragradient", 0.95, 1.05), ("eftp", 0.55, 0.6), ("ogda", 0.55, 0.6)] {
+        let mut p = random_bilinear(&s, 42);
+        let l = p.lipschitz().unwrap();
+        assert!((l - 1.0).abs() < 1e-12);
+        let conv = decay(&mut p, solver(name, json!({"step": ok / l})).as_mut(), 1000);
+        let mut p = random_bilinear(&s, 42);
+        let div = decay(&mut p, solver(name, json!({"step": bad / l})).as_mut(), 1000);
+        assert!(conv < 1e-2, "{name} at {ok}/L: ratio {conv}");
+        assert!(div > 1e6, "{name} at {bad}/L: ratio {div}");
+    }
+}
+
+// --- exact rates on the rotation-block family (MATH.md 3.3) ---------------------------------
+
+#[derive(Clone, Copy)]
+struct C(f64, f64);
+impl C {
+    fn add(self, o: C) -> C {
+        C(self.0 + o.0, self.1 + o.1)
+    }
+    fn mul(self, o: C) -> C {
+        C(self.0 * o.0 - self.1 * o.1, self.0 * o.1 + self.1 * o.0)
+    }
+    fn scale(self, a: f64) -> C {
+        C(a * self.0, a * self.1)
+    }
+    fn abs(self) -> f64 {
+        self.0.hypot(self.1)
+    }
+    fn sqrt(self) -> C {
+        let r = self.abs();
+        let re = ((r + self.0) / 2.0).sqrt();
+        let im = ((r - self.0) / 2.0).sqrt().copysign(self.1);
+        C(re, im)
+    }
+}
+
+/// The exact per-step factor of each method at `w = eta * lambda` (MATH.md 3.3).
+fn factor(method: &str, w: C) -> f64 {
+    let one = C(1.0, 0.0);
+    match method {
+        "gda" => one.add(w.scale(-1.0)).abs(),
+        "extragradient" => one.add(w.scale(-1.0)).add(w.mul(w)).abs(),
+        // Roots of t^2 - (1 - 2w) t - w: t = ((1 - 2w) +- sqrt(1 + 4 w^2)) / 2.
+        _ => {
+            let b = one.add(w.scale(-2.0));
+            let d = one.add(w.mul(w).scale(4.0)).sqrt();
+            b.add(d).scale(0.5).abs().max(b.add(d.scale(-1.0)).scale(0.5).abs())
+        }
+    }
+}
+
+#[test]
+fn measured_linear_rates_match_the_exact_factors_on_rotation_blocks() {
+    let blocks = [(1.0, 2.0), (0.5, 1.0), (2.0, 0.0)];
+    let start = [1.0, -0.5, 0.3, 0.8, -1.0, 0.4];
+    for (name, eta) in [("gda", 0.1), ("extragradient", 0.2), ("eftp", 0.1), ("ogda", 0.1)] {
+        let predicted = blocks
+            .iter()
+            .flat_map(|&(a, b)| [C(a, b), C(a, -b)])
+            .map(|l| factor(name, l.scale(eta)))
+            .fold(0.0, f64::max);
+        let mut p = rotation_blocks(&blocks, &start);
+        let mut s = solver(name, json!({ "step": eta }));
+        s.init(&mut p).unwrap();
+        for _ in 0..100 {
+            s.step(&mut p);
+        }
+        let n1 = s.iterate().norm_l2();
+        for _ in 0..200 {
+            s.step(&mut p);
+        }
+        let measured = (s.iterate().norm_l2() / n1).powf(1.0 / 200.0);
+        let rel = (measured - predicted).abs() / predicted;
+        assert!(rel < 1e-3, "{name}: measured {measured}, predicted {predicted}");
+        assert!(predicted < 1.0);
+    }
+}
+
+// --- matrix games on simplices (MATH.md 3.2) --------------------------------------------------
+
+#[test]
+fn eg_eftp_ogda_solve_rps_and_matching_pennies_while_gda_does_not() {
+    let games = [
+        ("rps", rps_matrix(), vec![0.6, 0.3, 0.1], vec![0.2, 0.5, 0.3]),
+        ("matching pennies", matching_pennies_matrix(), vec![0.8, 0.2], vec![0.3, 0.7]),
+    ];
+    for (game, a, x0, y0) in &games {
+        let norm = a.singular_values().unwrap()[0];
+        for (name, params) in
+            [("extragradient", json!({ "step": 0.3 / norm })), ("eftp", json!({})), ("ogda", json!({}))]
+        {
+            let mut p = matrix_game(a, x0, y0);
+            let r = run(&mut p, solver(name, params).as_mut(), 1e-13, 200_000);
+            let gap = duality_gap(a, &r.z);
+            assert_eq!(r.status, Status::Converged, "{name} on {game}");
+            assert!(gap < 1e-8 && gap > -1e-12, "{name} on {game}: gap {gap}");
+        }
+        // Projected GDA: the iterate circles near the boundary; gap ~ 1 after 3000 steps.
+        let mut p = matrix_game(a, x0, y0);
+        let mut g = Gda::with_step(0.3 / norm).unwrap();
+        g.init(&mut p).unwrap();
+        for _ in 0..3000 {
+            g.step(&mut p);
+        }
+        let gap = duality_gap(a, &vi_core::linalg::to_vec(g.iterate()));
+        assert!(gap > 0.5, "gda on {game}: gap {gap}");
+    }
+}
+
+// --- EAG: ||F(z_k)||^2 = O(1/k^2) (MATH.md 2.5) ------------------------------------------------
+
+#[test]
+fn eag_squared_residual_decays_like_k_to_the_minus_two() {
+    for variant in [EagVariant::Constant, EagVariant::Varying] {
+        let mut p = random_bilinear(&[1.0, 0.8, 0.6, 0.5], 4);
+        let mut s = Eag::new(EagParams { variant, ..Default::default() }).unwrap();
+        s.init(&mut p).unwrap();
+        let (mut xs, mut ys) = (Vec::new(), Vec::new());
+        let mut k = 0u64;
+        for target in [2000u64, 4000, 8000, 16000, 32000, 64000] {
+            while k < target {
+                s.step(&mut p);
+                k += 1;
+            }
+            let r = p.natural_residual(s.iterate());
+            xs.push((k as f64).ln());
+            ys.push((r * r).ln());
+        }
+        let n = xs.len() as f64;
+        let (mx, my) = (xs.iter().sum::<f64>() / n, ys.iter().sum::<f64>() / n);
+        let slope = xs.iter().zip(&ys).map(|(x, y)| (x - mx) * (y - my)).sum::<f64>()
+            / xs.iter().map(|x| (x - mx).powi(2)).sum::<f64>();
+        // Measured: -2.00 for both variants (k^2 ||F||^2 -> 417 and 34 here).
+        assert!((-2.05..=-1.95).contains(&slope), "{variant:?}: slope {slope}");
+    }
+}
+
+// --- preconditioned variants ---------------------------------------------------------------------
+
+fn precond_problem() -> Problem {
+    strongly_monotone(8, 0.3, 0.5, 10)
+        .with_blocks(vec![vi_core::Block::new("x", 0..4), vi_core::Block::new("y", 4..8)])
+        .unwrap()
+}
+
+#[test]
+fn preconditioned_eg_eftp_ogda_converge_on_a_strongly_monotone_problem() {
+    // mu = 0.3, L <= 1.5. With AMSGrad every variant converges; block-RMSProp also without it.
+    for kind in ["rmsprop", "adam", "block-rmsprop"] {
+        for name in ["extragradient", "eftp", "ogda"] {
+            for amsgrad in [true, false] {
+                if !amsgrad && kind != "block-rmsprop" {
+                    continue;
+                }
+                let params = json!({"precond": kind, "step": 0.1, "amsgrad": amsgrad});
+                let r = run(&mut precond_problem(), solver(name, params).as_mut(), 1e-9, 20_000);
+                assert_eq!(r.status, Status::Converged, "{name} {kind} amsgrad={amsgrad}: {:?}", r.message);
+                assert!(r.distance_to_solution.unwrap() < 1e-8, "{name} {kind} amsgrad={amsgrad}");
+            }
+        }
+    }
+}
+
+#[test]
+fn extra_adam_step_matches_hand_computation() {
+    // F(z) = 2 z in 1-D, z0 = 1, eta = 0.1, beta1 = 0.5, beta2 = 0.9:
+    // g1 = 2, d1 = 2 / (2 + eps) ~ 1, z~ = 0.9; g2 = 1.8;
+    // m = 0.5*0.5*2 + 0.5*1.8 = 1.4, m^ = 1.4/0.75; v = 0.9*0.1*4 + 0.1*1.8^2 = 0.684, v^ = 3.6;
+    // z1 = 1 - 0.1 m^ / sqrt(v^) = 0.901618...; with beta1 = 0 (RMSProp): 1 - 0.1*1.8/sqrt(3.6).
+    for (beta1, expect) in [(0.5, 0.901_618_028_350_317_1), (0.0, 0.905_131_670_194_948_6)] {
+        let mut p = crate::test_support::affine(faer::mat![[2.0]], Col::zeros(1), &[1.0]);
+        let mut s = Extragradient::new(ExtragradientParams {
+            step: StepRule::Fixed(0.1),
+            precond: PrecondKind::Adam,
+            beta1,
+            beta2: 0.9,
+            ..Default::default()
+        })
+        .unwrap();
+        s.init(&mut p).unwrap();
+        s.step(&mut p);
+        assert!((s.averaging_point()[0] - 0.9).abs() < 1e-8);
+        assert!((s.iterate()[0] - expect).abs() < 1e-8, "beta1 = {beta1}: {}", s.iterate()[0]);
+    }
+    // Optimistic Adam's first step is sign-like: z1 = z0 - 0.1 * (2 - 1) d0 ~ 1 - 0.1.
+    let mut p = crate::test_support::affine(faer::mat![[2.0]], Col::zeros(1), &[1.0]);
+    let mut s =
+        Ogda::new(OgdaParams { step: StepRule::Fixed(0.1), precond: PrecondKind::Adam, ..Default::default() }).unwrap();
+    s.init(&mut p).unwrap();
+    s.step(&mut p);
+    assert!((s.iterate()[0] - 0.9).abs() < 1e-8);
+    // EFTP with Adam reuses the past direction: first extrapolation and update both use d(F(z0)).
+    let mut p = crate::test_support::affine(faer::mat![[2.0]], Col::zeros(1), &[1.0]);
+    let mut s = Eftp::new(EftpParams {
+        step: StepRule::Fixed(0.1),
+        precond: PrecondKind::Adam,
+        beta2: 0.9,
+        ..Default::default()
+    })
+    .unwrap();
+    s.init(&mut p).unwrap();
+    s.step(&mut p);
+    assert!((s.averaging_point()[0] - 0.9).abs() < 1e-8);
+    // Update uses the Adam direction of g = F(0.9) = 1.8 at t = 2: same numbers as above.
+    assert!((s.iterate()[0] - 0.901_618_028_350_317_1).abs() < 1e-8, "{}", s.iterate()[0]);
+}
