@@ -227,18 +227,22 @@ fn spectral_norm(m: faer::MatRef<'_, f64>) -> Result<f64> {
     }
 }
 
-/// The operator (without offset: `q = 0`) of validated parameters, and the seeded `w`.
+/// The operator of validated parameters with `q = -M w`, and `w` (the unconstrained solution).
 ///
 /// # Errors
 /// [`Error::Numerical`] if a decomposition fails.
-pub fn quadratic_matrix_operator(p: &QuadraticParams, seed: u64) -> Result<Box<dyn Operator>> {
+pub fn quadratic_operator(p: &QuadraticParams, seed: u64) -> Result<(Box<dyn Operator>, Col<f64>)> {
     let n = p.n;
     let mut rng = vi_core::rng::seeded(seed, 0x9a0d);
+    let mut wrng = vi_core::rng::seeded(seed, 0x9a0e);
+    let w = Col::from_fn(n, |_| vi_core::rng::normal(&mut wrng));
+    let mut mw = Col::<f64>::zeros(n);
     if p.family == "blocks" {
         let k = n / 2;
-        let a = geometric(p.mu, p.l, k);
-        let b = vec![p.rho; k];
-        return Ok(Box::new(RotationBlocks::new(a, b, Col::zeros(n))?));
+        let mut op = RotationBlocks::new(geometric(p.mu, p.l, k), vec![p.rho; k], Col::zeros(n))?;
+        op.apply(w.as_ref(), mw.as_mut());
+        op.q = Col::from_fn(n, |i| -mw[i]);
+        return Ok((Box::new(op), w));
     }
     let qm = random_orthonormal(n, n, &mut rng);
     let s = geometric(p.mu, p.l, n);
@@ -249,29 +253,17 @@ pub fn quadratic_matrix_operator(p: &QuadraticParams, seed: u64) -> Result<Box<d
     let d = Mat::from_fn(n, n, |i, j| bm[(i, j)] - bm[(j, i)]);
     let dn = spectral_norm(d.as_ref())?;
     let scale = if dn > 0.0 { p.rho / dn } else { 0.0 };
+    // Symmetrize S exactly so that its eigenvalues are real to the last bit.
     let m = Mat::from_fn(n, n, |i, j| 0.5 * (sym[(i, j)] + sym[(j, i)]) + scale * d[(i, j)]);
     let l = spectral_norm(m.as_ref())?;
-    Ok(Box::new(DenseAffine::new(m, Col::zeros(n), Some(l), Some(p.mu))?))
+    matmul(mw.as_mut().as_mat_mut(), Accum::Replace, m.as_ref(), w.as_mat(), 1.0, Par::Seq);
+    let q = Col::from_fn(n, |i| -mw[i]);
+    Ok((Box::new(DenseAffine::new(m, q, Some(l), Some(p.mu))?), w))
 }
 
 fn build(p: QuadraticParams, ctx: &BuildContext) -> Result<Problem> {
     let n = p.n;
-    let mut zero_q = quadratic_matrix_operator(&p, ctx.seed)?;
-    let mut wrng = vi_core::rng::seeded(ctx.seed, 0x9a0e);
-    let w = Col::from_fn(n, |_| vi_core::rng::normal(&mut wrng));
-    // q = -M w, so that M w + q = 0.
-    let mut mw = Col::<f64>::zeros(n);
-    zero_q.eval(w.as_ref(), mw.as_mut());
-    let q = Col::from_fn(n, |i| -mw[i]);
-    let mut op: Box<dyn Operator> = match zero_q.jacobian(w.as_ref()) {
-        Some(m) if p.family == "dense" => {
-            Box::new(DenseAffine::new(m, q, zero_q.lipschitz(), zero_q.strong_monotonicity())?)
-        }
-        _ => {
-            let k = n / 2;
-            Box::new(RotationBlocks::new(geometric(p.mu, p.l, k), vec![p.rho; k], q)?)
-        }
-    };
+    let (mut op, w) = quadratic_operator(&p, ctx.seed)?;
     let l = op.lipschitz().unwrap_or(p.l + p.rho);
     let start = Col::zeros(n);
     let (set, solution): (Box<dyn ConstraintSet>, Option<Col<f64>>) = if p.box_half_width > 0.0 {
