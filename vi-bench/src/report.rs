@@ -7,7 +7,7 @@
 //! - `summary.md`: per problem configuration (`problem_label`), a table with one row per solver
 //!   configuration (`solver_label`): runs, status (one status, or `Status (k/n)` per status
 //!   when seeds disagree), iterations, oracle calls to tolerance and final residual (medians;
-//!   oracle calls over the converged runs only), time (median seconds) and rank (more converged
+//!   oracle calls over the converged runs only), time (median milliseconds) and rank (more converged
 //!   runs first, then fewer median oracle calls to tolerance; `-` for solvers that never
 //!   converged). Then a Dolan-Moré performance profile on oracle calls to tolerance, over every
 //!   (problem configuration, seed) pair, and the list of skipped cases.
@@ -246,7 +246,7 @@ pub fn generate(files: &[PathBuf], out: &Path, title: &str) -> Result<PathBuf> {
     for inst in &summary.instances {
         md.push_str(&format!("## {}\n\n", inst.label));
         md.push_str(
-            "| solver | runs | status | iterations | oracle calls to tol | final residual | time (s) | rank |\n",
+            "| solver | runs | status | iterations | oracle calls to tol | final residual | time (ms) | rank |\n",
         );
         md.push_str("|---|---:|---|---:|---:|---:|---:|---:|\n");
         for row in &inst.rows {
@@ -258,7 +258,7 @@ pub fn generate(files: &[PathBuf], out: &Path, title: &str) -> Result<PathBuf> {
                 fmt_opt(row.median(|r| r.iterations.map(|v| v as f64)), |v| format!("{v:.0}")),
                 fmt_opt(row.median(RunRecord::calls_to_tol), |v| format!("{v:.0}")),
                 fmt_opt(row.median(|r| r.residual), |v| format!("{v:.2e}")),
-                fmt_opt(row.median(|r| r.elapsed_s), |v| format!("{v:.3}")),
+                fmt_opt(row.median(|r| r.elapsed_s), |v| format!("{:.3}", 1e3 * v)),
                 row.rank.map_or_else(|| "-".to_string(), |k| k.to_string()),
             ));
         }

@@ -52,7 +52,7 @@
 //!
 //! With no FILE, [`SuiteSpec::default_suite`] builds the suite from the registry: every
 //! registered problem (with the small sizes of a curated override table) times every registered
-//! solver (default parameters), seed 0, `tol = 1e-6`, at most 20000 oracle calls and 10 s per
+//! solver (default parameters), seeds 0, 1, 2, `tol = 1e-6`, at most 100000 oracle calls and 20 s per
 //! run. Problems that cannot be built with defaults (e.g. `affine`, which needs a data file)
 //! are recorded as `Skipped` with the reason.
 //!
@@ -414,7 +414,8 @@ impl SuiteSpec {
 
     /// The built-in default suite, built from the registry: every registered problem (with the
     /// overrides of [`DEFAULT_PROBLEM_OVERRIDES`] whose parameters it declares) times every
-    /// registered solver, seed 0, `tol = 1e-6`, at most 20000 oracle calls and 10 s per run
+    /// registered solver, seeds [`DEFAULT_SEEDS`], `tol = 1e-6`, at most [`DEFAULT_MAX_CALLS`] oracle
+    /// calls and [`DEFAULT_TIME_LIMIT`] seconds per run
     /// (less where [`DEFAULT_PROBLEM_BUDGETS`] says so). Invalid cases are recorded as skipped.
     ///
     /// # Errors
@@ -424,11 +425,12 @@ impl SuiteSpec {
         let mut spec = SuiteSpec::new("default suite");
         spec.origin = "built-in default suite".into();
         spec.skip_invalid = true;
+        spec.seeds = DEFAULT_SEEDS.to_vec();
         spec.budget = RunConfig {
             tol: 1e-6,
             max_iters: 100_000,
-            max_calls: Some(20_000),
-            time_limit: Some(10.0),
+            max_calls: Some(DEFAULT_MAX_CALLS),
+            time_limit: Some(DEFAULT_TIME_LIMIT),
             check_every: 1,
             trace_every: DEFAULT_TRACE_EVERY,
             ..RunConfig::default()
@@ -524,7 +526,14 @@ pub const DEFAULT_PROBLEM_OVERRIDES: &[(&str, &str, &str)] = &[
 
 /// Per-problem budgets of the default suite: `(problem, max oracle calls, time limit in s)`.
 pub const DEFAULT_PROBLEM_BUDGETS: &[(&str, u64, f64)] =
-    &[("gan-mixture", 2_000, 10.0), ("gan-covariance", 10_000, 10.0), ("gan-gaussian-mean", 10_000, 10.0)];
+    &[("gan-mixture", 5_000, 30.0), ("gan-gaussian-mean", 20_000, 20.0)];
+
+/// Seeds of the default suite.
+pub const DEFAULT_SEEDS: [u64; 3] = [0, 1, 2];
+/// Oracle-call budget per run of the default suite.
+pub const DEFAULT_MAX_CALLS: u64 = 100_000;
+/// Wall-time limit per run of the default suite, in seconds.
+pub const DEFAULT_TIME_LIMIT: f64 = 20.0;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
