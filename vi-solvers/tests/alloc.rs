@@ -9,7 +9,8 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
 use faer::{Col, Mat};
-use vi_core::{AffineOperator, Operator, Problem, Solver};
+use serde_json::{json, Value};
+use vi_core::{AffineOperator, Block, Operator, Problem, Solver};
 // Force-link the plugin crate so its registrations are visible.
 use vi_solvers as _;
 
@@ -43,7 +44,7 @@ fn allocations_during(f: impl FnOnce()) -> u64 {
 }
 
 /// A 40-dimensional strongly monotone affine problem with rotation, boxed to [-1, 1] when
-/// `constrained`.
+/// `constrained`, with two players (blocks) of 20 coordinates.
 fn affine_problem(constrained: bool) -> Problem {
     let n = 40;
     let m = Mat::from_fn(n, n, |i, j| {
@@ -60,11 +61,12 @@ fn affine_problem(constrained: bool) -> Problem {
     let q = Col::from_fn(n, |i| (i as f64 * 0.37).sin());
     let op = AffineOperator::new(m, q).unwrap();
     let start = Col::from_fn(n, |i| (i as f64 * 0.11).cos());
-    if constrained {
+    let p = if constrained {
         Problem::new("alloc", Box::new(op), Box::new(vi_core::BoxSet::uniform(n, -1.0, 1.0).unwrap()), start).unwrap()
     } else {
         Problem::unconstrained("alloc", Box::new(op), start).unwrap()
-    }
+    };
+    p.with_blocks(vec![Block::new("x", 0..20), Block::new("y", 20..40)]).unwrap()
 }
 
 /// Asserts that `solver.step` allocates nothing after warm-up, unconstrained and constrained.
@@ -109,11 +111,65 @@ fn affine_evaluation_allocates_nothing() {
     assert_eq!(allocations_during(|| op.eval(z.as_ref(), out.as_mut())), 0);
 }
 
-#[test]
-fn extragradient_step_allocates_nothing() {
-    for step in ["auto", "adaptive"] {
-        assert_step_allocation_free(&format!("extragradient step={step}"), || {
-            vi_core::build_solver("extragradient", &serde_json::json!({"step": step}), 0).unwrap().0
-        });
+/// The parameter sets checked for `name`: the defaults plus every variant with its own code
+/// path (adaptive steps, preconditioners, EAG variants, Tikhonov around every inner solver with
+/// stage switches and the floor inside the counted window).
+fn variants(name: &str, all: &[&str]) -> Vec<Value> {
+    let mut v = vec![json!({})];
+    match name {
+        "extragradient" | "eftp" | "ogda" => {
+            v.push(json!({"step": "adaptive"}));
+            for pre in ["rmsprop", "adam", "block-rmsprop"] {
+                v.push(json!({"precond": pre}));
+                v.push(json!({"precond": pre, "amsgrad": true}));
+            }
+        }
+        "eag" => v.push(json!({"variant": "varying"})),
+        "agraal" => v.push(json!({"step": 0.1})),
+        "tikhonov" => {
+            v.clear();
+            for inner in all.iter().filter(|n| **n != "tikhonov") {
+                v.push(json!({"inner": inner, "stage_max_iters": 3, "eps_min": 1e-3}));
+            }
+            v.push(json!({"inner": "eftp", "step": "adaptive", "stage_max_iters": 3, "eps_min": 1e-3}));
+            v.push(json!({"inner": "ogda", "inner_params": {"precond": "adam"}, "stage_max_iters": 3}));
+        }
+        _ => {}
     }
+    v
+}
+
+#[test]
+fn every_registered_solver_step_allocates_nothing() {
+    let names: Vec<&str> = vi_core::registry().unwrap().solvers().map(|e| e.name).collect();
+    for expected in
+        ["agraal", "alternating-gda", "eag", "eftp", "extragradient", "gda", "graal", "ogda", "prg", "tikhonov"]
+    {
+        assert!(names.contains(&expected), "{expected} is not registered: {names:?}");
+    }
+    let mut checked = 0;
+    for name in &names {
+        for params in variants(name, &names) {
+            assert_step_allocation_free(&format!("{name} {params}"), || {
+                vi_core::build_solver(name, &params, 0).unwrap().0
+            });
+            checked += 1;
+        }
+    }
+    assert!(checked >= 40, "{checked}");
+}
+
+#[test]
+fn tikhonov_switches_stages_inside_the_counted_window() {
+    // The allocation check above counts steps 4..53; with 3 inner iterations per stage and
+    // eps from 1 down to 1e-3 (11 stages) both stage switches and the floor happen there.
+    let mut p = affine_problem(true);
+    let (mut s, _) = vi_core::build_solver("tikhonov", &json!({"stage_max_iters": 3, "eps_min": 1e-3}), 0).unwrap();
+    s.init(&mut p).unwrap();
+    for _ in 0..53 {
+        s.step(&mut p);
+    }
+    let info = s.info();
+    assert_eq!(info["stages"].as_array().unwrap().len(), 10, "{info}");
+    assert_eq!(info["current"]["at_floor"], true);
 }
