@@ -71,7 +71,17 @@ pub fn residual_plot(reports: &[&Report], title: &str, path: &Path, label: impl 
             points: r.trace.iter().map(|t| (t.oracle_calls as f64, t.residual)).collect(),
         })
         .collect();
-    residual_curves_plot(&curves, title, path)
+    residual_curves_plot(&curves, title, path, XScale::Linear)
+}
+
+/// Scale of the oracle-call axis of a residual plot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum XScale {
+    /// Linear: linear convergence shows as a straight line.
+    Linear,
+    /// Logarithmic (points at 0 calls are drawn at 1): sublinear rates show as straight lines,
+    /// and solvers whose costs differ by orders of magnitude stay readable on one plot.
+    Log,
 }
 
 /// Draws residual curves (log y against oracle calls). Non-finite and non-positive residuals
@@ -79,13 +89,18 @@ pub fn residual_plot(reports: &[&Report], title: &str, path: &Path, label: impl 
 ///
 /// # Errors
 /// [`BenchError::Plot`] if nothing can be drawn or the backend fails.
-pub fn residual_curves_plot(curves: &[Curve], title: &str, path: &Path) -> Result<()> {
+pub fn residual_curves_plot(curves: &[Curve], title: &str, path: &Path, x_scale: XScale) -> Result<()> {
     let err = |reason: String| BenchError::Plot { path: path.display().to_string(), reason };
     let curves: Vec<Curve> = curves
         .iter()
         .map(|c| {
-            let pts: Vec<(f64, f64)> =
-                c.points.iter().copied().filter(|&(x, y)| x.is_finite() && y.is_finite() && y > 0.0).collect();
+            let pts: Vec<(f64, f64)> = c
+                .points
+                .iter()
+                .copied()
+                .filter(|&(x, y)| x.is_finite() && y.is_finite() && y > 0.0)
+                .map(|(x, y)| if x_scale == XScale::Log { (x.max(1.0), y) } else { (x, y) })
+                .collect();
             Curve { label: c.label.clone(), color: c.color, points: thin(&pts, 400) }
         })
         .filter(|c| !c.points.is_empty())
@@ -98,26 +113,51 @@ pub fn residual_curves_plot(curves: &[Curve], title: &str, path: &Path) -> Resul
     let ymax = curves.iter().flat_map(|c| c.points.iter().map(|q| q.1)).fold(0.0, f64::max).max(ymin * 10.0);
     let root = SVGBackend::new(path, (900, 560)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| err(e.to_string()))?;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(title, ("sans-serif", 22))
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(70)
-        .build_cartesian_2d(0f64..xmax, (ymin * 0.5..ymax * 2.0).log_scale())
-        .map_err(|e| err(e.to_string()))?;
-    chart
-        .configure_mesh()
-        .x_desc("oracle calls")
-        .y_desc("natural residual")
-        .y_label_formatter(&|v| format!("{v:.0e}"))
-        .draw()
-        .map_err(|e| err(e.to_string()))?;
+    let mut builder = ChartBuilder::on(&root);
+    builder.caption(title, ("sans-serif", 22)).margin(12).x_label_area_size(40).y_label_area_size(70);
+    let y_range = (ymin * 0.5..ymax * 2.0).log_scale();
+    match x_scale {
+        XScale::Linear => {
+            let mut chart = builder.build_cartesian_2d(0f64..xmax, y_range).map_err(|e| err(e.to_string()))?;
+            chart
+                .configure_mesh()
+                .x_desc("oracle calls")
+                .y_desc("natural residual")
+                .x_label_formatter(&|v| format!("{v:.0}"))
+                .y_label_formatter(&|v| format!("{v:.0e}"))
+                .draw()
+                .map_err(|e| err(e.to_string()))?;
+            draw_curves(&mut chart, &curves).map_err(err)?;
+        }
+        XScale::Log => {
+            let mut chart =
+                builder.build_cartesian_2d((1f64..xmax * 1.5).log_scale(), y_range).map_err(|e| err(e.to_string()))?;
+            chart
+                .configure_mesh()
+                .x_desc("oracle calls (log scale)")
+                .y_desc("natural residual")
+                .x_label_formatter(&|v| format!("{v:.0}"))
+                .y_label_formatter(&|v| format!("{v:.0e}"))
+                .draw()
+                .map_err(|e| err(e.to_string()))?;
+            draw_curves(&mut chart, &curves).map_err(err)?;
+        }
+    }
+    root.present().map_err(|e| err(e.to_string()))?;
+    Ok(())
+}
+
+/// The curves and their legend on a chart whose y axis is the log residual.
+fn draw_curves<'a, X: Ranged<ValueType = f64>>(
+    chart: &mut ChartContext<'a, SVGBackend<'a>, Cartesian2d<X, LogCoord<f64>>>,
+    curves: &[Curve],
+) -> std::result::Result<(), String> {
     let mut any_label = false;
-    for Curve { label: name, color, points: pts } in &curves {
+    for Curve { label: name, color, points: pts } in curves {
         let color = PALETTE[color % PALETTE.len()];
         let series = chart
             .draw_series(LineSeries::new(pts.iter().copied(), color.stroke_width(2)))
-            .map_err(|e| err(e.to_string()))?;
+            .map_err(|e| e.to_string())?;
         if let Some(name) = name {
             any_label = true;
             series
@@ -132,9 +172,8 @@ pub fn residual_curves_plot(curves: &[Curve], title: &str, path: &Path) -> Resul
             .border_style(BLACK)
             .position(SeriesLabelPosition::UpperRight)
             .draw()
-            .map_err(|e| err(e.to_string()))?;
+            .map_err(|e| e.to_string())?;
     }
-    root.present().map_err(|e| err(e.to_string()))?;
     Ok(())
 }
 

@@ -11,7 +11,7 @@
 //!   runs first, then fewer median oracle calls to tolerance; `-` for solvers that never
 //!   converged). Then a Dolan-Moré performance profile on oracle calls to tolerance, over every
 //!   (problem configuration, seed) pair, and the list of skipped cases.
-//! - `figures/<problem>.svg`: residual against oracle calls (log scale), every solver on one
+//! - `figures/<problem>.svg`: residual (log scale) against oracle calls (log scale), every solver on one
 //!   plot (one curve per run, one colour per solver);
 //! - `figures/profile.svg`: the performance profile (see [`crate::profile`]).
 //!
@@ -278,7 +278,7 @@ pub fn generate(files: &[PathBuf], out: &Path, title: &str) -> Result<PathBuf> {
         if !curves.is_empty() {
             let name = unique_name(&slug(&inst.label), &mut used_names);
             let path = figures.join(format!("{name}.svg"));
-            match plot::residual_curves_plot(&curves, &inst.label, &path) {
+            match plot::residual_curves_plot(&curves, &inst.label, &path, plot::XScale::Log) {
                 Ok(()) => md.push_str(&format!("\n![residual of {}](figures/{name}.svg)\n", inst.label)),
                 Err(e) => md.push_str(&format!("\n(no figure: {e})\n")),
             }
