@@ -113,6 +113,10 @@ pub struct RunArgs {
     /// Draw residual against oracle calls as SVG.
     #[arg(long, value_name = "FILE.svg")]
     pub plot: Option<PathBuf>,
+    /// Draw 2500 samples of the final model over its reference points as SVG (problems with a
+    /// 2-D sampler, e.g. gan-mixture).
+    #[arg(long, value_name = "FILE.svg")]
+    pub samples: Option<PathBuf>,
     /// Print exactly one JSON object on stdout.
     #[arg(long)]
     pub json: bool,
@@ -206,7 +210,22 @@ fn list(a: &ListArgs) -> Result<()> {
 
 fn run(a: &RunArgs) -> Result<()> {
     let spec = a.spec()?;
-    let report = spec.run()?;
+    let report = match &a.samples {
+        None => spec.run()?,
+        Some(path) => {
+            // Keep the problem after the run to ask it for samples of the final iterate.
+            let (mut problem, mut solver, solver_params) = spec.build()?;
+            let mut report = vi_core::Runner::new(spec.config.clone())?.run(&mut problem, solver.as_mut())?;
+            spec.finish(&mut report, solver_params);
+            let z = vi_core::linalg::col_from_slice(&report.z);
+            let samples = problem.samples(z.as_ref(), crate::scatter::DEFAULT_SAMPLES).ok_or_else(|| {
+                BenchError::Usage(format!("--samples: problem `{}` has no 2-D sampler (e.g. gan-mixture has one)", report.problem))
+            })?;
+            let title = format!("{} on {}: {} samples", report.solver, report.problem, samples.len());
+            crate::scatter::scatter_svg(&samples, problem.reference_points(), &title, path)?;
+            report
+        }
+    };
     if let Some(path) = &a.trace {
         output::write_trace_csv(&report, path)?;
     }

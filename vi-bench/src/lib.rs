@@ -16,6 +16,7 @@ pub mod output;
 pub mod plot;
 pub mod profile;
 pub mod report;
+pub mod scatter;
 pub mod suite;
 
 pub use error::{BenchError, Result};

@@ -90,7 +90,13 @@ pub struct Problem {
     counters: Counters,
     scratch: Col<f64>,
     params: serde_json::Value,
+    sampler: Option<Sampler>,
+    reference_points: Vec<[f64; 2]>,
 }
+
+/// Draws `n` two-dimensional samples from the model at `z` (e.g. a GAN's generated points),
+/// deterministically for a given `z`. See [`Problem::with_sampler`].
+pub type Sampler = Box<dyn FnMut(ColRef<'_, f64>, usize) -> Vec<[f64; 2]> + Send>;
 
 impl std::fmt::Debug for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -135,6 +141,8 @@ impl Problem {
             counters: Counters::default(),
             scratch: Col::zeros(n),
             params: serde_json::Value::Null,
+            sampler: None,
+            reference_points: Vec::new(),
         };
         p.set_start(start.as_ref())?;
         Ok(p)
@@ -197,6 +205,28 @@ impl Problem {
     pub fn with_params(mut self, params: serde_json::Value) -> Self {
         self.params = params;
         self
+    }
+
+    /// Attaches a 2-D sampler (problem-agnostic hook for scatter plots of generated samples).
+    pub fn with_sampler(mut self, sampler: Sampler) -> Self {
+        self.sampler = Some(sampler);
+        self
+    }
+
+    /// Attaches 2-D reference points drawn under the samples (e.g. the data modes).
+    pub fn with_reference_points(mut self, points: Vec<[f64; 2]>) -> Self {
+        self.reference_points = points;
+        self
+    }
+
+    /// `n` 2-D samples of the model at `z`, if the problem has a sampler. Not counted.
+    pub fn samples(&mut self, z: ColRef<'_, f64>, n: usize) -> Option<Vec<[f64; 2]>> {
+        self.sampler.as_mut().map(|s| s(z, n))
+    }
+
+    /// The 2-D reference points (empty if none).
+    pub fn reference_points(&self) -> &[[f64; 2]] {
+        &self.reference_points
     }
 
     /// Replaces the starting point.

@@ -203,20 +203,21 @@ impl Operator for SparseAffine {
     }
 }
 
-/// Power iteration for `sigma_max(M) = sqrt(lambda_max(M^T M))`, given `M v` and `M^T w`
-/// products. Starts from a fixed non-degenerate vector; stops when the estimate changes by less
-/// than `1e-12` relative or after `max_iters` iterations. Returns a lower bound on
-/// `sigma_max`.
+/// Power iteration for `sigma_max(M) = sqrt(lambda_max(M^T M))` of an `nrows x ncols` matrix,
+/// given the products `M v` (`v` of length `ncols`) and `M^T w` (`w` of length `nrows`).
+/// Starts from a fixed non-degenerate vector; stops when the estimate changes by less than
+/// `1e-12` relative or after `max_iters` iterations. Returns a lower bound on `sigma_max`.
 pub fn power_spectral_norm(
-    n: usize,
+    nrows: usize,
+    ncols: usize,
     max_iters: usize,
     mut apply: impl FnMut(ColRef<'_, f64>, ColMut<'_, f64>),
     mut apply_t: impl FnMut(ColRef<'_, f64>, ColMut<'_, f64>),
 ) -> f64 {
-    let mut v = Col::<f64>::from_fn(n, |i| 1.0 + 0.5 * ((i as f64 + 1.0) * 0.754_877_666).fract());
+    let mut v = Col::<f64>::from_fn(ncols, |i| 1.0 + 0.5 * ((i as f64 + 1.0) * 0.754_877_666).fract());
     let nv = v.norm_l2();
     v /= nv;
-    let mut w = Col::<f64>::zeros(n);
+    let mut w = Col::<f64>::zeros(nrows);
     let mut sigma = 0.0;
     for _ in 0..max_iters {
         apply(v.as_ref(), w.as_mut());
@@ -436,6 +437,7 @@ fn build(p: AffineParams, _ctx: &BuildContext) -> Result<Problem> {
         let l = match &data {
             MatrixData::Dense(m) => power_spectral_norm(
                 n,
+                n,
                 1000,
                 |v, w| matmul(w.as_mat_mut(), Accum::Replace, m.as_ref(), v.as_mat(), 1.0, Par::Seq),
                 |v, w| matmul(w.as_mat_mut(), Accum::Replace, m.transpose(), v.as_mat(), 1.0, Par::Seq),
@@ -444,6 +446,7 @@ fn build(p: AffineParams, _ctx: &BuildContext) -> Result<Problem> {
                 let sm = SparseColMat::<usize, f64>::try_new_from_triplets(n, n, triplets)
                     .map_err(|e| Error::Numerical(format!("sparse matrix assembly: {e:?}")))?;
                 power_spectral_norm(
+                    n,
                     n,
                     1000,
                     |v, w| sparse_dense_matmul(w.as_mat_mut(), Accum::Replace, sm.as_ref(), v.as_mat(), 1.0, Par::Seq),
@@ -509,3 +512,45 @@ vi_core::register_problem!(
     AffineParams,
     build
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn power_iteration_matches_svd_on_rectangular_matrices() {
+        let mut rng = vi_core::rng::seeded(4, 4);
+        for (r, c) in [(7, 4), (4, 7), (30, 30)] {
+            let a = Mat::from_fn(r, c, |_, _| vi_core::rng::normal(&mut rng));
+            let exact = a.singular_values().unwrap()[0];
+            let est = power_spectral_norm(
+                r,
+                c,
+                10_000,
+                |v, w| matmul(w.as_mat_mut(), Accum::Replace, a.as_ref(), v.as_mat(), 1.0, Par::Seq),
+                |v, w| matmul(w.as_mat_mut(), Accum::Replace, a.transpose(), v.as_mat(), 1.0, Par::Seq),
+            );
+            assert!(est <= exact * (1.0 + 1e-14) && est >= exact * (1.0 - 1e-8), "{r}x{c}: {est} vs {exact}");
+        }
+    }
+
+    #[test]
+    fn sparse_and_dense_operators_agree() {
+        let data = io::parse_matrix(EXAMPLE_MATRIX, "example").unwrap();
+        let MatrixData::Sparse { nrows, ncols, triplets } = &data else { panic!("coordinate data is sparse") };
+        let q = Col::from_fn(8, |i| i as f64 - 3.0);
+        let mut sp = SparseAffine::from_triplets(*nrows, *ncols, triplets, q.clone(), None, None).unwrap();
+        let mut de = DenseAffine::new(data.to_dense(), q, None, None).unwrap();
+        let z = Col::from_fn(8, |i| (i as f64).sqrt());
+        let (mut a, mut b) = (Col::zeros(8), Col::zeros(8));
+        sp.eval(z.as_ref(), a.as_mut());
+        de.eval(z.as_ref(), b.as_mut());
+        assert!(linalg::dist(a.as_ref(), b.as_ref()) < 1e-14);
+        sp.jvp(z.as_ref(), z.as_ref(), a.as_mut());
+        de.jvp(z.as_ref(), z.as_ref(), b.as_mut());
+        assert!(linalg::dist(a.as_ref(), b.as_ref()) < 1e-14);
+        assert_eq!(sp.monotonicity(), Monotonicity::Unknown);
+        let e = SparseAffine::from_triplets(2, 3, &[], Col::zeros(2), None, None).unwrap_err().to_string();
+        assert!(e.contains("must be square"), "{e}");
+    }
+}

@@ -12,6 +12,7 @@
 //! | `gan-dirac` | Dirac-GAN (MATH.md 3.4), every GAN loss and regularizer, equilibrium `(0, 0)` |
 //! | `gan-gaussian-mean` | Gaussian mean, affine generator, linear discriminator (MATH.md 3.6), exact expectations |
 //! | `gan-covariance` | covariance learning LQ game (MATH.md 3.5), WGAN, equilibria `UU' = Sigma`, `W = 0` |
+//! | `gan-mixture` | MLP GAN on the 8-Gaussian ring / 25-grid (MATH.md 3.7), minibatch oracle, exact second-order regularizers, VEEGAN metrics |
 //!
 //! To add a problem, copy `bilinear.rs`: a params struct implementing [`vi_core::Params`], a
 //! build function returning a [`vi_core::Problem`], and one `vi_core::register_problem!` line.
@@ -26,7 +27,8 @@ pub mod matrix_game;
 pub mod quadratic;
 
 pub use affine::{AffineParams, DenseAffine, SparseAffine};
-pub use bilinear::BilinearParams;
+pub use bilinear::{BilinearOperator, BilinearParams};
 pub use gan::{CovarianceParams, DiracParams, GaussianMeanParams};
+pub use gan_mixture::GanMixtureParams;
 pub use matrix_game::{MatrixGameOperator, MatrixGameParams};
 pub use quadratic::{QuadraticParams, RotationBlocks};

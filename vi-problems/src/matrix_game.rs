@@ -131,6 +131,7 @@ impl MatrixGameOperator {
             a.singular_values().map_err(|e| Error::Numerical(format!("singular values: {e:?}")))?[0]
         } else {
             power_spectral_norm(
+                a.nrows(),
                 a.ncols(),
                 1000,
                 |v, w| matmul(w.as_mat_mut(), Accum::Replace, a.as_ref(), v.as_mat(), 1.0, Par::Seq),

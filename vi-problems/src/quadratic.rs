@@ -219,6 +219,7 @@ fn spectral_norm(m: faer::MatRef<'_, f64>) -> Result<f64> {
         Ok(m.singular_values().map_err(|e| Error::Numerical(format!("singular values: {e:?}")))?[0])
     } else {
         Ok(power_spectral_norm(
+            m.nrows(),
             m.ncols(),
             1000,
             |v, w| matmul(w.as_mat_mut(), Accum::Replace, m, v.as_mat(), 1.0, Par::Seq),

@@ -1,1 +1,620 @@
-//! `gan-mixture`: MLP generator and discriminator on a mixture of Gaussians (MATH.md 3.7).
+//! # `gan-mixture`: an MLP GAN on a 2-D mixture of Gaussians (MATH.md 3.7), with minibatch oracles
+//!
+//! Data: `modes` equal-weight isotropic Gaussians of standard deviation `std`. Preset `"ring"`
+//! (default): 8 means `radius (sin 2 pi k/8, cos 2 pi k/8)` with `radius = 2`, `std = 0.02`
+//! (Metz et al. 2017; MATH.md 3.7 a). Preset `"grid"`: a `sqrt(modes) x sqrt(modes)` grid with
+//! spacing `radius` centred at 0 (25 modes at `{-4, -2, 0, 2, 4}^2` by default), `std = 0.05`.
+//!
+//! Players: generator `G_theta: R^latent_dim -> R^2` and discriminator `D_psi: R^2 -> R` (a
+//! logit; the input is scaled by `d_input_scale = 1/4` as in the Metz / Nagarajan-Kolter code),
+//! MLPs with hidden widths `g_hidden`, `d_hidden` and activations `g_act`, `d_act`
+//! (`relu`, `leaky-relu` (slope 0.2), `tanh`, `softplus`), linear outputs. `z = (theta, psi)`
+//! flattened (`W_0, b_0, W_1, b_1, ...`, column major); blocks `generator` and `discriminator`.
+//! Initialisation: orthogonal with gain `init_gain = 0.8` (thin QR of a seeded Gaussian
+//! matrix), zero biases.
+//!
+//! ## Architecture and the time budget
+//! The default is the Metz / Nagarajan-Kolter architecture (G `latent -> 128 -> 128 -> 2` ReLU,
+//! D `2 -> 128 -> 1` ReLU) **except the latent dimension: 16 instead of 256**, and batch 256
+//! instead of 512. With 256 latent inputs the generator's first layer alone costs 2.7 times the
+//! rest of the network per sample; 16 latent dimensions are plenty for a 2-D target and keep a
+//! training run within the 10-minute single-core budget. Set `latent_dim = 256`,
+//! `batch = 512` for the paper's exact setting.
+//!
+//! ## Operator
+//! On a minibatch of `B` data points and `B` latent draws (see [`oracle`] for the formulas):
+//! `F = (grad_theta L_G, -grad_psi V)` with `V = 1/B sum f(D(x_i)) + 1/B sum f(-D(G(zeta_j)))`
+//! and the GAN losses of [`crate::gan::common::Loss`], plus the regularizers of MATH.md
+//! section 4 (combine with `+`, e.g. `"r1+nk"`; they share `gamma`):
+//!
+//! | `reg` | term | how its derivative is computed |
+//! |---|---|---|
+//! | `asymmetric` | `F_psi += gamma grad_psi R` on `gp_on` samples, plus Tikhonov `eps_d` | double backprop (forward-over-reverse), exact |
+//! | `r1` / `r2` | zero-centered penalty on real / generated samples | same |
+//! | `wgan-gp` | one-centered `gamma/2 E (‖grad_x D‖ - 1)^2` on `gp_on` samples | same |
+//! | `nk` | `F_theta += 2 gamma B grad_psi V` | exact `B w` (R-operator) |
+//! | `jare` | `F_theta += gamma B grad_psi V`, `F_psi += gamma B_G^T grad_theta L_G` | exact `B w`, `B^T u` |
+//! | `consensus` | `F += gamma J^T F` (zero-sum losses) | exact, `J^T F = P J P F` |
+//! | `proximal` | base field at `(theta, psi~)`, `psi~` from `prox_steps` ascent steps | first order |
+//!
+//! Tikhonov `eps_g (theta - anchor_g)`, `eps_d (psi - anchor_d)` applies on top of any choice;
+//! `eps_d = null` means [`ASYMMETRIC_EPS_D`] under `asymmetric` and 0 otherwise.
+//!
+//! ## Stochastic oracle
+//! Every [`vi_core::Operator::eval`] draws a fresh minibatch (data and latent) from the
+//! training RNG (seeded by the run's seed). `fixed_sample = true` draws one minibatch at build
+//! time and reuses it: the operator is then deterministic. [`vi_core::Operator::eval_monitor`]
+//! (residuals) uses a fixed evaluation batch of the same size from its own stream (the training
+//! batch itself under `fixed_sample`) and never touches the training RNG.
+//!
+//! ## Metrics (VEEGAN protocol, MATH.md 3.7)
+//! Computed on `metric_samples = 2500` generated points from a latent sample drawn once per
+//! problem from its own stream, so the values depend only on `z` (and the seed):
+//! - `high_quality`: fraction of samples within 3 `std` (Euclidean) of the nearest mean;
+//! - `modes`: number of modes that are the nearest mean of at least one high-quality sample;
+//! - `reverse_kl`: `KL(p || u) = sum_k p_k ln(K p_k)` with `p` the histogram of the nearest
+//!   modes of the high-quality samples (normalised over them) and `u` uniform over the `K`
+//!   modes; empty bins contribute 0 (`0 ln 0 = 0`). With no high-quality sample at all it is
+//!   `ln K` (the value of a point mass, the largest a histogram can reach). This is the
+//!   reverse KL of PacGAN's `MetricLogger`.
+//!
+//! The problem also has a 2-D sampler ([`vi_core::Problem::samples`]) and the modes as
+//! reference points, for `vi-bench run --samples FILE.svg`.
+//!
+//! ## Parameters
+//!
+//! | name | default | purpose | range |
+//! |---|---|---|---|
+//! | `preset` | `"ring"` | data set | `ring`, `grid` |
+//! | `modes` | null (8 / 25) | number of modes | >= 1; a square for `grid` |
+//! | `radius` | null (2) | ring radius / grid spacing | > 0 |
+//! | `std` | null (0.02 / 0.05) | std of each mode | > 0 |
+//! | `latent_dim` | 16 | generator input dimension | >= 1 |
+//! | `g_hidden`, `d_hidden` | `[128, 128]`, `[128]` | hidden widths (depth = length) | each >= 1 |
+//! | `g_act`, `d_act` | `relu` | hidden activations | `relu`, `leaky-relu`, `tanh`, `softplus` |
+//! | `d_input_scale` | 0.25 | the discriminator sees `s x` | > 0 |
+//! | `init_gain` | 0.8 | orthogonal initialisation gain | > 0 |
+//! | `batch` | 256 | minibatch size (data and latent) | >= 1 |
+//! | `fixed_sample` | false | reuse one minibatch: deterministic oracle | |
+//! | `metric_samples` | 2500 | samples of the VEEGAN metrics | >= 1 |
+//! | `loss` | `standard` | `standard`, `non-saturating`, `wgan` | |
+//! | `reg` | `none` | `+`-separated regularizers (table above) | |
+//! | `gamma` | null (10 / 0.5) | regularizer weight; null: 10 with a gradient penalty, else 0.5 | >= 0 |
+//! | `eps_g`, `eps_d` | 0, null | Tikhonov weights | >= 0 |
+//! | `gp_on` | `real` | samples of `asymmetric` and `wgan-gp` | `real`, `fake`, `both` |
+//! | `anchor_g`, `anchor_d` | `[]` | Tikhonov anchors (empty: 0) | lengths p, q |
+//! | `prox_lambda`, `prox_steps`, `prox_lr` | 1, 5, 0.1 | proximal training | > 0, >= 1, > 0 |
+//!
+//! ## Recommended run (the issue-6 target)
+//! ```text
+//! cargo run --release -p vi-bench -- run --problem gan-mixture --set problem.reg=asymmetric \
+//!     --solver eftp --set solver.precond=adam --set solver.step=1e-3 \
+//!     --max-iters 20000 --tol 0 --check-every 1000 --seed 0 --samples ring.svg
+//! ```
+//! (`--check-every` keeps the monitoring evaluations, one full oracle call each, rare.)
+
+pub mod mlp;
+pub mod oracle;
+
+use std::sync::{Arc, Mutex};
+
+use faer::{Col, ColMut, ColRef, Mat};
+use serde::{Deserialize, Serialize};
+use vi_core::{Block, BuildContext, Error, FnMetric, Monotonicity, Operator, Params, Problem, Result};
+
+use crate::gan::common::{validate_weights, GpOn, Loss, Reg};
+pub use mlp::{Activation, Mlp, MlpWork};
+pub use oracle::{Batch, Engine, GameConfig, Mixture};
+
+/// The default discriminator Tikhonov weight of the `asymmetric` preset on this problem.
+pub const ASYMMETRIC_EPS_D: f64 = 1e-3;
+/// The default `gamma` when a gradient penalty (`asymmetric`, `r1`, `r2`, `wgan-gp`) is active.
+pub const PENALTY_GAMMA: f64 = 10.0;
+/// The default `gamma` otherwise (`nk`, `jare`, `consensus`): Nagarajan-Kolter's `eta = 0.5`.
+pub const CROSS_GAMMA: f64 = 0.5;
+
+const STREAM_INIT: u64 = 0x6a11;
+const STREAM_TRAIN: u64 = 0x6a12;
+const STREAM_MONITOR: u64 = 0x6a13;
+const STREAM_METRIC: u64 = 0x6a14;
+const STREAM_SAMPLER: u64 = 0x6a15;
+
+/// Parameters of `gan-mixture` (see the module documentation for the table).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GanMixtureParams {
+    /// `"ring"` (default) or `"grid"`.
+    pub preset: String,
+    /// Number of modes (default null: 8 for the ring, 25 for the grid).
+    pub modes: Option<usize>,
+    /// Ring radius or grid spacing (default null: 2).
+    pub radius: Option<f64>,
+    /// Standard deviation of each mode (default null: 0.02 ring, 0.05 grid).
+    pub std: Option<f64>,
+    /// Latent dimension (default 16).
+    pub latent_dim: usize,
+    /// Generator hidden widths (default `[128, 128]`).
+    pub g_hidden: Vec<usize>,
+    /// Discriminator hidden widths (default `[128]`).
+    pub d_hidden: Vec<usize>,
+    /// Generator activation (default `relu`).
+    pub g_act: Activation,
+    /// Discriminator activation (default `relu`).
+    pub d_act: Activation,
+    /// Discriminator input scale (default 0.25).
+    pub d_input_scale: f64,
+    /// Orthogonal initialisation gain (default 0.8).
+    pub init_gain: f64,
+    /// Minibatch size (default 256).
+    pub batch: usize,
+    /// Reuse one minibatch (default false).
+    pub fixed_sample: bool,
+    /// Samples of the metrics (default 2500).
+    pub metric_samples: usize,
+    /// The loss (default `standard`).
+    pub loss: Loss,
+    /// Regularizers, `+`-separated (default `none`).
+    pub reg: String,
+    /// Regularizer weight (default null: [`PENALTY_GAMMA`] when a gradient penalty is active,
+    /// else [`CROSS_GAMMA`]).
+    pub gamma: Option<f64>,
+    /// Tikhonov weight on the generator (default 0).
+    pub eps_g: f64,
+    /// Tikhonov weight on the discriminator (default null: [`ASYMMETRIC_EPS_D`] under
+    /// `asymmetric`, else 0).
+    pub eps_d: Option<f64>,
+    /// Samples of the asymmetric / one-centered penalty (default `real`).
+    pub gp_on: GpOn,
+    /// Generator Tikhonov anchor (default `[]` = 0).
+    pub anchor_g: Vec<f64>,
+    /// Discriminator Tikhonov anchor (default `[]` = 0).
+    pub anchor_d: Vec<f64>,
+    /// Proximal weight (default 1).
+    pub prox_lambda: f64,
+    /// Proximal inner steps (default 5).
+    pub prox_steps: usize,
+    /// Proximal inner step length (default 0.1).
+    pub prox_lr: f64,
+}
+
+impl Default for GanMixtureParams {
+    fn default() -> Self {
+        Self {
+            preset: "ring".into(),
+            modes: None,
+            radius: None,
+            std: None,
+            latent_dim: 16,
+            g_hidden: vec![128, 128],
+            d_hidden: vec![128],
+            g_act: Activation::Relu,
+            d_act: Activation::Relu,
+            d_input_scale: 0.25,
+            init_gain: 0.8,
+            batch: 256,
+            fixed_sample: false,
+            metric_samples: 2500,
+            loss: Loss::Standard,
+            reg: "none".into(),
+            gamma: None,
+            eps_g: 0.0,
+            eps_d: None,
+            gp_on: GpOn::Real,
+            anchor_g: Vec::new(),
+            anchor_d: Vec::new(),
+            prox_lambda: 1.0,
+            prox_steps: 5,
+            prox_lr: 0.1,
+        }
+    }
+}
+
+fn positive(owner: &str, name: &str, v: f64) -> Result<()> {
+    if v.is_finite() && v > 0.0 {
+        Ok(())
+    } else {
+        Err(Error::param(owner, name, format!("must be a finite number > 0, got {v}")))
+    }
+}
+
+impl GanMixtureParams {
+    /// The data distribution.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] for an unknown preset or an out-of-range value.
+    pub fn mixture(&self, owner: &str) -> Result<Mixture> {
+        let grid = match self.preset.as_str() {
+            "ring" => false,
+            "grid" => true,
+            other => {
+                return Err(Error::param(
+                    owner,
+                    "preset",
+                    format!("unknown preset `{other}`; valid: \"ring\", \"grid\""),
+                ))
+            }
+        };
+        let k = self.modes.unwrap_or(if grid { 25 } else { 8 });
+        let radius = self.radius.unwrap_or(2.0);
+        let std = self.std.unwrap_or(if grid { 0.05 } else { 0.02 });
+        if k == 0 {
+            return Err(Error::param(owner, "modes", "must be >= 1"));
+        }
+        positive(owner, "radius", radius)?;
+        positive(owner, "std", std)?;
+        let means = if grid {
+            let side = (k as f64).sqrt().round() as usize;
+            if side * side != k {
+                return Err(Error::param(
+                    owner,
+                    "modes",
+                    format!("must be a perfect square with preset grid, got {k}"),
+                ));
+            }
+            let c = (side as f64 - 1.0) / 2.0;
+            (0..k).map(|i| [radius * ((i / side) as f64 - c), radius * ((i % side) as f64 - c)]).collect()
+        } else {
+            (0..k)
+                .map(|i| {
+                    let t = 2.0 * std::f64::consts::PI * i as f64 / k as f64;
+                    [radius * t.sin(), radius * t.cos()]
+                })
+                .collect()
+        };
+        Ok(Mixture { means, std })
+    }
+
+    /// The two networks.
+    pub fn networks(&self) -> (Mlp, Mlp) {
+        let mut gs = vec![self.latent_dim];
+        gs.extend(&self.g_hidden);
+        gs.push(2);
+        let mut ds = vec![2];
+        ds.extend(&self.d_hidden);
+        ds.push(1);
+        (Mlp::new(&gs, self.g_act), Mlp::new(&ds, self.d_act))
+    }
+
+    /// The resolved game settings (without the anchors' length check, done at build).
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] naming the parameter and the valid choices.
+    pub fn game(&self, owner: &str) -> Result<GameConfig> {
+        let regs = Reg::parse_list(owner, &self.reg)?;
+        let has = |r: Reg| regs.contains(&r);
+        let eps_d = self.eps_d.unwrap_or(if has(Reg::Asymmetric) { ASYMMETRIC_EPS_D } else { 0.0 });
+        let penalty = [Reg::Asymmetric, Reg::R1, Reg::R2, Reg::WganGp].iter().any(|r| has(*r));
+        let gamma = self.gamma.unwrap_or(if penalty { PENALTY_GAMMA } else { CROSS_GAMMA });
+        validate_weights(owner, gamma, self.eps_g, eps_d)?;
+        positive(owner, "prox_lambda", self.prox_lambda)?;
+        positive(owner, "prox_lr", self.prox_lr)?;
+        if has(Reg::Proximal) {
+            if self.prox_steps == 0 {
+                return Err(Error::param(owner, "prox_steps", "must be >= 1 with reg = proximal"));
+            }
+            if let Some(r) = regs.iter().find(|r| matches!(r, Reg::Nk | Reg::Jare | Reg::Consensus)) {
+                return Err(Error::param(
+                    owner,
+                    "reg",
+                    format!(
+                        "`proximal` cannot be combined with `{}`; combine it with r1, r2, asymmetric, wgan-gp or Tikhonov",
+                        r.name()
+                    ),
+                ));
+            }
+        }
+        if has(Reg::Consensus) && self.loss == Loss::NonSaturating {
+            return Err(Error::param(
+                owner,
+                "reg",
+                "`consensus` needs a zero-sum loss (J^T F = P J P F); use loss standard or wgan",
+            ));
+        }
+        let (mut real, mut fake) = (has(Reg::R1), has(Reg::R2));
+        if has(Reg::Asymmetric) {
+            real |= self.gp_on != GpOn::Fake;
+            fake |= self.gp_on != GpOn::Real;
+        }
+        let gp = match (real, fake) {
+            (true, true) => Some(GpOn::Both),
+            (true, false) => Some(GpOn::Real),
+            (false, true) => Some(GpOn::Fake),
+            (false, false) => None,
+        };
+        let mut anchor = Vec::new();
+        if !self.anchor_g.is_empty() || !self.anchor_d.is_empty() {
+            let (g, d) = self.networks();
+            for (name, a, len) in
+                [("anchor_g", &self.anchor_g, g.n_params()), ("anchor_d", &self.anchor_d, d.n_params())]
+            {
+                if a.is_empty() {
+                    anchor.extend(std::iter::repeat_n(0.0, len));
+                } else if a.len() != len {
+                    return Err(Error::param(
+                        owner,
+                        name,
+                        format!("must have {len} entries (or none), got {}", a.len()),
+                    ));
+                } else if a.iter().any(|v| !v.is_finite()) {
+                    return Err(Error::param(owner, name, "entries must be finite"));
+                } else {
+                    anchor.extend(a.iter().copied());
+                }
+            }
+        }
+        Ok(GameConfig {
+            loss: self.loss,
+            gp,
+            wgan_gp: has(Reg::WganGp),
+            nk: has(Reg::Nk),
+            jare: has(Reg::Jare),
+            consensus: has(Reg::Consensus),
+            proximal: has(Reg::Proximal),
+            gamma,
+            eps_g: self.eps_g,
+            eps_d,
+            gp_on: self.gp_on,
+            anchor,
+            prox_lambda: self.prox_lambda,
+            prox_steps: self.prox_steps,
+            prox_lr: self.prox_lr,
+            d_input_scale: self.d_input_scale,
+        })
+    }
+}
+
+impl Params for GanMixtureParams {
+    fn validate(&self, owner: &str) -> Result<()> {
+        self.mixture(owner)?;
+        if self.latent_dim == 0 {
+            return Err(Error::param(owner, "latent_dim", "must be >= 1"));
+        }
+        for (name, h) in [("g_hidden", &self.g_hidden), ("d_hidden", &self.d_hidden)] {
+            if h.contains(&0) {
+                return Err(Error::param(owner, name, format!("widths must be >= 1, got {h:?}")));
+            }
+        }
+        positive(owner, "d_input_scale", self.d_input_scale)?;
+        positive(owner, "init_gain", self.init_gain)?;
+        if self.batch == 0 {
+            return Err(Error::param(owner, "batch", "must be >= 1"));
+        }
+        if self.metric_samples == 0 {
+            return Err(Error::param(owner, "metric_samples", "must be >= 1"));
+        }
+        self.game(owner).map(|_| ())
+    }
+    fn docs() -> &'static [(&'static str, &'static str)] {
+        &[
+            ("preset", "\"ring\" (8 modes, radius 2, std 0.02) or \"grid\" (25 modes, spacing 2, std 0.05)"),
+            ("modes", "number of modes; null = preset's (a perfect square for grid)"),
+            ("radius", "ring radius or grid spacing, > 0; null = 2"),
+            ("std", "std of each mode, > 0; null = 0.02 (ring) / 0.05 (grid)"),
+            ("latent_dim", "generator input dimension (Metz et al. use 256; 16 keeps runs fast)"),
+            ("g_hidden", "generator hidden widths, e.g. [128,128]"),
+            ("d_hidden", "discriminator hidden widths, e.g. [128]"),
+            ("g_act", "generator activation: relu, leaky-relu, tanh, softplus"),
+            ("d_act", "discriminator activation: relu, leaky-relu, tanh, softplus"),
+            ("d_input_scale", "the discriminator sees s*x (Metz et al.: 0.25)"),
+            ("init_gain", "orthogonal initialisation gain"),
+            ("batch", "minibatch size (data and latent) of each oracle call"),
+            ("fixed_sample", "true: one minibatch drawn at build time, deterministic oracle"),
+            ("metric_samples", "generated samples for modes / high_quality / reverse_kl"),
+            ("loss", "\"standard\", \"non-saturating\" or \"wgan\""),
+            (
+                "reg",
+                "none | asymmetric | r1 | r2 | nk | jare | consensus | proximal | wgan-gp; combine with + (e.g. \"r1+nk\")",
+            ),
+            ("gamma", "weight of the penalty / NK / JARE / consensus / WGAN-GP term, >= 0; null = 10 with a gradient penalty, else 0.5"),
+            ("eps_g", "Tikhonov weight on the generator, >= 0"),
+            ("eps_d", "Tikhonov weight on the discriminator, >= 0; null = 1e-3 with reg asymmetric, else 0"),
+            ("gp_on", "samples of the asymmetric / wgan-gp penalty: \"real\", \"fake\" or \"both\""),
+            ("anchor_g", "Tikhonov anchor of the generator; [] = 0"),
+            ("anchor_d", "Tikhonov anchor of the discriminator; [] = 0"),
+            ("prox_lambda", "proximal weight lambda (reg proximal), > 0"),
+            ("prox_steps", "inner ascent steps per proximal evaluation"),
+            ("prox_lr", "inner ascent step length, > 0"),
+        ]
+    }
+}
+
+/// The minibatch GAN operator (see the module documentation).
+#[derive(Clone, Debug)]
+pub struct GanMixtureOperator {
+    engine: Engine,
+    mix: Mixture,
+    rng: vi_core::rng::Rng,
+    train: Batch,
+    monitor: Batch,
+    fixed: bool,
+}
+
+impl GanMixtureOperator {
+    /// The operator for validated parameters and a seed.
+    ///
+    /// # Errors
+    /// As [`GanMixtureParams::game`] and [`GanMixtureParams::mixture`].
+    pub fn new(p: &GanMixtureParams, seed: u64) -> Result<Self> {
+        let owner = "problem gan-mixture";
+        let mix = p.mixture(owner)?;
+        let cfg = p.game(owner)?;
+        let (g, d) = p.networks();
+        let b = p.batch;
+        let mut rng = vi_core::rng::seeded(seed, STREAM_TRAIN);
+        let mut train = Batch { real: Mat::zeros(2, b), latent: Mat::zeros(p.latent_dim, b) };
+        let monitor = if p.fixed_sample {
+            mix.sample_into(&mut rng, train.real.as_mut());
+            oracle::normal_into(&mut rng, train.latent.as_mut());
+            train.clone()
+        } else {
+            let mut m = train.clone();
+            let mut mrng = vi_core::rng::seeded(seed, STREAM_MONITOR);
+            mix.sample_into(&mut mrng, m.real.as_mut());
+            oracle::normal_into(&mut mrng, m.latent.as_mut());
+            m
+        };
+        Ok(Self { engine: Engine::new(cfg, g, d, b), mix, rng, train, monitor, fixed: p.fixed_sample })
+    }
+
+    /// The engine (networks, settings, buffers).
+    pub fn engine(&mut self) -> &mut Engine {
+        &mut self.engine
+    }
+
+    /// The data distribution.
+    pub fn mixture(&self) -> &Mixture {
+        &self.mix
+    }
+
+    /// The evaluation batch used by [`Operator::eval_monitor`].
+    pub fn monitor_batch(&self) -> &Batch {
+        &self.monitor
+    }
+
+    /// `(V, L_G)` on the evaluation batch.
+    pub fn objectives(&mut self, z: ColRef<'_, f64>) -> (f64, f64) {
+        self.engine.objectives(z, &self.monitor)
+    }
+}
+
+impl Operator for GanMixtureOperator {
+    fn dim(&self) -> usize {
+        self.engine.dim()
+    }
+    fn eval(&mut self, z: ColRef<'_, f64>, out: ColMut<'_, f64>) {
+        if !self.fixed {
+            self.mix.sample_into(&mut self.rng, self.train.real.as_mut());
+            oracle::normal_into(&mut self.rng, self.train.latent.as_mut());
+        }
+        self.engine.field(z, &self.train, out);
+    }
+    fn eval_monitor(&mut self, z: ColRef<'_, f64>, out: ColMut<'_, f64>) {
+        self.engine.field(z, &self.monitor, out);
+    }
+    fn monotonicity(&self) -> Monotonicity {
+        Monotonicity::NonMonotone
+    }
+}
+
+/// The VEEGAN metrics at a point.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SampleQuality {
+    /// Modes covered.
+    pub modes: f64,
+    /// Fraction of high-quality samples.
+    pub high_quality: f64,
+    /// Reverse KL of the mode histogram of the high-quality samples against uniform.
+    pub reverse_kl: f64,
+}
+
+/// Evaluates the VEEGAN metrics of 2-D `samples` against `mix`.
+pub fn sample_quality(mix: &Mixture, samples: impl Iterator<Item = [f64; 2]>) -> SampleQuality {
+    let k = mix.means.len();
+    let mut counts = vec![0usize; k];
+    let mut n = 0usize;
+    let mut hq = 0usize;
+    for x in samples {
+        n += 1;
+        let (m, d) = mix.nearest(x);
+        if d <= 3.0 * mix.std {
+            hq += 1;
+            counts[m] += 1;
+        }
+    }
+    let modes = counts.iter().filter(|&&c| c > 0).count() as f64;
+    let reverse_kl = if hq == 0 {
+        (k as f64).ln()
+    } else {
+        counts
+            .iter()
+            .filter(|&&c| c > 0)
+            .map(|&c| {
+                let pk = c as f64 / hq as f64;
+                pk * (k as f64 * pk).ln()
+            })
+            .sum()
+    };
+    SampleQuality { modes, high_quality: if n == 0 { 0.0 } else { hq as f64 / n as f64 }, reverse_kl }
+}
+
+/// Metric state shared by the three metrics: one forward pass per new `z`.
+struct MetricState {
+    gen: Mlp,
+    work: MlpWork,
+    mix: Mixture,
+    cache: Option<(Vec<f64>, SampleQuality)>,
+}
+
+impl MetricState {
+    fn quality(&mut self, z: ColRef<'_, f64>) -> SampleQuality {
+        let p = self.gen.n_params();
+        let theta: Vec<f64> = (0..p).map(|i| z[i]).collect();
+        if let Some((t, q)) = &self.cache {
+            if *t == theta {
+                return *q;
+            }
+        }
+        mlp::forward(&self.gen, &theta, &mut self.work);
+        let out = self.work.output();
+        let q = sample_quality(&self.mix, (0..out.ncols()).map(|j| [out[(0, j)], out[(1, j)]]));
+        self.cache = Some((theta, q));
+        q
+    }
+}
+
+/// `n` generated samples at `z` from the latent stream `(seed, STREAM_SAMPLER)`.
+pub fn generate(gen: &Mlp, z: ColRef<'_, f64>, n: usize, seed: u64) -> Vec<[f64; 2]> {
+    let theta: Vec<f64> = (0..gen.n_params()).map(|i| z[i]).collect();
+    let mut w = MlpWork::new(gen, n, false);
+    let mut rng = vi_core::rng::seeded(seed, STREAM_SAMPLER);
+    oracle::normal_into(&mut rng, w.h[0].as_mut());
+    mlp::forward(gen, &theta, &mut w);
+    let out = w.output();
+    (0..n).map(|j| [out[(0, j)], out[(1, j)]]).collect()
+}
+
+/// Builds the problem (start, blocks, metrics, sampler) for validated parameters.
+///
+/// # Errors
+/// As [`GanMixtureOperator::new`].
+pub fn build(p: GanMixtureParams, ctx: &BuildContext) -> Result<Problem> {
+    let op = GanMixtureOperator::new(&p, ctx.seed)?;
+    let (g, d) = p.networks();
+    let (np, nq) = (g.n_params(), d.n_params());
+    let mut start = vec![0.0; np + nq];
+    let mut rng = vi_core::rng::seeded(ctx.seed, STREAM_INIT);
+    g.init_orthogonal(&mut start[..np], p.init_gain, &mut rng);
+    d.init_orthogonal(&mut start[np..], p.init_gain, &mut rng);
+    let mix = op.mixture().clone();
+
+    let mut work = MlpWork::new(&g, p.metric_samples, false);
+    let mut mrng = vi_core::rng::seeded(ctx.seed, STREAM_METRIC);
+    oracle::normal_into(&mut mrng, work.h[0].as_mut());
+    let state = Arc::new(Mutex::new(MetricState { gen: g.clone(), work, mix: mix.clone(), cache: None }));
+    let metric = |name: &'static str, pick: fn(&SampleQuality) -> f64| {
+        let st = Arc::clone(&state);
+        Box::new(FnMetric::new(name, move |z: ColRef<'_, f64>| {
+            let mut s = st.lock().unwrap_or_else(|e| e.into_inner());
+            pick(&s.quality(z))
+        }))
+    };
+    let seed = ctx.seed;
+    let gen = g.clone();
+    Ok(Problem::unconstrained("gan-mixture", Box::new(op), Col::from_fn(np + nq, |i| start[i]))?
+        .with_blocks(vec![Block::new("generator", 0..np), Block::new("discriminator", np..np + nq)])?
+        .with_metric(metric("modes", |q| q.modes))
+        .with_metric(metric("high_quality", |q| q.high_quality))
+        .with_metric(metric("reverse_kl", |q| q.reverse_kl))
+        .with_sampler(Box::new(move |z, n| generate(&gen, z, n, seed)))
+        .with_reference_points(mix.means))
+}
+
+vi_core::register_problem!(
+    "gan-mixture",
+    "MLP GAN on the 8-Gaussian ring (or 25-grid), minibatch oracle, every GAN regularizer, VEEGAN metrics",
+    GanMixtureParams,
+    build
+);
+
+#[cfg(test)]
+mod tests;
