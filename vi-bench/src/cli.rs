@@ -219,7 +219,10 @@ fn run(a: &RunArgs) -> Result<()> {
             spec.finish(&mut report, solver_params);
             let z = vi_core::linalg::col_from_slice(&report.z);
             let samples = problem.samples(z.as_ref(), crate::scatter::DEFAULT_SAMPLES).ok_or_else(|| {
-                BenchError::Usage(format!("--samples: problem `{}` has no 2-D sampler (e.g. gan-mixture has one)", report.problem))
+                BenchError::Usage(format!(
+                    "--samples: problem `{}` has no 2-D sampler (e.g. gan-mixture has one)",
+                    report.problem
+                ))
             })?;
             let title = format!("{} on {}: {} samples", report.solver, report.problem, samples.len());
             crate::scatter::scatter_svg(&samples, problem.reference_points(), &title, path)?;
