@@ -16,9 +16,25 @@
 //! | `agraal` | adaptive golden ratio algorithm (no `L`) | 1 (+2 at init) | adaptive | iterate |
 //! | `tikhonov` | Tikhonov continuation `eps_j -> 0` around any `inner` solver | the inner's | the inner's, for `L + eps0` | iterate |
 //!
-//! Adaptive steps (`step = "adaptive"`, backtracking on a local Lipschitz estimate, one extra
-//! oracle call per rejected trial) exist for `extragradient`, `eftp` and `ogda`; these three also
-//! take a diagonal preconditioner (`precond`: RMSProp, Adam, block-RMSProp; see [`precond`]).
+//! Every solver takes `step`: a number, or `"auto"` (`factor / L` with the factor its theory
+//! gives, `L` declared by the problem or estimated at the start with a few counted calls).
+//! `"adaptive"` exists for `extragradient`, `eftp` and `ogda` (backtracking on a local Lipschitz
+//! estimate that grows again after each accepted step; one extra oracle call per rejected
+//! trial, at most 60 halvings, then the run ends with `NumericalError`) and for `agraal` (its own
+//! rule, which needs no `L`). These three methods also take a diagonal preconditioner
+//! (`precond`: `"rmsprop"`, `"adam"`, `"block-rmsprop"`, with `beta1`, `beta2`, `precond_eps`,
+//! `amsgrad`; see [`precond`]). `tikhonov` wraps any other solver by name (`inner`,
+//! `inner_params`) and reports its stages through [`vi_core::Solver::info`].
+//!
+//! "+1 at init" marks methods that evaluate `F(z_0)` once before the first iteration (the
+//! "past" value); the runner's oracle-call counter includes it. The averaged point is what
+//! [`vi_core::Solver::averaging_point`] returns; the runner averages it uniformly.
+//!
+//! Non-finite values never panic: the runner ends the run on a NaN iterate and keeps the last
+//! finite one; a backtracking search never accepts a non-finite evaluation.
+//!
+//! `cargo run -p vi-solvers --example table` prints iterations, oracle calls and residuals of
+//! every solver on a strongly monotone and a bilinear game.
 //!
 //! To add a method, copy `extragradient.rs`: a params struct implementing [`vi_core::Params`],
 //! a struct implementing [`vi_core::Solver`] (allocate in `init`, never in `step`), and one

@@ -1,6 +1,5 @@
 //! Small problems built directly on vi-core, for the solvers' unit tests (no dependency on
 //! vi-problems).
-#![allow(dead_code)] // helpers are shared by tests that land file by file
 
 use faer::{Col, Mat};
 use vi_core::{
@@ -174,14 +173,6 @@ pub fn duality_gap(a: &Mat<f64>, z: &[f64]) -> f64 {
 pub fn run(problem: &mut Problem, solver: &mut dyn Solver, tol: f64, max_iters: u64) -> Report {
     let runner = Runner::new(RunConfig { tol, max_iters, ..Default::default() }).unwrap();
     runner.run(problem, solver).unwrap()
-}
-
-/// Performs `k` steps (after `init`) and returns `||z_k - z*||` with `z* = 0`.
-pub fn steps_norm(problem: &mut Problem, solver: &mut dyn Solver, k: usize) -> f64 {
-    for _ in 0..k {
-        solver.step(problem);
-    }
-    solver.iterate().norm_l2()
 }
 
 /// Asserts that a boxed solver is `Send` and `Clone`.

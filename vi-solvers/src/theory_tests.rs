@@ -240,3 +240,38 @@ fn extra_adam_step_matches_hand_computation() {
     // Update uses the Adam direction of g = F(0.9) = 1.8 at t = 2: same numbers as above.
     assert!((s.iterate()[0] - 0.901_618_028_350_317_1).abs() < 1e-8, "{}", s.iterate()[0]);
 }
+
+// --- robustness ------------------------------------------------------------------------------
+
+#[test]
+fn every_solver_ends_a_run_on_a_nan_oracle_with_a_status_not_a_panic() {
+    let names: Vec<&str> = vi_core::registry().unwrap().solvers().map(|e| e.name).collect();
+    for name in names {
+        for params in [json!({}), json!({"step": "adaptive"})] {
+            let Ok((mut s, _)) = vi_core::build_solver(name, &params, 0) else { continue };
+            // The rotation (y, -x) for 6 evaluations, NaN afterwards.
+            let mut calls = 0u32;
+            let op = vi_core::FnOperator::new(2, move |z, mut out| {
+                calls += 1;
+                let bad = if calls > 6 { f64::NAN } else { 0.0 };
+                out[0] = z[1] + bad;
+                out[1] = -z[0] + bad;
+            })
+            .with_lipschitz(1.0)
+            .with_strong_monotonicity(0.0);
+            let mut p =
+                Problem::unconstrained("nan-after-6", Box::new(op), vi_core::linalg::col_from_slice(&[1.0, 1.0]))
+                    .unwrap()
+                    .with_blocks(vec![vi_core::Block::new("x", 0..1), vi_core::Block::new("y", 1..2)])
+                    .unwrap();
+            let r = run(&mut p, s.as_mut(), 1e-12, 1000);
+            assert!(
+                matches!(r.status, Status::NumericalError | Status::Diverged),
+                "{name} {params}: {:?} {:?}",
+                r.status,
+                r.message
+            );
+            assert!(r.z.iter().all(|v| v.is_finite()), "{name} {params}");
+        }
+    }
+}
