@@ -719,30 +719,25 @@ pub fn validate(spec: &SuiteSpec, cases: &[Case]) -> Result<Vec<Option<String>>>
         })
         .collect();
     let mut verdicts = vec![None; cases.len()];
-    let mut first: Option<(usize, String)> = None;
+    let mut first: Option<(usize, BenchError)> = None;
     for (g, err) in groups.iter().zip(checked) {
         let Some(err) = err else { continue };
         let case = &cases[g[0]];
-        let msg = locate(spec, case, &err);
         if first.as_ref().is_none_or(|(i, _)| case.index < *i) {
-            first = Some((case.index, msg.clone()));
+            first = Some((case.index, locate(spec, case, &err)));
         }
         for &i in g {
             verdicts[i] = Some(err.to_string());
         }
     }
     match first {
-        Some((_, msg)) if !spec.skip_invalid => {
-            let (path, reason) =
-                msg.split_once(": ").map_or((spec.origin.clone(), msg.clone()), |(p, r)| (p.into(), r.into()));
-            Err(BenchError::Format { path, reason })
-        }
+        Some((_, e)) if !spec.skip_invalid => Err(e),
         _ => Ok(verdicts),
     }
 }
 
-/// `origin[:line]: message` for an error of `case`.
-fn locate(spec: &SuiteSpec, case: &Case, err: &vi_core::Error) -> String {
+/// The error of `case` located at `origin[:line]` (printed as `origin:line: message`).
+fn locate(spec: &SuiteSpec, case: &Case, err: &vi_core::Error) -> BenchError {
     let pe = &spec.problems[case.problem_entry];
     let se = &spec.solvers[case.solver_entry];
     let param_line = |e: &EntrySpec, p: &str| e.lines.params.get(p).copied();
@@ -779,8 +774,10 @@ fn locate(spec: &SuiteSpec, case: &Case, err: &vi_core::Error) -> String {
         }
         _ => param_line(pe, "start").or(pe.lines.name),
     };
-    let prefix = line.map_or_else(|| spec.origin.clone(), |l| format!("{}:{l}", spec.origin));
-    format!("{prefix}: {err} (case {} x {} seed {})", case.problem_label, case.solver_label, case.spec.seed)
+    BenchError::Format {
+        path: line.map_or_else(|| spec.origin.clone(), |l| format!("{}:{l}", spec.origin)),
+        reason: format!("{err} (case {} x {} seed {})", case.problem_label, case.solver_label, case.spec.seed),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1036,4 +1033,59 @@ pub fn recorded_ids(path: &Path) -> Result<BTreeSet<String>> {
         }
     }
     Ok(ids)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fnv1a64_matches_the_reference_vectors() {
+        assert_eq!(fnv1a64(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a64(b"a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(fnv1a64(b"foobar"), 0x8594_4171_f739_67e8);
+    }
+
+    #[test]
+    fn case_ids_ignore_key_order_and_see_every_field() {
+        let mut a = RunSpec { problem: "p".into(), solver: "s".into(), ..RunSpec::default() };
+        a.problem_params.insert("m".into(), json!(3));
+        a.problem_params.insert("cond".into(), json!(2.0));
+        let mut b = RunSpec { problem: "p".into(), solver: "s".into(), ..RunSpec::default() };
+        b.problem_params.insert("cond".into(), json!(2.0));
+        b.problem_params.insert("m".into(), json!(3));
+        assert_eq!(case_id(&a), case_id(&b));
+        assert_eq!(case_id(&a).len(), 16);
+        let mut c = b.clone();
+        c.seed = 1;
+        assert_ne!(case_id(&b), case_id(&c));
+        let mut d = b.clone();
+        d.config.max_calls = Some(10);
+        assert_ne!(case_id(&b), case_id(&d));
+        let mut e = b.clone();
+        e.solver_params.insert("step".into(), json!(0.1));
+        assert_ne!(case_id(&b), case_id(&e));
+    }
+
+    #[test]
+    fn grids_expand_to_the_cross_product_last_key_fastest() {
+        let e = EntrySpec::new("p", Map::from_iter([("n".to_string(), json!(4))]))
+            .with_grid("m", vec![json!(1), json!(2)])
+            .with_grid("cond", vec![json!("a"), json!("b"), json!("c")]);
+        let pts = e.expand();
+        assert_eq!(pts.len(), 6);
+        let labels: Vec<String> = pts.iter().map(|p| label("p", p)).collect();
+        assert_eq!(labels[0], "p(cond=a, m=1, n=4)");
+        assert_eq!(labels[1], "p(cond=a, m=2, n=4)");
+        assert_eq!(labels[5], "p(cond=c, m=2, n=4)");
+    }
+
+    #[test]
+    fn shards_partition_the_indices() {
+        let shards: Vec<Shard> = (1..=3).map(|i| Shard::parse(&format!("{i}/3")).unwrap()).collect();
+        for k in 0..20 {
+            assert_eq!(shards.iter().filter(|s| s.contains(k)).count(), 1);
+        }
+        assert!(shards[0].contains(0) && shards[1].contains(1) && shards[2].contains(5));
+    }
 }
