@@ -15,7 +15,7 @@
 //!   (MATH.md 2.1). For merely monotone `F` there is no convergence: on a bilinear game the
 //!   distance to the solution grows by `sqrt(1 + eta^2 sigma^2)` per step along each singular
 //!   direction, and on rock-paper-scissors the projected iterate gets stuck near a face.
-//! - `"auto"`: `eta = mu / L^2` when the problem declares `mu > 0` (the minimiser of the
+//! - `"auto"`: `eta = mu / L^2` when the problem declares `mu > 1e-9 L` (the minimiser of the
 //!   factor, which becomes `1 - mu^2 / L^2`); otherwise `eta = factor / L` with `factor = 0.1`
 //!   (no guarantee: for a `1/L`-cocoercive `F` any `eta < 2/L` works, for a merely monotone one
 //!   none does).
@@ -71,7 +71,11 @@ pub(crate) fn gda_step(step: StepRule, factor: f64, problem: &mut Problem) -> Re
     if step == StepRule::Auto {
         if let Some(mu) = problem.strong_monotonicity().filter(|m| *m > 0.0) {
             let l = common::lipschitz(problem)?;
-            return Ok(mu / (l * l));
+            // A modulus at round-off level (e.g. 1e-17 from the eigenvalues of a skew matrix)
+            // would give a useless step: treat mu <= 1e-9 L as unknown.
+            if mu > 1e-9 * l {
+                return Ok(mu / (l * l));
+            }
         }
     }
     step.resolve(problem, factor)

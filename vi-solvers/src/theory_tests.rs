@@ -275,3 +275,14 @@ fn every_solver_ends_a_run_on_a_nan_oracle_with_a_status_not_a_panic() {
         }
     }
 }
+
+#[test]
+fn every_parameter_of_every_solver_is_documented_and_every_solver_has_step() {
+    for e in vi_core::registry().unwrap().solvers() {
+        let table = (e.params)();
+        assert!(table.iter().any(|p| p.name == "step"), "{} has no `step`", e.name);
+        for p in table {
+            assert!(!p.doc.is_empty(), "{}: parameter `{}` has no doc", e.name, p.name);
+        }
+    }
+}
