@@ -35,6 +35,8 @@ pub enum Command {
     Report(crate::report::ReportArgs),
     /// Jacobian diagnostics of a problem at a point, with the rates the theory predicts.
     Diagnose(crate::diagnose::DiagnoseArgs),
+    /// Overlay the trajectories of several solvers in the plane of two coordinates (SVG).
+    Trajectory(crate::trajectory::TrajectoryArgs),
 }
 
 /// `vi-bench list [problems|solvers] [--json]`.
@@ -113,6 +115,9 @@ pub struct RunArgs {
     /// Draw residual against oracle calls as SVG.
     #[arg(long, value_name = "FILE.svg")]
     pub plot: Option<PathBuf>,
+    /// Draw the trajectory in the plane of the first two coordinates as SVG (dimension <= 4).
+    #[arg(long, value_name = "FILE.svg")]
+    pub trajectory: Option<PathBuf>,
     /// Draw 2500 samples of the final model over its reference points as SVG (problems with a
     /// 2-D sampler, e.g. gan-mixture).
     #[arg(long, value_name = "FILE.svg")]
@@ -129,7 +134,7 @@ impl RunArgs {
     /// A malformed `--set`.
     pub fn spec(&self) -> Result<RunSpec> {
         let (problem_params, solver_params) = self.selection.params()?;
-        let wants_trace = self.trace.is_some() || self.plot.is_some();
+        let wants_trace = self.trace.is_some() || self.plot.is_some() || self.trajectory.is_some();
         Ok(RunSpec {
             problem: self.selection.problem.clone(),
             solver: self.solver.clone(),
@@ -160,6 +165,7 @@ pub fn execute(cli: Cli) -> Result<()> {
         Command::Suite(a) => crate::suite::execute(&a),
         Command::Report(a) => crate::report::execute(&a),
         Command::Diagnose(a) => crate::diagnose::execute(&a),
+        Command::Trajectory(a) => crate::trajectory::execute(&a),
     }
 }
 
@@ -231,6 +237,9 @@ fn run(a: &RunArgs) -> Result<()> {
     };
     if let Some(path) = &a.trace {
         output::write_trace_csv(&report, path)?;
+    }
+    if let Some(path) = &a.trajectory {
+        crate::trajectory::plot_run(&spec, &report, path)?;
     }
     if let Some(path) = &a.plot {
         let title = format!("{} on {}", report.solver, report.problem);

@@ -1,6 +1,50 @@
-//! `vi-bench diagnose`: Jacobian diagnostics of a problem at a point.
+//! `vi-bench diagnose`: Jacobian diagnostics of a problem at a point, the step sizes and linear
+//! rates the theory predicts for every registered solver, and what a short run measures.
+//!
+//! ```text
+//! vi-bench diagnose --problem gan-dirac --set problem.reg=r1 --at solution --json
+//! ```
+//!
+//! What it does (MATH.md 5):
+//! 1. the point: `--at start`, `--at solution`, or `--at FILE` (a JSON array or numbers
+//!    separated by whitespace or commas);
+//! 2. the Jacobian there: the operator's analytic [`vi_core::Operator::jacobian`] when it has
+//!    one, else one Jacobian-vector product per column (analytic JVP or central finite
+//!    differences, as the operator provides). Dense decompositions up to `--dense-max`
+//!    (default 1000) coordinates; above, matrix-free: `--krylov` Arnoldi steps on JVPs
+//!    ([`vi_core::diagnostics::krylov_spectrum`]; Ritz values, `||J||` and `mu` estimates);
+//! 3. eigenvalues, `mu = lambda_min((J + J^T)/2)`, `L = ||J||_2`, the phase factor, the
+//!    conditioning factor, the singular-value condition number, and for problems with a gradient
+//!    penalty the Gauss-Newton Gramian's extreme eigenvalues;
+//! 4. per solver ([`vi_core::diagnostics::Prediction`]): the step it would use (its fixed
+//!    `step`, or its default rule resolved against the local `L`: `factor / L`, `mu / L^2` for
+//!    GDA with a declared `mu > 0`; `--set solver.step=X` overrides every solver), the stable
+//!    step range and the predicted per-iteration factor of the linearisation;
+//! 5. beside it, the measured per-iteration contraction of the natural residual over a short
+//!    run (`--measure-iters`, default 500, tolerance 0) from the point plus a small offset
+//!    (`--offset`, relative): `(r_k1 / r_k0)^(1 / (k1 - k0))` over the second half of the run,
+//!    stopping before the residual reaches round-off. In the dense mode the offset points along
+//!    (the real part of) the eigenvector of `J` whose eigenvalue gives the solver's largest
+//!    predicted factor, so the measurement sees the slowest mode instead of a transient mix;
+//!    otherwise (no model, matrix-free) along a fixed generic direction. A solver whose rule is
+//!    `"auto"` is run at the predicted step (inside the solver `"auto"` would resolve against
+//!    its own secant estimate of `L` at the start, not the local `||J||`).
+//!
+//! `--json` prints one object with `point`, `eigenvalues` (`[re, im]` pairs), `mu`, `lipschitz`,
+//! `phase_factor`, `conditioning_factor`, `predictions` (an object keyed by solver) and more.
+//! Infinite values (a purely imaginary eigenvalue's phase factor) print as `null`.
+
+use std::path::Path;
 
 use clap::Args;
+use faer::Col;
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+use vi_core::diagnostics::{
+    jacobian_with_source, krylov_spectrum, spectrum, symmetric_extremes, JacobianSource, LinearModel, Prediction,
+    Spectrum,
+};
+use vi_core::{build_problem, build_solver, linalg, Problem, RunConfig, Runner};
 
 use crate::cli::Selection;
 use crate::error::{BenchError, Result};
@@ -17,12 +61,438 @@ pub struct DiagnoseArgs {
     /// Print exactly one JSON object on stdout.
     #[arg(long)]
     pub json: bool,
+    /// Solvers to predict and measure, comma-separated (default: every registered solver).
+    #[arg(long, value_delimiter = ',')]
+    pub solvers: Vec<String>,
+    /// Iterations of each measuring run (0: predictions only).
+    #[arg(long, default_value_t = 500)]
+    pub measure_iters: u64,
+    /// Relative offset of the measuring runs' start from the diagnosed point.
+    #[arg(long, default_value_t = 1e-3)]
+    pub offset: f64,
+    /// Dense decompositions up to this dimension; Arnoldi on JVPs above.
+    #[arg(long, default_value_t = 1000)]
+    pub dense_max: usize,
+    /// Arnoldi steps in the matrix-free mode.
+    #[arg(long, default_value_t = 60)]
+    pub krylov: usize,
 }
 
-/// Runs the diagnostics.
+/// The diagnosis, as printed by `--json`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Diagnosis {
+    /// Problem name.
+    pub problem: String,
+    /// Resolved problem parameters.
+    pub params: Value,
+    /// `start`, `solution` or the file name.
+    pub at: String,
+    /// The point.
+    pub point: Vec<f64>,
+    /// Natural residual at the point (0 at a solution).
+    pub residual: f64,
+    /// Dimension.
+    pub dim: usize,
+    /// `dense` or `arnoldi`.
+    pub method: String,
+    /// Where the Jacobian came from: `analytic` or `jacobian-vector-products`.
+    pub jacobian_source: JacobianSource,
+    /// Eigenvalues (dense) or Ritz values (Arnoldi), `[re, im]`.
+    pub eigenvalues: Vec<[f64; 2]>,
+    /// `lambda_min` of the symmetric part.
+    pub mu: f64,
+    /// Spectral norm.
+    pub lipschitz: f64,
+    /// `max |Im| / |Re|` over the eigenvalues.
+    pub phase_factor: f64,
+    /// `max |lambda| / min |lambda|`.
+    pub conditioning_factor: f64,
+    /// `sigma_max / sigma_min`.
+    pub singular_condition: f64,
+    /// Gauss-Newton Gramian extremes `{min, max}` when the problem has a gradient penalty.
+    pub gauss_newton: Option<Value>,
+    /// Per-solver predictions and measurements, keyed by solver name.
+    pub predictions: Map<String, Value>,
+    /// Remarks (e.g. the point is not a zero of `F`).
+    pub notes: Vec<String>,
+}
+
+/// Reads a point from a file: a JSON array, or numbers separated by whitespace or commas.
 ///
 /// # Errors
-/// Bad problem or point.
-pub fn execute(_a: &DiagnoseArgs) -> Result<()> {
-    Err(BenchError::Usage("`diagnose` is not implemented yet".into()))
+/// [`BenchError::Io`] or [`BenchError::Format`] naming the file.
+pub fn read_point(path: &Path) -> Result<Vec<f64>> {
+    let text = std::fs::read_to_string(path).map_err(|e| BenchError::io(path, e))?;
+    let fmt = |reason: String| BenchError::Format { path: path.display().to_string(), reason };
+    let t = text.trim();
+    if t.starts_with('[') {
+        return serde_json::from_str(t).map_err(|e| fmt(format!("not a JSON array of numbers: {e}")));
+    }
+    t.split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse::<f64>().map_err(|e| fmt(format!("`{s}` is not a number: {e}"))))
+        .collect()
+}
+
+/// Resolves `--at`.
+fn point(problem: &Problem, at: &str) -> Result<Col<f64>> {
+    let z = match at {
+        "start" => problem.start().to_owned(),
+        "solution" => problem.solution().map(|s| s.to_owned()).ok_or_else(|| {
+            BenchError::Usage(format!(
+                "problem `{}` has no known solution; use --at start or --at FILE",
+                problem.name()
+            ))
+        })?,
+        file => linalg::col_from_slice(&read_point(Path::new(file))?),
+    };
+    if z.nrows() != problem.dim() {
+        return Err(BenchError::Usage(format!(
+            "--at {at}: the point has {} entries, problem `{}` has dimension {}",
+            z.nrows(),
+            problem.name(),
+            problem.dim()
+        )));
+    }
+    if !linalg::all_finite(z.as_ref()) {
+        return Err(BenchError::Usage(format!("--at {at}: the point has non-finite entries")));
+    }
+    Ok(z)
+}
+
+/// The step a solver would use at this point: `(step, how)`.
+fn resolve_step(
+    solver: &str,
+    defaults: &Map<String, Value>,
+    overrides: &Map<String, Value>,
+    lip: f64,
+    problem_mu: Option<f64>,
+) -> (Option<f64>, String) {
+    let get = |k: &str| overrides.get(k).or_else(|| defaults.get(k)).cloned().unwrap_or(Value::Null);
+    let step = get("step");
+    if let Some(eta) = step.as_f64() {
+        return (Some(eta), format!("fixed {eta}"));
+    }
+    let phi = get("phi").as_f64();
+    let factor = get("factor").as_f64().or(match solver {
+        "graal" | "agraal" => phi.map(|p| p / 2.0),
+        "eag" => Some(0.125),
+        _ => None,
+    });
+    if matches!(solver, "gda" | "alternating-gda") && step.as_str() == Some("auto") {
+        if let Some(mu) = problem_mu.filter(|m| *m > 0.0) {
+            return (Some(mu / (lip * lip)), format!("auto: mu / L^2 with declared mu = {mu} and local L = {lip:.6}"));
+        }
+    }
+    match (step.as_str(), factor) {
+        (Some(rule @ ("auto" | "adaptive")), Some(f)) if lip > 0.0 => {
+            let extra = if rule == "adaptive" { " (adaptive: the initial step)" } else { "" };
+            (Some(f / lip), format!("{rule}: factor {f} / local L {lip:.6}{extra}"))
+        }
+        (Some(rule), _) => (None, format!("{rule}: no step factor to resolve")),
+        _ => (None, format!("step = {step}")),
+    }
+}
+
+/// A deterministic unit direction of length `n`.
+fn direction(n: usize) -> Col<f64> {
+    let d = Col::from_fn(n, |i| ((i as f64 + 1.0) * 0.754_877_666_246_692_7).fract() - 0.5 + 1e-3);
+    let norm = d.norm_l2();
+    Col::from_fn(n, |i| d[i] / norm)
+}
+
+/// The measured per-iteration contraction of the residual over a trace.
+pub fn measured_rate(residuals: &[f64]) -> Option<(f64, u64)> {
+    let r0 = *residuals.first()?;
+    if !(r0 > 0.0 && r0.is_finite()) {
+        return None;
+    }
+    let floor = (1e-9 * r0).max(1e-14);
+    let mut last = residuals.len() - 1;
+    if let Some(k) = residuals.iter().position(|r| !r.is_finite() || *r <= floor) {
+        last = k.saturating_sub(1);
+    }
+    if last < 2 {
+        return None;
+    }
+    let k0 = last / 2;
+    let k1 = last;
+    let (a, b) = (residuals[k0], residuals[k1]);
+    if !(a > 0.0 && b > 0.0) {
+        return None;
+    }
+    Some(((b / a).powf(1.0 / (k1 - k0) as f64), (k1 - k0) as u64))
+}
+
+/// Runs the diagnosis and returns it (what `--json` prints).
+///
+/// # Errors
+/// Bad problem, parameters or point.
+pub fn diagnose(a: &DiagnoseArgs) -> Result<Diagnosis> {
+    let (pp, sp) = a.selection.params()?;
+    let name = &a.selection.problem;
+    let mut problem = build_problem(name, &Value::Object(pp.clone()), a.selection.seed)?;
+    let z = point(&problem, &a.at)?;
+    let n = problem.dim();
+    let residual = problem.natural_residual(z.as_ref());
+    let mut notes = Vec::new();
+
+    let (spec, source, jac, method): (Spectrum, JacobianSource, Option<faer::Mat<f64>>, &str) = if n <= a.dense_max {
+        let (j, src) = jacobian_with_source(problem.operator_mut(), z.as_ref())?;
+        (spectrum(j.as_ref())?, src, Some(j), "dense")
+    } else {
+        let src = JacobianSource::JacobianVectorProducts;
+        notes.push(format!(
+            "matrix-free: {} Arnoldi steps on JVPs; eigenvalues are Ritz values (extremal ones converge first), lipschitz is a lower estimate of ||J||, mu an upper estimate",
+            a.krylov
+        ));
+        (krylov_spectrum(problem.operator_mut(), z.as_ref(), a.krylov)?, src, None, "arnoldi")
+    };
+    let gauss_newton = match problem.operator_mut().gauss_newton_gramian(z.as_ref()) {
+        Some(g) => {
+            let (lo, hi) = symmetric_extremes(g.as_ref())?;
+            Some(json!({"min": lo, "max": hi, "dim": g.nrows()}))
+        }
+        None => None,
+    };
+    let scale = spec.lipschitz.max(1.0) * linalg::norm(z.as_ref()).max(1.0);
+    if residual > 1e-8 * scale {
+        notes.push(format!(
+            "the point is not a zero of F (natural residual {residual:.3e}): the linear rates describe the dynamics near a zero only"
+        ));
+    }
+
+    // Predictions.
+    let reg = vi_core::registry()?;
+    let names: Vec<String> =
+        if a.solvers.is_empty() { reg.solvers().map(|e| e.name.to_string()).collect() } else { a.solvers.clone() };
+    let p_gen = problem.blocks().first().map_or(n, |b| b.range.len());
+    let problem_mu = problem.strong_monotonicity();
+    let jm = jac.unwrap_or_else(|| faer::Mat::zeros(0, 0));
+    let eigvecs = if method == "dense" { jm.eigen().ok() } else { None };
+    let mut predictions = Map::new();
+    for s in &names {
+        let entry = reg.solver(s)?;
+        let defaults: Map<String, Value> = (entry.params)().into_iter().map(|pi| (pi.name, pi.default)).collect();
+        let (step, rule) = resolve_step(s, &defaults, &sp, spec.lipschitz, problem_mu);
+        let mut pred = if method == "dense" {
+            let mut pr = Prediction::new(s, jm.as_ref(), &spec.eigenvalues, p_gen, step, rule);
+            if let (Some(LinearModel::Graal(_)), Some(phi)) =
+                (pr.model, sp.get("phi").or_else(|| defaults.get("phi")).and_then(Value::as_f64))
+            {
+                pr = Prediction { model: Some(LinearModel::Graal(phi)), ..pr };
+                let m = LinearModel::Graal(phi);
+                pr.rate = step.map(|eta| m.rate(jm.as_ref(), &spec.eigenvalues, p_gen, eta));
+                pr.rate_per_call = pr.rate;
+                let lip = spec.lipschitz.max(1e-300);
+                pr.max_stable_step = Some(m.max_stable_step(jm.as_ref(), &spec.eigenvalues, p_gen, 4.0 / lip));
+            }
+            pr
+        } else {
+            let mut pr = Prediction::new(s, jm.as_ref(), &spec.eigenvalues, p_gen, step, rule);
+            if pr.model == Some(LinearModel::AlternatingGda) {
+                pr.rate = None;
+                pr.rate_per_call = None;
+                pr.max_stable_step = None;
+                pr.note = "matrix-free mode: the alternating sweep needs the dense Jacobian".into();
+            } else {
+                pr.note = "from Ritz values (extremal eigenvalues)".into();
+            }
+            pr
+        };
+        if sp.get("precond").or_else(|| defaults.get("precond")).and_then(Value::as_str).is_some_and(|p| p != "none") {
+            pred.note = "preconditioned: the unpreconditioned linear model does not apply".into();
+        }
+        if a.measure_iters > 0 {
+            // The slowest mode's eigenvector, when there is a model and a dense decomposition.
+            let dir = match (pred.model, pred.step, &eigvecs) {
+                (Some(m), Some(eta), Some(e)) => {
+                    let ev = e.S().column_vector();
+                    let worst = (0..ev.nrows())
+                        .map(|i| {
+                            let m1 = if m == LinearModel::AlternatingGda { LinearModel::Gda } else { m };
+                            (i, m1.rate(jm.as_ref(), &[[ev[i].re, ev[i].im]], p_gen, eta))
+                        })
+                        .max_by(|x, y| x.1.total_cmp(&y.1))
+                        .map(|x| x.0);
+                    worst.and_then(|i| {
+                        let u = e.U();
+                        let re = Col::from_fn(n, |r| u[(r, i)].re);
+                        let v = if re.norm_l2() > 1e-8 { re } else { Col::from_fn(n, |r| u[(r, i)].im) };
+                        let nv = v.norm_l2();
+                        (nv > 0.0).then(|| Col::from_fn(n, |r| v[r] / nv))
+                    })
+                }
+                _ => None,
+            };
+            // Measure at the predicted step: an "auto" rule inside the solver would resolve
+            // against its own L estimate (a secant at the start), not the local ||J||.
+            let mut sp_run = sp.clone();
+            let auto = pred.step_rule.starts_with("auto");
+            if let (true, Some(eta)) = (auto, pred.step) {
+                sp_run.insert("step".into(), json!(eta));
+            }
+            match measure(name, &pp, s, &sp_run, a, z.as_ref(), dir) {
+                Ok(Some((rate, its))) => {
+                    pred.measured_rate = Some(rate);
+                    pred.measured_iterations = Some(its);
+                }
+                Ok(None) => {
+                    if !pred.note.is_empty() {
+                        pred.note.push_str("; ");
+                    }
+                    pred.note.push_str("measurement: the residual reached round-off at once or was not finite");
+                }
+                Err(e) => {
+                    if !pred.note.is_empty() {
+                        pred.note.push_str("; ");
+                    }
+                    pred.note.push_str(&format!("measurement failed: {e}"));
+                }
+            }
+        }
+        predictions.insert(s.clone(), serde_json::to_value(&pred).unwrap_or(Value::Null));
+    }
+
+    Ok(Diagnosis {
+        problem: name.clone(),
+        params: problem.params().clone(),
+        at: a.at.clone(),
+        point: linalg::to_vec(z.as_ref()),
+        residual,
+        dim: n,
+        method: method.to_string(),
+        jacobian_source: source,
+        eigenvalues: spec.eigenvalues,
+        mu: spec.mu,
+        lipschitz: spec.lipschitz,
+        phase_factor: spec.phase_factor,
+        conditioning_factor: spec.conditioning_factor,
+        singular_condition: spec.singular_condition,
+        gauss_newton,
+        predictions,
+        notes,
+    })
+}
+
+/// One short run of `solver` from `z + offset`; the measured factor per iteration.
+fn measure(
+    problem: &str,
+    pp: &Map<String, Value>,
+    solver: &str,
+    sp: &Map<String, Value>,
+    a: &DiagnoseArgs,
+    z: faer::ColRef<'_, f64>,
+    dir: Option<Col<f64>>,
+) -> Result<Option<(f64, u64)>> {
+    let mut p = build_problem(problem, &Value::Object(pp.clone()), a.selection.seed)?;
+    let d = dir.unwrap_or_else(|| direction(z.nrows()));
+    let r = a.offset * linalg::norm(z).max(1.0);
+    let start = Col::from_fn(z.nrows(), |i| z[i] + r * d[i]);
+    p.set_start(start.as_ref())?;
+    let (mut s, _) = build_solver(solver, &Value::Object(sp.clone()), a.selection.seed)?;
+    let runner =
+        Runner::new(RunConfig { tol: 0.0, max_iters: a.measure_iters, trace_every: 1, ..RunConfig::default() })?;
+    let report = runner.run(&mut p, s.as_mut())?;
+    let res: Vec<f64> = report.trace.iter().map(|t| t.residual).collect();
+    Ok(measured_rate(&res))
+}
+
+fn fmt_num(x: f64) -> String {
+    if x.is_infinite() {
+        "inf".into()
+    } else {
+        format!("{x:.6}")
+    }
+}
+
+/// Runs the diagnostics and prints them.
+///
+/// # Errors
+/// Bad problem, parameters or point.
+pub fn execute(a: &DiagnoseArgs) -> Result<()> {
+    let d = diagnose(a)?;
+    if a.json {
+        println!("{}", serde_json::to_string(&d).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}")));
+        return Ok(());
+    }
+    let mut out = String::new();
+    out.push_str(&format!(
+        "{} at {} (dim {}, {} Jacobian, {})\n",
+        d.problem,
+        d.at,
+        d.dim,
+        match d.jacobian_source {
+            JacobianSource::Analytic => "analytic",
+            JacobianSource::JacobianVectorProducts => "JVP / finite-difference",
+        },
+        d.method
+    ));
+    out.push_str(&format!("  point      {:?}\n  residual   {:.3e}\n", d.point, d.residual));
+    let eig: Vec<String> = d.eigenvalues.iter().map(|[r, i]| format!("{r:.4}{:+.4}i", i)).collect();
+    out.push_str(&format!("  eigenvalues {}\n", eig.join(", ")));
+    out.push_str(&format!(
+        "  mu {}   L {}   phase factor {}   conditioning factor {}   sigma_max/sigma_min {}\n",
+        fmt_num(d.mu),
+        fmt_num(d.lipschitz),
+        fmt_num(d.phase_factor),
+        fmt_num(d.conditioning_factor),
+        fmt_num(d.singular_condition)
+    ));
+    if let Some(g) = &d.gauss_newton {
+        out.push_str(&format!("  Gauss-Newton Gramian: lambda_min {} lambda_max {}\n", g["min"], g["max"]));
+    }
+    for n in &d.notes {
+        out.push_str(&format!("  note: {n}\n"));
+    }
+    out.push_str(&format!(
+        "\n  {:<16} {:>10} {:>12} {:>12} {:>12}  {}\n",
+        "solver", "step", "max stable", "predicted", "measured", "step rule / note"
+    ));
+    let opt = |v: &Value| v.as_f64().map_or("-".to_string(), |x| format!("{x:.6}"));
+    for (name, p) in &d.predictions {
+        out.push_str(&format!(
+            "  {:<16} {:>10} {:>12} {:>12} {:>12}  {}{}\n",
+            name,
+            opt(&p["step"]),
+            opt(&p["max_stable_step"]),
+            opt(&p["rate"]),
+            opt(&p["measured_rate"]),
+            p["step_rule"].as_str().unwrap_or(""),
+            p["note"].as_str().filter(|s| !s.is_empty()).map(|s| format!("; {s}")).unwrap_or_default()
+        ));
+    }
+    print!("{out}");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn measured_rate_of_a_geometric_sequence() {
+        let r: Vec<f64> = (0..100).map(|k| 0.9f64.powi(k)).collect();
+        let (rate, _) = measured_rate(&r).unwrap();
+        assert!((rate - 0.9).abs() < 1e-12);
+        // Stops before round-off.
+        let r: Vec<f64> = (0..400).map(|k| 0.5f64.powi(k).max(1e-17)).collect();
+        let (rate, _) = measured_rate(&r).unwrap();
+        assert!((rate - 0.5).abs() < 1e-9, "{rate}");
+        assert!(measured_rate(&[0.0, 0.0]).is_none());
+    }
+
+    #[test]
+    fn points_are_read_from_json_or_plain_text() {
+        let dir = std::env::temp_dir().join(format!("vi-bench-diag-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let a = dir.join("a.json");
+        std::fs::write(&a, "[1, 2.5]").unwrap();
+        assert_eq!(read_point(&a).unwrap(), vec![1.0, 2.5]);
+        std::fs::write(&a, "1 2.5,\n3").unwrap();
+        assert_eq!(read_point(&a).unwrap(), vec![1.0, 2.5, 3.0]);
+        std::fs::write(&a, "1 x").unwrap();
+        assert!(read_point(&a).unwrap_err().to_string().contains("`x`"));
+        std::fs::remove_dir_all(&dir).ok();
+    }
 }

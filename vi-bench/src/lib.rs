@@ -18,6 +18,7 @@ pub mod profile;
 pub mod report;
 pub mod scatter;
 pub mod suite;
+pub mod trajectory;
 
 pub use error::{BenchError, Result};
 

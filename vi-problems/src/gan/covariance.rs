@@ -16,8 +16,8 @@
 //! Equilibria: `U U^T = Sigma`, `W = 0`, i.e. the set `{(Sigma^{1/2} O, 0) : O orthogonal}` (a
 //! manifold: the Jacobian there is singular along `U K`, `K` skew). The known solution reported
 //! is the symmetric square root `(Sigma^{1/2}, 0)`; the metric `distance_to_equilibrium` is the
-//! distance to the whole set, `min_O ||U - Sigma^{1/2} O||_F^2 = ||U||^2 + tr Sigma - 2
-//! ||Sigma^{1/2} U||_*` (orthogonal Procrustes), plus `||W||^2`.
+//! distance to the whole set: `min_O ||U - Sigma^{1/2} O||_F` (orthogonal Procrustes: the
+//! minimiser is `O = P Q^T` for `Sigma^{1/2} U = P S Q^T`), combined with `||W||`.
 //!
 //! Penalties: `grad_x D = 2 W x`, so `R = 1/2 E ||2 W x||^2 = 2 tr(W S W)` with `S = Sigma`
 //! (real), `U U^T` (fake) or their average (both); `grad_W R = 2 (S W + W S)`, and the
@@ -408,13 +408,22 @@ impl GanModel for Covariance {
     fn distance_to_equilibrium(&self, z: ColRef<'_, f64>) -> f64 {
         let d = self.d;
         let u = Mat::from_fn(d, d, |i, j| self.u(z, i, j));
-        // Procrustes: min_O ||U - A O||^2 = ||U||^2 + ||A||^2 - 2 ||A^T U||_*.
-        let atu = Mat::from_fn(d, d, |i, j| (0..d).map(|k| self.sqrt_sigma[(k, i)] * u[(k, j)]).sum::<f64>());
-        let nuclear: f64 = atu.singular_values().map(|s| s.iter().sum()).unwrap_or(f64::NAN);
-        let tr: f64 = (0..d).map(|i| self.sigma[(i, i)]).sum();
-        let uu: f64 = u.squared_norm_l2();
+        // Orthogonal Procrustes: with A = Sigma^{1/2} and A^T U = P S Q^T, the nearest point of
+        // the orbit {A O} is A P Q^T; the distance is computed directly (no cancellation).
+        let a = &self.sqrt_sigma;
+        let atu = Mat::from_fn(d, d, |i, j| (0..d).map(|k| a[(k, i)] * u[(k, j)]).sum::<f64>());
+        let Ok(svd) = atu.svd() else { return f64::NAN };
+        let (pp, qq) = (svd.U(), svd.V());
+        let o = Mat::from_fn(d, d, |i, j| (0..d).map(|k| pp[(i, k)] * qq[(j, k)]).sum::<f64>());
+        let mut s2 = 0.0;
+        for i in 0..d {
+            for j in 0..d {
+                let ao: f64 = (0..d).map(|k| a[(i, k)] * o[(k, j)]).sum();
+                s2 += (u[(i, j)] - ao).powi(2);
+            }
+        }
         let w2: f64 = (self.p()..self.p() + self.discriminator_dim()).map(|i| z[i] * z[i]).sum();
-        ((uu + tr - 2.0 * nuclear).max(0.0) + w2).sqrt()
+        (s2 + w2).sqrt()
     }
 }
 
@@ -474,7 +483,7 @@ mod tests {
         let mut p = vi_core::build_problem("gan-covariance", &json!({"reg": "asymmetric"}), 0).unwrap();
         let sol = p.solution().unwrap().to_owned();
         assert!(p.natural_residual(sol.as_ref()) < 1e-14);
-        assert!(p.metrics(sol.as_ref())["distance_to_equilibrium"] < 1e-7);
+        assert!(p.metrics(sol.as_ref())["distance_to_equilibrium"] < 1e-14);
         // Rotate U by 30 degrees: still an equilibrium, at distance 0 from the set.
         let (c, s) = (30f64.to_radians().cos(), 30f64.to_radians().sin());
         let mut rot = sol.clone();
@@ -483,7 +492,14 @@ mod tests {
             rot[2 * i + 1] = -sol[2 * i] * s + sol[2 * i + 1] * c;
         }
         assert!(p.natural_residual(rot.as_ref()) < 1e-14);
-        assert!(p.metrics(rot.as_ref())["distance_to_equilibrium"] < 1e-7);
+        assert!(p.metrics(rot.as_ref())["distance_to_equilibrium"] < 1e-14);
+        // Off the set: W alone contributes ||W||_F, and a scaled U its Procrustes distance.
+        let mut off = rot.clone();
+        off[4] = 0.3;
+        assert!((p.metrics(off.as_ref())["distance_to_equilibrium"] - 0.3).abs() < 1e-14);
+        let scaled = Col::from_fn(7, |i| if i < 4 { 1.1 * sol[i] } else { 0.0 });
+        let want = 0.1 * (2.0f64 + 1.0).sqrt(); // ||0.1 Sigma^{1/2}||_F = 0.1 sqrt(tr Sigma)
+        assert!((p.metrics(scaled.as_ref())["distance_to_equilibrium"] - want).abs() < 1e-12);
         assert!(p.distance_to_solution(rot.as_ref()).unwrap() > 0.1);
         // The Gramian with real samples is dW -> 2 (Sigma dW + dW Sigma): in svec coordinates its
         // eigenvalues are 2 (s_i + s_j) over eigenvalue pairs of Sigma.

@@ -1,0 +1,80 @@
+//! End-to-end runs on `gan-gaussian-mean` (MATH.md 3.6, the Nie-Patel toy with its code
+//! defaults) and `gan-covariance` (MATH.md 3.5) through the registry.
+
+use vi_problems as _;
+use vi_solvers as _;
+
+use serde_json::{json, Map, Value};
+use vi_core::{RunConfig, RunSpec, Status};
+
+fn obj(v: Value) -> Map<String, Value> {
+    match v {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    }
+}
+
+fn run(problem: &str, solver: &str, pp: Value, sp: Value, max_iters: u64) -> vi_core::Report {
+    RunSpec {
+        problem: problem.into(),
+        solver: solver.into(),
+        problem_params: obj(pp),
+        solver_params: obj(sp),
+        seed: 0,
+        config: RunConfig { tol: 1e-8, max_iters, ..RunConfig::default() },
+    }
+    .run()
+    .unwrap()
+}
+
+#[test]
+fn gaussian_mean_defaults_converge_to_the_data_mean() {
+    // Default steps ("auto") from the code's start (0.05, 2.05), (0.05, 0.05).
+    for (solver, max_calls) in [("extragradient", 1200), ("eftp", 700), ("gda", 3000)] {
+        let r = run("gan-gaussian-mean", solver, json!({}), json!({}), 20_000);
+        assert_eq!(r.status, Status::Converged, "{solver}");
+        assert!(r.oracle_calls <= max_calls, "{solver}: {} calls", r.oracle_calls);
+        assert!(r.distance_to_solution.unwrap() < 2e-7, "{solver}: {:?}", r.z);
+        assert!((r.z[1] - 2.0).abs() < 2e-7, "{solver} learns v = (0, 2): {:?}", r.z);
+    }
+}
+
+#[test]
+fn gaussian_mean_regularizers_keep_the_equilibrium_and_wgan_gp_moves_it() {
+    for reg in ["asymmetric", "r1", "nk", "jare", "consensus", "proximal"] {
+        let r = run("gan-gaussian-mean", "extragradient", json!({"reg": reg}), json!({}), 20_000);
+        assert_eq!(r.status, Status::Converged, "{reg}");
+        assert!(r.distance_to_solution.unwrap() < 2e-7, "{reg}: {:?}", r.z);
+    }
+    let r = run("gan-gaussian-mean", "extragradient", json!({"reg": "wgan-gp"}), json!({}), 20_000);
+    assert!(r.distance_to_solution.unwrap() > 0.3, "wgan-gp: {:?}", r.z);
+    // A Tikhonov term on the generator anchored at 0 biases phi towards 0 (the anchor).
+    let r = run("gan-gaussian-mean", "extragradient", json!({"eps_g": 0.1}), json!({}), 20_000);
+    assert_eq!(r.status, Status::Converged);
+    assert!(r.z[1] < 1.99 && r.z[1] > 0.0, "{:?}", r.z);
+}
+
+#[test]
+fn gaussian_mean_losses_share_the_equilibrium() {
+    for loss in ["non-saturating", "wgan"] {
+        let r = run("gan-gaussian-mean", "extragradient", json!({"loss": loss, "reg": "r1"}), json!({}), 20_000);
+        assert_eq!(r.status, Status::Converged, "{loss}");
+        assert!(r.distance_to_solution.unwrap() < 2e-7, "{loss}: {:?}", r.z);
+    }
+}
+
+#[test]
+fn covariance_learns_sigma() {
+    // From U = I, W = 0.1 I: the generator's U U^T reaches Sigma (distance to the equilibrium
+    // set, an orbit of orthogonal matrices).
+    for reg in ["none", "asymmetric", "r2", "nk"] {
+        let r = run("gan-covariance", "extragradient", json!({"reg": reg}), json!({}), 20_000);
+        assert_eq!(r.status, Status::Converged, "{reg}");
+        assert!(r.metrics["distance_to_equilibrium"] < 1e-7, "{reg}: {:?}", r.metrics);
+        let (u11, u12, u21, u22) = (r.z[0], r.z[1], r.z[2], r.z[3]);
+        let uu = [u11 * u11 + u12 * u12, u11 * u21 + u12 * u22, u21 * u21 + u22 * u22];
+        for (got, want) in uu.iter().zip([2.0, 0.5, 1.0]) {
+            assert!((got - want).abs() < 1e-6, "{reg}: U U^T = {uu:?}");
+        }
+    }
+}
