@@ -262,6 +262,13 @@ pub fn diagnose(a: &DiagnoseArgs) -> Result<Diagnosis> {
         ));
     }
 
+    if !problem.is_unconstrained() {
+        notes.push(
+            "constrained problem: the linear models ignore the projection (exact only where no constraint is active)"
+                .into(),
+        );
+    }
+
     // Predictions.
     let reg = vi_core::registry()?;
     let names: Vec<String> =
@@ -428,7 +435,9 @@ pub fn execute(a: &DiagnoseArgs) -> Result<()> {
         },
         d.method
     ));
-    out.push_str(&format!("  point      {:?}\n  residual   {:.3e}\n", d.point, d.residual));
+    let shown: Vec<String> = d.point.iter().take(8).map(|x| format!("{x}")).collect();
+    let more = if d.point.len() > 8 { format!(", ... ({} more)", d.point.len() - 8) } else { String::new() };
+    out.push_str(&format!("  point      [{}{more}]\n  residual   {:.3e}\n", shown.join(", "), d.residual));
     let eig: Vec<String> = d.eigenvalues.iter().map(|[r, i]| format!("{r:.4}{:+.4}i", i)).collect();
     out.push_str(&format!("  eigenvalues {}\n", eig.join(", ")));
     out.push_str(&format!(

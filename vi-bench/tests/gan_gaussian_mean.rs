@@ -5,6 +5,9 @@ use vi_problems as _;
 use vi_solvers as _;
 
 use serde_json::{json, Map, Value};
+use vi_bench::cli::Selection;
+use vi_bench::diagnose::{diagnose, DiagnoseArgs};
+use vi_core::diagnostics::JacobianSource;
 use vi_core::{RunConfig, RunSpec, Status};
 
 fn obj(v: Value) -> Map<String, Value> {
@@ -77,4 +80,29 @@ fn covariance_learns_sigma() {
             assert!((got - want).abs() < 1e-6, "{reg}: U U^T = {uu:?}");
         }
     }
+}
+
+#[test]
+fn large_gaussian_mean_is_diagnosed_matrix_free_with_the_same_spectrum() {
+    // d = 600 (n = 1200 > 1000): Arnoldi on analytic JVPs. J has only four distinct eigenvalues
+    // (H = (sigma^2 I + v v^T)/2 has two), so the Krylov space becomes invariant and the Ritz
+    // values are exact: the phase and conditioning factors of MATH.md 3.6 do not depend on d.
+    let a = DiagnoseArgs {
+        selection: Selection { problem: "gan-gaussian-mean".into(), set: vec!["problem.d=600".into()], seed: 0 },
+        at: "solution".into(),
+        json: true,
+        solvers: vec!["eftp".into()],
+        measure_iters: 0,
+        offset: 1e-3,
+        dense_max: 1000,
+        krylov: 60,
+    };
+    let d = diagnose(&a).unwrap();
+    assert_eq!((d.dim, d.method.as_str()), (1200, "arnoldi"));
+    assert_eq!(d.jacobian_source, JacobianSource::JacobianVectorProducts);
+    assert!((d.phase_factor - 3.957).abs() < 1e-3, "{}", d.phase_factor);
+    assert!((d.conditioning_factor - 18.105).abs() < 1e-3, "{}", d.conditioning_factor);
+    assert!((d.lipschitz - 2.3513).abs() < 1e-3 && d.mu.abs() < 1e-9, "L {} mu {}", d.lipschitz, d.mu);
+    let p = &d.predictions["eftp"];
+    assert!((p["rate"].as_f64().unwrap() - 0.980409).abs() < 1e-5, "{p}");
 }
