@@ -245,6 +245,11 @@ pub fn generate(files: &[PathBuf], out: &Path, title: &str) -> Result<PathBuf> {
     let mut used_names = BTreeSet::new();
     for inst in &summary.instances {
         md.push_str(&format!("## {}\n\n", inst.label));
+        if summary.budget().is_none() {
+            if let Some(b) = common_budget(inst.rows.iter().flat_map(|r| r.runs.iter().copied())) {
+                md.push_str(&format!("Budget: {b}.\n\n"));
+            }
+        }
         md.push_str(
             "| solver | runs | status | iterations | oracle calls to tol | final residual | time (ms) | rank |\n",
         );
@@ -476,16 +481,21 @@ impl<'a> Summary<'a> {
 
     /// The budget shared by every run, as text (`None` when runs differ or none is recorded).
     pub fn budget(&self) -> Option<String> {
-        let runs: BTreeSet<String> =
-            self.records.iter().filter_map(|r| r.params.get("run")).map(|v| v.to_string()).collect();
-        if runs.len() != 1 {
-            return None;
-        }
-        let v: serde_json::Value = serde_json::from_str(runs.first()?).ok()?;
-        let o = v.as_object()?;
-        let parts: Vec<String> = o.iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| format!("{k} = {v}")).collect();
-        Some(parts.join(", "))
+        common_budget(self.records.iter())
     }
+}
+
+/// The stopping rules shared by every record, as `key = value, ...` (`None` when they differ or
+/// none is recorded).
+fn common_budget<'r>(records: impl Iterator<Item = &'r RunRecord>) -> Option<String> {
+    let runs: BTreeSet<String> = records.filter_map(|r| r.params.get("run")).map(|v| v.to_string()).collect();
+    if runs.len() != 1 {
+        return None;
+    }
+    let v: serde_json::Value = serde_json::from_str(runs.first()?).ok()?;
+    let parts: Vec<String> =
+        v.as_object()?.iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| format!("{k} = {v}")).collect();
+    Some(parts.join(", "))
 }
 
 /// Ranks rows: more converged runs first, then fewer median oracle calls to tolerance; equal
