@@ -106,3 +106,74 @@ fn large_gaussian_mean_is_diagnosed_matrix_free_with_the_same_spectrum() {
     let p = &d.predictions["eftp"];
     assert!((p["rate"].as_f64().unwrap() - 0.980409).abs() < 1e-5, "{p}");
 }
+
+#[test]
+fn scalar_toy_regularized_jacobians_match_math_section_4() {
+    // MATH.md 4, scalar toy: A = 0, B = -1/2, C = h, gamma = eta = 1. The one-dimensional
+    // Gaussian-mean game with v = 0 is exactly this toy with h = sigma^2 / 2. Columns:
+    // eigenvalues, phase factor, max|l|/min|l|, mu, L (as printed in MATH.md).
+    type Row = (&'static str, [[f64; 2]; 2], f64, f64, f64, f64);
+    let table: [(f64, [Row; 5]); 2] = [
+        (
+            0.01,
+            [
+                ("none", [[0.005, 0.5], [0.005, 0.5]], 100.0, 1.0, 0.0, 0.505),
+                ("consensus", [[0.255, 0.500], [0.255, 0.500]], 1.96, 1.0, 0.248, 0.568),
+                ("nk", [[0.255, 0.430], [0.255, 0.430]], 1.69, 1.0, 0.010, 0.802),
+                ("r1", [[0.434, 0.0], [0.576, 0.0]], 0.0, 1.33, 0.0, 1.216),
+                ("jare", [[0.255, 0.498], [0.255, 0.498]], 1.95, 1.0, 0.249, 0.565),
+            ],
+        ),
+        (
+            10.0,
+            [
+                ("none", [[0.0251, 0.0], [9.975, 0.0]], 0.0, 398.0, 0.0, 10.03),
+                ("consensus", [[0.0255, 0.0], [110.5, 0.0]], 0.0, 4339.0, 0.023, 110.5),
+                ("nk", [[0.0239, 0.0], [10.48, 0.0]], 0.0, 439.0, -1.65, 13.81),
+                ("r1", [[0.0228, 0.0], [10.98, 0.0]], 0.0, 482.0, 0.0, 11.02),
+                ("jare", [[0.0298, 0.0], [10.47, 0.0]], 0.0, 351.0, -0.34, 11.21),
+            ],
+        ),
+    ];
+    let close = |got: f64, want: f64, what: &str| {
+        // MATH.md prints 3-4 significant digits.
+        assert!((got - want).abs() <= 6e-3 * want.abs().max(0.1), "{what}: got {got}, MATH.md {want}");
+    };
+    for (h, rows) in table {
+        let sigma = (2.0 * h).sqrt();
+        for (reg, eig, phase, cond, mu, lip) in rows {
+            let a = DiagnoseArgs {
+                selection: Selection {
+                    problem: "gan-gaussian-mean".into(),
+                    set: vec![
+                        "problem.d=1".into(),
+                        "problem.v=[0]".into(),
+                        format!("problem.sigma={sigma}"),
+                        format!("problem.reg={reg}"),
+                        "problem.gamma=1".into(),
+                    ],
+                    seed: 0,
+                },
+                at: "solution".into(),
+                json: true,
+                solvers: vec!["eftp".into()],
+                measure_iters: 0,
+                offset: 1e-3,
+                dense_max: 1000,
+                krylov: 60,
+            };
+            let d = diagnose(&a).unwrap();
+            let what = format!("h = {h}, {reg}");
+            let mut got = d.eigenvalues.clone();
+            got.sort_by(|x, y| x[0].total_cmp(&y[0]).then(x[1].abs().total_cmp(&y[1].abs())));
+            for (g, w) in got.iter().zip(eig) {
+                close(g[0], w[0], &format!("{what}: Re"));
+                close(g[1].abs(), w[1], &format!("{what}: |Im|"));
+            }
+            close(d.phase_factor, phase, &format!("{what}: phase"));
+            close(d.conditioning_factor, cond, &format!("{what}: conditioning"));
+            close(d.mu, mu, &format!("{what}: mu"));
+            close(d.lipschitz, lip, &format!("{what}: L"));
+        }
+    }
+}
