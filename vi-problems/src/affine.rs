@@ -27,6 +27,20 @@
 //!   accurate to about `1e-8` relative when the top singular value is separated; the solvers'
 //!   safety factors absorb the rest); `mu` and monotonicity are not claimed, and no solution is
 //!   reported.
+//!
+//! ## Example
+//!
+//! ```no_run
+//! use vi_problems as _; // link the registrations
+//! // M from a Matrix Market file, q from a text file, z >= 0: a linear complementarity problem.
+//! let params = serde_json::json!({"matrix": "M.mtx", "vector": "q.txt", "set": "orthant"});
+//! let p = vi_core::build_problem("affine", &params, 0)?;
+//! # Ok::<(), vi_core::Error>(())
+//! ```
+//!
+//! The same from the command line:
+//! `vi-bench run --problem affine --set problem.matrix=M.mtx --set problem.vector=q.txt
+//! --set problem.set=orthant --solver extragradient`.
 
 pub mod io;
 

@@ -29,6 +29,16 @@
 //! - `duality_gap` `= max_j (A^T x)_j - min_i (A y)_i >= 0`, zero exactly at equilibria.
 //! - `game_value` `= x^T A y` at the iterate (the value of the game at an equilibrium).
 //!
+//! ## Example
+//!
+//! ```
+//! use vi_problems as _; // link the registrations
+//! let mut p = vi_core::build_problem("matrix-game", &serde_json::json!({"preset": "two-by-two"}), 0).unwrap();
+//! let z = p.solution().unwrap().to_owned(); // (2/5, 3/5, 2/5, 3/5)
+//! let m = p.metrics(z.as_ref());
+//! assert!(m["duality_gap"].abs() < 1e-15 && (m["game_value"] - 0.2).abs() < 1e-15);
+//! ```
+//!
 //! ## Start
 //! The skewed interior point `x_i ∝ i + 1`, `y_j ∝ n - j`: the uniform strategies are the
 //! equilibrium of `rps` and `matching-pennies`, so they would make a trivial start.
