@@ -102,6 +102,19 @@ fn one_centered_penalty_does_not_converge_to_the_nash_point() {
     // WGAN-GP (MATH.md 3.4): the field jumps by gamma across psi = 0; EFTP ends far from (0, 0).
     let r = dirac("eftp", json!({"reg": "wgan-gp", "gamma": 0.7}));
     assert!(r.distance_to_solution.unwrap() > 0.3, "{:?}", r.z);
+    // Tikhonov continuation finds where the rest point moved: theta = -gamma / f'(0) = -2 gamma,
+    // psi -> 0+ (the field vanishes there to first order in psi).
+    let spec = RunSpec {
+        problem: "gan-dirac".into(),
+        solver: "tikhonov".into(),
+        problem_params: obj(json!({"reg": "wgan-gp", "gamma": 0.3})),
+        solver_params: obj(json!({"step": 0.2})),
+        seed: 0,
+        config: RunConfig { tol: 1e-8, max_iters: 20_000, ..RunConfig::default() },
+    };
+    let r = spec.run().unwrap();
+    assert_eq!(r.status, Status::Converged, "{:?}", r.message);
+    assert!((r.z[0] + 0.6).abs() < 1e-6 && r.z[1].abs() < 1e-6, "{:?}", r.z);
 }
 
 fn args(problem: &str, set: &[&str], at: &str, solvers: &[&str]) -> DiagnoseArgs {
