@@ -1,7 +1,8 @@
 //! Per-call cost of every registered problem's operator at its default size, and the overhead
 //! of an operator call (through [`vi_core::Problem::eval`], which counts calls and dispatches
 //! through `dyn Operator`) on a dense bilinear game of dimension 2000 (`bilinear` with
-//! `m = n = 1000`) against a bare faer matrix-vector product of the same size.
+//! `m = n = 1000`) against bare faer matrix-vector products: `A y` and `A^T x` (the same work),
+//! and, for scale, one product with the 2000 x 2000 block matrix.
 //!
 //! `cargo bench -p vi-bench --bench operators -- --warm-up-time 0.5 --measurement-time 1`
 
@@ -13,7 +14,7 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use faer::linalg::matmul::matmul;
-use faer::{Accum, Col, Mat, Par};
+use faer::{Accum, Col, Par};
 use serde_json::json;
 
 // Force-link the plugin crates, or the registry is empty.
@@ -57,10 +58,23 @@ fn dense_overhead(c: &mut Criterion) {
             black_box(&out);
         });
     });
-    let a = Mat::from_fn(n, n, |i, j| ((i * 31 + j * 17) % 97) as f64 / 97.0 - 0.5);
-    group.bench_function(BenchmarkId::new("faer_matmul", n), |b| {
+    // The same work without the engine: `A y` and `-A^T x` with A the game's own matrix (the
+    // top-right block of the Jacobian), into caller-owned columns.
+    let jac = problem.operator_mut().jacobian(z.as_ref()).expect("bilinear has an exact Jacobian");
+    let a = jac.submatrix(0, HALF, HALF, HALF).to_owned();
+    let (x, y) = (z.subrows(0, HALF).to_owned(), z.subrows(HALF, HALF).to_owned());
+    let (mut ox, mut oy) = (Col::<f64>::zeros(HALF), Col::<f64>::zeros(HALF));
+    group.bench_function(BenchmarkId::new("faer_two_matvecs", n), |b| {
         b.iter(|| {
-            matmul(out.as_mat_mut(), Accum::Replace, a.as_ref(), black_box(z.as_mat()), 1.0, Par::Seq);
+            matmul(ox.as_mat_mut(), Accum::Replace, a.as_ref(), black_box(y.as_mat()), 1.0, Par::Seq);
+            matmul(oy.as_mat_mut(), Accum::Replace, a.transpose(), black_box(x.as_mat()), -1.0, Par::Seq);
+            black_box((&ox, &oy));
+        });
+    });
+    // For scale: one product with the full (m + n) x (m + n) block matrix [[0, A], [-A^T, 0]].
+    group.bench_function(BenchmarkId::new("faer_dense_matvec", n), |b| {
+        b.iter(|| {
+            matmul(out.as_mat_mut(), Accum::Replace, jac.as_ref(), black_box(z.as_mat()), 1.0, Par::Seq);
             black_box(&out);
         });
     });
