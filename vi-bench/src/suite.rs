@@ -38,6 +38,8 @@
 //!   of its keys (keys in sorted order, the last key varying fastest). To sweep an
 //!   array-valued parameter, list the arrays: `grid = { start = [[1, 1], [2, 0]] }`.
 //!   A key may not appear in both `params` and `grid`.
+//! - `params`, `grid` and `budget` may be written inline (as above) or as sub-tables after the
+//!   entry's header: `[problems.grid]` then `m = [5, 10]` on the next lines.
 //! - `budget` tables merge: the suite's `[budget]`, then the problem's, then the solver's.
 //! - Cases are ordered problem entry, problem grid point, solver entry, solver grid point,
 //!   seed; that order gives each case its index (used by `--shard`).
