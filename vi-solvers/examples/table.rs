@@ -80,12 +80,21 @@ fn main() {
         println!("\n{} (tol 1e-8, max 200000 iterations, default parameters)\n", make().name());
         println!("| solver | status | iterations | oracle calls | residual | distance to z* |");
         println!("|---|---|---|---|---|---|");
-        for name in &names {
+        let mut cases: Vec<(String, serde_json::Value)> =
+            names.iter().map(|n| (n.to_string(), serde_json::Value::Null)).collect();
+        for n in ["extragradient", "eftp", "ogda"] {
+            cases.push((n.into(), serde_json::json!({"step": "adaptive"})));
+            cases.push((n.into(), serde_json::json!({"precond": "adam", "amsgrad": true, "step": 0.05})));
+        }
+        cases.push(("eag".into(), serde_json::json!({"variant": "varying"})));
+        cases.push(("tikhonov".into(), serde_json::json!({"inner": "eftp"})));
+        for (name, params) in &cases {
             let mut p = make();
-            let (mut s, _) = vi_core::build_solver(name, &serde_json::Value::Null, 0).unwrap();
+            let (mut s, _) = vi_core::build_solver(name, params, 0).unwrap();
             let r = runner.run(&mut p, s.as_mut()).unwrap();
+            let label = if params.is_null() { name.clone() } else { format!("{name} {params}") };
             println!(
-                "| {name} | {:?} | {} | {} | {:.2e} | {:.2e} |",
+                "| {label} | {:?} | {} | {} | {:.2e} | {:.2e} |",
                 r.status,
                 r.iterations,
                 r.oracle_calls,
