@@ -436,3 +436,30 @@ fn shipped_suite_files_and_the_readme_example_are_valid() {
         assert!(verdicts.iter().all(Option::is_none), "{origin}");
     }
 }
+
+#[test]
+fn skip_invalid_records_the_reason_and_runs_the_rest() {
+    let text = r#"
+skip_invalid = true
+[budget]
+tol = 1e-6
+[[problems]]
+name = "bilinear"
+grid = { preset = ["xy", "nope"] }
+[[solvers]]
+name = "extragradient"
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    let spec = SuiteSpec::from_toml(text, "skip.toml").unwrap();
+    let o = run_suite(&spec, &SuiteOptions::new(dir.path())).unwrap();
+    assert_eq!(o.ran.len(), 2);
+    assert_eq!(o.statuses.get("Skipped"), Some(&1));
+    assert_eq!(o.statuses.get("Converged"), Some(&1));
+    let records = lines(&o.results);
+    let skipped = records.iter().find(|r| r["status"] == "Skipped").unwrap();
+    assert_eq!(skipped["problem_label"], "bilinear(preset=nope)");
+    assert!(skipped["message"].as_str().unwrap().contains("unknown preset `nope`"), "{skipped}");
+    let md = std::fs::read_to_string(&o.summary).unwrap();
+    assert!(md.contains("## Skipped (1 cases)") && md.contains("- bilinear(preset=nope) with extragradient:"), "{md}");
+    assert_outputs_agree(dir.path());
+}
