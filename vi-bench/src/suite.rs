@@ -70,6 +70,9 @@
 //!   `Skipped` (an invalid case in a suite with `skip_invalid`); those lines carry no numbers.
 //! - `summary.md` and `figures/*.svg`: see [`crate::report`].
 //!
+//! `--dry-run` validates the suite and lists its cases (of the shard, with `--shard`) without
+//! running anything.
+//!
 //! `--resume` skips cases whose `case_id` is already in `results.jsonl` (whatever their
 //! status); without it an existing non-empty `results.jsonl` is an error, so finished results
 //! are never overwritten. A line cut short by a killed process is dropped and its case rerun.
@@ -125,6 +128,9 @@ pub struct SuiteArgs {
     /// Skip runs already recorded in DIR/results.jsonl.
     #[arg(long)]
     pub resume: bool,
+    /// Validate the suite and list its cases (index, id, problem, solver, seed) without running.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// Runs the suite.
@@ -142,6 +148,15 @@ pub fn execute(a: &SuiteArgs) -> Result<()> {
         Some(j) => j,
         None => std::thread::available_parallelism().map_or(1, usize::from),
     };
+    if a.dry_run {
+        let cases = spec.cases()?;
+        let verdicts = validate(&spec, &cases)?;
+        for c in cases.iter().filter(|c| shard.is_none_or(|s| s.contains(c.index))) {
+            let skip = verdicts[c.index].as_deref().map(|r| format!("  (skipped: {r})")).unwrap_or_default();
+            println!("{:>6} {} {} x {} seed {}{skip}", c.index, c.id, c.problem_label, c.solver_label, c.spec.seed);
+        }
+        return Ok(());
+    }
     let opts = SuiteOptions { out: a.out.clone(), jobs, shard, resume: a.resume, progress: progress_wanted() };
     let o = run_suite(&spec, &opts)?;
     eprintln!(

@@ -403,6 +403,16 @@ fn the_binary_runs_a_suite_reports_it_and_exits_2_on_a_bad_file() {
     assert_eq!(a, b);
     assert!(merged.join("figures/profile.svg").exists());
 
+    // --dry-run lists the shard's cases and runs nothing.
+    let dry_out = dir.path().join("dry");
+    let dry = Command::new(exe)
+        .args(["suite", file.to_str().unwrap(), "--out", dry_out.to_str().unwrap(), "--dry-run", "--shard", "1/2"])
+        .output()
+        .unwrap();
+    assert!(dry.status.success());
+    assert_eq!(String::from_utf8_lossy(&dry.stdout).lines().count(), 7);
+    assert!(!dry_out.join("results.jsonl").exists());
+
     let bad = dir.path().join("bad.toml");
     std::fs::write(&bad, "[[problems]]\nname = \"nope\"\n[[solvers]]\nname = \"extragradient\"\n").unwrap();
     let out2 = dir.path().join("out2");
