@@ -21,7 +21,7 @@
 //! `"adaptive"` exists for `extragradient`, `eftp` and `ogda` (backtracking on a local Lipschitz
 //! estimate that grows again after each accepted step; one extra oracle call per rejected
 //! trial, at most 60 halvings, then the run ends with `NumericalError`) and for `agraal` (its own
-//! rule, which needs no `L`). These three methods also take a diagonal preconditioner
+//! rule, which needs no `L`). `extragradient`, `eftp` and `ogda` also take a diagonal preconditioner
 //! (`precond`: `"rmsprop"`, `"adam"`, `"block-rmsprop"`, with `beta1`, `beta2`, `precond_eps`,
 //! `amsgrad`; see [`precond`]). `tikhonov` wraps any other solver by name (`inner`,
 //! `inner_params`) and reports its stages through [`vi_core::Solver::info`].
@@ -35,6 +35,32 @@
 //!
 //! `cargo run -p vi-solvers --example table` prints iterations, oracle calls and residuals of
 //! every solver on a strongly monotone and a bilinear game.
+//!
+//! ```
+//! use vi_core::{FnOperator, Problem, RunConfig, Runner, Solver, Status};
+//! use vi_solvers::{Eftp, EftpParams};
+//!
+//! // The bilinear game min_x max_y x*y: F(x, y) = (y, -x), L = 1, solution 0.
+//! let op = FnOperator::new(2, |z, mut out| {
+//!     out[0] = z[1];
+//!     out[1] = -z[0];
+//! })
+//! .with_lipschitz(1.0);
+//! let start = vi_core::linalg::col_from_slice(&[1.0, 1.0]);
+//! let mut problem = Problem::unconstrained("xy", Box::new(op), start).unwrap();
+//! let mut eftp = Eftp::new(EftpParams::default()).unwrap(); // step "auto" = 0.4 / L
+//! let report = Runner::new(RunConfig { tol: 1e-10, ..Default::default() })
+//!     .unwrap()
+//!     .run(&mut problem, &mut eftp)
+//!     .unwrap();
+//! assert_eq!(report.status, Status::Converged);
+//! // One oracle call per iteration, plus F(z_0) at init.
+//! assert_eq!(report.oracle_calls, report.iterations + 1);
+//! // The same solver by name, as the CLI builds it:
+//! let (solver, params) = vi_core::build_solver("eftp", &serde_json::json!({"step": 0.3}), 0).unwrap();
+//! assert_eq!(solver.name(), "eftp");
+//! assert_eq!(params["precond"], "none");
+//! ```
 //!
 //! To add a method, copy `extragradient.rs`: a params struct implementing [`vi_core::Params`],
 //! a struct implementing [`vi_core::Solver`] (allocate in `init`, never in `step`), and one
