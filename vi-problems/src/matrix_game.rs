@@ -7,7 +7,7 @@
 //! ```
 //!
 //! `F` is monotone (`mu = 0`) and `L = sigma_max(A)` (exact singular values when
-//! `min(m, n) <= 1000`, a power-iteration estimate otherwise). Blocks: `x` (rows, minimizer) and
+//! `min(m, n) <= 1000`, a block power-iteration estimate otherwise). Blocks: `x` (rows, minimizer) and
 //! `y` (columns, maximizer).
 //!
 //! ## Presets and known solutions
@@ -51,7 +51,7 @@ use vi_core::{
     Simplex,
 };
 
-use crate::affine::{io, power_spectral_norm, reference_solution, SMALL};
+use crate::affine::{dense_spectral_norm_estimate, io, reference_solution, SMALL};
 
 /// Parameters of the `matrix-game` problem.
 ///
@@ -128,7 +128,7 @@ pub struct MatrixGameOperator {
 
 impl MatrixGameOperator {
     /// The operator of the game with payoff `a`; `L = sigma_max(A)` (exact up to `min(m, n) =
-    /// 1000`, power iteration beyond).
+    /// 1000`, block power iteration beyond).
     ///
     /// # Errors
     /// [`Error::NonFinite`] for NaN or infinite payoffs, [`Error::Numerical`] if the singular
@@ -140,13 +140,7 @@ impl MatrixGameOperator {
         let lipschitz = if a.nrows().min(a.ncols()) <= SMALL {
             a.singular_values().map_err(|e| Error::Numerical(format!("singular values: {e:?}")))?[0]
         } else {
-            power_spectral_norm(
-                a.nrows(),
-                a.ncols(),
-                1000,
-                |v, w| matmul(w.as_mat_mut(), Accum::Replace, a.as_ref(), v.as_mat(), 1.0, Par::Seq),
-                |v, w| matmul(w.as_mat_mut(), Accum::Replace, a.transpose(), v.as_mat(), 1.0, Par::Seq),
-            )
+            dense_spectral_norm_estimate(a.as_ref())
         };
         Ok(Self { a, lipschitz })
     }
