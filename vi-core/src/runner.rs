@@ -362,6 +362,8 @@ impl Runner {
             }
         };
 
+        // A shift installed by the solver (Tikhonov continuation) belongs to this run only.
+        problem.set_tikhonov(None);
         // Final measurements on the last finite iterate.
         let residual = problem.natural_residual(last_finite.as_ref());
         if avg_count == 0 {
