@@ -56,9 +56,6 @@ fn gan_operators_do_not_allocate() {
     for (name, regs) in cases {
         for reg in regs {
             for loss in ["standard", "non-saturating", "wgan"] {
-                if name == "gan-covariance" && loss != "wgan" {
-                    continue;
-                }
                 let mut p =
                     vi_core::build_problem(name, &json!({"reg": reg, "loss": loss, "eps_g": 0.1, "gp_on": "both"}), 0)
                         .unwrap();

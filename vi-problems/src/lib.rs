@@ -11,7 +11,7 @@
 //! | `affine` | `F(z) = M z + q` with `M`, `q` from Matrix Market / text files (sparse stays sparse), on none, orthant, box or simplices |
 //! | `gan-dirac` | Dirac-GAN (MATH.md 3.4), every GAN loss and regularizer, equilibrium `(0, 0)` |
 //! | `gan-gaussian-mean` | Gaussian mean, affine generator, linear discriminator (MATH.md 3.6), exact expectations |
-//! | `gan-covariance` | covariance learning LQ game (MATH.md 3.5), WGAN, equilibria `UU' = Sigma`, `W = 0` |
+//! | `gan-covariance` | covariance learning LQ game (MATH.md 3.5): WGAN exact, logistic losses on whitened samples |
 //! | `gan-mixture` | MLP GAN on the 8-Gaussian ring / 25-grid (MATH.md 3.7), minibatch oracle, exact second-order regularizers, VEEGAN metrics |
 //!
 //! To add a problem, copy `bilinear.rs`: a params struct implementing [`vi_core::Params`], a

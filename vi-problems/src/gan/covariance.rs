@@ -23,26 +23,34 @@
 //! (real), `U U^T` (fake) or their average (both); `grad_W R = 2 (S W + W S)`, and the
 //! Gauss-Newton Gramian is the (exact, constant in `W`) Hessian `dW -> 2 (S dW + dW S)`.
 //!
-//! Only `loss = "wgan"` has closed-form expectations here (for the logistic losses
-//! `E f(x^T W x)` is a generalized chi-square integral); other losses are rejected, and
-//! `wgan-gp` (`E ||2 W x||` has no closed form) too.
+//! **Expectations.** With `loss = "wgan"` (the default, MATH.md 3.5) everything is exact. For
+//! the logistic losses (`standard`, `non-saturating`) `E f(x^T W x)` is a generalized
+//! chi-square integral with no closed form, so they use a **fixed seeded sample set**:
+//! `samples` real points and `samples` noise points drawn from the run's seed once at
+//! construction and whitened so that their second moments are exactly `Sigma` and `I`. Then
+//! the equilibrium set is still exactly `U U^T = Sigma`, `W = 0`, and the penalties (which
+//! only see second moments) are the same closed forms. `V = 1/N sum f(x_i^T W x_i) + 1/M sum
+//! f(-zeta_j^T U^T W U zeta_j)`, gradients and Hessian-vector products analytic (cost
+//! `O(samples d^2)` per evaluation). `wgan-gp` is rejected (`E ||2 W x||` has no closed form).
 //!
 //! ## Parameters
 //!
 //! | name | default | purpose |
 //! |---|---|---|
 //! | `cov` | `[[2, 0.5], [0.5, 1]]` | data covariance `Sigma` (symmetric positive definite) |
-//! | `loss` | `"wgan"` | only `wgan` |
+//! | `loss` | `"wgan"` | `wgan` (exact), `standard`, `non-saturating` (fixed samples) |
+//! | `samples` | 256 | real and noise samples for the logistic losses, >= 2 d |
 //! | `reg`, `gamma`, `eps_g`, `eps_d`, `gp_on`, `anchor_g`, `anchor_d`, `prox_*` | | as every GAN problem |
 //!
 //! Start: `U_0 = I`, `W_0 = 0.1 I`.
 
+use faer::prelude::ReborrowMut;
 use faer::{Col, ColMut, ColRef, Mat};
 use serde::{Deserialize, Serialize};
 use vi_core::{BuildContext, Error, Params, Problem, Result};
 
 use super::common::{GpOn, Loss};
-use super::regularized::{build_problem, require_loss, GanModel, RegConfig, COMMON_DOCS};
+use super::regularized::{build_problem, GanModel, RegConfig, COMMON_DOCS};
 
 /// Parameters of `gan-covariance` (see the module documentation for the table).
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -50,8 +58,10 @@ use super::regularized::{build_problem, require_loss, GanModel, RegConfig, COMMO
 pub struct CovarianceParams {
     /// Data covariance (default `[[2, 0.5], [0.5, 1]]`).
     pub cov: Vec<Vec<f64>>,
-    /// The loss (default and only choice `wgan`).
+    /// The loss (default `wgan`, exact; the logistic losses use `samples` fixed samples).
     pub loss: Loss,
+    /// Real and noise samples for the logistic losses (default 256).
+    pub samples: usize,
     /// Regularizers, `+`-separated (default `none`).
     pub reg: String,
     /// Regularizer weight (default 0.3).
@@ -79,6 +89,7 @@ impl Default for CovarianceParams {
         Self {
             cov: vec![vec![2.0, 0.5], vec![0.5, 1.0]],
             loss: Loss::Wgan,
+            samples: 256,
             reg: "none".into(),
             gamma: 0.3,
             eps_g: 0.0,
@@ -156,8 +167,14 @@ impl CovarianceParams {
 
 impl Params for CovarianceParams {
     fn validate(&self, owner: &str) -> Result<()> {
-        self.sigma(owner)?;
-        require_loss(owner, self.loss, &[Loss::Wgan])?;
+        let d = self.sigma(owner)?.nrows();
+        if self.loss != Loss::Wgan && self.samples < 2 * d {
+            return Err(Error::param(
+                owner,
+                "samples",
+                format!("must be >= 2 d = {} with loss `{}`, got {}", 2 * d, self.loss.name(), self.samples),
+            ));
+        }
         self.reg_config(owner).map(|_| ())
     }
     fn docs() -> &'static [(&'static str, &'static str)] {
@@ -165,9 +182,10 @@ impl Params for CovarianceParams {
     }
 }
 
-const COVARIANCE_DOCS: [(&str, &str); 12] = [
+const COVARIANCE_DOCS: [(&str, &str); 13] = [
     ("cov", "data covariance Sigma, symmetric positive definite (d x d)"),
-    ("loss", "only \"wgan\" (closed-form expectations)"),
+    ("loss", "\"wgan\" (exact), \"standard\" or \"non-saturating\" (fixed whitened samples)"),
+    ("samples", "real and noise samples for the logistic losses (seeded, whitened), >= 2 d"),
     COMMON_DOCS[1],
     COMMON_DOCS[2],
     COMMON_DOCS[3],
@@ -187,12 +205,40 @@ pub struct Covariance {
     sigma: Mat<f64>,
     sqrt_sigma: Mat<f64>,
     pairs: Vec<(usize, usize)>,
+    loss: Loss,
+    /// Whitened real samples (columns) for the logistic losses; empty for `wgan`.
+    xs: Mat<f64>,
+    /// Whitened noise samples (columns); empty for `wgan`.
+    zs: Mat<f64>,
     // Scratch.
     w: Mat<f64>,
     dw: Mat<f64>,
     s: Mat<f64>,
     ds: Mat<f64>,
     m: Mat<f64>,
+    gu: Mat<f64>,
+    y: Col<f64>,
+    dy: Col<f64>,
+    tmp: Col<f64>,
+}
+
+/// The generated-sample term `(1/M) sum_j q(t_j)`, `t_j = zeta_j^T U^T W U zeta_j`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum FakeTerm {
+    /// `q(t) = f(-t)` (the game value).
+    Value,
+    /// `q(t) = -f(t)` (the non-saturating generator objective).
+    NonSaturating,
+}
+
+/// `M^{-1/2} X` for the sample second moment `M = X X^T / N` (columns are samples).
+fn whiten(x: Mat<f64>) -> Result<Mat<f64>> {
+    let (d, n) = (x.nrows(), x.ncols());
+    let m = Mat::from_fn(d, d, |i, j| (0..n).map(|k| x[(i, k)] * x[(j, k)]).sum::<f64>() / n as f64);
+    let eig = m.self_adjoint_eigen(faer::Side::Lower).map_err(|e| Error::Numerical(format!("whitening: {e:?}")))?;
+    let (u, ev) = (eig.U(), eig.S().column_vector());
+    let inv = Mat::from_fn(d, d, |i, j| (0..d).map(|k| u[(i, k)] * u[(j, k)] / ev[k].max(1e-300).sqrt()).sum::<f64>());
+    Ok(Mat::from_fn(d, n, |i, k| (0..d).map(|l| inv[(i, l)] * x[(l, k)]).sum()))
 }
 
 impl Covariance {
@@ -201,6 +247,18 @@ impl Covariance {
     /// # Errors
     /// [`Error::Numerical`] if the eigendecomposition of `sigma` fails.
     pub fn new(sigma: Mat<f64>) -> Result<Self> {
+        Self::with_loss(sigma, Loss::Wgan, 0, 0)
+    }
+
+    /// The game with loss `loss`: exact for `wgan`; for the logistic losses the expectations are
+    /// averages over `samples` real and `samples` noise points drawn from `seed` and whitened
+    /// (their second moments are exactly `Sigma` and `I`), so the equilibrium set is still
+    /// `U U^T = Sigma`, `W = 0`.
+    ///
+    /// # Errors
+    /// [`Error::Numerical`] if an eigendecomposition fails; [`Error::InvalidParameter`] for
+    /// fewer than `2 d` samples with a logistic loss.
+    pub fn with_loss(sigma: Mat<f64>, loss: Loss, samples: usize, seed: u64) -> Result<Self> {
         let d = sigma.nrows();
         let eig = sigma
             .self_adjoint_eigen(faer::Side::Lower)
@@ -208,8 +266,165 @@ impl Covariance {
         let (u, s) = (eig.U(), eig.S().column_vector());
         let sqrt_sigma = Mat::from_fn(d, d, |i, j| (0..d).map(|k| u[(i, k)] * s[k].max(0.0).sqrt() * u[(j, k)]).sum());
         let pairs = (0..d).flat_map(|i| (i..d).map(move |j| (i, j))).collect();
+        let (xs, zs) = if loss == Loss::Wgan {
+            (Mat::zeros(d, 0), Mat::zeros(d, 0))
+        } else {
+            if samples < 2 * d {
+                return Err(Error::param(
+                    "problem gan-covariance",
+                    "samples",
+                    format!("must be >= 2 d = {} with loss `{}`, got {samples}", 2 * d, loss.name()),
+                ));
+            }
+            let mut rng = vi_core::rng::seeded(seed, 0xc0_7a);
+            let raw_x = Mat::from_fn(d, samples, |_, _| vi_core::rng::normal(&mut rng));
+            let raw_z = Mat::from_fn(d, samples, |_, _| vi_core::rng::normal(&mut rng));
+            let wx = whiten(raw_x)?;
+            let xs = Mat::from_fn(d, samples, |i, k| (0..d).map(|l| sqrt_sigma[(i, l)] * wx[(l, k)]).sum());
+            (xs, whiten(raw_z)?)
+        };
         let z = || Mat::<f64>::zeros(d, d);
-        Ok(Self { d, sigma, sqrt_sigma, pairs, w: z(), dw: z(), s: z(), ds: z(), m: z() })
+        let n = d * d + d * (d + 1) / 2;
+        Ok(Self {
+            d,
+            sigma,
+            sqrt_sigma,
+            pairs,
+            loss,
+            xs,
+            zs,
+            w: z(),
+            dw: z(),
+            s: z(),
+            ds: z(),
+            m: z(),
+            gu: z(),
+            y: Col::zeros(d),
+            dy: Col::zeros(d),
+            tmp: Col::zeros(n),
+        })
+    }
+
+    /// `q(t), q'(t), q''(t)` of a generated-sample term.
+    fn q(&self, term: FakeTerm, t: f64) -> (f64, f64, f64) {
+        let f = self.loss;
+        match term {
+            FakeTerm::Value => (f.f(-t), -f.df(-t), f.d2f(-t)),
+            FakeTerm::NonSaturating => (-f.f(t), -f.df(t), -f.d2f(t)),
+        }
+    }
+
+    /// The sampled objective `[1/N sum_i f(x_i^T W x_i)] + 1/M sum_j q(t_j)` (real part only
+    /// when `real`).
+    fn sampled_value(&mut self, z: ColRef<'_, f64>, real: bool, term: FakeTerm) -> f64 {
+        let d = self.d;
+        Self::unpack(&self.pairs, z, self.p(), &mut self.w);
+        let mut v = 0.0;
+        if real {
+            let n = self.xs.ncols();
+            for k in 0..n {
+                let s: f64 = (0..d)
+                    .map(|i| (0..d).map(|j| self.xs[(i, k)] * self.w[(i, j)] * self.xs[(j, k)]).sum::<f64>())
+                    .sum();
+                v += self.loss.f(s) / n as f64;
+            }
+        }
+        let m = self.zs.ncols();
+        for k in 0..m {
+            for i in 0..d {
+                self.y[i] = (0..d).map(|l| self.u(z, i, l) * self.zs[(l, k)]).sum();
+            }
+            let t: f64 = (0..d).map(|i| (0..d).map(|j| self.y[i] * self.w[(i, j)] * self.y[j]).sum::<f64>()).sum();
+            v += self.q(term, t).0 / m as f64;
+        }
+        v
+    }
+
+    /// The gradient (`u = None`) or Hessian-vector product of the sampled objective into `out`.
+    fn sampled_derivative(
+        &mut self,
+        z: ColRef<'_, f64>,
+        u: Option<ColRef<'_, f64>>,
+        real: bool,
+        term: FakeTerm,
+        mut out: ColMut<'_, f64>,
+    ) {
+        let d = self.d;
+        let p = self.p();
+        Self::unpack(&self.pairs, z, p, &mut self.w);
+        if let Some(u) = u {
+            Self::unpack(&self.pairs, u, p, &mut self.dw);
+        }
+        self.m.fill(0.0);
+        self.gu.fill(0.0);
+        if real {
+            let n = self.xs.ncols();
+            for k in 0..n {
+                let x = self.xs.col(k);
+                let s: f64 = (0..d).map(|i| (0..d).map(|j| x[i] * self.w[(i, j)] * x[j]).sum::<f64>()).sum();
+                let c = match u {
+                    None => self.loss.df(s),
+                    Some(_) => {
+                        let ds: f64 = (0..d).map(|i| (0..d).map(|j| x[i] * self.dw[(i, j)] * x[j]).sum::<f64>()).sum();
+                        self.loss.d2f(s) * ds
+                    }
+                } / n as f64;
+                for i in 0..d {
+                    for j in 0..d {
+                        self.m[(i, j)] += c * x[i] * x[j];
+                    }
+                }
+            }
+        }
+        let mcount = self.zs.ncols();
+        for k in 0..mcount {
+            for i in 0..d {
+                self.y[i] = (0..d).map(|l| self.u(z, i, l) * self.zs[(l, k)]).sum();
+                self.dy[i] = match u {
+                    Some(u) => (0..d).map(|l| u[i * d + l] * self.zs[(l, k)]).sum(),
+                    None => 0.0,
+                };
+            }
+            let t: f64 = (0..d).map(|i| (0..d).map(|j| self.y[i] * self.w[(i, j)] * self.y[j]).sum::<f64>()).sum();
+            let (_, q1, q2) = self.q(term, t);
+            let inv = 1.0 / mcount as f64;
+            match u {
+                None => {
+                    for i in 0..d {
+                        let wy: f64 = (0..d).map(|l| self.w[(i, l)] * self.y[l]).sum();
+                        for j in 0..d {
+                            self.m[(i, j)] += inv * q1 * self.y[i] * self.y[j];
+                            self.gu[(i, j)] += inv * q1 * 2.0 * wy * self.zs[(j, k)];
+                        }
+                    }
+                }
+                Some(_) => {
+                    let mut dt = 0.0;
+                    for i in 0..d {
+                        for j in 0..d {
+                            dt +=
+                                2.0 * self.y[i] * self.w[(i, j)] * self.dy[j] + self.y[i] * self.dw[(i, j)] * self.y[j];
+                        }
+                    }
+                    for i in 0..d {
+                        let wy: f64 = (0..d).map(|l| self.w[(i, l)] * self.y[l]).sum();
+                        let dwy: f64 = (0..d).map(|l| self.dw[(i, l)] * self.y[l] + self.w[(i, l)] * self.dy[l]).sum();
+                        for j in 0..d {
+                            self.m[(i, j)] += inv
+                                * (q2 * dt * self.y[i] * self.y[j]
+                                    + q1 * (self.dy[i] * self.y[j] + self.y[i] * self.dy[j]));
+                            self.gu[(i, j)] += inv * 2.0 * (q2 * dt * wy + q1 * dwy) * self.zs[(j, k)];
+                        }
+                    }
+                }
+            }
+        }
+        for i in 0..d {
+            for j in 0..d {
+                out[i * d + j] = self.gu[(i, j)];
+            }
+        }
+        Self::pack(&self.pairs, &self.m, 1.0, out, p, false);
     }
 
     /// `Sigma^{1/2}` (symmetric).
@@ -270,6 +485,9 @@ impl GanModel for Covariance {
         self.d * (self.d + 1) / 2
     }
     fn value(&mut self, z: ColRef<'_, f64>) -> f64 {
+        if self.loss != Loss::Wgan {
+            return self.sampled_value(z, true, FakeTerm::Value);
+        }
         let d = self.d;
         Self::unpack(&self.pairs, z, self.p(), &mut self.w);
         let mut v = 0.0;
@@ -282,11 +500,29 @@ impl GanModel for Covariance {
         v
     }
     fn generator_objective(&mut self, z: ColRef<'_, f64>) -> f64 {
-        self.value(z)
+        match self.loss {
+            Loss::NonSaturating => self.sampled_value(z, false, FakeTerm::NonSaturating),
+            _ => self.value(z),
+        }
     }
     fn field(&mut self, z: ColRef<'_, f64>, mut out: ColMut<'_, f64>) {
         let d = self.d;
         let p = self.p();
+        if self.loss != Loss::Wgan {
+            self.sampled_derivative(z, None, true, FakeTerm::Value, out.rb_mut());
+            for i in p..out.nrows() {
+                out[i] = -out[i];
+            }
+            if self.loss == Loss::NonSaturating {
+                let mut tmp = std::mem::replace(&mut self.tmp, Col::zeros(0));
+                self.sampled_derivative(z, None, false, FakeTerm::NonSaturating, tmp.as_mut());
+                for i in 0..p {
+                    out[i] = tmp[i];
+                }
+                self.tmp = tmp;
+            }
+            return;
+        }
         Self::unpack(&self.pairs, z, p, &mut self.w);
         // grad_U V = -2 W U.
         for i in 0..d {
@@ -304,6 +540,10 @@ impl GanModel for Covariance {
         Self::pack(&self.pairs, &self.m, 1.0, out, p, false);
     }
     fn hvp_value(&mut self, z: ColRef<'_, f64>, u: ColRef<'_, f64>, mut out: ColMut<'_, f64>) {
+        if self.loss != Loss::Wgan {
+            self.sampled_derivative(z, Some(u), true, FakeTerm::Value, out);
+            return;
+        }
         let d = self.d;
         let p = self.p();
         Self::unpack(&self.pairs, z, p, &mut self.w);
@@ -328,7 +568,10 @@ impl GanModel for Covariance {
         Self::pack(&self.pairs, &self.m, 1.0, out, p, false);
     }
     fn hvp_generator(&mut self, z: ColRef<'_, f64>, u: ColRef<'_, f64>, out: ColMut<'_, f64>) {
-        self.hvp_value(z, u, out);
+        match self.loss {
+            Loss::NonSaturating => self.sampled_derivative(z, Some(u), false, FakeTerm::NonSaturating, out),
+            _ => self.hvp_value(z, u, out),
+        }
     }
     fn penalty(&mut self, z: ColRef<'_, f64>, side: GpOn) -> f64 {
         let d = self.d;
@@ -427,10 +670,10 @@ impl GanModel for Covariance {
     }
 }
 
-fn build(p: CovarianceParams, _ctx: &BuildContext) -> Result<Problem> {
+fn build(p: CovarianceParams, ctx: &BuildContext) -> Result<Problem> {
     let owner = "problem gan-covariance";
     let cfg = p.reg_config(owner)?;
-    let model = Covariance::new(p.sigma(owner)?)?;
+    let model = Covariance::with_loss(p.sigma(owner)?, p.loss, p.samples, ctx.seed)?;
     let d = model.d;
     let (pp, q) = (model.generator_dim(), model.discriminator_dim());
     let mut start = Col::zeros(pp + q);
@@ -451,7 +694,7 @@ fn build(p: CovarianceParams, _ctx: &BuildContext) -> Result<Problem> {
 
 vi_core::register_problem!(
     "gan-covariance",
-    "covariance learning (LQ game): G(zeta) = U zeta, D(x) = x'Wx, WGAN, equilibria UU' = Sigma, W = 0",
+    "covariance learning (LQ game): G = U zeta, D = x'Wx; equilibria UU' = Sigma, W = 0; WGAN exact, logistic losses on whitened samples",
     CovarianceParams,
     build
 );
@@ -473,9 +716,46 @@ mod tests {
         check_model(&mut m, &z, 1e-6);
         check_regularizers(&m, &z, 1e-5);
         let s3 = faer::mat![[1.5, 0.2, 0.0], [0.2, 1.0, 0.3], [0.0, 0.3, 0.8]];
-        let mut m = Covariance::new(s3).unwrap();
+        let mut m = Covariance::new(s3.clone()).unwrap();
         let z = Col::from_fn(15, |i| ((i as f64 * 0.7548).fract() - 0.4) * 1.3);
         check_model(&mut m, &z, 1e-6);
+        // The logistic losses on fixed samples.
+        for loss in [Loss::Standard, Loss::NonSaturating] {
+            let mut m = Covariance::with_loss(sigma(), loss, 64, 3).unwrap();
+            let z = vi_core::linalg::col_from_slice(&[0.9, -0.3, 0.2, 1.1, 0.3, -0.4, 0.7]);
+            check_model(&mut m, &z, 1e-6);
+            check_regularizers(&m, &z, 1e-5);
+            let mut m = Covariance::with_loss(s3.clone(), loss, 32, 4).unwrap();
+            let z = Col::from_fn(15, |i| ((i as f64 * 0.7548).fract() - 0.4) * 0.8);
+            check_model(&mut m, &z, 1e-6);
+        }
+    }
+
+    #[test]
+    fn whitened_samples_keep_the_equilibrium_set() {
+        for loss in ["standard", "non-saturating"] {
+            let mut p = vi_core::build_problem("gan-covariance", &json!({"loss": loss, "samples": 50}), 7).unwrap();
+            let sol = p.solution().unwrap().to_owned();
+            assert!(p.natural_residual(sol.as_ref()) < 1e-14, "{loss}");
+            // At the equilibrium the generator rows and the coupling are f'(0) = 1/2 times the
+            // WGAN ones; the discriminator block gains the curvature of the concave loss,
+            // -f''(0) E[(x' dW x) x x'] (symmetric positive semidefinite): logistic losses damp W.
+            let j = p.operator_mut().jacobian(sol.as_ref()).unwrap();
+            let mut w = vi_core::build_problem("gan-covariance", &json!({}), 7).unwrap();
+            let jw = w.operator_mut().jacobian(sol.as_ref()).unwrap();
+            for r in 0..7 {
+                for c in 0..7 {
+                    if r >= 4 && c >= 4 {
+                        continue;
+                    }
+                    assert!((j[(r, c)] - 0.5 * jw[(r, c)]).abs() < 1e-12, "{loss}: J[{r},{c}]");
+                }
+            }
+            let c = Mat::from_fn(3, 3, |r, k| j[(4 + r, 4 + k)]);
+            assert!((0..3).all(|r| (0..3).all(|k| (c[(r, k)] - c[(k, r)]).abs() < 1e-12)));
+            let ev = c.self_adjoint_eigenvalues(faer::Side::Lower).unwrap();
+            assert!(ev[0] > 0.0, "{loss}: discriminator curvature {ev:?}");
+        }
     }
 
     #[test]
@@ -513,9 +793,11 @@ mod tests {
     }
 
     #[test]
-    fn only_closed_form_losses_and_penalties_are_accepted() {
-        let e = vi_core::build_problem("gan-covariance", &json!({"loss": "standard"}), 0).unwrap_err().to_string();
-        assert!(e.contains("`loss`") && e.contains("wgan"), "{e}");
+    fn bad_samples_and_penalties_without_closed_form_are_rejected() {
+        let e = vi_core::build_problem("gan-covariance", &json!({"loss": "standard", "samples": 3}), 0)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`samples`") && e.contains(">= 2 d = 4"), "{e}");
         let e = vi_core::build_problem("gan-covariance", &json!({"reg": "wgan-gp"}), 0).unwrap_err().to_string();
         assert!(e.contains("`wgan-gp` has no closed form"), "{e}");
         let e = vi_core::build_problem("gan-covariance", &json!({"cov": [[1, 2], [2, 1]]}), 0).unwrap_err().to_string();
