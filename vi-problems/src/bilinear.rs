@@ -39,10 +39,13 @@ use vi_core::{Block, BuildContext, Error, FnMetric, Monotonicity, Operator, Para
 #[serde(default, deny_unknown_fields)]
 pub struct BilinearParams {
     /// Dimension of `x` (default 10).
+    #[serde(deserialize_with = "dimension")]
     pub m: usize,
     /// Dimension of `y` (default 10).
+    #[serde(deserialize_with = "dimension")]
     pub n: usize,
     /// Rank of `A`; 0 means full rank `min(m, n)` (default 0).
+    #[serde(deserialize_with = "dimension")]
     pub rank: usize,
     /// Condition number over the nonzero singular values (default 4).
     pub cond: f64,
@@ -50,6 +53,36 @@ pub struct BilinearParams {
     pub sigma_max: f64,
     /// `""` (random data) or `"xy"` (the scalar game).
     pub preset: String,
+}
+
+/// Deserializes a dimension or count (`usize`) with a message a user understands: a negative or
+/// fractional value is rejected as "expected a dimension: a whole number >= 0" instead of
+/// serde's "expected usize". Ranges (e.g. `>= 1`) are checked by each `validate`.
+///
+/// # Errors
+/// The deserializer's error for anything that is not a non-negative whole number.
+pub fn dimension<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<usize, D::Error> {
+    struct V;
+    impl serde::de::Visitor<'_> for V {
+        type Value = usize;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a dimension: a whole number >= 0")
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<usize, E> {
+            usize::try_from(v).map_err(|_| E::invalid_value(serde::de::Unexpected::Unsigned(v), &self))
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> std::result::Result<usize, E> {
+            usize::try_from(v).map_err(|_| E::invalid_value(serde::de::Unexpected::Signed(v), &self))
+        }
+        fn visit_f64<E: serde::de::Error>(self, v: f64) -> std::result::Result<usize, E> {
+            if v >= 0.0 && v.fract() == 0.0 && v <= usize::MAX as f64 {
+                Ok(v as usize)
+            } else {
+                Err(E::invalid_value(serde::de::Unexpected::Float(v), &self))
+            }
+        }
+    }
+    d.deserialize_any(V)
 }
 
 impl Default for BilinearParams {

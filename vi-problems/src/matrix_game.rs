@@ -67,8 +67,10 @@ pub struct MatrixGameParams {
     /// The game (default `"rps"`).
     pub preset: String,
     /// Rows of a random `A` (default 5).
+    #[serde(deserialize_with = "crate::bilinear::dimension")]
     pub m: usize,
     /// Columns of a random `A` (default 5).
+    #[serde(deserialize_with = "crate::bilinear::dimension")]
     pub n: usize,
     /// Payoff matrix file (default `""`: none).
     pub file: String,
@@ -377,8 +379,11 @@ mod tests {
         );
         let e = build_err(serde_json::json!({ "preset": "random", "m": 0 }));
         assert_eq!(e, "invalid value for parameter `m` of problem matrix-game: must be >= 1");
-        let e = build_err(serde_json::json!({ "n": -2 }));
-        assert!(e.starts_with("invalid value for parameter `n` of problem matrix-game: "), "{e}");
+        assert_eq!(
+            build_err(serde_json::json!({ "n": -2 })),
+            "invalid value for parameter `n` of problem matrix-game: invalid value: integer `-2`, expected a \
+             dimension: a whole number >= 0 (got -2)"
+        );
         let e = build_err(serde_json::json!({ "preset": "file" }));
         assert_eq!(
             e,

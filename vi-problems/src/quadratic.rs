@@ -52,6 +52,7 @@ use crate::bilinear::random_orthonormal;
 #[serde(default, deny_unknown_fields)]
 pub struct QuadraticParams {
     /// Dimension (default 20).
+    #[serde(deserialize_with = "crate::bilinear::dimension")]
     pub n: usize,
     /// Strong monotonicity modulus (default 0.1).
     pub mu: f64,
@@ -410,9 +411,17 @@ mod tests {
             build_err(serde_json::json!({ "n": 1 })),
             "invalid value for parameter `n` of problem quadratic: must be >= 2, got 1"
         );
-        let e = build_err(serde_json::json!({ "n": -4 }));
-        assert!(e.starts_with("invalid value for parameter `n` of problem quadratic: "), "{e}");
-        assert!(e.contains("-4"), "{e}");
+        assert_eq!(
+            build_err(serde_json::json!({ "n": -4 })),
+            "invalid value for parameter `n` of problem quadratic: invalid value: integer `-4`, expected a dimension: \
+             a whole number >= 0 (got -4)"
+        );
+        assert_eq!(
+            build_err(serde_json::json!({ "n": 2.5 })),
+            "invalid value for parameter `n` of problem quadratic: invalid value: floating point `2.5`, expected a \
+             dimension: a whole number >= 0 (got 2.5)"
+        );
+        assert_eq!(build_p(serde_json::json!({ "n": 6.0 })).dim(), 6);
         assert_eq!(
             build_err(serde_json::json!({ "n": 5, "family": "blocks" })),
             "invalid value for parameter `n` of problem quadratic: must be even for family \"blocks\" (2 x 2 blocks), got 5"

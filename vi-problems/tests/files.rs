@@ -57,6 +57,28 @@ fn builtin_affine_example_is_sparse_with_exact_constants() {
 }
 
 #[test]
+fn affine_operators_are_strongly_monotone_on_random_pairs_as_claimed() {
+    // Built-in example (sparse) and the dense array file: <F z - F w, z - w> >= mu ||z - w||^2.
+    for params in [json!({}), json!({"matrix": data("lcp4.mtx")})] {
+        let mut p = build("affine", params.clone());
+        let n = p.dim();
+        let mu = p.strong_monotonicity().unwrap();
+        assert!(mu > 1.0, "{params}: {mu}");
+        let mut rng = vi_core::rng::seeded(8, 1);
+        let (mut f, mut g) = (Col::zeros(n), Col::zeros(n));
+        for _ in 0..20 {
+            let z = Col::from_fn(n, |_| vi_core::rng::normal(&mut rng));
+            let w = Col::from_fn(n, |_| vi_core::rng::normal(&mut rng));
+            p.operator_mut().eval(z.as_ref(), f.as_mut());
+            p.operator_mut().eval(w.as_ref(), g.as_mut());
+            let inner: f64 = (0..n).map(|i| (f[i] - g[i]) * (z[i] - w[i])).sum();
+            let d2: f64 = (0..n).map(|i| (z[i] - w[i]).powi(2)).sum();
+            assert!(inner >= mu * d2 * (1.0 - 1e-12), "{params}: {inner} < {}", mu * d2);
+        }
+    }
+}
+
+#[test]
 fn affine_lcp_from_files_has_the_hand_computed_solution() {
     let mut p = build("affine", json!({"matrix": data("lcp4.mtx"), "vector": data("lcp4_q.txt"), "set": "orthant"}));
     let s = p.solution().expect("reference solution").to_owned();
