@@ -56,7 +56,7 @@ pub struct Selection {
     #[arg(long)]
     pub problem: String,
     /// Parameter assignment `problem.KEY=VALUE` or `solver.KEY=VALUE`; VALUE is JSON
-    /// (numbers, booleans, arrays such as [1,1]) or a plain string. Repeatable.
+    /// (numbers, booleans, arrays such as `[1,1]`) or a plain string. Repeatable.
     #[arg(long = "set", value_name = "TARGET.KEY=VALUE")]
     pub set: Vec<String>,
     /// Seed for random problem data and stochastic oracles.

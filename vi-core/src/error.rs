@@ -1,6 +1,6 @@
 //! The error type of vi-core, shared by every crate that registers problems or solvers.
 //!
-//! An [`Error`] means *bad input or bad configuration*: an unknown name, an unknown or ill-typed
+//! An [`Error`](enum@Error) means *bad input or bad configuration*: an unknown name, an unknown or ill-typed
 //! parameter, a wrong dimension, an infeasible set, an unreadable file. How a run *ended* is never
 //! an error; it is a [`crate::Status`] inside the [`crate::Report`].
 
@@ -92,7 +92,7 @@ pub enum Error {
     Numerical(String),
 }
 
-/// `Result` with the vi-core [`Error`].
+/// `Result` with the vi-core [`Error`](enum@Error).
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
