@@ -227,6 +227,12 @@ fn tikhonov_anchors_and_combinations_add_up() {
     a.eps_d = None;
     assert_eq!(a.game("t").unwrap().eps_d, ASYMMETRIC_EPS_D);
     assert_eq!(a.game("t").unwrap().eps_g, 0.0);
+    // gamma: 10 with a gradient penalty, NK's 0.5 otherwise.
+    a.gamma = None;
+    assert_eq!(a.game("t").unwrap().gamma, PENALTY_GAMMA);
+    a.reg = "nk".into();
+    assert_eq!(a.game("t").unwrap().gamma, CROSS_GAMMA);
+    assert_eq!(a.game("t").unwrap().eps_d, 0.0);
 }
 
 #[test]
