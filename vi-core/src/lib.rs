@@ -56,6 +56,7 @@
 
 #![warn(missing_docs)]
 
+pub mod alloc_check;
 pub mod diagnostics;
 pub mod error;
 pub mod linalg;

@@ -5,45 +5,16 @@
 //! A counting global allocator counts allocations per thread (so parallel tests do not disturb
 //! each other). Each check makes one warm-up call (faer may allocate on first use), then counts
 //! the allocations made by many more calls and asserts zero.
-#![allow(unsafe_code)]
-
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 
 use faer::Col;
 use serde_json::json;
+use vi_core::alloc_check::{allocations_during, CountingAllocator};
 use vi_core::Problem;
 // Force-link the crate under test so its registrations are visible.
 use vi_problems as _;
 
-struct Counting;
-
-thread_local! {
-    static ALLOCS: Cell<u64> = const { Cell::new(0) };
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
-
-fn allocations_during(f: impl FnOnce()) -> u64 {
-    let before = ALLOCS.with(Cell::get);
-    f();
-    ALLOCS.with(Cell::get) - before
-}
+static GLOBAL: CountingAllocator = CountingAllocator;
 
 fn build(name: &str, params: serde_json::Value) -> Problem {
     vi_core::build_problem(name, &params, 1).unwrap_or_else(|e| panic!("{name} {params}: {e}"))

@@ -3,45 +3,16 @@
 //! A counting global allocator counts allocations per thread (so parallel tests do not disturb
 //! each other). Each check runs a few warm-up steps (faer may allocate on first use), then counts
 //! the allocations made by many more steps and asserts zero.
-#![allow(unsafe_code)]
-
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 
 use faer::{Col, Mat};
 use serde_json::{json, Value};
+use vi_core::alloc_check::{allocations_during, CountingAllocator};
 use vi_core::{AffineOperator, Block, Operator, Problem, Solver};
 // Force-link the plugin crate so its registrations are visible.
 use vi_solvers as _;
 
-struct Counting;
-
-thread_local! {
-    static ALLOCS: Cell<u64> = const { Cell::new(0) };
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
-
-fn allocations_during(f: impl FnOnce()) -> u64 {
-    let before = ALLOCS.with(Cell::get);
-    f();
-    ALLOCS.with(Cell::get) - before
-}
+static GLOBAL: CountingAllocator = CountingAllocator;
 
 /// A 40-dimensional strongly monotone affine problem with rotation, boxed to [-1, 1] when
 /// `constrained`, with two players (blocks) of 20 coordinates.
