@@ -322,6 +322,10 @@ impl Runner {
                     faer::zip!(avg.as_mut(), ap).for_each(|faer::unzip!(a, p)| *a += w * (*p - *a));
                 }
                 if let StepStatus::Finished(s) = step {
+                    message = Some(
+                        solver.status_message().unwrap_or_else(|| format!("solver `{}` ended the run", solver.name()))
+                            + &format!(" (iteration {iterations})"),
+                    );
                     break s;
                 }
                 let check = iterations % cfg.check_every == 0;

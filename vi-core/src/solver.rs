@@ -59,6 +59,12 @@ pub trait Solver: dyn_clone::DynClone + Send {
         None
     }
 
+    /// Why the solver ended the run itself (after a step returned [`StepStatus::Finished`]),
+    /// for the report's message. Called once, after the loop; may allocate.
+    fn status_message(&self) -> Option<String> {
+        None
+    }
+
     /// Method-specific information for the report (e.g. Tikhonov stages), as JSON.
     fn info(&self) -> serde_json::Value {
         serde_json::Value::Null

@@ -181,6 +181,13 @@ impl Solver for Agraal {
         StepStatus::Continue
     }
 
+    fn status_message(&self) -> Option<String> {
+        Some(format!(
+            "the adaptive step became {:e}: aGRAAL's local Lipschitz estimate broke down (it needs a deterministic, locally Lipschitz monotone operator)",
+            self.lambda
+        ))
+    }
+
     fn iterate(&self) -> ColRef<'_, f64> {
         self.z.as_ref()
     }

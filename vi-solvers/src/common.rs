@@ -34,3 +34,11 @@ pub(crate) fn lipschitz(problem: &mut vi_core::Problem) -> Result<f64> {
     let inv = StepRule::Auto.resolve(problem, 1.0)?;
     Ok(1.0 / inv)
 }
+
+/// The report message when a backtracking search gives up (the only way the adaptive
+/// extragradient-type methods end a run themselves).
+pub(crate) fn backtracking_failed(eta: f64) -> String {
+    format!(
+        "backtracking halved the step {MAX_HALVINGS} times (to {eta:e}) without passing the local Lipschitz test; the operator returned non-finite values or is not locally Lipschitz there"
+    )
+}

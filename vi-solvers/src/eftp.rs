@@ -255,6 +255,10 @@ impl Solver for Eftp {
         StepStatus::Continue
     }
 
+    fn status_message(&self) -> Option<String> {
+        Some(crate::common::backtracking_failed(self.eta))
+    }
+
     fn iterate(&self) -> ColRef<'_, f64> {
         self.z.as_ref()
     }
@@ -364,5 +368,23 @@ mod tests {
         s.init(&mut p).unwrap();
         s.params.step = StepRule::Adaptive;
         assert_eq!(s.step(&mut p), StepStatus::Finished(Status::NumericalError));
+        // Through the runner the report says why the solver ended the run.
+        let mut calls = 0u32;
+        let op = vi_core::FnOperator::new(2, move |z, mut out| {
+            calls += 1;
+            // Finite for the Lipschitz probe and the init call, NaN afterwards.
+            let bad = if calls > 5 { f64::NAN } else { 0.0 };
+            out[0] = z[1] + bad;
+            out[1] = -z[0] + bad;
+        })
+        .with_lipschitz(1.0);
+        let mut p =
+            vi_core::Problem::unconstrained("nan", Box::new(op), vi_core::linalg::col_from_slice(&[1.0, 1.0])).unwrap();
+        let mut s = Eftp::new(EftpParams { step: StepRule::Adaptive, ..Default::default() }).unwrap();
+        let r = run(&mut p, &mut s, 1e-10, 100);
+        assert_eq!(r.status, Status::NumericalError);
+        let msg = r.message.unwrap();
+        assert!(msg.contains("backtracking halved the step 60 times") && msg.contains("iteration"), "{msg}");
+        assert!(r.z.iter().all(|v| v.is_finite()));
     }
 }

@@ -236,6 +236,10 @@ impl Solver for Extragradient {
         StepStatus::Continue
     }
 
+    fn status_message(&self) -> Option<String> {
+        Some(crate::common::backtracking_failed(self.eta))
+    }
+
     fn iterate(&self) -> ColRef<'_, f64> {
         self.z.as_ref()
     }

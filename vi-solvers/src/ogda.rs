@@ -254,6 +254,10 @@ impl Solver for Ogda {
         StepStatus::Continue
     }
 
+    fn status_message(&self) -> Option<String> {
+        Some(crate::common::backtracking_failed(self.eta))
+    }
+
     fn iterate(&self) -> ColRef<'_, f64> {
         self.z.as_ref()
     }
