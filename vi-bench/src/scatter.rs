@@ -66,6 +66,8 @@ pub fn scatter_svg(samples: &[[f64; 2]], reference: &[[f64; 2]], title: &str, pa
     }
     chart
         .configure_series_labels()
+        // A corner: the ring and grid presets leave the corners empty, the sides are not.
+        .position(SeriesLabelPosition::UpperLeft)
         .background_style(WHITE.mix(0.8))
         .border_style(BLACK)
         .draw()
