@@ -35,6 +35,14 @@ pub(crate) fn lipschitz(problem: &mut vi_core::Problem) -> Result<f64> {
     Ok(1.0 / inv)
 }
 
+/// The local Lipschitz test of the adaptive rules (extragradient, EFTP, OGDA): accept `eta` when
+/// `eta ||F(z') - F(z)|| <= nu ||z' - z||` between the trial point `z'` and its reference `z`.
+/// A non-finite `||F(z') - F(z)||` is never accepted (the search halves `eta` instead); a trial
+/// that did not move (`||z' - z|| = 0`) is accepted, as there is nothing to test.
+pub(crate) fn lipschitz_test_passes(eta: f64, nu: f64, dz: f64, df: f64) -> bool {
+    df.is_finite() && (eta * df <= nu * dz || dz == 0.0)
+}
+
 /// The report message when a backtracking search gives up (the only way the adaptive
 /// extragradient-type methods end a run themselves).
 pub(crate) fn backtracking_failed(eta: f64) -> String {

@@ -230,7 +230,7 @@ impl Solver for Ogda {
             loop {
                 let dz = linalg::dist(self.z_new.as_ref(), self.z.as_ref());
                 let df = linalg::dist(self.f_new.as_ref(), self.f.as_ref());
-                if df.is_finite() && (self.eta * df <= self.params.nu * dz || dz == 0.0) {
+                if crate::common::lipschitz_test_passes(self.eta, self.params.nu, dz, df) {
                     break;
                 }
                 tries += 1;
