@@ -35,6 +35,14 @@ pub trait ConstraintSet: dyn_clone::DynClone + Send + Sync + Debug {
     }
     /// A short human-readable description, e.g. `simplex(3, r=1)`.
     fn describe(&self) -> String;
+    /// For a box `{lo <= z <= hi}` (infinite bounds allowed: the whole space and the orthant
+    /// are boxes), writes its bounds into `lo` and `hi` and returns `true`; returns `false` for
+    /// any other set (the contents of `lo` and `hi` are then unspecified). Used by methods that
+    /// need the box itself, such as Newton methods for complementarity problems.
+    fn box_bounds(&self, lo: ColMut<'_, f64>, hi: ColMut<'_, f64>) -> bool {
+        let _ = (lo, hi);
+        false
+    }
 }
 
 dyn_clone::clone_trait_object!(ConstraintSet);
@@ -65,6 +73,11 @@ impl ConstraintSet for WholeSpace {
     }
     fn describe(&self) -> String {
         format!("R^{}", self.n)
+    }
+    fn box_bounds(&self, mut lo: ColMut<'_, f64>, mut hi: ColMut<'_, f64>) -> bool {
+        lo.fill(f64::NEG_INFINITY);
+        hi.fill(f64::INFINITY);
+        true
     }
 }
 
@@ -125,6 +138,11 @@ impl ConstraintSet for BoxSet {
     fn describe(&self) -> String {
         format!("box({})", self.dim())
     }
+    fn box_bounds(&self, mut lo: ColMut<'_, f64>, mut hi: ColMut<'_, f64>) -> bool {
+        lo.copy_from(self.lo.as_ref());
+        hi.copy_from(self.hi.as_ref());
+        true
+    }
 }
 
 /// The nonnegative orthant `{z >= 0}`.
@@ -152,6 +170,11 @@ impl ConstraintSet for NonnegativeOrthant {
     }
     fn describe(&self) -> String {
         format!("orthant({})", self.n)
+    }
+    fn box_bounds(&self, mut lo: ColMut<'_, f64>, mut hi: ColMut<'_, f64>) -> bool {
+        lo.fill(0.0);
+        hi.fill(f64::INFINITY);
+        true
     }
 }
 
@@ -309,6 +332,11 @@ impl ConstraintSet for Product {
         let inner: Vec<String> = self.parts.iter().map(|(_, s)| s.describe()).collect();
         inner.join(" x ")
     }
+    fn box_bounds(&self, mut lo: ColMut<'_, f64>, mut hi: ColMut<'_, f64>) -> bool {
+        self.parts.iter().all(|(r, s)| {
+            s.box_bounds(lo.rb_mut().subrows_mut(r.start, r.len()), hi.rb_mut().subrows_mut(r.start, r.len()))
+        })
+    }
 }
 
 #[cfg(test)]
@@ -365,6 +393,21 @@ mod tests {
         assert!(Simplex::new(3, 0.0).is_err());
         assert!(Simplex::new(0, 1.0).is_err());
         assert!(BoxSet::new(col(&[f64::NAN]), col(&[1.0])).is_err());
+    }
+
+    #[test]
+    fn box_bounds_of_boxes_and_products() {
+        let p = Product::new(vec![
+            Box::new(NonnegativeOrthant::new(1)),
+            Box::new(BoxSet::new(col(&[-1.0]), col(&[2.0])).unwrap()),
+            Box::new(WholeSpace::new(1)),
+        ]);
+        let (mut lo, mut hi) = (Col::zeros(3), Col::zeros(3));
+        assert!(p.box_bounds(lo.as_mut(), hi.as_mut()));
+        assert_eq!(linalg::to_vec(lo.as_ref()), vec![0.0, -1.0, f64::NEG_INFINITY]);
+        assert_eq!(linalg::to_vec(hi.as_ref()), vec![f64::INFINITY, 2.0, f64::INFINITY]);
+        let q = Product::new(vec![Box::new(NonnegativeOrthant::new(1)), Box::new(Simplex::new(2, 1.0).unwrap())]);
+        assert!(!q.box_bounds(lo.as_mut(), hi.as_mut()));
     }
 
     #[test]
