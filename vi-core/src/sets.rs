@@ -11,6 +11,10 @@
 //!
 //! Every projection is idempotent, nonexpansive and satisfies the obtuse-angle property
 //! `<z - P(z), y - P(z)> <= 0` for all `y` in the set; property tests check all three.
+//!
+//! Every projection propagates NaN: a NaN coordinate of `z` leaves a NaN in the result (for
+//! the ball and the simplex the whole result is NaN), so that a failed evaluation can never be
+//! projected into a feasible point and reported as a solution.
 
 use std::fmt::Debug;
 use std::ops::Range;
@@ -130,7 +134,8 @@ impl ConstraintSet for BoxSet {
         self.lo.nrows()
     }
     fn project(&self, z: ColMut<'_, f64>) {
-        faer::zip!(z, self.lo.as_ref(), self.hi.as_ref()).for_each(|faer::unzip!(z, l, h)| *z = z.max(*l).min(*h));
+        // `clamp` propagates NaN (`max`/`min` would turn it into a bound and hide a failure).
+        faer::zip!(z, self.lo.as_ref(), self.hi.as_ref()).for_each(|faer::unzip!(z, l, h)| *z = z.clamp(*l, *h));
     }
     fn contains(&self, z: ColRef<'_, f64>, tol: f64) -> bool {
         z.nrows() == self.dim() && (0..z.nrows()).all(|i| z[i] >= self.lo[i] - tol && z[i] <= self.hi[i] + tol)
@@ -163,7 +168,12 @@ impl ConstraintSet for NonnegativeOrthant {
         self.n
     }
     fn project(&self, z: ColMut<'_, f64>) {
-        faer::zip!(z).for_each(|faer::unzip!(z)| *z = z.max(0.0));
+        // Written so that NaN stays NaN (`z.max(0.0)` would return 0 and hide a failure).
+        faer::zip!(z).for_each(|faer::unzip!(z)| {
+            if *z < 0.0 {
+                *z = 0.0;
+            }
+        });
     }
     fn contains(&self, z: ColRef<'_, f64>, tol: f64) -> bool {
         z.nrows() == self.n && z.iter().all(|v| *v >= -tol)
@@ -272,7 +282,11 @@ impl ConstraintSet for Simplex {
             }
             tau = next;
         }
-        faer::zip!(z.rb_mut()).for_each(|faer::unzip!(v)| *v = (*v - tau).max(0.0));
+        // NaN in z makes tau NaN, and `v - tau < 0` is false for NaN: the result stays NaN.
+        faer::zip!(z.rb_mut()).for_each(|faer::unzip!(v)| {
+            let t = *v - tau;
+            *v = if t < 0.0 { 0.0 } else { t };
+        });
     }
     fn contains(&self, z: ColRef<'_, f64>, tol: f64) -> bool {
         z.nrows() == self.n
@@ -420,6 +434,28 @@ mod tests {
         let mut z = col(&[-3.0, 1e300]);
         bx.project(z.as_mut());
         assert_eq!(linalg::to_vec(z.as_ref()), vec![-1.0, 1e300]);
+    }
+
+    #[test]
+    fn projections_propagate_nan() {
+        for n in [1usize, 2, 5] {
+            for s in sets(n.max(2)) {
+                let d = s.dim();
+                let mut z = Col::from_fn(d, |i| if i == d - 1 { f64::NAN } else { 0.3 });
+                s.project(z.as_mut());
+                assert!(
+                    linalg::has_nan(z.as_ref()),
+                    "{} turned NaN into {:?}",
+                    s.describe(),
+                    linalg::to_vec(z.as_ref())
+                );
+            }
+        }
+        // The natural residual therefore cannot read 0 at a point where F is NaN.
+        let orthant = NonnegativeOrthant::new(3);
+        let mut w = col(&[f64::NAN, f64::NAN, f64::NAN]);
+        orthant.project(w.as_mut());
+        assert!(w.iter().all(|v| v.is_nan()));
     }
 
     fn vec_strategy(n: usize) -> impl Strategy<Value = Vec<f64>> {
