@@ -59,6 +59,7 @@
 pub mod alloc_check;
 pub mod diagnostics;
 pub mod error;
+pub mod json_float;
 pub mod linalg;
 pub mod operator;
 pub mod problem;
