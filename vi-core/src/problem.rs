@@ -346,6 +346,9 @@ impl Problem {
 
     /// The natural residual `||z - P_C(z - F(z))||` of the *original* problem (no shift),
     /// computed with the monitoring evaluation. Not counted.
+    ///
+    /// NaN when `F(z)` has a NaN entry and `+inf` when it has an infinite one: a projection
+    /// could otherwise clamp an infinite `F` back into the set and report a finite residual.
     pub fn natural_residual(&mut self, z: ColRef<'_, f64>) -> f64 {
         self.natural_residual_with(z, false)
     }
@@ -355,6 +358,11 @@ impl Problem {
     pub fn natural_residual_with(&mut self, z: ColRef<'_, f64>, with_shift: bool) -> f64 {
         let mut w = std::mem::replace(&mut self.scratch, Col::zeros(0));
         self.operator.eval_monitor(z, w.as_mut());
+        if !linalg::all_finite(w.as_ref()) {
+            let r = if linalg::has_nan(w.as_ref()) { f64::NAN } else { f64::INFINITY };
+            self.scratch = w;
+            return r;
+        }
         if with_shift {
             if let Some(s) = &self.shift {
                 s.add_to(z, w.as_mut());

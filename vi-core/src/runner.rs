@@ -127,16 +127,18 @@ pub struct TracePoint {
     /// Projections so far.
     pub projections: u64,
     /// Natural residual of the last iterate.
+    #[serde(with = "crate::json_float")]
     pub residual: f64,
     /// Distance of the last iterate to the known solution.
+    #[serde(with = "crate::json_float::option")]
     pub distance_to_solution: Option<f64>,
     /// Wall time since the start of the run, in seconds.
     pub elapsed_s: f64,
     /// The problem's metrics at the last iterate.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty", with = "crate::json_float::map")]
     pub metrics: BTreeMap<String, f64>,
     /// The last iterate, recorded only for problems of dimension <= 4 (trajectory plots).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::json_float::vec::option")]
     pub z: Option<Vec<f64>>,
 }
 
@@ -162,23 +164,32 @@ pub struct Report {
     pub oracle_calls: u64,
     /// Projections made by the solver.
     pub projections: u64,
-    /// Natural residual of the final iterate.
+    /// Natural residual of the final iterate (`"inf"` or `"NaN"` in JSON when not finite; the
+    /// status is then `Diverged` or `NumericalError`).
+    #[serde(with = "crate::json_float")]
     pub residual: f64,
     /// Distance of the final iterate to the known solution (`null` if unknown).
+    #[serde(with = "crate::json_float::option")]
     pub distance_to_solution: Option<f64>,
     /// Problem metrics at the final iterate.
+    #[serde(with = "crate::json_float::map")]
     pub metrics: BTreeMap<String, f64>,
     /// Wall time in seconds.
     pub elapsed_s: f64,
     /// Final step size, where the method has one.
+    #[serde(with = "crate::json_float::option")]
     pub step_size: Option<f64>,
     /// The final (last finite) iterate.
+    #[serde(with = "crate::json_float::vec")]
     pub z: Vec<f64>,
     /// The ergodic average of the solver's averaging points.
+    #[serde(with = "crate::json_float::vec")]
     pub z_avg: Vec<f64>,
     /// Natural residual of the averaged iterate.
+    #[serde(with = "crate::json_float")]
     pub residual_avg: f64,
     /// Distance of the averaged iterate to the known solution.
+    #[serde(with = "crate::json_float::option")]
     pub distance_to_solution_avg: Option<f64>,
     /// Method-specific information (e.g. Tikhonov stages).
     #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
@@ -241,6 +252,10 @@ impl Runner {
 
     /// As [`Runner::run`], calling every observer at each residual check.
     ///
+    /// The start is projected onto the set before the first step (solvers begin from
+    /// `P_C(start)`); if `F` is not finite there the run ends at once with
+    /// [`Status::NumericalError`] and a message saying so, before the solver is initialised.
+    ///
     /// # Errors
     /// As [`Runner::run`].
     pub fn run_observed(
@@ -252,131 +267,152 @@ impl Runner {
         let cfg = &self.config;
         let t0 = Instant::now();
         problem.reset_counters();
-        solver.init(problem)?;
         let n = problem.dim();
+        let mut z0: Col<f64> = problem.start().to_owned();
+        problem.set().project(z0.as_mut());
+        let r_start = problem.natural_residual(z0.as_ref());
+        let mut run =
+            Run { status: Status::NumericalError, message: None, iterations: 0, last_finite: z0, trace: Vec::new() };
+        let mut avg = Average::new(n);
+        if !r_start.is_finite() {
+            run.message = Some(format!(
+                "F is {} at the start (projected onto the set); the operator is undefined there, choose another start",
+                if r_start.is_nan() { "NaN" } else { "infinite" }
+            ));
+            return Ok(self.finish(problem, solver, run, avg, t0));
+        }
+        solver.init(problem)?;
         if solver.iterate().nrows() != n {
             return Err(Error::dim(format!("solver `{}` iterate", solver.name()), n, solver.iterate().nrows()));
         }
-        let mut last_finite: Col<f64> = solver.iterate().to_owned();
-        let mut avg: Col<f64> = Col::zeros(n);
-        let mut avg_count: u64 = 0;
-        let mut trace = Vec::new();
-        let record_z = n <= 4;
-
-        let r0 = problem.natural_residual(last_finite.as_ref());
+        let r0 = if solver.iterate() == run.last_finite.as_ref() {
+            r_start
+        } else {
+            problem.natural_residual(solver.iterate())
+        };
+        run.last_finite.copy_from(solver.iterate());
         let threshold = cfg.divergence_factor * r0.max(1.0);
-        let mut iterations = 0u64;
-        let mut message = None;
-
-        let push_trace =
-            |problem: &mut Problem, it: u64, r: f64, z: ColRef<'_, f64>, t: f64, trace: &mut Vec<TracePoint>| {
-                let c = problem.counters();
-                trace.push(TracePoint {
-                    iteration: it,
-                    oracle_calls: c.oracle_calls,
-                    projections: c.projections,
-                    residual: r,
-                    distance_to_solution: problem.distance_to_solution(z),
-                    elapsed_s: t,
-                    metrics: problem.metrics(z),
-                    z: record_z.then(|| linalg::to_vec(z)),
-                });
-            };
         if cfg.trace_every > 0 {
-            push_trace(problem, 0, r0, last_finite.as_ref(), t0.elapsed().as_secs_f64(), &mut trace);
+            push_trace(problem, 0, r0, run.last_finite.as_ref(), t0.elapsed().as_secs_f64(), &mut run.trace);
         }
-
-        let status = if !r0.is_finite() {
-            message = Some("the residual at the start is not finite".to_string());
+        run.status = if !r0.is_finite() {
+            run.message = Some("the residual at the solver's first iterate is not finite".to_string());
             Status::NumericalError
         } else if r0 <= cfg.tol {
             Status::Converged
         } else {
-            loop {
-                if iterations >= cfg.max_iters {
-                    break Status::MaxIterations;
-                }
-                if cfg.max_calls.is_some_and(|m| problem.counters().oracle_calls >= m) {
-                    break Status::OracleBudget;
-                }
-                if cfg.time_limit.is_some_and(|t| t0.elapsed().as_secs_f64() >= t) {
-                    break Status::TimeLimit;
-                }
-                let step = solver.step(problem);
-                iterations += 1;
+            self.iterate(problem, solver, observers, &mut run, &mut avg, threshold, t0)
+        };
+        Ok(self.finish(problem, solver, run, avg, t0))
+    }
 
-                let z = solver.iterate();
-                if !linalg::all_finite(z) {
-                    let nan = linalg::has_nan(z);
-                    message = Some(format!(
-                        "the iterate became {} at iteration {iterations}; reporting the last finite iterate",
-                        if nan { "NaN" } else { "infinite" }
-                    ));
-                    break if nan { Status::NumericalError } else { Status::Diverged };
+    /// The loop: steps until a stopping rule fires; returns how the run ended.
+    fn iterate(
+        &self,
+        problem: &mut Problem,
+        solver: &mut dyn Solver,
+        observers: &mut [&mut dyn Observer],
+        run: &mut Run,
+        avg: &mut Average,
+        threshold: f64,
+        t0: Instant,
+    ) -> Status {
+        let cfg = &self.config;
+        loop {
+            if run.iterations >= cfg.max_iters {
+                return Status::MaxIterations;
+            }
+            if cfg.max_calls.is_some_and(|m| problem.counters().oracle_calls >= m) {
+                return Status::OracleBudget;
+            }
+            if cfg.time_limit.is_some_and(|t| t0.elapsed().as_secs_f64() >= t) {
+                return Status::TimeLimit;
+            }
+            let step = solver.step(problem);
+            run.iterations += 1;
+            let it = run.iterations;
+
+            let z = solver.iterate();
+            if !linalg::all_finite(z) {
+                let nan = linalg::has_nan(z);
+                run.message = Some(format!(
+                    "the iterate became {} at iteration {it}; reporting the last finite iterate",
+                    if nan { "NaN" } else { "infinite" }
+                ));
+                return if nan { Status::NumericalError } else { Status::Diverged };
+            }
+            run.last_finite.copy_from(z);
+            avg.add(solver.averaging_point());
+            if let StepStatus::Finished(s) = step {
+                run.message = Some(
+                    solver.status_message().unwrap_or_else(|| format!("solver `{}` ended the run", solver.name()))
+                        + &format!(" (iteration {it})"),
+                );
+                return s;
+            }
+            let check = it % cfg.check_every == 0;
+            let tr = cfg.trace_every > 0 && it % cfg.trace_every == 0;
+            if check || tr {
+                let residual = problem.natural_residual(run.last_finite.as_ref());
+                let elapsed = t0.elapsed().as_secs_f64();
+                if tr {
+                    push_trace(problem, it, residual, run.last_finite.as_ref(), elapsed, &mut run.trace);
                 }
-                last_finite.copy_from(z);
-                let ap = solver.averaging_point();
-                if linalg::all_finite(ap) {
-                    avg_count += 1;
-                    let w = 1.0 / avg_count as f64;
-                    faer::zip!(avg.as_mut(), ap).for_each(|faer::unzip!(a, p)| *a += w * (*p - *a));
+                if residual.is_nan() {
+                    run.message = Some(format!("F became NaN at the iterate of iteration {it}"));
+                    return Status::NumericalError;
                 }
-                if let StepStatus::Finished(s) = step {
-                    message = Some(
-                        solver.status_message().unwrap_or_else(|| format!("solver `{}` ended the run", solver.name()))
-                            + &format!(" (iteration {iterations})"),
-                    );
-                    break s;
+                if residual > threshold {
+                    run.message = Some(format!("the residual {residual:.3e} exceeded {threshold:.3e} (divergence factor x initial residual) at iteration {it}"));
+                    return Status::Diverged;
                 }
-                let check = iterations % cfg.check_every == 0;
-                let tr = cfg.trace_every > 0 && iterations % cfg.trace_every == 0;
-                if check || tr {
-                    let residual = problem.natural_residual(last_finite.as_ref());
-                    let elapsed = t0.elapsed().as_secs_f64();
-                    if tr {
-                        push_trace(problem, iterations, residual, last_finite.as_ref(), elapsed, &mut trace);
-                    }
-                    if residual.is_nan() {
-                        message = Some(format!("the residual became NaN at iteration {iterations}"));
-                        break Status::NumericalError;
-                    }
-                    if residual > threshold {
-                        message = Some(format!("the residual {residual:.3e} exceeded {threshold:.3e} (divergence factor x initial residual) at iteration {iterations}"));
-                        break Status::Diverged;
-                    }
-                    if residual <= cfg.tol {
-                        break Status::Converged;
-                    }
-                    let obs = Observation {
-                        iteration: iterations,
-                        oracle_calls: problem.counters().oracle_calls,
-                        residual,
-                        elapsed_s: elapsed,
-                        z: last_finite.as_ref(),
-                    };
-                    let mut keep = true;
-                    for o in observers.iter_mut() {
-                        keep &= o.observe(&obs);
-                    }
-                    if !keep {
-                        message = Some("stopped by an observer".into());
-                        break Status::Stopped;
-                    }
+                if residual <= cfg.tol {
+                    return Status::Converged;
+                }
+                let obs = Observation {
+                    iteration: it,
+                    oracle_calls: problem.counters().oracle_calls,
+                    residual,
+                    elapsed_s: elapsed,
+                    z: run.last_finite.as_ref(),
+                };
+                let mut keep = true;
+                for o in observers.iter_mut() {
+                    keep &= o.observe(&obs);
+                }
+                if !keep {
+                    run.message = Some("stopped by an observer".into());
+                    return Status::Stopped;
                 }
             }
-        };
+        }
+    }
 
+    /// Final measurements on the last finite iterate and the report.
+    ///
+    /// A residual that is not finite at the reported point overrides a status that would
+    /// claim otherwise: the run then ended `NumericalError` (NaN) or `Diverged` (overflow).
+    fn finish(&self, problem: &mut Problem, solver: &mut dyn Solver, run: Run, avg: Average, t0: Instant) -> Report {
+        let cfg = &self.config;
+        let Run { mut status, mut message, iterations, last_finite, mut trace } = run;
         // A shift installed by the solver (Tikhonov continuation) belongs to this run only.
         problem.set_tikhonov(None);
-        // Final measurements on the last finite iterate.
         let residual = problem.natural_residual(last_finite.as_ref());
-        if avg_count == 0 {
-            avg.copy_from(last_finite.as_ref());
+        if !residual.is_finite() && !matches!(status, Status::NumericalError | Status::Diverged) {
+            let (s, what) = if residual.is_nan() {
+                (Status::NumericalError, "NaN")
+            } else {
+                (Status::Diverged, "infinite (F overflowed)")
+            };
+            let was = message.map_or(format!("{status}"), |m| format!("{status}: {m}"));
+            message = Some(format!("the residual at the final iterate is {what} (the run would have ended {was})"));
+            status = s;
         }
-        let residual_avg = problem.natural_residual(avg.as_ref());
+        let z_avg = avg.mean_or(last_finite.as_ref());
+        let residual_avg = problem.natural_residual(z_avg.as_ref());
         let elapsed_s = t0.elapsed().as_secs_f64();
         let counters = problem.counters();
-        if cfg.trace_every > 0 && trace.last().is_some_and(|t| t.iteration != iterations) {
+        if cfg.trace_every > 0 && trace.last().is_none_or(|t| t.iteration != iterations) {
             push_trace(problem, iterations, residual, last_finite.as_ref(), elapsed_s, &mut trace);
         }
         if message.is_none() {
@@ -387,7 +423,7 @@ impl Runner {
                 _ => None,
             };
         }
-        Ok(Report {
+        Report {
             problem: problem.name().to_string(),
             solver: solver.name().to_string(),
             params: serde_json::json!({ "problem": problem.params(), "run": cfg }),
@@ -403,11 +439,63 @@ impl Runner {
             elapsed_s,
             step_size: solver.step_size(),
             z: linalg::to_vec(last_finite.as_ref()),
-            z_avg: linalg::to_vec(avg.as_ref()),
+            z_avg: linalg::to_vec(z_avg.as_ref()),
             residual_avg,
-            distance_to_solution_avg: problem.distance_to_solution(avg.as_ref()),
+            distance_to_solution_avg: problem.distance_to_solution(z_avg.as_ref()),
             solver_info: solver.info(),
             trace,
-        })
+        }
     }
+}
+
+/// The state of one run that the report is made from.
+struct Run {
+    status: Status,
+    message: Option<String>,
+    iterations: u64,
+    /// The last iterate whose entries were all finite.
+    last_finite: Col<f64>,
+    trace: Vec<TracePoint>,
+}
+
+/// The running (ergodic) mean of the solver's finite averaging points.
+struct Average {
+    mean: Col<f64>,
+    count: u64,
+}
+
+impl Average {
+    fn new(n: usize) -> Self {
+        Self { mean: Col::zeros(n), count: 0 }
+    }
+    fn add(&mut self, p: ColRef<'_, f64>) {
+        if linalg::all_finite(p) {
+            self.count += 1;
+            let w = 1.0 / self.count as f64;
+            faer::zip!(self.mean.as_mut(), p).for_each(|faer::unzip!(a, p)| *a += w * (*p - *a));
+        }
+    }
+    /// The mean, or `fallback` when no point was averaged.
+    fn mean_or(mut self, fallback: ColRef<'_, f64>) -> Col<f64> {
+        if self.count == 0 {
+            self.mean.copy_from(fallback);
+        }
+        self.mean
+    }
+}
+
+/// Appends a trace point at `z` (metrics and distance included; the iterate itself only for
+/// dimension <= 4, for trajectory plots).
+fn push_trace(problem: &mut Problem, it: u64, r: f64, z: ColRef<'_, f64>, t: f64, trace: &mut Vec<TracePoint>) {
+    let c = problem.counters();
+    trace.push(TracePoint {
+        iteration: it,
+        oracle_calls: c.oracle_calls,
+        projections: c.projections,
+        residual: r,
+        distance_to_solution: problem.distance_to_solution(z),
+        elapsed_s: t,
+        metrics: problem.metrics(z),
+        z: (z.nrows() <= 4).then(|| linalg::to_vec(z)),
+    });
 }

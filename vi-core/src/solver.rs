@@ -141,7 +141,14 @@ pub fn estimate_lipschitz(problem: &mut Problem) -> Result<f64> {
     let mut z1 = faer::Col::<f64>::zeros(n);
     problem.eval(z0.as_ref(), f0.as_mut());
     let scale = 1e-3 * z0.norm_l2().max(1.0);
+    if !crate::linalg::all_finite(f0.as_ref()) {
+        return Err(Error::Config(format!(
+            "step = \"auto\": F is not finite at the start of problem `{}`, so no Lipschitz constant can be estimated there; choose another start",
+            problem.name()
+        )));
+    }
     let mut best: f64 = 0.0;
+    let mut non_finite = 0;
     // Directions: e_1, alternating signs, and a deterministic "random" pattern.
     for k in 0..3 {
         let d = faer::Col::<f64>::from_fn(n, |i| match k {
@@ -164,13 +171,20 @@ pub fn estimate_lipschitz(problem: &mut Problem) -> Result<f64> {
         let r = crate::linalg::dist(f1.as_ref(), f0.as_ref()) / scale;
         if r.is_finite() {
             best = best.max(r);
+        } else {
+            non_finite += 1;
         }
     }
     if best > 0.0 {
         Ok(best)
     } else {
+        let why = if non_finite > 0 {
+            format!("F is not finite at {non_finite} of 3 probe points within {scale:.1e} of the start")
+        } else {
+            "F does not change along the probe directions (a zero or constant operator near the start)".to_string()
+        };
         Err(Error::Config(format!(
-            "step = \"auto\": problem `{}` declares no Lipschitz constant and the local estimate failed; give a number for `step`",
+            "step = \"auto\": problem `{}` declares no Lipschitz constant and the local estimate failed: {why}; give a number for `step`",
             problem.name()
         )))
     }
