@@ -7,8 +7,9 @@
 //! instead of an abort:
 //!
 //! ```text
-//! invalid value for parameter `m` of problem bilinear: m x n = 1000000000 x 10 needs 240.0 GB
-//! of memory, more than the limit of 18.9 GB (3/4 of physical memory; set VI_MEMORY_LIMIT to change it)
+//! invalid value for parameter `m` of problem bilinear: m x n = 1000000000 x 10 (rank 10) needs
+//! 464.0 GB of memory, more than the limit of 19.0 GB (3/4 of physical memory; set
+//! VI_MEMORY_LIMIT to change it)
 //! ```
 //!
 //! ## The limit
@@ -348,7 +349,8 @@ mod tests {
     fn checked_sizes_overflow_to_none() {
         assert_eq!((Size::of(3usize) * 4usize + 1usize).get(), Some(13));
         assert_eq!((Size::of(u64::MAX) * 2u64).get(), None);
-        assert_eq!((Size::of(u64::MAX) * 2u64 * 0u64).get(), None, "an overflow stays an overflow");
+        let zero = Size::of(std::hint::black_box(0u64));
+        assert_eq!((Size::of(u64::MAX) * 2u64 * zero).get(), None, "an overflow stays an overflow");
         assert_eq!((Size::of(1u64 << 63) + (1u64 << 63)).get(), None);
         assert_eq!(Size::sum([Size::of(1u32), Size::of(2u32)]).get(), Some(3));
         assert_eq!(Size::of(2u32).max(Size::of(u64::MAX) * 2u64).get(), None);

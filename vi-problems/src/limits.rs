@@ -12,9 +12,9 @@
 //! | [`MAX_PROX_STEPS`] | `10_000` | inner proximal steps per oracle call |
 //!
 //! The errors name the parameter and its usable range, e.g. `invalid value for parameter `n`
-//! of problem quadratic: n = 100000 with family "dense" needs about 2.7e16 floating-point
-//! operations to build, more than the limit of 1e11 (about a minute on one core); use n <= 3000
-//! or family "blocks"`.
+//! of problem quadratic: n = 5000 with family "dense" needs about 6.4e11 floating-point
+//! operations to build (O(n^3) decompositions), more than the limit of 1e11 (about a minute on
+//! one core); use n <= 2300 or family "blocks"`.
 
 use std::fmt;
 
