@@ -376,7 +376,19 @@ mod tests {
         set_limit(Some(u64::MAX));
         assert!(check("problem p", "n", "n", None).is_ok(), "unlimited");
         set_limit(None);
+        // The environment variable (only this test touches it in this binary).
+        std::env::set_var(ENV_VAR, "2kB");
+        assert_eq!(limit().unwrap(), Limit { bytes: Some(2000), source: LimitSource::Environment });
+        let e = check("problem p", "n", "n = 300", Some(2400)).unwrap_err().to_string();
+        assert!(e.ends_with("needs 2.4 kB of memory, more than the limit of 2.0 kB (from VI_MEMORY_LIMIT)"), "{e}");
+        std::env::set_var(ENV_VAR, "unlimited");
+        assert_eq!(limit().unwrap().bytes, None);
+        std::env::set_var(ENV_VAR, "lots");
+        let e = check("problem p", "n", "n", Some(1)).unwrap_err().to_string();
+        assert!(e.starts_with("invalid configuration: VI_MEMORY_LIMIT=`lots` is not a size"), "{e}");
+        std::env::remove_var(ENV_VAR);
         let l = limit().unwrap();
-        assert!(l.source != LimitSource::Program && l.bytes.is_some_and(|b| b > 0), "{l:?}");
+        assert!(matches!(l.source, LimitSource::Physical | LimitSource::AddressSpace | LimitSource::Fallback), "{l:?}");
+        assert!(l.bytes.is_some_and(|b| b > 0), "{l:?}");
     }
 }
