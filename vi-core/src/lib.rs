@@ -15,6 +15,7 @@
 //! | status | [`Status`] | how a run ended (`Converged`, `Diverged`, ...), never an `Err` |
 //! | registry | [`registry()`] | problems and solvers registered by name with typed parameters |
 //! | diagnostics | [`diagnostics`] | Jacobian spectrum: `mu`, `L`, phase and conditioning factors |
+//! | memory | [`memory`] | the memory limit that sizes from users and files are checked against |
 //!
 //! ## One run, as data
 //!
@@ -61,6 +62,7 @@ pub mod diagnostics;
 pub mod error;
 pub mod json_float;
 pub mod linalg;
+pub mod memory;
 pub mod operator;
 pub mod problem;
 pub mod registry;

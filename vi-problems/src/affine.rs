@@ -51,6 +51,7 @@ use faer::sparse::linalg::matmul::sparse_dense_matmul;
 use faer::sparse::SparseColMat;
 use faer::{Accum, Col, ColMut, ColRef, Mat, Par};
 use serde::{Deserialize, Serialize};
+use vi_core::memory::{self, Size};
 use vi_core::operator::spectral_constants;
 use vi_core::{
     linalg, Block, BoxSet, BuildContext, ConstraintSet, Error, Monotonicity, NonnegativeOrthant, Operator, Params,
@@ -342,7 +343,9 @@ pub fn reference_solution(
 /// | `set` | `"none"` | `"none"`, `"orthant"`, `"box"`, `"simplex"` | one of these |
 /// | `lower` | -1 | box lower bound (every coordinate) | finite, <= `upper` |
 /// | `upper` | 1 | box upper bound (every coordinate) | finite, >= `lower` |
-/// | `blocks` | `[]` | simplex block sizes (sum n); `[]`: one simplex over all of z | each >= 1 |
+/// | `blocks` | `[]` | simplex block sizes (sum n); `[]`: one simplex over all of z | each >= 1, sum = n |
+///
+/// The matrix must fit the memory limit of [`vi_core::memory`] (about 16 n + 3 nnz values).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AffineParams {
@@ -395,6 +398,13 @@ impl Params for AffineParams {
         if self.blocks.contains(&0) {
             return Err(Error::param(owner, "blocks", "every block size must be >= 1"));
         }
+        if checked_total(&self.blocks).is_none() {
+            return Err(Error::param(
+                owner,
+                "blocks",
+                format!("block sizes {:?} sum to more than {} (the sizes must sum to n)", self.blocks, usize::MAX),
+            ));
+        }
         if !self.vector.is_empty() && self.matrix.is_empty() {
             return Err(Error::param(owner, "vector", "give `matrix` too (the built-in example has its own vector)"));
         }
@@ -423,6 +433,11 @@ pub const EXAMPLE_MATRIX: &str = "%%MatrixMarket matrix coordinate real general
 /// The built-in example vector `q`.
 pub const EXAMPLE_VECTOR: &str = "1 -1 0.5 2 0 -0.5 1 -2\n";
 
+/// The sum of user-given sizes, `None` if it overflows.
+fn checked_total(sizes: &[usize]) -> Option<usize> {
+    sizes.iter().try_fold(0usize, |s, &b| s.checked_add(b))
+}
+
 /// The constraint set and blocks of validated parameters for dimension `n`.
 fn make_set(p: &AffineParams, n: usize) -> Result<(Box<dyn ConstraintSet>, Vec<Block>)> {
     Ok(match p.set.as_str() {
@@ -430,8 +445,9 @@ fn make_set(p: &AffineParams, n: usize) -> Result<(Box<dyn ConstraintSet>, Vec<B
         "box" => (Box::new(BoxSet::uniform(n, p.lower, p.upper)?), vec![Block::new("z", 0..n)]),
         "simplex" => {
             let sizes = if p.blocks.is_empty() { vec![n] } else { p.blocks.clone() };
-            let total: usize = sizes.iter().sum();
-            if total != n {
+            let total = checked_total(&sizes);
+            if total != Some(n) {
+                let total = total.map_or_else(|| format!("more than {}", usize::MAX), |t| t.to_string());
                 return Err(Error::param(
                     "problem affine",
                     "blocks",
@@ -466,6 +482,14 @@ fn build(p: AffineParams, _ctx: &BuildContext) -> Result<Problem> {
         });
     }
     let n = rows;
+    // Vectors of length n (q, start, solution, the solvers' workspace) and the sparse copy or
+    // the dense copy of a small matrix: refuse a header that declares a huge n.
+    let words = match &data {
+        MatrixData::Sparse { triplets, .. } => Size::of(n) * 16usize + Size::of(triplets.len()) * 3usize,
+        MatrixData::Dense(_) if n <= SMALL => Size::of(n) * 16usize + Size::of(n) * n,
+        MatrixData::Dense(_) => Size::of(n) * 16usize,
+    };
+    memory::check("problem affine", "matrix", format_args!("the {n} x {n} matrix of `{mpath}`"), words.f64s().get())?;
     let q: Vec<f64> = if p.matrix.is_empty() {
         io::parse_vector(EXAMPLE_VECTOR, "<built-in example>")?
     } else if p.vector.is_empty() {
@@ -483,7 +507,7 @@ fn build(p: AffineParams, _ctx: &BuildContext) -> Result<Problem> {
 
     // Constants: exact from a dense copy when small, power iteration otherwise.
     let (lipschitz, mu, dense_copy) = if n <= SMALL {
-        let d = data.to_dense();
+        let d = data.to_dense(&mpath)?;
         let (l, mu) = spectral_constants(d.as_ref())?;
         (l, Some(mu), Some(d))
     } else {
@@ -603,7 +627,7 @@ mod tests {
         let MatrixData::Sparse { nrows, ncols, triplets } = &data else { panic!("coordinate data is sparse") };
         let q = Col::from_fn(8, |i| i as f64 - 3.0);
         let mut sp = SparseAffine::from_triplets(*nrows, *ncols, triplets, q.clone(), None, None).unwrap();
-        let mut de = DenseAffine::new(data.to_dense(), q, None, None).unwrap();
+        let mut de = DenseAffine::new(data.to_dense("example").unwrap(), q, None, None).unwrap();
         let z = Col::from_fn(8, |i| (i as f64).sqrt());
         let (mut a, mut b) = (Col::zeros(8), Col::zeros(8));
         sp.eval(z.as_ref(), a.as_mut());

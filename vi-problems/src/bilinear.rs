@@ -23,6 +23,7 @@
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Col, ColMut, ColRef, Mat, Par};
 use serde::{Deserialize, Serialize};
+use vi_core::memory::{self, Size};
 use vi_core::{Block, BuildContext, Error, FnMetric, Monotonicity, Operator, Params, Problem, Result};
 
 /// Parameters of the `bilinear` problem.
@@ -33,7 +34,10 @@ use vi_core::{Block, BuildContext, Error, FnMetric, Monotonicity, Operator, Para
 /// | `n` | 10 | dimension of `y` | >= 1 |
 /// | `rank` | 0 (= min(m, n)) | rank of `A` | 0..=min(m, n) |
 /// | `cond` | 4.0 | `sigma_max / sigma_min` over the nonzero singular values | >= 1 |
-/// | `sigma_max` | 1.0 | largest singular value (= L) | > 0 |
+/// | `sigma_max` | 1.0 | largest singular value (= L) | [1e-100, 1e100] |
+///
+/// `m`, `n` and `rank` must fit the memory limit ([`vi_core::memory`]: about `2 m n + 3 (m + n)
+/// r` values) and the work limit ([`crate::limits`]: `2 m n r + 4 (m + n) r^2` operations).
 /// | `preset` | `""` | `"xy"` for the scalar game x*y | `""`, `"xy"` |
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -123,6 +127,20 @@ impl Params for BilinearParams {
                 format!("must be a finite number > 0, got {}", self.sigma_max),
             ));
         }
+        // Beyond this the entries of A, b and c overflow.
+        crate::limits::check_range(owner, "sigma_max", self.sigma_max, 1e-100, 1e100)?;
+        if self.preset.is_empty() {
+            let (m, n) = (self.m, self.n);
+            let r = if self.rank == 0 { m.min(n) } else { self.rank };
+            let big = if m >= n { "m" } else { "n" };
+            let what = format_args!("m x n = {m} x {n} (rank {r})");
+            // A and its copy in the operator; U, V, their Gaussian seeds and U diag(s); vectors.
+            let words = Size::of(m) * n * 2usize + (Size::of(m) + n) * r * 3usize + (Size::of(m) + n) * 8usize;
+            memory::check(owner, big, what, words.f64s().get())?;
+            // Two thin QRs and the product U diag(s) V^T.
+            let flops = (Size::of(m) + n) * r * r * 4usize + Size::of(m) * n * r * 2usize;
+            crate::limits::check_build(owner, big, what, flops, "use smaller m, n or rank (2 m n r <= 1e11)")?;
+        }
         Ok(())
     }
     fn docs() -> &'static [(&'static str, &'static str)] {
@@ -131,7 +149,7 @@ impl Params for BilinearParams {
             ("n", "dimension of y (the maximizing player)"),
             ("rank", "rank of A; 0 = full rank min(m,n); smaller gives a non-unique solution set"),
             ("cond", "sigma_max / sigma_min over the nonzero singular values, >= 1"),
-            ("sigma_max", "largest singular value of A (the Lipschitz constant), > 0"),
+            ("sigma_max", "largest singular value of A (the Lipschitz constant), in [1e-100, 1e100]"),
             ("preset", "\"xy\" for the scalar game x*y; \"\" for random data"),
         ]
     }

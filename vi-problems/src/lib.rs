@@ -23,6 +23,7 @@ pub mod affine;
 pub mod bilinear;
 pub mod gan;
 pub mod gan_mixture;
+pub mod limits;
 pub mod matrix_game;
 pub mod quadratic;
 

@@ -51,7 +51,10 @@ use vi_core::{
     Simplex,
 };
 
+use vi_core::memory::{self, Size};
+
 use crate::affine::{dense_spectral_norm_estimate, io, reference_solution, SMALL};
+use crate::limits;
 
 /// Parameters of the `matrix-game` problem.
 ///
@@ -60,6 +63,10 @@ use crate::affine::{dense_spectral_norm_estimate, io, reference_solution, SMALL}
 /// | `preset` | `"rps"` | `"rps"`, `"matching-pennies"`, `"two-by-two"`, `"random"`, `"file"` | one of these |
 /// | `m` | 5 | rows of `A` (dimension of `x`), preset `random` | >= 1 |
 /// | `n` | 5 | columns of `A` (dimension of `y`), preset `random` | >= 1 |
+///
+/// With preset `random`, `m x n` must fit the memory limit ([`vi_core::memory`]: about
+/// `5 m n` values) and the build's singular values the work limit ([`crate::limits`]: `4 m n
+/// min(m, n)` operations up to `min(m, n) = 1000`, `3200 m n` beyond).
 /// | `file` | `""` | payoff matrix file (plain rows or Matrix Market); implies preset `file` | a readable matrix |
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -98,6 +105,17 @@ impl Params for MatrixGameParams {
         }
         if self.n == 0 {
             return Err(Error::param(owner, "n", "must be >= 1"));
+        }
+        if self.preset == "random" {
+            // A, its copies in the operator and the two metrics, SVD workspace; vectors.
+            let (m, n) = (self.m, self.n);
+            let big = if m >= n { "m" } else { "n" };
+            let what = format_args!("m x n = {m} x {n}");
+            let words = Size::of(m) * n * 5usize + (Size::of(m) + n) * 8usize;
+            memory::check(owner, big, what, words.f64s().get())?;
+            let small = m.min(n);
+            let flops = if small <= SMALL { Size::of(m) * n * small * 4usize } else { Size::of(m) * n * 3200usize };
+            limits::check_build(owner, big, what, flops, "use m x n <= 2.5e7")?;
         }
         if self.preset == "file" && self.file.is_empty() {
             return Err(Error::param(owner, "file", "preset \"file\" needs a payoff matrix file in `file`"));
@@ -213,8 +231,18 @@ pub fn preset_payoff(p: &MatrixGameParams, seed: u64) -> Result<(Mat<f64>, Optio
             let mut rng = vi_core::rng::seeded(seed, 0x6a3e);
             (Mat::from_fn(p.m, p.n, |_, _| 2.0 * vi_core::rng::uniform(&mut rng) - 1.0), None)
         }
-        _ => (io::read_matrix(&p.file)?.to_dense(), None),
+        _ => (io::read_matrix(&p.file)?.to_dense(&p.file)?, None),
     })
+}
+
+/// Parses a payoff matrix file's text (plain rows or Matrix Market, see [`crate::affine::io`])
+/// into the dense payoff matrix; `path` is only used in error messages.
+///
+/// # Errors
+/// [`Error::File`] naming the line that is wrong, a header whose sizes disagree with the
+/// content, or a matrix beyond the memory limit ([`vi_core::memory`]).
+pub fn parse_payoff(text: &str, path: &str) -> Result<Mat<f64>> {
+    io::parse_matrix(text, path)?.to_dense(path)
 }
 
 /// The skewed interior start `x_i ∝ i + 1`, `y_j ∝ n - j`.

@@ -35,17 +35,20 @@ use vi_core::{
     BoxSet, BuildContext, ConstraintSet, Error, Monotonicity, Operator, Params, Problem, Result, WholeSpace,
 };
 
+use vi_core::memory::{self, Size};
+
 use crate::affine::{dense_spectral_norm_estimate, reference_solution, DenseAffine, SMALL};
 use crate::bilinear::random_orthonormal;
+use crate::limits;
 
 /// Parameters of the `quadratic` problem.
 ///
 /// | name | default | purpose | range |
 /// |---|---|---|---|
-/// | `n` | 20 | dimension | >= 2 (even for `blocks`) |
-/// | `mu` | 0.1 | strong monotonicity `lambda_min(S)` | (0, l] |
-/// | `l` | 1.0 | largest eigenvalue of `S` | >= mu, finite |
-/// | `rho` | 1.0 | rotation magnitude `||K||_2` (`blocks`: the imaginary parts) | >= 0, finite |
+/// | `n` | 20 | dimension | 2..=2300 for `dense`; even for `blocks` |
+/// | `mu` | 0.1 | strong monotonicity `lambda_min(S)` | [1e-100, l] |
+/// | `l` | 1.0 | largest eigenvalue of `S` | [mu, 1e100] |
+/// | `rho` | 1.0 | rotation magnitude `||K||_2` (`blocks`: the imaginary parts) | [0, 1e100] |
 /// | `family` | `"dense"` | `"dense"` or `"blocks"` | one of these |
 /// | `box` | 0 | half-width `h` of the box `[-h, h]^n`; 0 = unconstrained | >= 0, finite |
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -65,6 +68,24 @@ pub struct QuadraticParams {
     /// Box half-width; 0 = unconstrained (default 0).
     #[serde(rename = "box")]
     pub box_half_width: f64,
+}
+
+/// Largest magnitude of `mu`, `l` and `rho` (beyond it `M` or its SVD overflows).
+pub const MAX_SCALE: f64 = 1e100;
+/// Smallest `mu` and `l`.
+pub const MIN_SCALE: f64 = 1e-100;
+/// Largest `n` of family `dense` within [`limits::MAX_BUILD_FLOPS`] (its build is `O(n^3)`).
+pub const MAX_DENSE_N: usize = 2300;
+
+/// Operations of a dense build: QR and `Q diag(s) Q^T` (`~5 n^3`), two SVDs up to [`SMALL`]
+/// (`~12 n^3`), block power iteration beyond (`6400 n^2`).
+fn dense_build_flops(n: usize) -> Size {
+    let cube = Size::of(n) * n * n;
+    if n <= SMALL {
+        cube * 17usize
+    } else {
+        cube * 5usize + Size::of(n) * n * 6400usize
+    }
 }
 
 impl Default for QuadraticParams {
@@ -99,10 +120,37 @@ impl Params for QuadraticParams {
             return Err(Error::param(owner, "mu", format!("must be a finite number > 0, got {}", self.mu)));
         }
         if self.mu > self.l {
-            return Err(Error::param(owner, "mu", format!("must be <= l = {}, got {}", self.l, self.mu)));
+            return Err(Error::param(
+                owner,
+                "mu",
+                format!("must be <= l = {}, got {}", limits::num(self.l), limits::num(self.mu)),
+            ));
         }
         if !(self.rho >= 0.0 && self.rho.is_finite()) {
             return Err(Error::param(owner, "rho", format!("must be a finite number >= 0, got {}", self.rho)));
+        }
+        // Beyond these scales the entries of M or its decompositions overflow or underflow.
+        limits::check_range(owner, "l", self.l, MIN_SCALE, MAX_SCALE)?;
+        limits::check_range(owner, "mu", self.mu, MIN_SCALE, MAX_SCALE)?;
+        limits::check_range(owner, "rho", self.rho, 0.0, MAX_SCALE)?;
+        let n = self.n;
+        if self.family == "dense" {
+            memory::check(owner, "n", format_args!("n = {n} (dense)"), (Size::of(n) * n * 8usize).f64s().get())?;
+            if n > MAX_DENSE_N {
+                return Err(Error::param(
+                    owner,
+                    "n",
+                    format!(
+                        "n = {n} with family \"dense\" needs about {:.1e} floating-point operations to build (O(n^3) \
+                         decompositions), more than the limit of {:.0e} (about a minute on one core); use n <= \
+                         {MAX_DENSE_N} or family \"blocks\"",
+                        dense_build_flops(n).get().map_or(f64::INFINITY, |f| f as f64),
+                        limits::MAX_BUILD_FLOPS as f64
+                    ),
+                ));
+            }
+        } else {
+            memory::check(owner, "n", format_args!("n = {n}"), (Size::of(n) * 12usize).f64s().get())?;
         }
         if !(self.box_half_width >= 0.0 && self.box_half_width.is_finite()) {
             return Err(Error::param(
@@ -115,10 +163,10 @@ impl Params for QuadraticParams {
     }
     fn docs() -> &'static [(&'static str, &'static str)] {
         &[
-            ("n", "dimension, >= 2 (even for family \"blocks\")"),
-            ("mu", "strong monotonicity = lambda_min of the symmetric part, in (0, l]"),
-            ("l", "largest eigenvalue of the symmetric part S, >= mu"),
-            ("rho", "rotation magnitude ||K||_2 (\"blocks\": imaginary part of every eigenvalue), >= 0"),
+            ("n", "dimension, >= 2; <= 2300 for family \"dense\" (O(n^3) build); even for \"blocks\""),
+            ("mu", "strong monotonicity = lambda_min of the symmetric part, in [1e-100, l]"),
+            ("l", "largest eigenvalue of the symmetric part S, in [mu, 1e100]"),
+            ("rho", "rotation magnitude ||K||_2 (\"blocks\": imaginary part of every eigenvalue), in [0, 1e100]"),
             ("family", "\"dense\" (random S + K) or \"blocks\" (2x2 rotation blocks, closed-form constants)"),
             ("box", "half-width h of the box [-h, h]^n; 0 = unconstrained"),
         ]
@@ -399,6 +447,13 @@ mod tests {
         assert_eq!(a.solution().unwrap(), b.solution().unwrap());
         assert_ne!(a.solution().unwrap(), c.solution().unwrap());
         assert_eq!(a.lipschitz(), b.lipschitz());
+    }
+
+    #[test]
+    fn dense_size_limit_is_within_the_build_budget() {
+        assert!(dense_build_flops(MAX_DENSE_N).get().unwrap() <= limits::MAX_BUILD_FLOPS);
+        assert!(dense_build_flops(2 * MAX_DENSE_N).get().unwrap() > limits::MAX_BUILD_FLOPS);
+        assert_eq!(dense_build_flops(usize::MAX).get(), None);
     }
 
     #[test]

@@ -14,6 +14,7 @@
 
 use faer::sparse::Triplet;
 use faer::Mat;
+use vi_core::memory::{self, Size};
 use vi_core::{Error, Result};
 
 /// A matrix read from a file: dense (array and plain formats) or sparse triplets (coordinate
@@ -42,16 +43,22 @@ impl MatrixData {
         }
     }
 
-    /// The dense matrix (densifies sparse data: only for small matrices).
-    pub fn to_dense(&self) -> Mat<f64> {
+    /// The dense matrix (densifies sparse data); `path` names the file in errors.
+    ///
+    /// # Errors
+    /// [`Error::File`] when `rows x columns` values do not fit the memory limit
+    /// ([`vi_core::memory`]): a sparse header may declare a huge matrix with few entries.
+    pub fn to_dense(&self, path: &str) -> Result<Mat<f64>> {
         match self {
-            MatrixData::Dense(m) => m.clone(),
+            MatrixData::Dense(m) => Ok(m.clone()),
             MatrixData::Sparse { nrows, ncols, triplets } => {
+                let bytes = (Size::of(*nrows) * *ncols).f64s();
+                memory::check_file(path, format_args!("a dense copy of the {nrows} x {ncols} matrix"), bytes.get())?;
                 let mut m = Mat::zeros(*nrows, *ncols);
                 for t in triplets {
                     m[(t.row, t.col)] += t.val;
                 }
-                m
+                Ok(m)
             }
         }
     }
@@ -61,7 +68,10 @@ fn file_err(path: &str, reason: impl Into<String>) -> Error {
     Error::File { path: path.to_string(), reason: reason.into() }
 }
 
+/// Reads a whole file after checking its length against the memory limit.
 fn read_text(path: &str) -> Result<String> {
+    let len = std::fs::metadata(path).map_err(|e| file_err(path, e.to_string()))?.len();
+    memory::check_file(path, format_args!("reading this {len}-byte file"), Some(len))?;
     std::fs::read_to_string(path).map_err(|e| file_err(path, e.to_string()))
 }
 
@@ -83,6 +93,10 @@ pub fn read_vector(path: &str) -> Result<Vec<f64>> {
 
 /// Parses a matrix from text; `path` is only used in error messages.
 ///
+/// Sizes in a header are checked against the text before anything is allocated: a declared
+/// entry or value count must equal the count in the file, and the matrix must fit the memory
+/// limit ([`vi_core::memory`]).
+///
 /// # Errors
 /// [`Error::File`] naming the line that is wrong.
 pub fn parse_matrix(text: &str, path: &str) -> Result<MatrixData> {
@@ -100,17 +114,24 @@ pub fn parse_matrix(text: &str, path: &str) -> Result<MatrixData> {
 /// column and more than one row.
 pub fn parse_vector(text: &str, path: &str) -> Result<Vec<f64>> {
     if text.trim_start().starts_with("%%MatrixMarket") {
-        let m = parse_matrix_market(text, path)?.to_dense();
-        if m.ncols() == 1 {
-            return Ok((0..m.nrows()).map(|i| m[(i, 0)]).collect());
+        let data = parse_matrix_market(text, path)?;
+        let (r, c) = data.shape();
+        if r != 1 && c != 1 {
+            return Err(file_err(path, format!("a vector must have one column or one row, found a {r} x {c} matrix")));
         }
-        if m.nrows() == 1 {
-            return Ok((0..m.ncols()).map(|j| m[(0, j)]).collect());
-        }
-        return Err(file_err(
-            path,
-            format!("a vector must have one column or one row, found a {} x {} matrix", m.nrows(), m.ncols()),
-        ));
+        return Ok(match data {
+            MatrixData::Dense(m) if c == 1 => (0..r).map(|i| m[(i, 0)]).collect(),
+            MatrixData::Dense(m) => (0..c).map(|j| m[(0, j)]).collect(),
+            MatrixData::Sparse { triplets, .. } => {
+                let len = r.max(c);
+                memory::check_file(path, format_args!("a vector of {len} entries"), Size::of(len).f64s().get())?;
+                let mut v = vec![0.0; len];
+                for t in &triplets {
+                    v[t.row.max(t.col)] += t.val;
+                }
+                v
+            }
+        });
     }
     let mut v = Vec::new();
     for (line_no, line) in content_lines(text) {
@@ -189,10 +210,36 @@ enum Symmetry {
     Skew,
 }
 
+impl Symmetry {
+    /// The first stored row of column `j` (column-major storage of the array format).
+    fn first_row(self, j: usize) -> usize {
+        match self {
+            Symmetry::General => 0,
+            Symmetry::Symmetric => j,
+            Symmetry::Skew => j + 1,
+        }
+    }
+
+    /// How many values an `nrows x ncols` array stores (`None` beyond 64 bits).
+    fn stored_values(self, nrows: usize, ncols: usize) -> Option<u64> {
+        let n = Size::of(nrows);
+        match self {
+            Symmetry::General => (n * ncols).get(),
+            // n (n + 1) / 2 and n (n - 1) / 2, without overflowing before the division.
+            Symmetry::Symmetric => (Size::of(nrows / 2 + nrows % 2) * (nrows - nrows % 2 + 1)).get(),
+            Symmetry::Skew if nrows == 0 => Some(0),
+            Symmetry::Skew => {
+                let (a, b) = if nrows % 2 == 0 { (nrows / 2, nrows - 1) } else { (nrows, (nrows - 1) / 2) };
+                (Size::of(a) * b).get()
+            }
+        }
+    }
+}
+
 fn parse_matrix_market(text: &str, path: &str) -> Result<MatrixData> {
     let mut lines = text.lines().enumerate().map(|(i, l)| (i + 1, l.trim()));
     let (header_line, header) = lines.find(|(_, l)| !l.is_empty()).unwrap_or((1, ""));
-    let words: Vec<String> = header.split_whitespace().map(str::to_ascii_lowercase).collect();
+    let words: Vec<String> = header.split_whitespace().take(6).map(str::to_ascii_lowercase).collect();
     if words.len() != 5 || words[1] != "matrix" {
         return Err(file_err(
             path,
@@ -233,21 +280,24 @@ fn parse_matrix_market(text: &str, path: &str) -> Result<MatrixData> {
     };
     let mut body = lines.filter(|(_, l)| !l.is_empty() && !l.starts_with('%'));
     let (size_line, size) = body.next().ok_or_else(|| file_err(path, "missing the size line after the header"))?;
-    let dims: Vec<usize> = tokens(size)
-        .map(|t| t.parse::<usize>())
-        .collect::<std::result::Result<_, _>>()
-        .map_err(|_| file_err(path, format!("line {size_line}: size line `{size}` must hold non-negative integers")))?;
     let want = if coordinate { 3 } else { 2 };
-    if dims.len() != want {
+    let fields: Vec<&str> = tokens(size).collect();
+    if fields.len() != want {
         return Err(file_err(
             path,
             format!(
                 "line {size_line}: size line must hold {} integers ({}), found {}",
                 want,
                 if coordinate { "rows columns entries" } else { "rows columns" },
-                dims.len()
+                fields.len()
             ),
         ));
+    }
+    let mut dims = [0usize; 3];
+    for (d, t) in dims.iter_mut().zip(&fields) {
+        *d = t.parse().map_err(|_| {
+            file_err(path, format!("line {size_line}: size `{t}` is not a whole number in 0..={}", usize::MAX))
+        })?;
     }
     let (nrows, ncols) = (dims[0], dims[1]);
     if nrows == 0 || ncols == 0 {
@@ -260,24 +310,41 @@ fn parse_matrix_market(text: &str, path: &str) -> Result<MatrixData> {
         ));
     }
     if coordinate {
+        // The header's entry count is a claim: count the entry lines before allocating.
         let nnz = dims[2];
-        let mut triplets = Vec::with_capacity(if sym == Symmetry::General { nnz } else { 2 * nnz });
-        let mut count = 0usize;
+        let found = body.clone().count();
+        if found < nnz {
+            return Err(file_err(
+                path,
+                format!("line {size_line}: the size line declares {nnz} entries, but the file has {found} entry lines"),
+            ));
+        }
+        if let Some((line_no, _)) = body.clone().nth(nnz) {
+            return Err(file_err(
+                path,
+                format!(
+                    "line {line_no}: more entries than the {nnz} declared on line {size_line} (the file has {found} entry lines)"
+                ),
+            ));
+        }
+        let stored = if sym == Symmetry::General { nnz } else { nnz.saturating_mul(2) };
+        memory::check_file(
+            path,
+            format_args!("{nnz} entries"),
+            (Size::of(stored) * std::mem::size_of::<Triplet<usize, usize, f64>>()).get(),
+        )?;
+        let mut triplets = Vec::with_capacity(stored);
         for (line_no, line) in body {
-            let t: Vec<&str> = tokens(line).collect();
-            if t.len() != 3 {
+            let mut t = tokens(line);
+            let (Some(ti), Some(tj), Some(tv), None) = (t.next(), t.next(), t.next(), t.next()) else {
                 return Err(file_err(
                     path,
-                    format!("line {line_no}: expected `row column value`, found {} fields", t.len()),
+                    format!("line {line_no}: expected `row column value`, found {} fields", tokens(line).count()),
                 ));
-            }
-            if count == nnz {
-                return Err(file_err(path, format!("line {line_no}: more entries than the {nnz} declared")));
-            }
-            let i = index(t[0], line_no, path, "row", nrows)?;
-            let j = index(t[1], line_no, path, "column", ncols)?;
-            let v = number(t[2], line_no, path)?;
-            count += 1;
+            };
+            let i = index(ti, line_no, path, "row", nrows)?;
+            let j = index(tj, line_no, path, "column", ncols)?;
+            let v = number(tv, line_no, path)?;
             match sym {
                 Symmetry::General => triplets.push(Triplet::new(i, j, v)),
                 Symmetry::Symmetric => {
@@ -301,44 +368,37 @@ fn parse_matrix_market(text: &str, path: &str) -> Result<MatrixData> {
                 }
             }
         }
-        if count != nnz {
-            return Err(file_err(path, format!("expected {nnz} entries (size line {size_line}), found {count}")));
-        }
         Ok(MatrixData::Sparse { nrows, ncols, triplets })
     } else {
         // Column-major values; symmetric storage holds the lower triangle (with the diagonal),
-        // skew-symmetric storage the strictly lower triangle.
-        let positions: Vec<(usize, usize)> = match sym {
-            Symmetry::General => (0..ncols).flat_map(|j| (0..nrows).map(move |i| (i, j))).collect(),
-            Symmetry::Symmetric => (0..ncols).flat_map(|j| (j..nrows).map(move |i| (i, j))).collect(),
-            Symmetry::Skew => (0..ncols).flat_map(|j| (j + 1..nrows).map(move |i| (i, j))).collect(),
-        };
+        // skew-symmetric storage the strictly lower triangle. Count them before allocating.
+        let expected = sym.stored_values(nrows, ncols);
+        let found: u64 = body.clone().map(|(_, l)| tokens(l).count() as u64).sum();
+        if expected != Some(found) {
+            let expected = expected.map_or_else(|| "more than 2^64".to_string(), |e| e.to_string());
+            return Err(file_err(
+                path,
+                format!(
+                    "line {size_line}: a {nrows} x {ncols} {} array stores {expected} values, but the file has {found}",
+                    words[4]
+                ),
+            ));
+        }
+        let bytes = (Size::of(nrows) * ncols).f64s();
+        memory::check_file(path, format_args!("a {nrows} x {ncols} array"), bytes.get())?;
         let mut m = Mat::<f64>::zeros(nrows, ncols);
-        let mut k = 0usize;
+        let mut positions = (0..ncols).flat_map(|j| (sym.first_row(j).min(nrows)..nrows).map(move |i| (i, j)));
         for (line_no, line) in body {
             for tok in tokens(line) {
-                if k == positions.len() {
-                    return Err(file_err(
-                        path,
-                        format!("line {line_no}: more values than the {} expected", positions.len()),
-                    ));
-                }
                 let v = number(tok, line_no, path)?;
-                let (i, j) = positions[k];
+                let Some((i, j)) = positions.next() else { break };
                 m[(i, j)] = v;
                 match sym {
                     Symmetry::General => {}
                     Symmetry::Symmetric => m[(j, i)] = v,
                     Symmetry::Skew => m[(j, i)] = -v,
                 }
-                k += 1;
             }
-        }
-        if k != positions.len() {
-            return Err(file_err(
-                path,
-                format!("expected {} values for a {nrows} x {ncols} array, found {k}", positions.len()),
-            ));
         }
         Ok(MatrixData::Dense(m))
     }
@@ -354,7 +414,7 @@ mod tests {
 
     #[test]
     fn plain_rows_with_commas_and_comments() {
-        let m = parse_matrix("# payoff\n1, 2 3\n\n-4 5.5,6\n", "p.txt").unwrap().to_dense();
+        let m = parse_matrix("# payoff\n1, 2 3\n\n-4 5.5,6\n", "p.txt").unwrap().to_dense("t").unwrap();
         assert_eq!((m.nrows(), m.ncols()), (2, 3));
         assert_eq!((m[(0, 1)], m[(1, 0)], m[(1, 2)]), (2.0, -4.0, 6.0));
     }
@@ -375,26 +435,26 @@ mod tests {
         let g = "%%MatrixMarket matrix coordinate real general\n% c\n2 3 2\n1 3 4.5\n2 1 -1\n";
         let m = parse_matrix(g, "g").unwrap();
         assert!(matches!(m, MatrixData::Sparse { .. }));
-        let d = m.to_dense();
+        let d = m.to_dense("g").unwrap();
         assert_eq!((d.nrows(), d.ncols(), d[(0, 2)], d[(1, 0)], d[(0, 0)]), (2, 3, 4.5, -1.0, 0.0));
         let s = "%%MatrixMarket matrix coordinate real symmetric\n2 2 2\n1 1 2\n2 1 3\n";
-        let d = parse_matrix(s, "s").unwrap().to_dense();
+        let d = parse_matrix(s, "s").unwrap().to_dense("t").unwrap();
         assert_eq!((d[(0, 0)], d[(0, 1)], d[(1, 0)], d[(1, 1)]), (2.0, 3.0, 3.0, 0.0));
         let k = "%%MatrixMarket matrix coordinate real skew-symmetric\n2 2 1\n2 1 3\n";
-        let d = parse_matrix(k, "k").unwrap().to_dense();
+        let d = parse_matrix(k, "k").unwrap().to_dense("t").unwrap();
         assert_eq!((d[(0, 1)], d[(1, 0)]), (-3.0, 3.0));
     }
 
     #[test]
     fn array_formats_are_column_major() {
         let g = "%%MatrixMarket matrix array real general\n2 2\n1\n2\n3\n4\n";
-        let d = parse_matrix(g, "g").unwrap().to_dense();
+        let d = parse_matrix(g, "g").unwrap().to_dense("t").unwrap();
         assert_eq!((d[(0, 0)], d[(1, 0)], d[(0, 1)], d[(1, 1)]), (1.0, 2.0, 3.0, 4.0));
         let s = "%%MatrixMarket matrix array real symmetric\n2 2\n1\n2\n4\n";
-        let d = parse_matrix(s, "s").unwrap().to_dense();
+        let d = parse_matrix(s, "s").unwrap().to_dense("t").unwrap();
         assert_eq!((d[(0, 0)], d[(1, 0)], d[(0, 1)], d[(1, 1)]), (1.0, 2.0, 2.0, 4.0));
         let k = "%%MatrixMarket matrix array real skew-symmetric\n3 3\n1\n2\n3\n";
-        let d = parse_matrix(k, "k").unwrap().to_dense();
+        let d = parse_matrix(k, "k").unwrap().to_dense("t").unwrap();
         assert_eq!((d[(1, 0)], d[(2, 0)], d[(2, 1)], d[(0, 2)], d[(1, 1)]), (1.0, 2.0, 3.0, -2.0, 0.0));
     }
 
@@ -410,11 +470,11 @@ mod tests {
         );
         assert_eq!(
             err(parse_matrix("%%MatrixMarket matrix coordinate real general\n2 2 2\n1 1 1\n", "c")),
-            "cannot read `c`: expected 2 entries (size line 2), found 1"
+            "cannot read `c`: line 2: the size line declares 2 entries, but the file has 1 entry lines"
         );
         assert_eq!(
             err(parse_matrix("%%MatrixMarket matrix array real general\n2 2\n1 2 3\n", "a")),
-            "cannot read `a`: expected 4 values for a 2 x 2 array, found 3"
+            "cannot read `a`: line 2: a 2 x 2 general array stores 4 values, but the file has 3"
         );
         assert_eq!(
             err(parse_matrix("%%MatrixMarket matrix coordinate real symmetric\n2 3 0\n", "s")),

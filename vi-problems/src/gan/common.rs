@@ -203,17 +203,43 @@ impl GpOn {
     }
 }
 
+/// The largest regularization weight (`gamma`, `eps_g`, `eps_d`): beyond it the field
+/// overflows at ordinary points.
+pub const MAX_WEIGHT: f64 = 1e100;
+
 /// Checks the weights shared by every GAN problem.
 ///
 /// # Errors
-/// [`vi_core::Error::InvalidParameter`] naming the first weight that is negative or not finite.
+/// [`vi_core::Error::InvalidParameter`] naming the first weight outside `[0, 1e100]`.
 pub fn validate_weights(owner: &str, gamma: f64, eps_g: f64, eps_d: f64) -> vi_core::Result<()> {
     for (name, v) in [("gamma", gamma), ("eps_g", eps_g), ("eps_d", eps_d)] {
-        if !(v.is_finite() && v >= 0.0) {
-            return Err(vi_core::Error::param(owner, name, format!("must be a finite number >= 0, got {v}")));
-        }
+        crate::limits::check_range(owner, name, v, 0.0, MAX_WEIGHT)?;
     }
     Ok(())
+}
+
+/// Checks the proximal inner loop: `prox_lambda` in `[1e-100, 1e100]`, `prox_lr` > 0 with
+/// `prox_lr * prox_lambda <= 2` (beyond, the inner ascent on the `lambda`-strongly concave
+/// objective diverges), `prox_steps <= MAX_PROX_STEPS`.
+///
+/// # Errors
+/// [`vi_core::Error::InvalidParameter`] naming the parameter and its range.
+pub fn validate_prox(owner: &str, prox_lambda: f64, prox_steps: usize, prox_lr: f64) -> vi_core::Result<()> {
+    crate::limits::check_range(owner, "prox_lambda", prox_lambda, 1e-100, 1e100)?;
+    if !(prox_lr.is_finite() && prox_lr > 0.0) {
+        return Err(vi_core::Error::param(owner, "prox_lr", format!("must be a finite number > 0, got {prox_lr}")));
+    }
+    if !(prox_lr * prox_lambda <= 2.0) {
+        return Err(vi_core::Error::param(
+            owner,
+            "prox_lr",
+            format!(
+                "must be <= 2 / prox_lambda = {:e} (the inner ascent diverges beyond), got {prox_lr}",
+                2.0 / prox_lambda
+            ),
+        ));
+    }
+    crate::limits::check_prox_steps(owner, prox_steps)
 }
 
 #[cfg(test)]

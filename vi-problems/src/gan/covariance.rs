@@ -39,7 +39,7 @@
 //! |---|---|---|
 //! | `cov` | `[[2, 0.5], [0.5, 1]]` | data covariance `Sigma` (symmetric positive definite) |
 //! | `loss` | `"wgan"` | `wgan` (exact), `standard`, `non-saturating` (fixed samples) |
-//! | `samples` | 256 | real and noise samples for the logistic losses, >= 2 d |
+//! | `samples` | 256 | real and noise samples for the logistic losses, >= 2 d (within the memory and per-call work limits: `6 d samples` values, `24 samples d^2` operations) |
 //! | `reg`, `gamma`, `eps_g`, `eps_d`, `gp_on`, `anchor_g`, `anchor_d`, `prox_*` | | as every GAN problem |
 //!
 //! Start: `U_0 = I`, `W_0 = 0.1 I`.
@@ -47,9 +47,12 @@
 use faer::prelude::ReborrowMut;
 use faer::{Col, ColMut, ColRef, Mat};
 use serde::{Deserialize, Serialize};
+use vi_core::memory::{self, Size};
 use vi_core::{BuildContext, Error, Params, Problem, Result};
 
-use super::common::{GpOn, Loss};
+use crate::limits;
+
+use super::common::{GpOn, Loss, Reg};
 use super::regularized::{build_problem, GanModel, RegConfig, COMMON_DOCS};
 
 /// Parameters of `gan-covariance` (see the module documentation for the table).
@@ -61,6 +64,7 @@ pub struct CovarianceParams {
     /// The loss (default `wgan`, exact; the logistic losses use `samples` fixed samples).
     pub loss: Loss,
     /// Real and noise samples for the logistic losses (default 256).
+    #[serde(deserialize_with = "crate::bilinear::dimension")]
     pub samples: usize,
     /// Regularizers, `+`-separated (default `none`).
     pub reg: String,
@@ -137,8 +141,8 @@ impl CovarianceParams {
             ));
         }
         let s = Mat::from_fn(d, d, |i, j| self.cov[i][j]);
-        if !s.is_all_finite() {
-            return Err(Error::param(owner, "cov", "entries must be finite"));
+        if !s.is_all_finite() || s.norm_max() > 1e100 {
+            return Err(Error::param(owner, "cov", "entries must be finite numbers in [-1e100, 1e100]"));
         }
         for i in 0..d {
             for j in 0..i {
@@ -175,7 +179,22 @@ impl Params for CovarianceParams {
                 format!("must be >= 2 d = {} with loss `{}`, got {}", 2 * d, self.loss.name(), self.samples),
             ));
         }
-        self.reg_config(owner).map(|_| ())
+        let cfg = self.reg_config(owner)?;
+        let n = Size::of(d) * d * 2usize;
+        let sampled = self.loss != Loss::Wgan;
+        let s = if sampled { self.samples } else { 0 };
+        // Vectors of n = d^2 + d (d + 1) / 2 <= 2 d^2, the d x d scratch, and the samples with
+        // their raw and whitened copies.
+        let words = n * 16usize + Size::of(d) * d * 10usize + Size::of(d) * s * 6usize;
+        let param = if sampled && s > d { "samples" } else { "cov" };
+        memory::check(owner, param, format_args!("d = {d} with {s} samples"), words.f64s().get())?;
+        // One field and two Hessian-vector products per inner step.
+        let field = if sampled { Size::of(s) * d * d * 24usize } else { Size::of(d) * d * d * 30usize } + 1000usize;
+        let inner = if cfg.has(Reg::Proximal) { cfg.prox_steps + 1 } else { 1 };
+        let param =
+            if inner > 1 && field.get().is_some_and(|f| f <= limits::MAX_CALL_FLOPS) { "prox_steps" } else { param };
+        let what = format_args!("d = {d} with {s} samples and {inner} field evaluations per call");
+        limits::check_call(owner, param, what, field * inner, "use fewer samples, a smaller cov or fewer prox_steps")
     }
     fn docs() -> &'static [(&'static str, &'static str)] {
         &COVARIANCE_DOCS

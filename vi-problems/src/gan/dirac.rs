@@ -35,7 +35,7 @@
 //! | `eps_g`, `eps_d` | 0, null | Tikhonov weights (`eps_d` null: 0.1 under `asymmetric`, else 0) |
 //! | `gp_on` | `"real"` | samples of the `asymmetric` penalty |
 //! | `anchor_g`, `anchor_d` | `[]` | Tikhonov anchors (empty: 0) |
-//! | `prox_lambda`, `prox_steps`, `prox_lr` | 1, 5, 0.5 | proximal training |
+//! | `prox_lambda`, `prox_steps`, `prox_lr` | 1, 5, 0.5 | proximal training (`prox_steps` in 1..=10000) |
 //!
 //! Start `(1, 1)` (the notebook's default).
 

@@ -29,9 +29,9 @@
 //!
 //! | name | default | purpose |
 //! |---|---|---|
-//! | `d` | 2 | dimension |
+//! | `d` | 2 | dimension, >= 1 (within the memory limit, about `40 d` values) |
 //! | `v` | `[]` | data mean; `[]` = `(0, ..., 0, 2)` (the code default `(0, 2)` for `d = 2`) |
-//! | `sigma` | 0.7 | data and noise standard deviation, > 0 |
+//! | `sigma` | 0.7 | data and noise standard deviation, in [1e-100, 1e100] |
 //! | `loss`, `reg`, `gamma`, `eps_g`, `eps_d`, `gp_on`, `anchor_g`, `anchor_d`, `prox_*` | | as every GAN problem |
 //!
 //! Start `phi_0 = v + 0.05`, `psi_0 = 0.05` (the code default `(0.05, 2.05)`, `(0.05, 0.05)`).
@@ -43,9 +43,12 @@
 use faer::prelude::ReborrowMut;
 use faer::{Col, ColMut, ColRef, Mat};
 use serde::{Deserialize, Serialize};
+use vi_core::memory::{self, Size};
 use vi_core::{BuildContext, Error, Params, Problem, Result};
 
-use super::common::{GpOn, Loss};
+use crate::limits;
+
+use super::common::{GpOn, Loss, Reg};
 use super::regularized::{build_problem, GanModel, RegConfig, COMMON_DOCS};
 
 /// Gauss-Hermite nodes used for the Gaussian expectations.
@@ -56,6 +59,7 @@ pub const QUADRATURE_NODES: usize = 64;
 #[serde(default, deny_unknown_fields)]
 pub struct GaussianMeanParams {
     /// Dimension (default 2).
+    #[serde(deserialize_with = "crate::bilinear::dimension")]
     pub d: usize,
     /// Data mean (default `[]` = `(0, ..., 0, 2)`).
     pub v: Vec<f64>,
@@ -153,7 +157,19 @@ impl Params for GaussianMeanParams {
         if !(self.sigma.is_finite() && self.sigma > 0.0) {
             return Err(Error::param(owner, "sigma", format!("must be a finite number > 0, got {}", self.sigma)));
         }
-        self.reg_config(owner).map(|_| ())
+        // sigma^2 ||psi||^2 must stay finite and nonzero.
+        limits::check_range(owner, "sigma", self.sigma, 1e-100, 1e100)?;
+        let cfg = self.reg_config(owner)?;
+        let d = self.d;
+        // v, the start, the solution, the operator's scratch and the solvers' vectors (of 2 d).
+        memory::check(owner, "d", format_args!("d = {d}"), (Size::of(d) * 40usize).f64s().get())?;
+        // One field (and two Hessian-vector products) per inner step.
+        let field = Size::of(d) * 60usize + 4000usize;
+        let inner = if cfg.has(Reg::Proximal) { cfg.prox_steps + 1 } else { 1 };
+        let param =
+            if inner > 1 && field.get().is_some_and(|f| f <= limits::MAX_CALL_FLOPS) { "prox_steps" } else { "d" };
+        let what = format_args!("d = {d} with {inner} field evaluations per call");
+        limits::check_call(owner, param, what, field * inner, "use a smaller d or prox_steps")
     }
     fn docs() -> &'static [(&'static str, &'static str)] {
         &GAUSSIAN_MEAN_DOCS
@@ -163,7 +179,7 @@ impl Params for GaussianMeanParams {
 const GAUSSIAN_MEAN_DOCS: [(&str, &str); 14] = [
     ("d", "dimension of data, generator and discriminator, >= 1"),
     ("v", "data mean; [] = (0, ..., 0, 2)"),
-    ("sigma", "standard deviation of the data and of the generator noise, > 0"),
+    ("sigma", "standard deviation of the data and of the generator noise, in [1e-100, 1e100]"),
     COMMON_DOCS[0],
     COMMON_DOCS[1],
     COMMON_DOCS[2],

@@ -30,7 +30,8 @@
 //! = grad_psi V(theta, psi~)` at the exact inner maximiser). The problem counts **one oracle
 //! call per proximal evaluation**; each costs `prox_steps + 1` evaluations of the game's
 //! gradient, so multiply `oracle_calls` by `prox_steps + 1` to compare gradient evaluations.
-//! The gradient penalties and Tikhonov terms are added at `z` itself; consensus, JARE and NK
+//! `prox_steps` is at most [`crate::limits::MAX_PROX_STEPS`] (10000), so that one oracle call
+//! stays bounded. The gradient penalties and Tikhonov terms are added at `z` itself; consensus, JARE and NK
 //! cannot be combined with `proximal`.
 //!
 //! ## Jacobian
@@ -149,12 +150,7 @@ impl RegConfig {
         let eps_d = eps_d.unwrap_or(if regs.contains(&Reg::Asymmetric) { ASYMMETRIC_EPS_D } else { 0.0 });
         validate_weights(owner, gamma, eps_g, eps_d)?;
         let (prox_lambda, prox_steps, prox_lr) = prox;
-        if !(prox_lambda.is_finite() && prox_lambda > 0.0) {
-            return Err(Error::param(owner, "prox_lambda", format!("must be a finite number > 0, got {prox_lambda}")));
-        }
-        if !(prox_lr.is_finite() && prox_lr > 0.0) {
-            return Err(Error::param(owner, "prox_lr", format!("must be a finite number > 0, got {prox_lr}")));
-        }
+        super::common::validate_prox(owner, prox_lambda, prox_steps, prox_lr)?;
         if regs.contains(&Reg::Proximal) {
             if prox_steps == 0 {
                 return Err(Error::param(owner, "prox_steps", "must be >= 1 with reg = proximal"));
@@ -492,15 +488,15 @@ pub const COMMON_DOCS: [(&str, &str); 11] = [
         "reg",
         "none | asymmetric | r1 | r2 | nk | jare | consensus | proximal | wgan-gp; combine with + (e.g. \"r1+nk\")",
     ),
-    ("gamma", "weight of the penalty / NK / JARE / consensus / WGAN-GP term, >= 0"),
-    ("eps_g", "Tikhonov weight on the generator, >= 0"),
-    ("eps_d", "Tikhonov weight on the discriminator, >= 0; null = 0.1 with reg asymmetric, else 0"),
+    ("gamma", "weight of the penalty / NK / JARE / consensus / WGAN-GP term, in [0, 1e100]"),
+    ("eps_g", "Tikhonov weight on the generator, in [0, 1e100]"),
+    ("eps_d", "Tikhonov weight on the discriminator, in [0, 1e100]; null = 0.1 with reg asymmetric, else 0"),
     ("gp_on", "samples of the asymmetric penalty: \"real\", \"fake\" or \"both\""),
     ("anchor_g", "Tikhonov anchor of the generator; [] = 0"),
     ("anchor_d", "Tikhonov anchor of the discriminator; [] = 0"),
-    ("prox_lambda", "proximal weight lambda (reg proximal), > 0"),
-    ("prox_steps", "inner ascent steps per proximal evaluation (each one more gradient of V)"),
-    ("prox_lr", "inner ascent step length, > 0"),
+    ("prox_lambda", "proximal weight lambda (reg proximal), in [1e-100, 1e100]"),
+    ("prox_steps", "inner ascent steps per proximal evaluation (each one more gradient of V), 1..=10000"),
+    ("prox_lr", "inner ascent step length, in (0, 2 / prox_lambda]"),
 ];
 
 /// Loss helper: the name of a loss for error messages.

@@ -67,23 +67,27 @@
 //! |---|---|---|---|
 //! | `preset` | `"ring"` | data set | `ring`, `grid` |
 //! | `modes` | null (8 / 25) | number of modes | >= 1; a square for `grid` |
-//! | `radius` | null (2) | ring radius / grid spacing | > 0 |
-//! | `std` | null (0.02 / 0.05) | std of each mode | > 0 |
+//! | `radius` | null (2) | ring radius / grid spacing | [1e-100, 1e100] |
+//! | `std` | null (0.02 / 0.05) | std of each mode | [1e-100, 1e100] |
 //! | `latent_dim` | 16 | generator input dimension | >= 1 |
 //! | `g_hidden`, `d_hidden` | `[128, 128]`, `[128]` | hidden widths (depth = length) | each >= 1 |
 //! | `g_act`, `d_act` | `relu` | hidden activations | `relu`, `leaky-relu`, `tanh`, `softplus` |
-//! | `d_input_scale` | 0.25 | the discriminator sees `s x` | > 0 |
-//! | `init_gain` | 0.8 | orthogonal initialisation gain | > 0 |
+//! | `d_input_scale` | 0.25 | the discriminator sees `s x` | [1e-100, 1e100] |
+//! | `init_gain` | 0.8 | orthogonal initialisation gain | [1e-100, 1e3] |
 //! | `batch` | 256 | minibatch size (data and latent) | >= 1 |
 //! | `fixed_sample` | false | reuse one minibatch: deterministic oracle | |
 //! | `metric_samples` | 2500 | samples of the VEEGAN metrics | >= 1 |
 //! | `loss` | `standard` | `standard`, `non-saturating`, `wgan` | |
 //! | `reg` | `none` | `+`-separated regularizers (table above) | |
-//! | `gamma` | null (10 / 0.5) | regularizer weight; null: 10 with a gradient penalty, else 0.5 | >= 0 |
-//! | `eps_g`, `eps_d` | 0, null (1e-4 under `asymmetric`, else 0) | Tikhonov weights | >= 0 |
+//! | `gamma` | null (10 / 0.5) | regularizer weight; null: 10 with a gradient penalty, else 0.5 | [0, 1e100] |
+//! | `eps_g`, `eps_d` | 0, null (1e-4 under `asymmetric`, else 0) | Tikhonov weights | [0, 1e100] |
 //! | `gp_on` | `real` | samples of `asymmetric` and `wgan-gp` | `real`, `fake`, `both` |
 //! | `anchor_g`, `anchor_d` | `[]` | Tikhonov anchors (empty: 0) | lengths p, q |
-//! | `prox_lambda`, `prox_steps`, `prox_lr` | 1, 5, 0.1 | proximal training | > 0, >= 1, > 0 |
+//! | `prox_lambda`, `prox_steps`, `prox_lr` | 1, 5, 0.1 | proximal training | [1e-100, 1e100], 1..=10000, (0, 2 / prox_lambda] |
+//!
+//! The sizes (`modes`, `latent_dim`, the widths, `batch`, `metric_samples`) must fit the
+//! memory limit of [`vi_core::memory`], and one oracle call (with its `prox_steps`) the work
+//! limits of [`crate::limits`]; [`GanMixtureParams::check_sizes`] estimates both.
 //!
 //! ## Recommended run (the issue-6 target) and measured results
 //! ```text
@@ -132,7 +136,10 @@ use faer::{Col, ColMut, ColRef, Mat};
 use serde::{Deserialize, Serialize};
 use vi_core::{Block, BuildContext, Error, FnMetric, Monotonicity, Operator, Params, Problem, Result};
 
+use vi_core::memory::{self, Size};
+
 use crate::gan::common::{validate_weights, GpOn, Loss, Reg};
+use crate::limits;
 pub use mlp::{Activation, Mlp, MlpWork};
 pub use oracle::{Batch, Engine, GameConfig, Mixture};
 
@@ -244,14 +251,6 @@ impl Default for GanMixtureParams {
     }
 }
 
-fn positive(owner: &str, name: &str, v: f64) -> Result<()> {
-    if v.is_finite() && v > 0.0 {
-        Ok(())
-    } else {
-        Err(Error::param(owner, name, format!("must be a finite number > 0, got {v}")))
-    }
-}
-
 impl GanMixtureParams {
     /// The data distribution.
     ///
@@ -275,8 +274,9 @@ impl GanMixtureParams {
         if k == 0 {
             return Err(Error::param(owner, "modes", "must be >= 1"));
         }
-        positive(owner, "radius", radius)?;
-        positive(owner, "std", std)?;
+        memory::check(owner, "modes", format_args!("modes = {k}"), (Size::of(k) * 3usize).f64s().get())?;
+        limits::check_range(owner, "radius", radius, 1e-100, 1e100)?;
+        limits::check_range(owner, "std", std, 1e-100, 1e100)?;
         let means = if grid {
             let side = (k as f64).sqrt().round() as usize;
             if side * side != k {
@@ -297,6 +297,100 @@ impl GanMixtureParams {
                 .collect()
         };
         Ok(Mixture { means, std })
+    }
+
+    /// Estimates `(memory words, initialisation flops, flops per oracle call, flops per metric
+    /// evaluation)` from the sizes, with checked arithmetic.
+    fn estimates(&self) -> [Size; 4] {
+        let mut gs = vec![self.latent_dim];
+        gs.extend(&self.g_hidden);
+        gs.push(2);
+        let mut ds = vec![2];
+        ds.extend(&self.d_hidden);
+        ds.push(1);
+        let layers = |s: &[usize]| s.windows(2).map(|w| (w[0], w[1])).collect::<Vec<_>>();
+        let params = |s: &[usize]| Size::sum(layers(s).into_iter().map(|(a, b)| Size::of(a) * b + b));
+        let width = |s: &[usize]| Size::sum(s.iter().map(|&w| Size::of(w)));
+        let all = || layers(&gs).into_iter().chain(layers(&ds));
+        let (np, nq) = (params(&gs), params(&ds));
+        let largest = all().fold(Size::ZERO, |m, (a, b)| m.max(Size::of(a) * b));
+        let (b, ms, k) = (self.batch, self.metric_samples, self.modes.unwrap_or(25));
+        // z and its copies (start, scratch, the solvers' vectors) and one initialisation QR;
+        // activations, adjoints and tangents of both networks and the two minibatches; the
+        // generator on the metric samples.
+        let words = (np + nq) * 16usize
+            + largest * 2usize
+            + width(&gs) * b * 7usize
+            + width(&ds) * b * 14usize
+            + (Size::of(self.latent_dim) + 12usize) * b * 4usize
+            + width(&gs) * ms * 2usize;
+        let qr = Size::sum(all().map(|(r, c)| Size::of(r) * c * r.min(c) * 4usize));
+        // Forward and backward passes and their tangents, once per inner proximal step.
+        let proximal = Reg::parse_list("", &self.reg).is_ok_and(|r| r.contains(&Reg::Proximal));
+        let call = Size::of(b) * (np * 18usize + nq * 36usize) * (if proximal { self.prox_steps + 1 } else { 1 });
+        // The metrics compare every generated sample with every mode.
+        let metric = Size::of(ms) * k * 8usize + np * ms * 2usize;
+        [words, qr, call, metric]
+    }
+
+    /// The size parameter whose default would shrink estimate `which` the most.
+    fn culprit(&self, which: usize) -> &'static str {
+        let d = Self::default();
+        let resets: [(&'static str, Self); 7] = [
+            ("latent_dim", Self { latent_dim: d.latent_dim, ..self.clone() }),
+            ("g_hidden", Self { g_hidden: d.g_hidden.clone(), ..self.clone() }),
+            ("d_hidden", Self { d_hidden: d.d_hidden.clone(), ..self.clone() }),
+            ("batch", Self { batch: d.batch, ..self.clone() }),
+            ("metric_samples", Self { metric_samples: d.metric_samples, ..self.clone() }),
+            ("modes", Self { modes: None, ..self.clone() }),
+            ("prox_steps", Self { prox_steps: d.prox_steps, ..self.clone() }),
+        ];
+        let key = |s: Size| s.get().unwrap_or(u64::MAX);
+        resets.iter().min_by_key(|(_, p)| key(p.estimates()[which])).map_or("batch", |(n, _)| *n)
+    }
+
+    fn describe(&self, param: &str) -> String {
+        match param {
+            "latent_dim" => format!("latent_dim = {}", self.latent_dim),
+            "g_hidden" => format!("g_hidden = {:?}", self.g_hidden),
+            "d_hidden" => format!("d_hidden = {:?}", self.d_hidden),
+            "batch" => format!("batch = {}", self.batch),
+            "metric_samples" => format!("metric_samples = {}", self.metric_samples),
+            "modes" => format!("modes = {}", self.modes.unwrap_or(25)),
+            _ => format!("prox_steps = {}", self.prox_steps),
+        }
+    }
+
+    /// Checks the memory and work that the sizes imply, with checked arithmetic, before
+    /// anything is allocated (see [`vi_core::memory`] and [`crate::limits`]); the error names
+    /// the size whose default would shrink the estimate most.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] naming that size and the limit.
+    pub fn check_sizes(&self, owner: &str) -> Result<()> {
+        let [words, qr, call, metric] = self.estimates();
+        let what = |which: usize| {
+            let p = self.culprit(which);
+            (p, self.describe(p))
+        };
+        if memory::refusal("", words.f64s().get())?.is_some() {
+            let (p, w) = what(0);
+            memory::check(owner, p, format_args!("{w} (with the other sizes)"), words.f64s().get())?;
+        }
+        let hint = "use smaller sizes (orthogonal initialisation is one QR per layer)";
+        if qr.get().is_none_or(|f| f > limits::MAX_BUILD_FLOPS) {
+            let (p, w) = what(1);
+            limits::check_build(owner, p, w, qr, hint)?;
+        }
+        if call.get().is_none_or(|f| f > limits::MAX_CALL_FLOPS) {
+            let (p, w) = what(2);
+            limits::check_call(owner, p, w, call, "use a smaller batch, narrower layers or fewer prox_steps")?;
+        }
+        if metric.get().is_none_or(|f| f > limits::MAX_CALL_FLOPS) {
+            let (p, w) = what(3);
+            limits::check_call(owner, p, w, metric, "use fewer metric_samples or modes")?;
+        }
+        Ok(())
     }
 
     /// The two networks.
@@ -321,8 +415,7 @@ impl GanMixtureParams {
         let penalty = [Reg::Asymmetric, Reg::R1, Reg::R2, Reg::WganGp].iter().any(|r| has(*r));
         let gamma = self.gamma.unwrap_or(if penalty { PENALTY_GAMMA } else { CROSS_GAMMA });
         validate_weights(owner, gamma, self.eps_g, eps_d)?;
-        positive(owner, "prox_lambda", self.prox_lambda)?;
-        positive(owner, "prox_lr", self.prox_lr)?;
+        crate::gan::common::validate_prox(owner, self.prox_lambda, self.prox_steps, self.prox_lr)?;
         if has(Reg::Proximal) {
             if self.prox_steps == 0 {
                 return Err(Error::param(owner, "prox_steps", "must be >= 1 with reg = proximal"));
@@ -409,14 +502,17 @@ impl Params for GanMixtureParams {
                 return Err(Error::param(owner, name, format!("widths must be >= 1, got {h:?}")));
             }
         }
-        positive(owner, "d_input_scale", self.d_input_scale)?;
-        positive(owner, "init_gain", self.init_gain)?;
+        limits::check_range(owner, "d_input_scale", self.d_input_scale, 1e-100, 1e100)?;
+        // The gain multiplies once per layer.
+        limits::check_range(owner, "init_gain", self.init_gain, 1e-100, 1e3)?;
         if self.batch == 0 {
             return Err(Error::param(owner, "batch", "must be >= 1"));
         }
         if self.metric_samples == 0 {
             return Err(Error::param(owner, "metric_samples", "must be >= 1"));
         }
+        crate::gan::common::validate_prox(owner, self.prox_lambda, self.prox_steps, self.prox_lr)?;
+        self.check_sizes(owner)?;
         self.game(owner).map(|_| ())
     }
     fn docs() -> &'static [(&'static str, &'static str)] {
@@ -446,9 +542,9 @@ impl Params for GanMixtureParams {
             ("gp_on", "samples of the asymmetric / wgan-gp penalty: \"real\", \"fake\" or \"both\""),
             ("anchor_g", "Tikhonov anchor of the generator; [] = 0"),
             ("anchor_d", "Tikhonov anchor of the discriminator; [] = 0"),
-            ("prox_lambda", "proximal weight lambda (reg proximal), > 0"),
-            ("prox_steps", "inner ascent steps per proximal evaluation"),
-            ("prox_lr", "inner ascent step length, > 0"),
+            ("prox_lambda", "proximal weight lambda (reg proximal), in [1e-100, 1e100]"),
+            ("prox_steps", "inner ascent steps per proximal evaluation, 1..=10000"),
+            ("prox_lr", "inner ascent step length, in (0, 2 / prox_lambda]"),
         ]
     }
 }
