@@ -1,4 +1,4 @@
-//! The `vi-bench` command line (DESIGN.md): `list`, `run`, `suite`, `report`, `diagnose`.
+//! The `vi-bench` command line (docs/architecture.md §5): `list`, `run`, `suite`, `report`, `diagnose`.
 //!
 //! Exit status: 0 when the command did what was asked (a run that diverged is still a successful
 //! command; its status says `Diverged`), 2 for bad input, with one line naming what was wrong.

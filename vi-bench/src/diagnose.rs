@@ -5,7 +5,7 @@
 //! vi-bench diagnose --problem gan-dirac --set problem.reg=r1 --at solution --json
 //! ```
 //!
-//! What it does (MATH.md 5):
+//! What it does (docs/math.md §5):
 //! 1. the point: `--at start`, `--at solution`, or `--at FILE` (a JSON array or numbers
 //!    separated by whitespace or commas);
 //! 2. the Jacobian there: the operator's analytic [`vi_core::Operator::jacobian`] when it has

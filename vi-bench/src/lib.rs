@@ -1,6 +1,6 @@
 //! # vi-bench: the command line and the comparative benchmark harness
 //!
-//! `vi-bench list | run | suite | report | diagnose` (see `vi-bench --help` and DESIGN.md).
+//! `vi-bench list | run | suite | report | diagnose` (see `vi-bench --help` and docs/architecture.md §5).
 //! The library exposes the same pieces for tests and for users who drive the harness from Rust.
 
 #![warn(missing_docs)]

@@ -1,4 +1,4 @@
-//! The command-line contract of DESIGN.md, through the real binary: `list`, `run --json`, and
+//! The command-line contract of docs/architecture.md §5, through the real binary: `list`, `run --json`, and
 //! one-line errors with exit status 2 for bad input.
 
 use std::process::{Command, Output};
@@ -104,7 +104,7 @@ fn set_budget_trace_and_plot_options_work() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["status"], "MaxIterations");
     assert_eq!(v["iterations"], 50);
-    // |z_k|^2 = (1 - eta^2 + eta^4)^k |z_0|^2 on x*y (MATH.md 2.3).
+    // |z_k|^2 = (1 - eta^2 + eta^4)^k |z_0|^2 on x*y (docs/math.md §2.3).
     let expected = 2.0 * (1.0f64 - 0.01 + 0.0001).powf(25.0);
     let z: Vec<f64> = serde_json::from_value(v["z"].clone()).unwrap();
     assert!(((z[0] * z[0] + z[1] * z[1]).sqrt() - expected).abs() < 1e-12);

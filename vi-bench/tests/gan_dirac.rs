@@ -1,6 +1,6 @@
-//! The Dirac-GAN reference numbers of MATH.md 1.6 and 3.4, reproduced end to end through the
+//! The Dirac-GAN reference numbers of docs/math.md §1.6 and §3.4, reproduced end to end through the
 //! registry (step 0.2, start (1, 1), 500 iterations, tolerance 0), the Jacobian diagnostics of
-//! MATH.md 1.6 / 3.6 (library and binary), and the trajectory figure.
+//! docs/math.md §1.6 / §3.6 (library and binary), and the trajectory figure.
 
 use vi_problems as _;
 use vi_solvers as _;
@@ -34,7 +34,7 @@ fn dirac(solver: &str, problem: Value) -> vi_core::Report {
 }
 
 fn assert_rel(got: f64, want: f64, rel: f64, what: &str) {
-    assert!((got - want).abs() <= rel * want, "{what}: ||z_500|| = {got:e}, MATH.md says {want:e} (+- {rel})");
+    assert!((got - want).abs() <= rel * want, "{what}: ||z_500|| = {got:e}, docs/math.md says {want:e} (+- {rel})");
 }
 
 #[test]
@@ -54,7 +54,7 @@ fn gradient_penalty_and_tikhonov_reproduce_the_math_table() {
     assert_rel(d("gda", json!({"reg": "r1", "gamma": 0.3})), 2.6e-6, 0.03, "sim-GD + R1 0.3");
     assert_rel(d("gda", json!({"reg": "r1", "gamma": 1.0})), 9.5e-22, 0.03, "sim-GD + R1 1");
     assert_rel(d("eftp", json!({"reg": "r1", "gamma": 0.3})), 3.3e-8, 0.03, "EFTP + R1 0.3");
-    // MATH.md's row puts the Tikhonov term on theta (the generator): eps_g.
+    // The row of docs/math.md §1.6 puts the Tikhonov term on theta (the generator): eps_g.
     assert_rel(
         d("eftp", json!({"reg": "r1", "gamma": 0.3, "eps_g": 0.1})),
         2.7e-10,
@@ -99,7 +99,7 @@ fn every_equilibrium_preserving_regularizer_converges_with_eftp() {
 
 #[test]
 fn one_centered_penalty_does_not_converge_to_the_nash_point() {
-    // WGAN-GP (MATH.md 3.4): the field jumps by gamma across psi = 0; EFTP ends far from (0, 0).
+    // WGAN-GP (docs/math.md §3.4): the field jumps by gamma across psi = 0; EFTP ends far from (0, 0).
     let r = dirac("eftp", json!({"reg": "wgan-gp", "gamma": 0.7}));
     assert!(r.distance_to_solution.unwrap() > 0.3, "{:?}", r.z);
     // Tikhonov continuation finds where the rest point moved: theta = -gamma / f'(0) = -2 gamma,

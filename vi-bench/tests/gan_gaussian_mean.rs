@@ -1,5 +1,5 @@
-//! End-to-end runs on `gan-gaussian-mean` (MATH.md 3.6, the Nie-Patel toy with its code
-//! defaults) and `gan-covariance` (MATH.md 3.5) through the registry.
+//! End-to-end runs on `gan-gaussian-mean` (docs/math.md §3.6, the Nie-Patel toy with its code
+//! defaults) and `gan-covariance` (docs/math.md §3.5) through the registry.
 
 use vi_problems as _;
 use vi_solvers as _;
@@ -86,7 +86,7 @@ fn covariance_learns_sigma() {
 fn large_gaussian_mean_is_diagnosed_matrix_free_with_the_same_spectrum() {
     // d = 600 (n = 1200 > 1000): Arnoldi on analytic JVPs. J has only four distinct eigenvalues
     // (H = (sigma^2 I + v v^T)/2 has two), so the Krylov space becomes invariant and the Ritz
-    // values are exact: the phase and conditioning factors of MATH.md 3.6 do not depend on d.
+    // values are exact: the phase and conditioning factors of docs/math.md §3.6 do not depend on d.
     let a = DiagnoseArgs {
         selection: Selection { problem: "gan-gaussian-mean".into(), set: vec!["problem.d=600".into()], seed: 0 },
         at: "solution".into(),
@@ -109,9 +109,9 @@ fn large_gaussian_mean_is_diagnosed_matrix_free_with_the_same_spectrum() {
 
 #[test]
 fn scalar_toy_regularized_jacobians_match_math_section_4() {
-    // MATH.md 4, scalar toy: A = 0, B = -1/2, C = h, gamma = eta = 1. The one-dimensional
+    // docs/math.md §4.10, scalar toy: A = 0, B = -1/2, C = h, gamma = eta = 1. The one-dimensional
     // Gaussian-mean game with v = 0 is exactly this toy with h = sigma^2 / 2. Columns:
-    // eigenvalues, phase factor, max|l|/min|l|, mu, L (as printed in MATH.md).
+    // eigenvalues, phase factor, max|l|/min|l|, mu, L (as printed in docs/math.md §4.10).
     type Row = (&'static str, [[f64; 2]; 2], f64, f64, f64, f64);
     let table: [(f64, [Row; 5]); 2] = [
         (
@@ -136,8 +136,8 @@ fn scalar_toy_regularized_jacobians_match_math_section_4() {
         ),
     ];
     let close = |got: f64, want: f64, what: &str| {
-        // MATH.md prints 3-4 significant digits.
-        assert!((got - want).abs() <= 6e-3 * want.abs().max(0.1), "{what}: got {got}, MATH.md {want}");
+        // docs/math.md §4.10 prints 3-4 significant digits.
+        assert!((got - want).abs() <= 6e-3 * want.abs().max(0.1), "{what}: got {got}, docs/math.md {want}");
     };
     for (h, rows) in table {
         let sigma = (2.0 * h).sqrt();

@@ -1,4 +1,4 @@
-//! Diagnostics of the operator's Jacobian `J = DF(z)` (MATH.md section 5).
+//! Diagnostics of the operator's Jacobian `J = DF(z)` (docs/math.md §5).
 //!
 //! For `J` at a point: its eigenvalues; `mu = lambda_min((J + J^T)/2)` (local strong
 //! monotonicity); `L = ||J||_2` (local Lipschitz constant); the phase factor
@@ -15,7 +15,7 @@
 //!   grows; `lambda_min((H_k + H_k^T)/2)` is the Rayleigh-Ritz estimate (an upper bound) of
 //!   `mu`, since `V_k^T J^T V_k = H_k^T`. Only JVPs are needed, no transposed products.
 //!
-//! And what the theory predicts from them (MATH.md 2, 3.3 and 5), for the linearisation
+//! And what the theory predicts from them (docs/math.md §2, §3.3 and §5), for the linearisation
 //! `F(z) ~ J (z - z*)` and each method's linear recursion, per eigenvalue `lambda` of `J`:
 //!
 //! | method | per-step factor | notes |
@@ -23,7 +23,7 @@
 //! | GDA | `max |1 - eta lambda|` | stable iff `eta < min 2 Re(lambda) / |lambda|^2` |
 //! | alternating GDA | spectral radius of the Gauss-Seidel sweep matrix | needs the blocks |
 //! | extragradient | `max |1 - eta lambda + eta^2 lambda^2|` | |
-//! | EFTP / OGDA / reflected gradient | largest root of `t^2 - (1 - 2 eta lambda) t - eta lambda` | the same method unconstrained (MATH.md 2.4) |
+//! | EFTP / OGDA / reflected gradient | largest root of `t^2 - (1 - 2 eta lambda) t - eta lambda` | the same method unconstrained (docs/math.md §2.4) |
 //! | GRAAL (fixed step, `phi`) | largest root of `t^2 - (1 - eta lambda) t - eta lambda / phi` | from `zbar_k = ((phi-1) z_k + zbar_{k-1}) / phi` |
 //!
 //! [`LinearModel::max_stable_step`] finds the largest step with factor `< 1` (exact for GDA,
@@ -456,7 +456,7 @@ mod tests {
 
     #[test]
     fn dirac_gan_jacobian_reference_numbers() {
-        // MATH.md 1.6: J = [[eps, 1/2], [-1/2, gamma]].
+        // docs/math.md §1.6: J = [[eps, 1/2], [-1/2, gamma]].
         let s = spectrum(mat![[0.0, 0.5], [-0.5, 0.3]].as_ref()).unwrap();
         assert!((s.eigenvalues[0][0] - 0.15).abs() < 1e-12);
         assert!((s.eigenvalues[1][1].abs() - 0.477).abs() < 1e-3);
@@ -470,7 +470,7 @@ mod tests {
 
     #[test]
     fn linear_rates_match_math_formulas() {
-        // One eigenvalue pair a +- ib (MATH.md 3.3): the factors are exact.
+        // One eigenvalue pair a +- ib (docs/math.md §3.3): the factors are exact.
         let j = mat![[0.2, 0.49], [-0.49, 0.2]];
         let eigs = spectrum(j.as_ref()).unwrap().eigenvalues;
         let eta = 0.2;
@@ -484,7 +484,7 @@ mod tests {
         let smax = LinearModel::Gda.max_stable_step(j.as_ref(), &eigs, 1, 100.0);
         assert!((smax - 0.4 / (0.04 + 0.49 * 0.49)).abs() < 1e-12);
         // Bilinear x*y (lambda = +- i): EG stable iff eta < 1, EFTP iff eta < 1/sqrt(3)
-        // (MATH.md 2.3, 2.4); GDA never.
+        // (docs/math.md §2.3, §2.4); GDA never.
         let xy = mat![[0.0, 1.0], [-1.0, 0.0]];
         let e = spectrum(xy.as_ref()).unwrap().eigenvalues;
         assert_eq!(LinearModel::Gda.max_stable_step(xy.as_ref(), &e, 1, 4.0), 0.0);

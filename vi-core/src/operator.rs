@@ -80,7 +80,7 @@ pub trait Operator: dyn_clone::DynClone + Send {
         None
     }
 
-    /// The Gauss-Newton Gramian `G = E[J_x^T J_x]` of a gradient penalty (MATH.md 1.4: the
+    /// The Gauss-Newton Gramian `G = E[J_x^T J_x]` of a gradient penalty (docs/math.md §1.4: the
     /// local identifiability constant is `lambda_min(G)`), for operators that have one (GAN
     /// problems with input-gradient penalties). Diagnostics only; may allocate.
     fn gauss_newton_gramian(&mut self, _z: ColRef<'_, f64>) -> Option<Mat<f64>> {
@@ -315,7 +315,7 @@ impl TikhonovTerm {
     }
 }
 
-/// The Tikhonov combinator `F_eps(z) = F(z) + eps_b (z - anchor)` (MATH.md 2.7).
+/// The Tikhonov combinator `F_eps(z) = F(z) + eps_b (z - anchor)` (docs/math.md §2.7).
 ///
 /// With all weights `>= eps > 0` and `F` monotone, `F_eps` is `eps`-strongly monotone and
 /// `(L + max eps)`-Lipschitz, so `VI(C, F_eps)` has a unique solution.

@@ -1,4 +1,4 @@
-//! # `bilinear`: unconstrained bilinear games (MATH.md 3.1)
+//! # `bilinear`: unconstrained bilinear games (docs/math.md §3.1)
 //!
 //! `min_x max_y f(x, y) = x^T A y + b^T x + c^T y` with `x in R^m`, `y in R^n`, so
 //!

@@ -1,4 +1,4 @@
-//! # `matrix-game`: zero-sum matrix games on simplices (MATH.md 3.2)
+//! # `matrix-game`: zero-sum matrix games on simplices (docs/math.md §3.2)
 //!
 //! `min_{x in Delta_m} max_{y in Delta_n} x^T A y` with an `m x n` payoff matrix `A`, so
 //!

@@ -1,4 +1,4 @@
-//! # `quadratic`: strongly monotone linear games with controllable `mu`, `L` and rotation (MATH.md 3.3)
+//! # `quadratic`: strongly monotone linear games with controllable `mu`, `L` and rotation (docs/math.md §3.3)
 //!
 //! ```text
 //! F(z) = M z + q,   M = S + K,   S = S^T (curvature),   K = -K^T (rotation),

@@ -1,5 +1,5 @@
 //! Every registered solver, with its default parameters, on two problems with known solutions:
-//! a strongly monotone affine game (MATH.md 3.3) and a random bilinear game (3.1). Prints one
+//! a strongly monotone affine game (docs/math.md §3.3) and a random bilinear game (§3.1). Prints one
 //! markdown table per problem: iterations, oracle calls and final natural residual.
 //!
 //! `cargo run -p vi-solvers --example table`

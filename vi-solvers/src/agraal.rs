@@ -14,7 +14,7 @@
 //!        theta_{k+1}  = phi lambda_{k+1} / lambda_k
 //! ```
 //!
-//! exactly as `explicit_graal` in Malitsky's code (MATH.md 2.6). One oracle call per iteration;
+//! exactly as `explicit_graal` in Malitsky's code (docs/math.md §2.6). One oracle call per iteration;
 //! `init` makes two (`F(z_1)`, `F(z_0)`). When `F(z_{k+1}) = F(z_k)` the middle term is
 //! skipped (it is `+inf`). When `F(z_1) = F(z_0)` (a locally constant operator) `lambda_0 = 1`.
 //! A step that becomes zero or non-finite ends the run with `NumericalError`. It converges for

@@ -12,7 +12,7 @@
 //! ```
 //!
 //! so an iteration costs `p` oracle calls (2 for a two-player game): player `b` sees `F`
-//! evaluated *after* players `1..b-1` moved. For `min_x max_y V` this is MATH.md 2.2,
+//! evaluated *after* players `1..b-1` moved. For `min_x max_y V` this is docs/math.md §2.2,
 //! `x_{k+1} = P(x_k - eta grad_x V(x_k, y_k))`, `y_{k+1} = P(y_k + eta grad_y V(x_{k+1}, y_k))`.
 //! The order is the order of the blocks. The whole vector is projected after each block
 //! update; when the set is a product aligned with the blocks (the usual game), this is exactly
@@ -22,7 +22,7 @@
 //!
 //! On the bilinear game `x*y` the sweep matrix `[[1, -eta], [eta, 1 - eta^2]]` has determinant 1
 //! and, for `eta < 2`, eigenvalues on the unit circle: the iterates cycle on an ellipse, neither
-//! converging nor diverging (MATH.md 2.2). On strongly monotone games it converges linearly for
+//! converging nor diverging (docs/math.md §2.2). On strongly monotone games it converges linearly for
 //! small `eta`.
 //!
 //! ## Step size
@@ -171,7 +171,7 @@ mod tests {
 
     #[test]
     fn cycles_on_xy_without_converging_or_diverging() {
-        // MATH.md 2.2: ||z|| = 1.394 after 100 steps, 1.399 after 1000, from 1.414.
+        // docs/math.md §2.2: ||z|| = 1.394 after 100 steps, 1.399 after 1000, from 1.414.
         let mut p = bilinear_xy_blocks(&[1.0, 1.0]);
         let mut s = AlternatingGda::with_step(0.1).unwrap();
         s.init(&mut p).unwrap();

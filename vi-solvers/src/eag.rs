@@ -10,8 +10,8 @@
 //! Two oracle calls per iteration. For monotone `L`-Lipschitz `F` (unconstrained) the last
 //! iterate satisfies `||F(z_k)||^2 = O(||z_0 - z*||^2 / (alpha^2 k^2))`, the optimal order, and the
 //! iterates approach the solution nearest the anchor when the solution set is not a singleton
-//! (anchoring is Halpern / Tikhonov regularisation towards `z_0` with weight `~1/k`, MATH.md
-//! 2.5). On a constrained problem both points are projected onto the set (a heuristic
+//! (anchoring is Halpern / Tikhonov regularisation towards `z_0` with weight `~1/k`, docs/math.md
+//! §2.5). On a constrained problem both points are projected onto the set (a heuristic
 //! extension: the `O(1/k^2)` guarantee is for the unconstrained method). The ergodic average is
 //! taken over the extrapolated points `z~_k`.
 //!
@@ -21,7 +21,7 @@
 //! - `"varying"` (EAG-V): `alpha_0 in (0, 1/L)` (`"auto"`: `0.618/L`), then
 //!   `alpha_{k+1} = alpha_k / (1 - alpha_k^2 L^2) * (1 - (k+2)^2 / ((k+1)(k+3)) alpha_k^2 L^2)`,
 //!   which decreases to a limit `alpha_inf` (`0.4365/L` from `0.618/L`, computed from the
-//!   recursion; MATH.md's recollection of `0.49/L` is not what it gives); the bound is
+//!   recursion; the `0.49/L` sometimes quoted is not what it gives, docs/math.md §2.5); the bound is
 //!   `||F(z_k)||^2 <= 27 ||z_0 - z*||^2 / (alpha_inf^2 (k+1)(k+2))`. Needs `L` (declared by the
 //!   problem or estimated at the start).
 //!

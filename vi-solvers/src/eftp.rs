@@ -17,7 +17,7 @@
 //! ## Step size
 //! - fixed `eta`: monotone `L`-Lipschitz `F`: `eta < 1/(3L)` (Popov), `eta < 1/(2L)`
 //!   unconstrained; on a bilinear game it converges iff `eta sigma_max < 1/sqrt(3)` (root of
-//!   `t^2 - (1 - 2 eta lambda) t - eta lambda`, MATH.md 2.4); strongly monotone: linear,
+//!   `t^2 - (1 - 2 eta lambda) t - eta lambda`, docs/math.md §2.4); strongly monotone: linear,
 //!   `1 - mu/(4L)` at `eta = 1/(4L)`.
 //! - `"auto"`: `eta = factor / L` with `factor = 0.4` (inside `1/2` for monotone problems and
 //!   inside `1/sqrt(3) = 0.577` on bilinear ones).

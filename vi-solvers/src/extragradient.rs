@@ -12,7 +12,7 @@
 //!
 //! ## Step size
 //! - fixed `eta`: converges for monotone `L`-Lipschitz `F` when `0 < eta < 1/L`; on a bilinear
-//!   game it converges iff `eta * sigma_max < 1` (MATH.md 2.3).
+//!   game it converges iff `eta * sigma_max < 1` (docs/math.md §2.3).
 //! - `"auto"`: `eta = 0.5 / L` (half the Korpelevich bound; `L` from the problem or estimated
 //!   at the start).
 //! - `"adaptive"`: backtracking on the local Lipschitz estimate. A trial `eta` is accepted when
@@ -302,7 +302,7 @@ mod tests {
 
     #[test]
     fn contraction_factor_on_xy_is_exact() {
-        // |z_{k+1}|^2 / |z_k|^2 = 1 - eta^2 + eta^4 for F = (y, -x) (MATH.md 2.3).
+        // |z_{k+1}|^2 / |z_k|^2 = 1 - eta^2 + eta^4 for F = (y, -x) (docs/math.md §2.3).
         let eta: f64 = 0.1;
         let mut p = bilinear_xy(&[1.0, 1.0]);
         let mut s = Extragradient::with_step(eta).unwrap();

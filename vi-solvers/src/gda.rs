@@ -12,7 +12,7 @@
 //! ## Step size
 //! - fixed `eta`: for `mu`-strongly monotone, `L`-Lipschitz `F` the contraction factor is
 //!   `1 - 2 eta mu + eta^2 L^2` (squared distance), `< 1` for `0 < eta < 2 mu / L^2`
-//!   (MATH.md 2.1). For merely monotone `F` there is no convergence: on a bilinear game the
+//!   (docs/math.md §2.1). For merely monotone `F` there is no convergence: on a bilinear game the
 //!   distance to the solution grows by `sqrt(1 + eta^2 sigma^2)` per step along each singular
 //!   direction, and on rock-paper-scissors the projected iterate gets stuck near a face.
 //! - `"auto"`: `eta = mu / L^2` when the problem declares `mu > 1e-9 L` (the minimiser of the

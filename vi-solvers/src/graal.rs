@@ -9,7 +9,7 @@
 //!
 //! One oracle call per iteration. Monotone `L`-Lipschitz `F`: converges for
 //! `0 < lambda <= phi / (2L)`; ergodic `O(1/k)` gap, R-linear under strong monotonicity
-//! (MATH.md 2.6). The ergodic average is taken over the iterates.
+//! (docs/math.md §2.6). The ergodic average is taken over the iterates.
 //!
 //! ## Step size
 //! - fixed `lambda`.
@@ -196,7 +196,7 @@ mod tests {
 
     #[test]
     fn converges_at_the_largest_step_on_bilinear_and_strongly_monotone_problems() {
-        // MATH.md 2.6: converges on a random bilinear game at lambda = phi/(2L).
+        // docs/math.md §2.6: converges on a random bilinear game at lambda = phi/(2L).
         let mut s = Graal::new(GraalParams::default()).unwrap();
         let r = run(&mut random_bilinear(&[1.0, 0.8, 0.6, 0.4, 0.3], 2), &mut s, 1e-8, 200_000);
         assert_eq!(r.status, Status::Converged);

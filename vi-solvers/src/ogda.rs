@@ -12,12 +12,12 @@
 //! line above for a constant step. One oracle call per iteration (at `z_{k+1}`, stored for the
 //! next one); `init` makes one counted call for `F(z_0)`. The ergodic average is taken over the
 //! iterates. Unconstrained it is the same method as EFTP up to a change of variables
-//! (MATH.md 2.4).
+//! (docs/math.md §2.4).
 //!
 //! ## Step size
 //! - fixed `eta`: monotone `L`-Lipschitz `F`: `eta < 1/(2L)` (Malitsky & Tam); on a bilinear
 //!   game it converges iff `eta sigma_max < 1/sqrt(3)` (largest root of
-//!   `t^2 - (1 - 2 eta lambda) t - eta lambda`, MATH.md 2.4); strongly monotone: linear.
+//!   `t^2 - (1 - 2 eta lambda) t - eta lambda`, docs/math.md §2.4); strongly monotone: linear.
 //! - `"auto"`: `eta = factor / L`, `factor = 0.4` (inside `1/2`).
 //! - `"adaptive"`: backtracking as in Malitsky & Tam's line search: the trial `z_{k+1}` is
 //!   accepted when `eta_k ||F(z_{k+1}) - F(z_k)|| <= nu ||z_{k+1} - z_k||` (`nu = 0.4`), otherwise

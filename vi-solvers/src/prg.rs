@@ -9,11 +9,11 @@
 //! One oracle call per iteration, at the reflected point `2 z_k - z_{k-1}` (which need not lie
 //! in the set). The first step is a plain projected gradient step. The ergodic average is taken
 //! over the iterates. Unconstrained, `w_k = 2 z_k - z_{k-1}` follows the OGDA recursion
-//! (MATH.md 2.4).
+//! (docs/math.md §2.4).
 //!
 //! ## Step size
 //! - fixed `eta`: monotone `L`-Lipschitz `F`: converges for `0 < eta < (sqrt(2) - 1)/L`
-//!   (`0.414/L`, MATH.md 2.8).
+//!   (`0.414/L`, docs/math.md §2.8).
 //! - `"auto"`: `eta = factor / L` with `factor = 0.4`, just inside `sqrt(2) - 1`.
 //! - `"adaptive"` is not available.
 //!

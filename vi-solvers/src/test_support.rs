@@ -94,7 +94,7 @@ pub fn random_bilinear(s: &[f64], seed: u64) -> Problem {
     bilinear(&a, &Col::zeros(n), &Col::zeros(n), &start, Some(Col::zeros(2 * n)))
 }
 
-/// Block-diagonal `M` with `2x2` blocks `[[a_i, b_i], [-b_i, a_i]]` (MATH.md 3.3): eigenvalues
+/// Block-diagonal `M` with `2x2` blocks `[[a_i, b_i], [-b_i, a_i]]` (docs/math.md §3.3): eigenvalues
 /// `a_i +- i b_i`; `F(z) = M z`, solution 0.
 pub fn rotation_blocks(ab: &[(f64, f64)], start: &[f64]) -> Problem {
     let n = 2 * ab.len();
@@ -112,7 +112,7 @@ pub fn rotation_blocks(ab: &[(f64, f64)], start: &[f64]) -> Problem {
     affine(m, Col::zeros(n), start)
 }
 
-/// A strongly monotone affine problem `M = S + K` (MATH.md 3.3): `S = Q diag(s) Q^T` with
+/// A strongly monotone affine problem `M = S + K` (docs/math.md §3.3): `S = Q diag(s) Q^T` with
 /// `s` evenly spread in `[mu, 1]`, `K` skew with norm `rho`; offset and start seeded.
 pub fn strongly_monotone(n: usize, mu: f64, rho: f64, seed: u64) -> Problem {
     let q = random_orthogonal(n, seed, 21);

@@ -1,4 +1,4 @@
-//! Cross-method tests of the behaviour MATH.md predicts: step-size thresholds on bilinear
+//! Cross-method tests of the behaviour docs/math.md predicts: step-size thresholds on bilinear
 //! games, exact linear rates on the rotation-block family, projected matrix games, EAG's
 //! `O(1/k^2)` rate, and the preconditioned variants.
 
@@ -31,7 +31,7 @@ fn decay(problem: &mut Problem, s: &mut dyn Solver, k: usize) -> f64 {
 
 #[test]
 fn bilinear_step_thresholds_eg_below_one_eftp_ogda_below_inverse_sqrt3() {
-    // A = U diag(s) V^T, sigma_max = 1 = L (MATH.md 2.3, 2.4).
+    // A = U diag(s) V^T, sigma_max = 1 = L (docs/math.md §2.3, §2.4).
     let s = [1.0, 0.8, 0.6, 0.4, 0.2];
     for (name, ok, bad) in [("extragradient", 0.95, 1.05), ("eftp", 0.55, 0.6), ("ogda", 0.55, 0.6)] {
         let mut p = random_bilinear(&s, 42);
@@ -45,7 +45,7 @@ fn bilinear_step_thresholds_eg_below_one_eftp_ogda_below_inverse_sqrt3() {
     }
 }
 
-// --- exact rates on the rotation-block family (MATH.md 3.3) ---------------------------------
+// --- exact rates on the rotation-block family (docs/math.md §3.3) ---------------------------
 
 #[derive(Clone, Copy)]
 struct C(f64, f64);
@@ -70,7 +70,7 @@ impl C {
     }
 }
 
-/// The exact per-step factor of each method at `w = eta * lambda` (MATH.md 3.3).
+/// The exact per-step factor of each method at `w = eta * lambda` (docs/math.md §3.3).
 fn factor(method: &str, w: C) -> f64 {
     let one = C(1.0, 0.0);
     match method {
@@ -112,7 +112,7 @@ fn measured_linear_rates_match_the_exact_factors_on_rotation_blocks() {
     }
 }
 
-// --- matrix games on simplices (MATH.md 3.2) --------------------------------------------------
+// --- matrix games on simplices (docs/math.md §3.2) --------------------------------------------
 
 #[test]
 fn eg_eftp_ogda_solve_rps_and_matching_pennies_while_gda_does_not() {
@@ -143,7 +143,7 @@ fn eg_eftp_ogda_solve_rps_and_matching_pennies_while_gda_does_not() {
     }
 }
 
-// --- EAG: ||F(z_k)||^2 = O(1/k^2) (MATH.md 2.5) ------------------------------------------------
+// --- EAG: ||F(z_k)||^2 = O(1/k^2) (docs/math.md §2.5) ------------------------------------------
 
 #[test]
 fn eag_squared_residual_decays_like_k_to_the_minus_two() {
@@ -289,7 +289,7 @@ fn every_parameter_of_every_solver_is_documented_and_every_solver_has_step() {
 
 #[test]
 fn strongly_monotone_contraction_bounds_hold() {
-    // MATH.md 1.5 / 2.1 / 2.3: ||z_k - z*||^2 contracts per step by at most 1 - mu/(4L) for
+    // docs/math.md §1.5 / §2.1 / §2.3: ||z_k - z*||^2 contracts per step by at most 1 - mu/(4L) for
     // EG, EFTP and OGDA at eta = 1/(4L), and by 1 - mu^2/L^2 for GDA at eta = mu/L^2. Measured
     // over steps 20..120 (after the transient constant, before round-off at 1e-15).
     let mut p = strongly_monotone(10, 0.2, 1.0, 11);

@@ -8,7 +8,7 @@
 //!
 //! `F + eps (z - anchor)` is `eps`-strongly monotone, so each stage has a unique solution
 //! `z_eps`, and for monotone `F` with a nonempty solution set `z_eps` tends, as `eps -> 0`, to
-//! the solution closest to the anchor (the minimum-norm solution for anchor 0; MATH.md 2.7).
+//! the solution closest to the anchor (the minimum-norm solution for anchor 0; docs/math.md §2.7).
 //! Plain methods instead converge to *some* solution that depends on the start.
 //!
 //! One iteration is one inner iteration on the shifted operator, installed with

@@ -1,9 +1,9 @@
 //! Vocabulary shared by every GAN problem (`gan-dirac`, `gan-gaussian-mean`, `gan-covariance`,
 //! `gan-mixture`): the loss, the regularizer choice and where the gradient penalty samples.
 //!
-//! The game (MATH.md 1.3): `V(theta, psi) = E_data f(D(x)) + E_gen f(-D(G(z)))`, generator
+//! The game (docs/math.md §1.3): `V(theta, psi) = E_data f(D(x)) + E_gen f(-D(G(z)))`, generator
 //! `theta` minimises, discriminator `psi` maximises; `F = (grad_theta V, -grad_psi V)`.
-//! With the asymmetric regularization of MATH.md section 0:
+//! With the asymmetric regularization of docs/math.md §0:
 //!
 //! ```text
 //! F_reg = ( grad_theta V + eps_g (theta - anchor_theta),
@@ -102,7 +102,7 @@ pub fn softplus(t: f64) -> f64 {
     }
 }
 
-/// Which regularizer modifies the game's vector field (MATH.md section 4). Tikhonov weights
+/// Which regularizer modifies the game's vector field (docs/math.md §4). Tikhonov weights
 /// `eps_g`, `eps_d` apply on top of any choice.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "kebab-case")]
@@ -128,7 +128,7 @@ pub enum Reg {
     Proximal,
     /// WGAN-GP-like *one-centered* penalty `gamma/2 E (||grad_x D|| - 1)^2` on the
     /// discriminator (Gulrajani et al. 2017). Not equilibrium-preserving: kept to show the
-    /// equilibrium moving (MATH.md 3.4, 4).
+    /// equilibrium moving (docs/math.md §3.4, §4).
     WganGp,
 }
 

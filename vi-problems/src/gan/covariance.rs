@@ -1,4 +1,4 @@
-//! # `gan-covariance`: covariance learning, the linear-quadratic GAN game (MATH.md 3.5)
+//! # `gan-covariance`: covariance learning, the linear-quadratic GAN game (docs/math.md §3.5)
 //!
 //! Data `x ~ N(0, Sigma)` in `R^d`, generator `G_U(zeta) = U zeta` with `zeta ~ N(0, I_d)`
 //! (`U` is `d x d`), quadratic discriminator `D_W(x) = x^T W x` with `W` symmetric. With the
@@ -23,7 +23,7 @@
 //! (real), `U U^T` (fake) or their average (both); `grad_W R = 2 (S W + W S)`, and the
 //! Gauss-Newton Gramian is the (exact, constant in `W`) Hessian `dW -> 2 (S dW + dW S)`.
 //!
-//! **Expectations.** With `loss = "wgan"` (the default, MATH.md 3.5) everything is exact. For
+//! **Expectations.** With `loss = "wgan"` (the default, docs/math.md §3.5) everything is exact. For
 //! the logistic losses (`standard`, `non-saturating`) `E f(x^T W x)` is a generalized
 //! chi-square integral with no closed form, so they use a **fixed seeded sample set**:
 //! `samples` real points and `samples` noise points drawn from the run's seed once at

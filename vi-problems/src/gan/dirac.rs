@@ -1,8 +1,8 @@
-//! # `gan-dirac`: the Dirac-GAN (Mescheder, Geiger, Nowozin, ICML 2018; MATH.md 3.4)
+//! # `gan-dirac`: the Dirac-GAN (Mescheder, Geiger, Nowozin, ICML 2018; docs/math.md §3.4)
 //!
 //! Data `p_D = delta_0`, generator `p_theta = delta_theta`, discriminator `D_psi(x) = psi x`,
-//! `z = (theta, psi)`. In Mescheder's sign convention (the one of his code and of MATH.md 3.4
-//! and 1.6), with `t = psi theta`:
+//! `z = (theta, psi)`. In Mescheder's sign convention (the one of his code and of docs/math.md §3.4
+//! and §1.6), with `t = psi theta`:
 //!
 //! ```text
 //! V = f(t) + f(0),              F = (psi f'(t), -theta f'(t))
@@ -10,7 +10,7 @@
 //! J_F(0) = [[0, f'(0)], [-f'(0), 0]]  (eigenvalues +- i f'(0): purely rotational)
 //! ```
 //!
-//! Unique equilibrium `(0, 0)`; `distance_to_equilibrium = ||z||`. (MATH.md 1.3 puts `f(-D)` on
+//! Unique equilibrium `(0, 0)`; `distance_to_equilibrium = ||z||`. (docs/math.md §1.3 puts `f(-D)` on
 //! generated samples; that reading is the mirror image `psi -> -psi` of this one: same
 //! eigenvalues, same `||z_k||`.)
 //!
@@ -20,7 +20,7 @@
 //! one-centered WGAN-GP penalty is `1/2 (|psi| - 1)^2`, whose gradient `psi - sign(psi)` jumps at
 //! `psi = 0` and moves the rest point to `theta = -+ 2 gamma` as `psi -> 0+-`.
 //!
-//! Reference numbers (MATH.md 1.6; step 0.2, 500 iterations from `(1, 1)`): `||z_500||` = 3.10
+//! Reference numbers (docs/math.md §1.6; step 0.2, 500 iterations from `(1, 1)`): `||z_500||` = 3.10
 //! (GDA), 1.42 (alternating GDA), 0.122 (EG), 0.116 (EFTP), 3.3e-8 (EFTP + R1 0.3), 2.7e-10
 //! (EFTP + R1 0.3 + `eps_g` 0.1), 3.7e-10 (EFTP + the `asymmetric` preset: penalty 0.3 and
 //! `eps_d` 0.1, i.e. an effective discriminator damping of 0.4).
@@ -269,7 +269,7 @@ mod tests {
 
     #[test]
     fn field_matches_mescheder() {
-        // F = -v with v = (-psi f'(psi theta), theta f'(psi theta)) (MATH.md 3.4).
+        // F = -v with v = (-psi f'(psi theta), theta f'(psi theta)) (docs/math.md §3.4).
         let f = field(json!({}), &z(1.0, 1.0));
         let s = super::super::common::sigmoid(-1.0);
         assert!((f[0] - s).abs() < 1e-15 && (f[1] + s).abs() < 1e-15, "{f:?}");
@@ -282,7 +282,7 @@ mod tests {
 
     #[test]
     fn jacobian_at_equilibrium_matches_math() {
-        // MATH.md 1.6: J(0) = [[eps_g, 1/2], [-1/2, gamma]].
+        // docs/math.md §1.6: J(0) = [[eps_g, 1/2], [-1/2, gamma]].
         let mut p = problem(json!({"reg": "r1", "gamma": 0.3, "eps_g": 0.1}));
         let j = p.operator_mut().jacobian(Col::zeros(2).as_ref()).unwrap();
         for (got, want) in [(j[(0, 0)], 0.1), (j[(0, 1)], 0.5), (j[(1, 0)], -0.5), (j[(1, 1)], 0.3)] {

@@ -1,8 +1,8 @@
-//! # `gan-gaussian-mean`: Gaussian mean learning with a linear discriminator (Nie & Patel; MATH.md 3.6)
+//! # `gan-gaussian-mean`: Gaussian mean learning with a linear discriminator (Nie & Patel; docs/math.md §3.6)
 //!
 //! Data `x ~ N(v, sigma^2 I_d)`, generator `G_phi(zeta) = phi + zeta` with
 //! `zeta ~ N(0, sigma^2 I_d)`, discriminator `D_psi(x) = psi^T x`; `z = (phi, psi)` (generator
-//! first). With `f` the loss (MATH.md 1.3),
+//! first). With `f` the loss (docs/math.md §1.3),
 //!
 //! ```text
 //! V(phi, psi) = E_x f(psi^T x) + E_zeta f(-psi^T (phi + zeta))
@@ -20,7 +20,7 @@
 //! Equilibrium `(phi*, psi*) = (v, 0)`; `distance_to_equilibrium = ||(phi - v, psi)||`. At it
 //! (standard loss) `J = [[0, -I/2], [I/2, H]]` with `H = (sigma^2 I + v v^T)/2`; with the
 //! defaults `v = (0, 2)`, `sigma = 0.7` the eigenvalues are `0.1225 +- 0.4848i`, `0.1175`,
-//! `2.1275`: phase factor 3.96 and eigenvalue-magnitude ratio 18.1 (MATH.md 3.6).
+//! `2.1275`: phase factor 3.96 and eigenvalue-magnitude ratio 18.1 (docs/math.md §3.6).
 //!
 //! Penalties: `grad_x D = psi`, so `R = ||psi||^2 / 2` on real and fake samples alike
 //! (Gauss-Newton Gramian `I_d`); WGAN-GP: `1/2 (||psi|| - 1)^2`.

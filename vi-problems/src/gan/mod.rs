@@ -1,11 +1,11 @@
-//! The small GAN games of MATH.md (Dirac-GAN, Gaussian mean, covariance learning) with every
+//! The small GAN games of docs/math.md (Dirac-GAN, Gaussian mean, covariance learning) with every
 //! regularizer of section 4, posed as VIs.
 //!
 //! | name | game | parameters `(generator, discriminator)` |
 //! |---|---|---|
-//! | `gan-dirac` | Dirac-GAN (MATH.md 3.4) | `(theta, psi)`, 1 + 1 |
-//! | `gan-gaussian-mean` | Gaussian mean, linear discriminator (MATH.md 3.6) | `(phi, psi)`, d + d |
-//! | `gan-covariance` | covariance learning, LQ game (MATH.md 3.5) | `(U, W)`, d^2 + d(d+1)/2 |
+//! | `gan-dirac` | Dirac-GAN (docs/math.md §3.4) | `(theta, psi)`, 1 + 1 |
+//! | `gan-gaussian-mean` | Gaussian mean, linear discriminator (docs/math.md §3.6) | `(phi, psi)`, d + d |
+//! | `gan-covariance` | covariance learning, LQ game (docs/math.md §3.5) | `(U, W)`, d^2 + d(d+1)/2 |
 //!
 //! Every one has exact derivatives (no finite differences in the operator), the blocks
 //! `generator` and `discriminator`, the metric `distance_to_equilibrium`, and the shared

@@ -1,5 +1,5 @@
 //! The regularized GAN vector field shared by `gan-dirac`, `gan-gaussian-mean` and
-//! `gan-covariance` (MATH.md sections 0, 1.4 and 4).
+//! `gan-covariance` (docs/math.md §0, §1.4 and §4).
 //!
 //! A [`GanModel`] knows one game: the value `V(theta, psi)`, the generator's objective `J_G`
 //! (`= V` unless the loss is non-saturating), the base field `F = (grad_theta J_G,
@@ -92,7 +92,7 @@ pub trait GanModel: Clone + Send + 'static {
         out.fill(f64::NAN);
     }
     /// The Gauss-Newton Gramian `G(psi) = E [J_x^T J_x]`, `J_x = d_psi grad_x D_psi(x)`
-    /// (q x q), over `side` (MATH.md 1.4).
+    /// (q x q), over `side` (docs/math.md §1.4).
     fn gauss_newton_gramian(&mut self, z: ColRef<'_, f64>, side: GpOn) -> Mat<f64>;
     /// Distance from `z` to the game's (unregularized) equilibrium set.
     fn distance_to_equilibrium(&self, z: ColRef<'_, f64>) -> f64;
@@ -124,7 +124,7 @@ pub struct RegConfig {
     pub prox_lr: f64,
 }
 
-/// The default discriminator Tikhonov weight of the `asymmetric` preset (MATH.md 1.6: with
+/// The default discriminator Tikhonov weight of the `asymmetric` preset (docs/math.md §1.6: with
 /// penalty 0.3, EFTP at step 0.2 reaches `||z_500|| = 3.7e-10` on the Dirac-GAN).
 pub const ASYMMETRIC_EPS_D: f64 = 0.1;
 
@@ -650,7 +650,7 @@ pub(crate) mod testing {
         }
     }
 
-    /// Checks every regularizer's field against FD of its defining objective (MATH.md 4):
+    /// Checks every regularizer's field against FD of its defining objective (docs/math.md §4):
     /// R1/R2 against `gamma/2 E||grad_x D||^2`, NK against `V + gamma ||grad_psi V||^2` in
     /// theta, JARE against the two half squared norms, consensus against `1/2 ||F||^2`; and
     /// the analytic Jacobian against FD of the field.

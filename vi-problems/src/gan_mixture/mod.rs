@@ -1,8 +1,8 @@
-//! # `gan-mixture`: an MLP GAN on a 2-D mixture of Gaussians (MATH.md 3.7), with minibatch oracles
+//! # `gan-mixture`: an MLP GAN on a 2-D mixture of Gaussians (docs/math.md §3.7), with minibatch oracles
 //!
 //! Data: `modes` equal-weight isotropic Gaussians of standard deviation `std`. Preset `"ring"`
 //! (default): 8 means `radius (sin 2 pi k/8, cos 2 pi k/8)` with `radius = 2`, `std = 0.02`
-//! (Metz et al. 2017; MATH.md 3.7 a). Preset `"grid"`: a `sqrt(modes) x sqrt(modes)` grid with
+//! (Metz et al. 2017; docs/math.md §3.7(a)). Preset `"grid"`: a `sqrt(modes) x sqrt(modes)` grid with
 //! spacing `radius` centred at 0 (25 modes at `{-4, -2, 0, 2, 4}^2` by default), `std = 0.05`.
 //!
 //! Players: generator `G_theta: R^latent_dim -> R^2` and discriminator `D_psi: R^2 -> R` (a
@@ -24,8 +24,8 @@
 //! ## Operator
 //! On a minibatch of `B` data points and `B` latent draws (see [`oracle`] for the formulas):
 //! `F = (grad_theta L_G, -grad_psi V)` with `V = 1/B sum f(D(x_i)) + 1/B sum f(-D(G(zeta_j)))`
-//! and the GAN losses of [`crate::gan::common::Loss`], plus the regularizers of MATH.md
-//! section 4 (combine with `+`, e.g. `"r1+nk"`; they share `gamma`):
+//! and the GAN losses of [`crate::gan::common::Loss`], plus the regularizers of docs/math.md
+//! §4 (combine with `+`, e.g. `"r1+nk"`; they share `gamma`):
 //!
 //! | `reg` | term | how its derivative is computed |
 //! |---|---|---|
@@ -47,7 +47,7 @@
 //! (residuals) uses a fixed evaluation batch of the same size from its own stream (the training
 //! batch itself under `fixed_sample`) and never touches the training RNG.
 //!
-//! ## Metrics (VEEGAN protocol, MATH.md 3.7)
+//! ## Metrics (VEEGAN protocol, docs/math.md §3.7)
 //! Computed on `metric_samples = 2500` generated points from a latent sample drawn once per
 //! problem from its own stream, so the values depend only on `z` (and the seed):
 //! - `high_quality`: fraction of samples within 3 `std` (Euclidean) of the nearest mean;

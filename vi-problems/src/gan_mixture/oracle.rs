@@ -1,5 +1,5 @@
 //! The `gan-mixture` operator: exact minibatch pseudo-gradients of the MLP GAN with every
-//! regularizer of MATH.md section 4, allocation-free after construction.
+//! regularizer of docs/math.md §4, allocation-free after construction.
 //!
 //! Notation (one minibatch of `B` data points `x_i` and `B` latent points `zeta_j`,
 //! `x~_j = G_theta(zeta_j)`, `y = D_psi(.)` the logit, `s` the discriminator input scale):
