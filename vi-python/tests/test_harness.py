@@ -103,8 +103,8 @@ def test_suite_rejects_bad_specs(tmp_path):
         vi.suite({"problems": [p, q], "solvers": [{"name": "gda"}]}, tmp_path)
     with pytest.raises(ValueError, match="unknown solver `nope`"):
         vi.suite({"problems": [p], "solvers": [{"name": "nope"}]}, tmp_path)
-    with pytest.raises(ValueError, match="unknown key `problem`"):
-        vi.suite({"problem": [p], "solvers": [{"name": "gda"}]}, tmp_path)
+    with pytest.raises(ValueError, match="unknown key `solver`; valid keys: name, seeds"):
+        vi.suite({"problems": [p], "solver": [{"name": "gda"}]}, tmp_path)
     with pytest.raises(ValueError, match="no suite file"):
         vi.suite(str(tmp_path / "missing.toml"), tmp_path)
 

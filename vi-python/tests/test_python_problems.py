@@ -51,8 +51,10 @@ def test_matrix_game_with_product_of_simplices_finds_the_equilibrium():
     F = lambda z: np.concatenate([a @ z[2:], -a.T @ z[:2]])  # noqa: E731
     p = vi.Problem(F, start=[0.9, 0.1, 0.2, 0.8], set=vi.Product([vi.Simplex(2), vi.Simplex(2)], names=["x", "y"]),
                    lipschitz=float(np.linalg.norm(a, 2)), mu=0.0)
-    for solver in ("extragradient", "eftp", "ogda", "alternating-gda"):
-        r = vi.run(p, solver, tol=1e-9, max_iters=200_000, solver_params={"step": 0.3})
+    # steps inside the stable ranges: 1/L = 0.38 (extragradient), 1/(sqrt(3) L) = 0.22 (eftp, ogda)
+    for solver, params in [("extragradient", {"step": 0.3}), ("eftp", {"step": 0.15}), ("ogda", {"step": 0.15}),
+                           ("agraal", {})]:
+        r = vi.run(p, solver, tol=1e-9, max_iters=200_000, solver_params=params)
         assert r.status == "Converged", (solver, r)
         np.testing.assert_allclose(r.z, [0.4, 0.6, 0.4, 0.6], atol=1e-7)
 
@@ -61,7 +63,9 @@ def test_every_registered_solver_runs_on_a_python_problem():
     p = vi.Problem(shift([0.5, 0.5]), start=[0.0, 0.0], set=vi.Box(-1.0, 1.0), lipschitz=1.0, mu=1.0)
     for s in vi.solvers():
         r = vi.run(p, s["name"], tol=1e-8, max_iters=20_000)
-        assert r.status in ("Converged", "Stopped"), (s["name"], r)
+        # eag (anchored) converges at the sublinear O(1/k) rate: not to 1e-8 in 20000 steps
+        assert r.status in ("Converged", "MaxIterations", "Stopped"), (s["name"], r)
+        assert r.residual < 1e-3, (s["name"], r)
         if r.status == "Converged":
             np.testing.assert_allclose(r.z, [0.5, 0.5], atol=1e-6)
 

@@ -84,7 +84,7 @@ def test_budgets_give_their_status():
         ({"check_every": 0}, "check_every"),
         ({"seed": -3}, "seed"),
         ({"problem_params": {"start": [1.0, float("inf")]}}, "non-finite"),
-        ({"problem_params": {"start": [1.0, 2.0, 3.0]}}, "start: expected 2, got 3"),
+        ({"problem_params": {"start": [1.0, 2.0, 3.0]}}, "problem `bilinear`: start: expected 20, got 3"),
     ],
 )
 def test_bad_input_raises_value_error_naming_the_culprit(kwargs, match):
