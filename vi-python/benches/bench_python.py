@@ -102,6 +102,9 @@ def game(repeat: int, tol: float = 1e-6) -> None:
         ("vi_engine extragradient, residual every iteration", ("extragradient", 1)),
         ("vi_engine extragradient, residual every 10 iterations", ("extragradient", 10)),
         ("vi_engine eftp (1 call/iteration), residual every 10", ("eftp", 10, {"step": 0.3 / lip})),
+        # the engine's adaptive steps (no L needed): another step rule than the NumPy loop's
+        ("vi_engine extragradient, adaptive step, residual every 10", ("extragradient", 10, {"step": "adaptive"})),
+        ("vi_engine agraal (adaptive), residual every 10", ("agraal", 10, {})),
     ]:
         t, it, r = min(engine(*args) for _ in range(repeat))
         print(f"  {label}: {1e3 * t:.1f} ms ({it} iterations, {1e6 * t / it:.1f} us/iteration, "

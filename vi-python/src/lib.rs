@@ -114,9 +114,7 @@ fn finish(py: Python<'_>, state: &RunState, mut report: Report) -> PyResult<(Str
 #[pyfunction]
 pub fn registry_json() -> PyResult<String> {
     let reg = vi_core::registry().map_err(value_error)?;
-    let entry = |name: &str, summary: &str, params: Vec<vi_core::ParamInfo>| {
-        json!({"name": name, "summary": summary, "params": params})
-    };
+    let entry = |name: &str, summary: &str, params: Vec<vi_core::ParamInfo>| json!({"name": name, "summary": summary, "params": params});
     let problems: Vec<Value> =
         reg.problems().filter(|e| e.name != problem::ENTRY).map(|e| entry(e.name, e.summary, (e.params)())).collect();
     let solvers: Vec<Value> = reg.solvers().map(|e| entry(e.name, e.summary, (e.params)())).collect();
@@ -280,7 +278,9 @@ fn entry_from_json(kind: &str, v: &Value) -> PyResult<EntrySpec> {
     let params = match obj.get("params") {
         None | Some(Value::Null) => Map::new(),
         Some(Value::Object(m)) => m.clone(),
-        Some(other) => return Err(value_error(format!("suite: {kind} `{name}`: `params` must be a dict, got {other}"))),
+        Some(other) => {
+            return Err(value_error(format!("suite: {kind} `{name}`: `params` must be a dict, got {other}")))
+        }
     };
     let mut e = EntrySpec::new(name, params);
     if let Some(g) = obj.get("grid") {
@@ -312,8 +312,8 @@ fn entry_from_json(kind: &str, v: &Value) -> PyResult<EntrySpec> {
         if kind == "solver" {
             return Err(value_error(format!("suite: solver `{name}`: `seeds` belongs to problems or to the suite")));
         }
-        let s: Vec<u64> =
-            serde_json::from_value(s.clone()).map_err(|err| value_error(format!("suite: {kind} `{name}`: seeds: {err}")))?;
+        let s: Vec<u64> = serde_json::from_value(s.clone())
+            .map_err(|err| value_error(format!("suite: {kind} `{name}`: seeds: {err}")))?;
         if s.is_empty() {
             return Err(value_error(format!("suite: {kind} `{name}`: `seeds` must not be empty")));
         }
@@ -396,8 +396,7 @@ pub fn suite(
         None => std::thread::available_parallelism().map_or(1, usize::from),
     };
     let shard = shard.as_deref().map(Shard::parse).transpose().map_err(bench_error)?;
-    let opts =
-        SuiteOptions { out, jobs, shard, resume, progress: vi_bench::suite::progress_wanted() };
+    let opts = SuiteOptions { out, jobs, shard, resume, progress: vi_bench::suite::progress_wanted() };
     // Python problems attach from the worker threads, one oracle call at a time.
     let o = py.detach(|| run_suite(&spec, &opts)).map_err(bench_error)?;
     Ok(json!({

@@ -18,7 +18,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use faer::{ColMut, ColRef, Mat};
+use faer::{ColMut, ColRef};
 use numpy::{PyArray1, PyArrayMethods, PyUntypedArrayMethods};
 use pyo3::exceptions::{PyKeyboardInterrupt, PyValueError};
 use pyo3::prelude::*;
@@ -183,11 +183,8 @@ fn call_into(
             match conv.cast_into::<PyArray1<f64>>() {
                 Ok(a) => a,
                 Err(e) => {
-                    let shape: Vec<usize> = e
-                        .into_inner()
-                        .cast::<numpy::PyUntypedArray>()
-                        .map(|a| a.shape().to_vec())
-                        .unwrap_or_default();
+                    let shape: Vec<usize> =
+                        e.into_inner().cast::<numpy::PyUntypedArray>().map(|a| a.shape().to_vec()).unwrap_or_default();
                     return Err(PyValueError::new_err(format!(
                         "{what} returned an array of shape {shape:?}; expected shape ({},)",
                         out.nrows()
@@ -254,9 +251,5 @@ impl Operator for PyOperator {
         } else {
             vi_core::operator::finite_difference_jvp(self, z, v, out);
         }
-    }
-
-    fn jacobian(&mut self, _z: ColRef<'_, f64>) -> Option<Mat<f64>> {
-        None
     }
 }

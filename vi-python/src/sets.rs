@@ -11,7 +11,10 @@ use pyo3::types::{PyDict, PyDictMethods};
 use vi_core::{Ball, BoxSet, ConstraintSet, NonnegativeOrthant, Product, Simplex, WholeSpace};
 
 fn item<'py, T: FromPyObjectOwned<'py>>(d: &Bound<'py, PyDict>, key: &str) -> PyResult<T> {
-    d.get_item(key)?.ok_or_else(|| PyKeyError::new_err(format!("set description without `{key}`")))?.extract().map_err(Into::into)
+    d.get_item(key)?
+        .ok_or_else(|| PyKeyError::new_err(format!("set description without `{key}`")))?
+        .extract()
+        .map_err(Into::into)
 }
 
 fn col(v: Vec<f64>) -> Col<f64> {
