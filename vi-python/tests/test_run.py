@@ -123,3 +123,9 @@ def test_ctrl_c_stops_a_builtin_run_with_status_stopped():
     assert r.status == "Stopped"
     assert "KeyboardInterrupt" in r.message
     assert time.perf_counter() - t0 < 5
+
+
+def test_module_docstring_example_runs():
+    import doctest
+
+    assert doctest.testmod(vi, raise_on_error=False).failed == 0
