@@ -1,0 +1,19 @@
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
+
+class NativeProblem:
+    name: str
+    dim: int
+    set_description: str
+    def __init__(self, name: str, f: Any, start: List[float], set: Optional[Dict[str, Any]],
+                 blocks: List[Tuple[str, int, int]], lipschitz: Optional[float], mu: Optional[float],
+                 solution: Optional[List[float]], jvp: Any) -> None: ...
+
+def registry_json() -> str: ...
+def run_registered(problem: str, solver: str, problem_params: str, solver_params: str, config: str,
+                   seed: int) -> Tuple[str, str]: ...
+def run_python(problem: NativeProblem, solver: str, solver_params: str, config: str, seed: int) -> Tuple[str, str]: ...
+def diagnose(problem: Any, problem_params: str, solver_params: str, at: str, solvers: List[str], measure_iters: int,
+             offset: float, dense_max: int, krylov: int, seed: int) -> str: ...
+def suite(toml: Optional[str], path: Optional[str], spec: Optional[str], python_problems: List[NativeProblem],
+          out: str, jobs: Optional[int], shard: Optional[str], resume: bool) -> str: ...

@@ -1,0 +1,426 @@
+//! # vi-python: the native part of the `vi_engine` Python package
+//!
+//! Built by maturin (`pip install ./vi-python`) into `vi_engine._native`; the Python package
+//! `python/vi_engine` wraps it with argument checking, NumPy conversions and docstrings.
+//!
+//! | function | what it does |
+//! |---|---|
+//! | [`registry_json`] | the registered problems and solvers (as `vi-bench list --json`) |
+//! | [`run_registered`] | one run of a registered problem, the GIL released throughout |
+//! | [`run_python`] | one run of a [`problem::NativeProblem`] (a Python operator) |
+//! | [`diagnose`] | `vi-bench diagnose` on a registered or Python problem |
+//! | [`suite`] | the vi-bench harness on a suite given as TOML text, a file or JSON |
+//!
+//! Reports cross the boundary as the JSON of [`vi_core::Report`] (the `vi-bench run --json`
+//! object, through `vi_bench::output`), so the Python dict has exactly those fields.
+
+#![warn(missing_docs)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use pyo3::exceptions::{PyOSError, PyValueError};
+use pyo3::prelude::*;
+use serde_json::{json, Map, Value};
+use vi_bench::suite::{run_suite, Budget, EntrySpec, Shard, SuiteOptions, SuiteSpec};
+use vi_core::{Observation, Observer, Report, RunConfig, RunSpec, Runner};
+
+// Force-link the plugin crates: without these the registry is empty.
+use vi_problems as _;
+use vi_solvers as _;
+
+pub mod operator;
+pub mod problem;
+pub mod sets;
+
+use operator::{OnError, RunState};
+use problem::NativeProblem;
+
+fn value_error(e: impl std::fmt::Display) -> PyErr {
+    PyValueError::new_err(e.to_string())
+}
+
+fn bench_error(e: vi_bench::BenchError) -> PyErr {
+    match e {
+        vi_bench::BenchError::Io { .. } => PyOSError::new_err(e.to_string()),
+        other => value_error(other),
+    }
+}
+
+fn parse_object(what: &str, text: &str) -> PyResult<Map<String, Value>> {
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(m)) => Ok(m),
+        Ok(Value::Null) => Ok(Map::new()),
+        Ok(other) => Err(value_error(format!("{what} must be a dict, got {other}"))),
+        Err(e) => Err(value_error(format!("{what}: {e}"))),
+    }
+}
+
+fn parse_config(text: &str) -> PyResult<RunConfig> {
+    let cfg: RunConfig = serde_json::from_str(text).map_err(|e| value_error(format!("run configuration: {e}")))?;
+    cfg.validate().map_err(value_error)?;
+    Ok(cfg)
+}
+
+/// Stops a run on `KeyboardInterrupt` (signals checked at most every 50 ms) or once the Python
+/// operator failed.
+struct Interrupts<'a> {
+    state: &'a RunState,
+    last: Instant,
+}
+
+impl<'a> Interrupts<'a> {
+    const EVERY: Duration = Duration::from_millis(50);
+
+    fn new(state: &'a RunState) -> Self {
+        Self { state, last: Instant::now() }
+    }
+}
+
+impl Observer for Interrupts<'_> {
+    fn observe(&mut self, _obs: &Observation<'_>) -> bool {
+        if self.last.elapsed() >= Self::EVERY {
+            self.last = Instant::now();
+            Python::attach(|py| self.state.check_signals(py));
+        }
+        !(self.state.failed() || self.state.interrupted())
+    }
+}
+
+/// The report and its trace as JSON texts, or the Python exception the operator stored.
+fn finish(py: Python<'_>, state: &RunState, mut report: Report) -> PyResult<(String, String)> {
+    if let Some(e) = state.take_error() {
+        return Err(e);
+    }
+    // A signal that arrived after the last check still stops nothing, but must not be lost.
+    state.check_signals(py);
+    if let Some(e) = state.take_error() {
+        return Err(e);
+    }
+    if state.interrupted() {
+        report.status = vi_core::Status::Stopped;
+        report.message = Some(format!("interrupted (KeyboardInterrupt) at iteration {}", report.iterations));
+    }
+    let trace = serde_json::to_string(&report.trace).map_err(value_error)?;
+    Ok((vi_bench::output::report_json_line(&report), trace))
+}
+
+/// The registered problems and solvers as JSON: `{"problems": [...], "solvers": [...]}`, each
+/// `{"name", "summary", "params": [{"name", "default", "doc"}]}` (the `python` entry excluded).
+///
+/// # Errors
+/// A broken registry (duplicate names).
+#[pyfunction]
+pub fn registry_json() -> PyResult<String> {
+    let reg = vi_core::registry().map_err(value_error)?;
+    let entry = |name: &str, summary: &str, params: Vec<vi_core::ParamInfo>| json!({"name": name, "summary": summary, "params": params});
+    let problems: Vec<Value> =
+        reg.problems().filter(|e| e.name != problem::ENTRY).map(|e| entry(e.name, e.summary, (e.params)())).collect();
+    let solvers: Vec<Value> = reg.solvers().map(|e| entry(e.name, e.summary, (e.params)())).collect();
+    Ok(json!({"problems": problems, "solvers": solvers}).to_string())
+}
+
+/// Runs a registered problem exactly as `vi-bench run` does (same spec, same runner), with the
+/// GIL released; returns `(report JSON, trace JSON)`.
+///
+/// # Errors
+/// `ValueError` for bad names, parameters or configuration.
+#[pyfunction]
+pub fn run_registered(
+    py: Python<'_>,
+    problem: String,
+    solver: String,
+    problem_params: &str,
+    solver_params: &str,
+    config: &str,
+    seed: u64,
+) -> PyResult<(String, String)> {
+    let spec = RunSpec {
+        problem,
+        solver,
+        problem_params: parse_object("problem_params", problem_params)?,
+        solver_params: parse_object("solver_params", solver_params)?,
+        seed,
+        config: parse_config(config)?,
+    };
+    let state = RunState::default();
+    let report = py.detach(|| -> vi_core::Result<Report> {
+        let (mut problem, mut solver, resolved) = spec.build()?;
+        let mut stop = Interrupts::new(&state);
+        let mut report =
+            Runner::new(spec.config.clone())?.run_observed(&mut problem, solver.as_mut(), &mut [&mut stop])?;
+        spec.finish(&mut report, resolved);
+        Ok(report)
+    });
+    let report = match report {
+        Ok(r) => r,
+        Err(e) => return Err(state.take_error().unwrap_or_else(|| value_error(e))),
+    };
+    finish(py, &state, report)
+}
+
+/// Runs a registered solver on a Python problem, holding the GIL (each oracle call needs it);
+/// returns `(report JSON, trace JSON)`. An exception inside `F` is re-raised here.
+///
+/// # Errors
+/// The operator's exception, or `ValueError` for bad names, parameters or configuration.
+#[pyfunction]
+pub fn run_python(
+    py: Python<'_>,
+    problem: &NativeProblem,
+    solver: String,
+    solver_params: &str,
+    config: &str,
+    seed: u64,
+) -> PyResult<(String, String)> {
+    let config = parse_config(config)?;
+    let state = Arc::new(RunState::default());
+    let mut p = problem.def.build(state.clone(), OnError::Store).map_err(value_error)?;
+    let sp = Value::Object(parse_object("solver_params", solver_params)?);
+    let (mut s, resolved) = vi_core::build_solver(&solver, &sp, seed).map_err(value_error)?;
+    let mut stop = Interrupts::new(&state);
+    let report = Runner::new(config).and_then(|r| r.run_observed(&mut p, s.as_mut(), &mut [&mut stop]));
+    let mut report = match report {
+        Ok(r) => r,
+        Err(e) => return Err(state.take_error().unwrap_or_else(|| value_error(e))),
+    };
+    report.seed = seed;
+    report.solver = solver;
+    if let Value::Object(m) = &mut report.params {
+        m.insert("solver".into(), resolved);
+    }
+    finish(py, &state, report)
+}
+
+/// `vi-bench diagnose` as a JSON text. `problem` is a registered name or a
+/// [`NativeProblem`]; `at` is `start`, `solution` or a file holding the point.
+///
+/// # Errors
+/// The operator's exception, or `ValueError` for bad input.
+#[pyfunction]
+#[pyo3(signature = (problem, problem_params, solver_params, at, solvers, measure_iters, offset, dense_max, krylov, seed))]
+#[allow(clippy::too_many_arguments)]
+pub fn diagnose(
+    py: Python<'_>,
+    problem: &Bound<'_, PyAny>,
+    problem_params: &str,
+    solver_params: &str,
+    at: String,
+    solvers: Vec<String>,
+    measure_iters: u64,
+    offset: f64,
+    dense_max: usize,
+    krylov: usize,
+    seed: u64,
+) -> PyResult<String> {
+    let mut set = Vec::new();
+    let (name, python) = match problem.cast::<NativeProblem>() {
+        Ok(p) => {
+            let def = p.get().def.clone();
+            let name = def.name.clone();
+            problem::publish(def);
+            set.push(format!("problem.problem={}", Value::String(name.clone())));
+            (name, true)
+        }
+        Err(_) => (problem.extract::<String>()?, false),
+    };
+    for (k, v) in parse_object("problem_params", problem_params)? {
+        set.push(format!("problem.{k}={v}"));
+    }
+    for (k, v) in parse_object("solver_params", solver_params)? {
+        set.push(format!("solver.{k}={v}"));
+    }
+    let args = vi_bench::diagnose::DiagnoseArgs {
+        selection: vi_bench::cli::Selection {
+            problem: if python { problem::ENTRY.to_string() } else { name.clone() },
+            set,
+            seed,
+        },
+        at,
+        json: true,
+        solvers,
+        measure_iters,
+        offset,
+        dense_max,
+        krylov,
+    };
+    let result = if python {
+        let state = Arc::new(RunState::default());
+        problem::store_into(Some(state.clone()));
+        let r = vi_bench::diagnose::diagnose(&args);
+        problem::store_into(None);
+        if let Some(e) = state.take_error() {
+            return Err(e);
+        }
+        r
+    } else {
+        py.detach(|| vi_bench::diagnose::diagnose(&args))
+    };
+    let mut d = result.map_err(bench_error)?;
+    d.problem = name;
+    serde_json::to_string(&d).map_err(value_error)
+}
+
+fn entry_from_json(kind: &str, v: &Value) -> PyResult<EntrySpec> {
+    let obj = v.as_object().ok_or_else(|| value_error(format!("suite: each {kind} entry must be a dict, got {v}")))?;
+    for k in obj.keys() {
+        if !["name", "params", "grid", "budget", "seeds"].contains(&k.as_str()) {
+            return Err(value_error(format!(
+                "suite: unknown key `{k}` in a {kind} entry; valid keys: name, params, grid, budget, seeds"
+            )));
+        }
+    }
+    let name = obj
+        .get("name")
+        .and_then(Value::as_str)
+        .ok_or_else(|| value_error(format!("suite: a {kind} entry needs a `name`")))?;
+    let params = match obj.get("params") {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(m)) => m.clone(),
+        Some(other) => {
+            return Err(value_error(format!("suite: {kind} `{name}`: `params` must be a dict, got {other}")))
+        }
+    };
+    let mut e = EntrySpec::new(name, params);
+    if let Some(g) = obj.get("grid") {
+        let g = g.as_object().ok_or_else(|| value_error(format!("suite: {kind} `{name}`: `grid` must be a dict")))?;
+        for (k, vals) in g {
+            match vals {
+                Value::Array(a) if !a.is_empty() => {
+                    if e.params.contains_key(k) {
+                        return Err(value_error(format!(
+                            "suite: {kind} `{name}`: `{k}` is in both `params` and `grid`; keep one"
+                        )));
+                    }
+                    e = e.with_grid(k.clone(), a.clone());
+                }
+                other => {
+                    return Err(value_error(format!(
+                        "suite: {kind} `{name}`: grid `{k}` must be a non-empty list of alternatives, got {other}"
+                    )))
+                }
+            }
+        }
+    }
+    if let Some(b) = obj.get("budget") {
+        let b: Budget = serde_json::from_value(b.clone())
+            .map_err(|err| value_error(format!("suite: {kind} `{name}`: budget: {err}")))?;
+        e = e.with_budget(b);
+    }
+    if let Some(s) = obj.get("seeds") {
+        if kind == "solver" {
+            return Err(value_error(format!("suite: solver `{name}`: `seeds` belongs to problems or to the suite")));
+        }
+        let s: Vec<u64> = serde_json::from_value(s.clone())
+            .map_err(|err| value_error(format!("suite: {kind} `{name}`: seeds: {err}")))?;
+        if s.is_empty() {
+            return Err(value_error(format!("suite: {kind} `{name}`: `seeds` must not be empty")));
+        }
+        e.seeds = Some(s);
+    }
+    Ok(e)
+}
+
+/// A suite from the JSON of a dict shaped like a suite TOML file.
+fn spec_from_json(text: &str) -> PyResult<SuiteSpec> {
+    let v = parse_object("suite", text)?;
+    for k in v.keys() {
+        if !["name", "seeds", "budget", "skip_invalid", "problems", "solvers"].contains(&k.as_str()) {
+            return Err(value_error(format!(
+                "suite: unknown key `{k}`; valid keys: name, seeds, budget, skip_invalid, problems, solvers"
+            )));
+        }
+    }
+    let mut spec = SuiteSpec::new(v.get("name").and_then(Value::as_str).unwrap_or("python suite"));
+    spec.origin = "suite dict".into();
+    if let Some(s) = v.get("seeds") {
+        let s: Vec<u64> = serde_json::from_value(s.clone()).map_err(|e| value_error(format!("suite: seeds: {e}")))?;
+        if s.is_empty() {
+            return Err(value_error("suite: `seeds` must not be empty"));
+        }
+        spec.seeds = s;
+    }
+    if let Some(b) = v.get("budget") {
+        let b: Budget = serde_json::from_value(b.clone()).map_err(|e| value_error(format!("suite: budget: {e}")))?;
+        spec.budget = b.apply(spec.budget);
+    }
+    spec.skip_invalid = v.get("skip_invalid").and_then(Value::as_bool).unwrap_or(false);
+    let list = |key: &str| -> PyResult<Vec<Value>> {
+        match v.get(key) {
+            Some(Value::Array(a)) if !a.is_empty() => Ok(a.clone()),
+            _ => Err(value_error(format!("suite: `{key}` must be a non-empty list"))),
+        }
+    };
+    for e in list("problems")? {
+        spec.problems.push(entry_from_json("problem", &e)?);
+    }
+    for e in list("solvers")? {
+        spec.solvers.push(entry_from_json("solver", &e)?);
+    }
+    Ok(spec)
+}
+
+/// Runs a suite with the GIL released; returns what it did as JSON. Exactly one of `toml`
+/// (text), `path` (a TOML file) or `spec` (JSON of a dict) is given; `python_problems` are
+/// published to the harness first, under their names.
+///
+/// # Errors
+/// `ValueError` for a bad suite, `OSError` for an unwritable output directory.
+#[pyfunction]
+#[pyo3(signature = (toml, path, spec, python_problems, out, jobs, shard, resume))]
+#[allow(clippy::too_many_arguments)]
+pub fn suite(
+    py: Python<'_>,
+    toml: Option<String>,
+    path: Option<PathBuf>,
+    spec: Option<String>,
+    python_problems: Vec<Py<NativeProblem>>,
+    out: PathBuf,
+    jobs: Option<usize>,
+    shard: Option<String>,
+    resume: bool,
+) -> PyResult<String> {
+    let spec = match (toml, path, spec) {
+        (Some(t), None, None) => SuiteSpec::from_toml(&t, "suite text").map_err(bench_error)?,
+        (None, Some(p), None) => SuiteSpec::from_file(&p).map_err(bench_error)?,
+        (None, None, Some(s)) => spec_from_json(&s)?,
+        _ => return Err(value_error("suite: give exactly one of a TOML text, a path or a dict")),
+    };
+    for p in python_problems {
+        problem::publish(p.get().def.clone());
+    }
+    let jobs = match jobs {
+        Some(0) => return Err(value_error("jobs must be >= 1")),
+        Some(j) => j,
+        None => std::thread::available_parallelism().map_or(1, usize::from),
+    };
+    let shard = shard.as_deref().map(Shard::parse).transpose().map_err(bench_error)?;
+    let opts = SuiteOptions { out, jobs, shard, resume, progress: vi_bench::suite::progress_wanted() };
+    // Python problems attach from the worker threads, one oracle call at a time.
+    let o = py.detach(|| run_suite(&spec, &opts)).map_err(bench_error)?;
+    Ok(json!({
+        "total_cases": o.total_cases,
+        "shard_cases": o.shard_cases,
+        "already_recorded": o.already_recorded,
+        "ran": o.ran,
+        "statuses": o.statuses,
+        "results": o.results,
+        "summary": o.summary,
+        "elapsed_s": o.elapsed_s,
+    })
+    .to_string())
+}
+
+/// The module `vi_engine._native`.
+#[pymodule]
+#[pyo3(name = "_native")]
+fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<NativeProblem>()?;
+    m.add_function(wrap_pyfunction!(registry_json, m)?)?;
+    m.add_function(wrap_pyfunction!(run_registered, m)?)?;
+    m.add_function(wrap_pyfunction!(run_python, m)?)?;
+    m.add_function(wrap_pyfunction!(diagnose, m)?)?;
+    m.add_function(wrap_pyfunction!(suite, m)?)?;
+    Ok(())
+}

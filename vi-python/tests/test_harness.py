@@ -1,0 +1,129 @@
+"""diagnose, suite and read_results, with registered and Python problems; the examples."""
+
+import json
+import subprocess
+
+import numpy as np
+import pytest
+
+import vi_engine as vi
+
+
+def test_diagnose_registered_problem_matches_vi_bench(vi_bench):
+    d = vi.diagnose("bilinear", at="start", problem_params={"preset": "xy"}, solvers=["gda", "extragradient"])
+    out = subprocess.run(
+        [vi_bench, "diagnose", "--problem", "bilinear", "--set", "problem.preset=xy", "--solvers", "gda,extragradient", "--json"],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    cli = json.loads(out)
+    assert d.keys() == cli.keys()
+    assert d["eigenvalues"] == cli["eigenvalues"] and d["lipschitz"] == cli["lipschitz"]
+    assert d["predictions"].keys() == {"gda", "extragradient"}
+
+
+def test_diagnose_python_problem_finds_the_jacobian_spectrum():
+    a = np.array([[1.0, 2.0], [-2.0, 1.0]])  # eigenvalues 1 +- 2i, mu = 1, L = sqrt(5)
+    p = vi.Problem(lambda z: a @ z, start=[1.0, 0.5], solution=[0.0, 0.0], name="rotation")
+    d = vi.diagnose(p, at="solution", solvers=["extragradient"], measure_iters=100)
+    assert d["problem"] == "rotation" and d["jacobian_source"] == "jacobian-vector-products"
+    ev = sorted(tuple(e) for e in d["eigenvalues"])
+    np.testing.assert_allclose(ev, [(1.0, -2.0), (1.0, 2.0)], atol=1e-6)
+    assert abs(d["mu"] - 1.0) < 1e-6 and abs(d["lipschitz"] - 5 ** 0.5) < 1e-6
+    pred = d["predictions"]["extragradient"]
+    assert pred["rate"] is not None and pred["measured_rate"] is not None
+    # an analytic jvp is used when given, and an array point is accepted
+    q = vi.Problem(lambda z: a @ z, start=[1.0, 0.5], jvp=lambda z, v: a @ v)
+    d = vi.diagnose(q, at=np.array([0.3, -0.2]), solvers=["gda"], measure_iters=0)
+    np.testing.assert_allclose(sorted(tuple(e) for e in d["eigenvalues"]), [(1.0, -2.0), (1.0, 2.0)], atol=1e-12)
+    assert d["at"] == "array"
+    with pytest.raises(ValueError, match=r"at: expected shape \(2,\)"):
+        vi.diagnose(q, at=[1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="no known solution"):
+        vi.diagnose(q, at="solution")
+
+
+def test_diagnose_reraises_an_exception_of_F():
+    def F(z):
+        raise RuntimeError("jacobian probe failed")
+
+    with pytest.raises(RuntimeError, match="jacobian probe failed"):
+        vi.diagnose(vi.Problem(F, start=[1.0]), solvers=["gda"])
+
+
+def spec_with(python_problem, **extra):
+    return {
+        "name": "mixed",
+        "seeds": [0, 1],
+        "budget": {"tol": 1e-8, "max_calls": 20000},
+        "problems": [
+            {"name": "matrix-game", "params": {"preset": "two-by-two"}},
+            python_problem,
+        ],
+        "solvers": [{"name": "extragradient", "grid": {"step": [0.2, "auto"]}}, {"name": "eftp", "params": {"step": 0.2}}],
+        **extra,
+    }
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_suite_with_a_python_problem_runs_in_parallel_without_deadlock(tmp_path, jobs):
+    p = vi.Problem(lambda z: z - 0.25, start=[1.0, 1.0], set=vi.Box(0.0, 1.0), name="shift", lipschitz=1.0, mu=1.0)
+    out = vi.suite(spec_with(p), tmp_path / "res", jobs=jobs)
+    assert out["total_cases"] == 12 and len(out["ran"]) == 12
+    assert out["statuses"] == {"Converged": 12}
+    rows = vi.read_results(tmp_path / "res")
+    rows = rows.to_dict("records") if hasattr(rows, "to_dict") else rows
+    assert len(rows) == 12
+    shift_rows = [r for r in rows if r["problem"] == "shift"]
+    assert len(shift_rows) == 6 and all(r["problem_label"] == "python(problem=shift)" for r in shift_rows)
+    for r in shift_rows:
+        np.testing.assert_allclose(r["z"], [0.25, 0.25], atol=1e-7)
+    assert (tmp_path / "res" / "summary.md").is_file()
+    # resume: nothing left to run
+    again = vi.suite(spec_with(p), tmp_path / "res", jobs=jobs, resume=True)
+    assert again["already_recorded"] == 12 and again["ran"] == []
+
+
+def test_suite_records_an_exception_of_F_and_goes_on(tmp_path):
+    def F(z):
+        raise ValueError("bad oracle")
+
+    p = vi.Problem(F, start=[1.0], name="broken")
+    out = vi.suite(spec_with({"name": p, "seeds": [0]}), tmp_path, jobs=2)
+    rows = vi.read_results(tmp_path)
+    rows = rows.to_dict("records") if hasattr(rows, "to_dict") else rows
+    broken = [r for r in rows if r["problem"] == "python"]
+    assert broken and all(r["status"] == "Panicked" and "ValueError: bad oracle" in r["message"] for r in broken)
+    assert out["statuses"]["Converged"] == 6
+
+
+def test_suite_rejects_bad_specs(tmp_path):
+    p = vi.Problem(lambda z: z, start=[1.0], name="same")
+    q = vi.Problem(lambda z: z, start=[1.0], name="same")
+    with pytest.raises(ValueError, match="two different Python problems named 'same'"):
+        vi.suite({"problems": [p, q], "solvers": [{"name": "gda"}]}, tmp_path)
+    with pytest.raises(ValueError, match="unknown solver `nope`"):
+        vi.suite({"problems": [p], "solvers": [{"name": "nope"}]}, tmp_path)
+    with pytest.raises(ValueError, match="unknown key `solver`; valid keys: name, seeds"):
+        vi.suite({"problems": [p], "solver": [{"name": "gda"}]}, tmp_path)
+    with pytest.raises(ValueError, match="no suite file"):
+        vi.suite(str(tmp_path / "missing.toml"), tmp_path)
+
+
+def test_suite_from_a_toml_file(tmp_path):
+    f = tmp_path / "s.toml"
+    f.write_text('seeds = [0]\n[budget]\ntol = 1e-6\n[[problems]]\nname = "bilinear"\nparams = { preset = "xy" }\n'
+                 '[[solvers]]\nname = "extragradient"\n')
+    out = vi.suite(f, tmp_path / "out", jobs=1)
+    assert out["statuses"] == {"Converged": 1}
+
+
+def test_nash_cournot_example_reaches_the_equilibrium_with_three_solvers():
+    import nash_cournot as nc
+
+    ref = nc.solve("extragradient", tol=1e-12)
+    assert ref.status == "Converged"
+    np.testing.assert_allclose(ref.z, nc.Q_STAR, atol=5e-5)  # the published 4 decimals
+    for solver in ("extragradient", "eftp", "agraal"):
+        r = nc.solve(solver)
+        assert r.status == "Converged", (solver, r)
+        assert np.abs(r.z - ref.z).max() <= 1e-6, (solver, r.z - ref.z)
