@@ -7,7 +7,8 @@
 //!
 //! What an operator may know about itself, all optional: its Lipschitz constant `L`, its
 //! strong-monotonicity modulus `mu`, whether it is monotone, its Jacobian-vector product (default:
-//! central finite differences) and its dense Jacobian.
+//! central finite differences) and its dense Jacobian (allocated, or written into a caller-owned
+//! matrix by [`Operator::jacobian_into`] for Newton methods).
 //!
 //! Provided here: [`AffineOperator`] (`F(z) = M z + q`, dense, on faer), the Tikhonov combinator
 //! [`Tikhonov`] (`F(z) + eps_b (z - anchor)` with one weight per block) and [`FnOperator`] (a
@@ -15,7 +16,7 @@
 
 use faer::linalg::matmul::matmul;
 use faer::prelude::ReborrowMut;
-use faer::{Accum, Col, ColMut, ColRef, Mat, MatRef, Par};
+use faer::{Accum, Col, ColMut, ColRef, Mat, MatMut, MatRef, Par};
 
 use crate::error::{Error, Result};
 use crate::linalg;
@@ -78,6 +79,14 @@ pub trait Operator: dyn_clone::DynClone + Send {
     /// The dense Jacobian `J(z)` when the operator can form it analytically.
     fn jacobian(&mut self, _z: ColRef<'_, f64>) -> Option<Mat<f64>> {
         None
+    }
+
+    /// Writes the Jacobian `J(z)` into the caller-owned `n x n` matrix `out` and returns `true`
+    /// when the operator can form it analytically; returns `false` (leaving `out` unspecified)
+    /// otherwise, and the caller falls back to finite differences. Implementations must not
+    /// allocate; Newton methods call it once per iteration.
+    fn jacobian_into(&mut self, _z: ColRef<'_, f64>, _out: MatMut<'_, f64>) -> bool {
+        false
     }
 
     /// The Gauss-Newton Gramian `G = E[J_x^T J_x]` of a gradient penalty (MATH.md 1.4: the
@@ -228,6 +237,11 @@ impl Operator for AffineOperator {
 
     fn jacobian(&mut self, _z: ColRef<'_, f64>) -> Option<Mat<f64>> {
         Some(self.m.clone())
+    }
+
+    fn jacobian_into(&mut self, _z: ColRef<'_, f64>, mut out: MatMut<'_, f64>) -> bool {
+        out.copy_from(self.m.as_ref());
+        true
     }
 }
 
@@ -382,6 +396,15 @@ impl Operator for Tikhonov {
             j[(i, i)] += self.term.weights[i];
         }
         Some(j)
+    }
+    fn jacobian_into(&mut self, z: ColRef<'_, f64>, mut out: MatMut<'_, f64>) -> bool {
+        if !self.inner.jacobian_into(z, out.rb_mut()) {
+            return false;
+        }
+        for i in 0..out.nrows() {
+            out[(i, i)] += self.term.weights[i];
+        }
+        true
     }
 }
 
