@@ -501,6 +501,23 @@ mod tests {
     }
 
     #[test]
+    fn jacobian_into_of_affine_and_tikhonov() {
+        let m = mat![[1.0, 2.0], [3.0, 4.0]];
+        let mut op = AffineOperator::new(m.clone(), Col::zeros(2)).unwrap();
+        let z = Col::<f64>::zeros(2);
+        let mut j = Mat::<f64>::zeros(2, 2);
+        assert!(op.jacobian_into(z.as_ref(), j.as_mut()));
+        assert_eq!(j, m);
+        let term = TikhonovTerm::uniform(0.5, z.as_ref()).unwrap();
+        let mut t = Tikhonov::new(Box::new(op), term).unwrap();
+        assert!(t.jacobian_into(z.as_ref(), j.as_mut()));
+        assert_eq!(j, mat![[1.5, 2.0], [3.0, 4.5]]);
+        // No analytic Jacobian: the default says so.
+        let mut f = FnOperator::new(2, |z: ColRef<'_, f64>, mut out: ColMut<'_, f64>| out.copy_from(z));
+        assert!(!f.jacobian_into(z.as_ref(), j.as_mut()));
+    }
+
+    #[test]
     fn affine_rejects_bad_shapes() {
         let err = AffineOperator::new(Mat::zeros(2, 3), Col::zeros(2)).unwrap_err();
         assert!(err.to_string().contains("square"), "{err}");

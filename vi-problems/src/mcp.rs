@@ -76,8 +76,8 @@
 use faer::{Col, ColMut, ColRef, Mat, MatMut};
 use serde::{Deserialize, Serialize};
 use vi_core::{
-    AffineOperator, BuildContext, ConstraintSet, Error, FnMetric, NonnegativeOrthant, Operator, Params, Problem, Product,
-    Result, WholeSpace,
+    AffineOperator, BuildContext, ConstraintSet, Error, FnMetric, NonnegativeOrthant, Operator, Params, Problem,
+    Product, Result, WholeSpace,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -266,11 +266,9 @@ fn small(kind: SmallNcp, start: f64) -> Result<Problem> {
 
 fn build_kojima_shindo(_: NoParams, _: &BuildContext) -> Result<Problem> {
     let [a, b] = kojima_shindo_solutions();
-    Ok(small(SmallNcp::KojimaShindo, 0.0)?
-        .with_solution(Col::from_fn(4, |i| b[i]))?
-        .with_metric(Box::new(FnMetric::new("distance_to_solution_set", move |z: ColRef<'_, f64>| {
-            dist4(z, &a).min(dist4(z, &b))
-        }))))
+    Ok(small(SmallNcp::KojimaShindo, 0.0)?.with_solution(Col::from_fn(4, |i| b[i]))?.with_metric(Box::new(
+        FnMetric::new("distance_to_solution_set", move |z: ColRef<'_, f64>| dist4(z, &a).min(dist4(z, &b))),
+    )))
 }
 
 fn build_josephy(_: NoParams, _: &BuildContext) -> Result<Problem> {
@@ -418,12 +416,8 @@ pub fn braess_solution(d: f64) -> [f64; 4] {
 fn build_braess(p: BraessParams, _: &BuildContext) -> Result<Problem> {
     // Path costs: C1 = 10(h1 + h3) + h1 + 50, C2 = h2 + 50 + 10(h2 + h3),
     // C3 = 10(h1 + h3) + h3 + 10 + 10(h2 + h3).
-    let m = faer::mat![
-        [11.0, 0.0, 10.0, -1.0],
-        [0.0, 11.0, 10.0, -1.0],
-        [10.0, 10.0, 21.0, -1.0],
-        [1.0, 1.0, 1.0, 0.0],
-    ];
+    let m =
+        faer::mat![[11.0, 0.0, 10.0, -1.0], [0.0, 11.0, 10.0, -1.0], [10.0, 10.0, 21.0, -1.0], [1.0, 1.0, 1.0, 0.0],];
     let q = vi_core::linalg::col_from_slice(&[50.0, 50.0, 10.0, -p.demand]);
     let op = AffineOperator::new(m, q)?;
     let set: Box<dyn ConstraintSet> =

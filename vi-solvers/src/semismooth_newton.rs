@@ -376,7 +376,7 @@ impl SemismoothNewton {
 
     /// Forms `J(z)` in `jac`: analytic (1 counted call, re-evaluating `F(z)`) or forward
     /// differences (n counted calls; one more for each column that is not finite, differenced the
-/// other way). Adds an active Tikhonov shift to the analytic Jacobian.
+    /// other way). Adds an active Tikhonov shift to the analytic Jacobian.
     fn jacobian(&mut self, problem: &mut Problem) {
         let analytic = self.params.jacobian == JacobianSource::Auto
             && problem.operator_mut().jacobian_into(self.z.as_ref(), self.jac.as_mut());
@@ -807,9 +807,10 @@ mod tests {
             o[1] = z[1] + 0.5 * z[1].powi(3) - 0.2 * z[0] + 1.0;
             o[2] = z[2] + 0.5 * z[2].powi(3) + 0.1 * z[0] * z[1] - 1.0;
         });
-        let mut p =
-            Problem::new("cubic", Box::new(op), Box::new(NonnegativeOrthant::new(3)), Col::from_fn(3, |_| 3.0)).unwrap();
-        let runner = vi_core::Runner::new(vi_core::RunConfig { tol: 1e-13, trace_every: 1, ..Default::default() }).unwrap();
+        let mut p = Problem::new("cubic", Box::new(op), Box::new(NonnegativeOrthant::new(3)), Col::from_fn(3, |_| 3.0))
+            .unwrap();
+        let runner =
+            vi_core::Runner::new(vi_core::RunConfig { tol: 1e-13, trace_every: 1, ..Default::default() }).unwrap();
         let r = runner.run(&mut p, &mut newton()).unwrap();
         assert_eq!(r.status, Status::Converged);
         let res: Vec<f64> = r.trace.iter().map(|t| t.residual).collect();

@@ -115,8 +115,7 @@ fn variants(name: &str, all: &[&str]) -> Vec<Value> {
 #[test]
 fn every_registered_solver_step_allocates_nothing() {
     let names: Vec<&str> = vi_core::registry().unwrap().solvers().map(|e| e.name).collect();
-    for expected in
-        [
+    for expected in [
         "agraal",
         "alternating-gda",
         "eag",
@@ -128,8 +127,7 @@ fn every_registered_solver_step_allocates_nothing() {
         "prg",
         "semismooth-newton",
         "tikhonov",
-    ]
-    {
+    ] {
         assert!(names.contains(&expected), "{expected} is not registered: {names:?}");
     }
     let mut checked = 0;
