@@ -7,7 +7,8 @@
 //!
 //! What an operator may know about itself, all optional: its Lipschitz constant `L`, its
 //! strong-monotonicity modulus `mu`, whether it is monotone, its Jacobian-vector product (default:
-//! central finite differences) and its dense Jacobian.
+//! central finite differences) and its dense Jacobian (allocated, or written into a caller-owned
+//! matrix by [`Operator::jacobian_into`] for Newton methods).
 //!
 //! Provided here: [`AffineOperator`] (`F(z) = M z + q`, dense, on faer), the Tikhonov combinator
 //! [`Tikhonov`] (`F(z) + eps_b (z - anchor)` with one weight per block) and [`FnOperator`] (a
@@ -15,7 +16,7 @@
 
 use faer::linalg::matmul::matmul;
 use faer::prelude::ReborrowMut;
-use faer::{Accum, Col, ColMut, ColRef, Mat, MatRef, Par};
+use faer::{Accum, Col, ColMut, ColRef, Mat, MatMut, MatRef, Par};
 
 use crate::error::{Error, Result};
 use crate::linalg;
@@ -78,6 +79,14 @@ pub trait Operator: dyn_clone::DynClone + Send {
     /// The dense Jacobian `J(z)` when the operator can form it analytically.
     fn jacobian(&mut self, _z: ColRef<'_, f64>) -> Option<Mat<f64>> {
         None
+    }
+
+    /// Writes the Jacobian `J(z)` into the caller-owned `n x n` matrix `out` and returns `true`
+    /// when the operator can form it analytically; returns `false` (leaving `out` unspecified)
+    /// otherwise, and the caller falls back to finite differences. Implementations must not
+    /// allocate; Newton methods call it once per iteration.
+    fn jacobian_into(&mut self, _z: ColRef<'_, f64>, _out: MatMut<'_, f64>) -> bool {
+        false
     }
 
     /// The Gauss-Newton Gramian `G = E[J_x^T J_x]` of a gradient penalty (docs/math.md §1.4: the
@@ -228,6 +237,11 @@ impl Operator for AffineOperator {
 
     fn jacobian(&mut self, _z: ColRef<'_, f64>) -> Option<Mat<f64>> {
         Some(self.m.clone())
+    }
+
+    fn jacobian_into(&mut self, _z: ColRef<'_, f64>, mut out: MatMut<'_, f64>) -> bool {
+        out.copy_from(self.m.as_ref());
+        true
     }
 }
 
@@ -383,6 +397,15 @@ impl Operator for Tikhonov {
         }
         Some(j)
     }
+    fn jacobian_into(&mut self, z: ColRef<'_, f64>, mut out: MatMut<'_, f64>) -> bool {
+        if !self.inner.jacobian_into(z, out.rb_mut()) {
+            return false;
+        }
+        for i in 0..out.nrows() {
+            out[(i, i)] += self.term.weights[i];
+        }
+        true
+    }
 }
 
 /// An operator from a closure `f(z, out)`, for experiments and user code.
@@ -475,6 +498,23 @@ mod tests {
         assert!((op.lipschitz().unwrap() - 5f64.sqrt()).abs() < 1e-12);
         assert!((op.strong_monotonicity().unwrap() - 1.0).abs() < 1e-12);
         assert_eq!(op.monotonicity(), Monotonicity::StronglyMonotone);
+    }
+
+    #[test]
+    fn jacobian_into_of_affine_and_tikhonov() {
+        let m = mat![[1.0, 2.0], [3.0, 4.0]];
+        let mut op = AffineOperator::new(m.clone(), Col::zeros(2)).unwrap();
+        let z = Col::<f64>::zeros(2);
+        let mut j = Mat::<f64>::zeros(2, 2);
+        assert!(op.jacobian_into(z.as_ref(), j.as_mut()));
+        assert_eq!(j, m);
+        let term = TikhonovTerm::uniform(0.5, z.as_ref()).unwrap();
+        let mut t = Tikhonov::new(Box::new(op), term).unwrap();
+        assert!(t.jacobian_into(z.as_ref(), j.as_mut()));
+        assert_eq!(j, mat![[1.5, 2.0], [3.0, 4.5]]);
+        // No analytic Jacobian: the default says so.
+        let mut f = FnOperator::new(2, |z: ColRef<'_, f64>, mut out: ColMut<'_, f64>| out.copy_from(z));
+        assert!(!f.jacobian_into(z.as_ref(), j.as_mut()));
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! | `matrix-game` | `min_x max_y x'Ay` on simplices (docs/math.md §3.2): rps, matching pennies, 2x2 with value 1/5, random, or a file |
 //! | `quadratic` | `F(z) = (S + K) z + q` (docs/math.md §3.3), exact `mu`, `L`, rotation; dense or 2x2 rotation blocks; optional box |
 //! | `affine` | `F(z) = M z + q` with `M`, `q` from Matrix Market / text files (sparse stays sparse), on none, orthant, box or simplices |
+//! | `nash-cournot`, `kojima-shindo`, `josephy`, `mathiesen`, `hphard`, `braess` | complementarity test problems on boxes with known solutions (see [`mcp`]) |
 //! | `gan-dirac` | Dirac-GAN (docs/math.md §3.4), every GAN loss and regularizer, equilibrium `(0, 0)` |
 //! | `gan-gaussian-mean` | Gaussian mean, affine generator, linear discriminator (docs/math.md §3.6), exact expectations |
 //! | `gan-covariance` | covariance learning LQ game (docs/math.md §3.5): WGAN exact, logistic losses on whitened samples |
@@ -25,6 +26,7 @@ pub mod gan;
 pub mod gan_mixture;
 pub mod limits;
 pub mod matrix_game;
+pub mod mcp;
 pub mod quadratic;
 
 pub use affine::{AffineParams, DenseAffine, SparseAffine};

@@ -14,6 +14,7 @@
 //! | `eag` | extra anchored gradient (Yoon-Ryu), `variant` constant / varying | 2 | `1/(8L)` / `0.618/L` | extrapolated point |
 //! | `graal` | golden ratio algorithm, fixed step | 1 | `phi/(2L)` | iterate |
 //! | `agraal` | adaptive golden ratio algorithm (no `L`) | 1 (+2 at init) | adaptive | iterate |
+//! | `semismooth-newton` | semismooth Newton on the (penalized) Fischer-Burmeister MCP reformulation, box sets only | 1 + n (finite-difference Jacobian) or 2 (analytic), + 1 per extra trial | none (line search) | iterate |
 //! | `tikhonov` | Tikhonov continuation `eps_j -> 0` around any `inner` solver | the inner's | the inner's, for `L + eps0` | iterate |
 //!
 //! Every solver takes `step`: a number, or `"auto"` (`factor / L` with the factor its theory
@@ -79,6 +80,7 @@ pub mod graal;
 pub mod ogda;
 pub mod precond;
 pub mod prg;
+pub mod semismooth_newton;
 pub mod tikhonov;
 
 #[cfg(test)]
@@ -96,4 +98,5 @@ pub use graal::{Graal, GraalParams};
 pub use ogda::{Ogda, OgdaParams};
 pub use precond::{PrecondConfig, PrecondKind, Preconditioner};
 pub use prg::{Prg, PrgParams};
+pub use semismooth_newton::{JacobianSource, SemismoothNewton, SemismoothNewtonParams};
 pub use tikhonov::{Anchor, Stage, TikhonovContinuation, TikhonovParams};

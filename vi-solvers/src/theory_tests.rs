@@ -265,8 +265,10 @@ fn every_solver_ends_a_run_on_a_nan_oracle_with_a_status_not_a_panic() {
                     .with_blocks(vec![vi_core::Block::new("x", 0..1), vi_core::Block::new("y", 1..2)])
                     .unwrap();
             let r = run(&mut p, s.as_mut(), 1e-12, 1000);
+            // A Newton method solves this linear problem exactly before the NaNs start.
+            let solved_first = r.status == Status::Converged && r.oracle_calls <= 6;
             assert!(
-                matches!(r.status, Status::NumericalError | Status::Diverged),
+                solved_first || matches!(r.status, Status::NumericalError | Status::Diverged),
                 "{name} {params}: {:?} {:?}",
                 r.status,
                 r.message

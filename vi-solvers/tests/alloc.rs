@@ -97,6 +97,8 @@ fn variants(name: &str, all: &[&str]) -> Vec<Value> {
         }
         "eag" => v.push(json!({"variant": "varying"})),
         "agraal" => v.push(json!({"step": 0.1})),
+        // Dense path: analytic Jacobian (the affine operator's) and finite differences.
+        "semismooth-newton" => v.push(json!({"jacobian": "finite-difference"})),
         "tikhonov" => {
             v.clear();
             for inner in all.iter().filter(|n| **n != "tikhonov") {
@@ -113,9 +115,19 @@ fn variants(name: &str, all: &[&str]) -> Vec<Value> {
 #[test]
 fn every_registered_solver_step_allocates_nothing() {
     let names: Vec<&str> = vi_core::registry().unwrap().solvers().map(|e| e.name).collect();
-    for expected in
-        ["agraal", "alternating-gda", "eag", "eftp", "extragradient", "gda", "graal", "ogda", "prg", "tikhonov"]
-    {
+    for expected in [
+        "agraal",
+        "alternating-gda",
+        "eag",
+        "eftp",
+        "extragradient",
+        "gda",
+        "graal",
+        "ogda",
+        "prg",
+        "semismooth-newton",
+        "tikhonov",
+    ] {
         assert!(names.contains(&expected), "{expected} is not registered: {names:?}");
     }
     let mut checked = 0;
