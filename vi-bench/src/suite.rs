@@ -390,8 +390,8 @@ impl SuiteSpec {
             }
             spec.seeds = seeds;
         }
-        check_budget(&raw.budget, origin, "[budget]")?;
-        spec.budget = raw.budget.apply(spec.budget);
+        let budget = spanned_budget(raw.budget, text, origin, "[budget]")?;
+        spec.budget = budget.apply(spec.budget);
         spec.skip_invalid = raw.skip_invalid;
         let convert = |kind: &str, e: RawEntry| -> Result<EntrySpec> {
             let mut lines = EntryLines { name: Some(line_of(text, e.name.span().start)), ..EntryLines::default() };
@@ -427,11 +427,7 @@ impl SuiteSpec {
                 lines.params.insert(key.clone(), line);
                 grid.push((key, values));
             }
-            check_budget(
-                &e.budget,
-                &format!("{origin}:{}", lines.name.unwrap_or(0)),
-                &format!("{kind} `{}`: budget", e.name.get_ref()),
-            )?;
+            let budget = spanned_budget(e.budget, text, origin, &format!("{kind} `{}`: budget", e.name.get_ref()))?;
             if let Some(s) = &e.seeds {
                 if s.is_empty() {
                     return Err(BenchError::Format {
@@ -440,7 +436,7 @@ impl SuiteSpec {
                     });
                 }
             }
-            Ok(EntrySpec { name: e.name.into_inner(), params, grid, budget: e.budget, seeds: e.seeds, lines })
+            Ok(EntrySpec { name: e.name.into_inner(), params, grid, budget, seeds: e.seeds, lines })
         };
         for e in raw.problems {
             spec.problems.push(convert("problem", e)?);
@@ -616,7 +612,7 @@ struct RawSuite {
     #[serde(default)]
     seeds: Option<Vec<u64>>,
     #[serde(default)]
-    budget: Budget,
+    budget: Option<toml::Spanned<Budget>>,
     #[serde(default)]
     skip_invalid: bool,
     #[serde(default)]
@@ -634,7 +630,7 @@ struct RawEntry {
     #[serde(default)]
     grid: BTreeMap<toml::Spanned<String>, toml::Value>,
     #[serde(default)]
-    budget: Budget,
+    budget: Option<toml::Spanned<Budget>>,
     #[serde(default)]
     seeds: Option<Vec<u64>>,
 }
@@ -656,16 +652,25 @@ fn toml_error(text: &str, origin: &str, mut e: toml::de::Error) -> BenchError {
     let key = lines.find_map(|l| l.strip_prefix("in `").and_then(|r| r.strip_suffix('`')).map(str::to_string));
     let reason = match key {
         Some(k) if !k.is_empty() => format!("`{k}`: {message}"),
-        _ => message,
+        // Syntax errors carry no key path: quote the text they point at (e.g. a duplicate key).
+        _ => match e.span().and_then(|s| text.get(s)).map(str::trim).filter(|t| !t.is_empty() && !t.contains('\n')) {
+            Some(t) if t.chars().count() <= 60 => format!("{message} at `{t}`"),
+            _ => message,
+        },
     };
     BenchError::Format { path, reason }
 }
 
-/// Checks a partial budget against the ranges of [`RunConfig::validate`].
-fn check_budget(b: &Budget, path: &str, what: &str) -> Result<()> {
+/// A partial budget checked against the ranges of [`RunConfig::validate`]; an error names the
+/// line where the budget table starts.
+fn spanned_budget(b: Option<toml::Spanned<Budget>>, text: &str, origin: &str, what: &str) -> Result<Budget> {
+    let Some(b) = b else { return Ok(Budget::default()) };
+    let line = line_of(text, b.span().start);
+    let b = b.into_inner();
     b.apply(RunConfig::default())
         .validate()
-        .map_err(|e| BenchError::Format { path: path.to_string(), reason: format!("{what}: {e}") })
+        .map_err(|e| BenchError::Format { path: format!("{origin}:{line}"), reason: format!("{what}: {e}") })?;
+    Ok(b)
 }
 
 fn toml_to_json(v: toml::Value) -> Value {
