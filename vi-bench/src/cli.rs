@@ -60,7 +60,7 @@ pub struct Selection {
     #[arg(long = "set", value_name = "TARGET.KEY=VALUE")]
     pub set: Vec<String>,
     /// Seed for random problem data and stochastic oracles.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, allow_hyphen_values = true, value_parser = arg::whole)]
     pub seed: u64,
 }
 
@@ -68,17 +68,111 @@ impl Selection {
     /// Splits the `--set` assignments into problem and solver parameter objects.
     ///
     /// # Errors
-    /// A malformed assignment.
+    /// A malformed assignment, or one key given twice.
     pub fn params(&self) -> Result<(Map<String, Value>, Map<String, Value>)> {
-        let (mut p, mut s) = (Map::new(), Map::new());
-        for a in &self.set {
-            let (t, k, v) = parse_assignment(a)?;
-            match t {
-                Target::Problem => p.insert(k, v),
-                Target::Solver => s.insert(k, v),
-            };
+        split_assignments(&self.set)
+    }
+}
+
+/// Parses `--set` assignments (`problem.KEY=VALUE`, `solver.KEY=VALUE`) into problem and solver
+/// parameter objects.
+///
+/// # Errors
+/// A malformed assignment, or a key given twice (the first and the second value are named).
+pub fn split_assignments(set: &[String]) -> Result<(Map<String, Value>, Map<String, Value>)> {
+    let (mut p, mut s) = (Map::new(), Map::new());
+    let mut given: std::collections::HashMap<(&str, String), &str> = std::collections::HashMap::new();
+    for a in set {
+        let (t, k, v) = parse_assignment(a)?;
+        let target = if t == Target::Problem { "problem" } else { "solver" };
+        if let Some(first) = given.insert((target, k.clone()), a) {
+            return Err(BenchError::Usage(format!(
+                "--set {target}.{k} is given twice (`{first}` and `{a}`); keep one"
+            )));
         }
-        Ok((p, s))
+        match t {
+            Target::Problem => p.insert(k, v),
+            Target::Solver => s.insert(k, v),
+        };
+    }
+    Ok((p, s))
+}
+
+/// Value parsers of the numeric options. Each states its range, so that clap prints e.g.
+/// `invalid value '-1' for '--max-iters <N>': expected a whole number >= 0`. Options using
+/// them set `allow_hyphen_values`, so a negative number reaches the parser instead of being
+/// read as an unknown flag.
+pub mod arg {
+    use std::num::IntErrorKind;
+
+    fn whole_at_least(s: &str, min: u64) -> Result<u64, String> {
+        match s.trim().parse::<u64>() {
+            Ok(v) if v >= min => Ok(v),
+            Err(e) if *e.kind() == IntErrorKind::PosOverflow => {
+                Err(format!("expected a whole number from {min} to {}", u64::MAX))
+            }
+            _ => Err(format!("expected a whole number >= {min}")),
+        }
+    }
+
+    fn number(s: &str) -> Result<f64, String> {
+        s.trim().parse::<f64>().map_err(|_| "expected a number".to_string())
+    }
+
+    /// A whole number >= 0.
+    ///
+    /// # Errors
+    /// Anything else, with the range.
+    pub fn whole(s: &str) -> Result<u64, String> {
+        whole_at_least(s, 0)
+    }
+
+    /// A whole number >= 1.
+    ///
+    /// # Errors
+    /// Anything else, with the range.
+    pub fn positive_whole(s: &str) -> Result<u64, String> {
+        whole_at_least(s, 1)
+    }
+
+    /// A whole number >= 0 that fits a `usize`.
+    ///
+    /// # Errors
+    /// Anything else, with the range.
+    pub fn size(s: &str) -> Result<usize, String> {
+        let v = whole_at_least(s, 0)?;
+        usize::try_from(v).map_err(|_| format!("expected a whole number from 0 to {}", usize::MAX))
+    }
+
+    /// A whole number >= 1 that fits a `usize`.
+    ///
+    /// # Errors
+    /// Anything else, with the range.
+    pub fn positive_size(s: &str) -> Result<usize, String> {
+        let v = whole_at_least(s, 1)?;
+        usize::try_from(v).map_err(|_| format!("expected a whole number from 1 to {}", usize::MAX))
+    }
+
+    /// A finite number >= 0.
+    ///
+    /// # Errors
+    /// Anything else (NaN, infinities, negatives), with the range.
+    pub fn nonnegative(s: &str) -> Result<f64, String> {
+        match number(s) {
+            Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
+            _ => Err("expected a finite number >= 0".into()),
+        }
+    }
+
+    /// A finite number > 0.
+    ///
+    /// # Errors
+    /// Anything else (NaN, infinities, zero, negatives), with the range.
+    pub fn positive(s: &str) -> Result<f64, String> {
+        match number(s) {
+            Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+            _ => Err("expected a finite number > 0".into()),
+        }
     }
 }
 
@@ -91,23 +185,24 @@ pub struct RunArgs {
     /// Solver name (see `vi-bench list solvers`).
     #[arg(long)]
     pub solver: String,
-    /// Tolerance on the natural residual ||z - P(z - F(z))||.
-    #[arg(long, allow_negative_numbers = true, default_value_t = RunConfig::default().tol)]
+    /// Tolerance on the natural residual ||z - P(z - F(z))|| (a finite number >= 0).
+    #[arg(long, default_value_t = RunConfig::default().tol, allow_hyphen_values = true, value_parser = arg::nonnegative)]
     pub tol: f64,
-    /// Iteration limit.
-    #[arg(long, default_value_t = RunConfig::default().max_iters)]
+    /// Iteration limit (>= 0).
+    #[arg(long, value_name = "N", default_value_t = RunConfig::default().max_iters, allow_hyphen_values = true, value_parser = arg::whole)]
     pub max_iters: u64,
-    /// Oracle-call budget.
-    #[arg(long)]
+    /// Oracle-call budget (>= 0).
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = arg::whole)]
     pub max_calls: Option<u64>,
-    /// Wall-time limit in seconds.
-    #[arg(long, allow_negative_numbers = true)]
+    /// Wall-time limit in seconds (> 0).
+    #[arg(long, value_name = "SECONDS", allow_hyphen_values = true, value_parser = arg::positive)]
     pub time_limit: Option<f64>,
-    /// Residual check interval in iterations.
-    #[arg(long, default_value_t = 1)]
+    /// Residual check interval in iterations (>= 1).
+    #[arg(long, value_name = "N", default_value_t = 1, allow_hyphen_values = true, value_parser = arg::positive_whole)]
     pub check_every: u64,
-    /// Trace interval in iterations (default 1 when --trace or --plot is given).
-    #[arg(long)]
+    /// Trace interval in iterations (>= 0; 0 = no trace; default 1 when --trace, --plot or
+    /// --trajectory is given).
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = arg::whole)]
     pub trace_every: Option<u64>,
     /// Write the convergence trace as CSV.
     #[arg(long, value_name = "FILE.csv")]

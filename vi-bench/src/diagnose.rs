@@ -46,7 +46,7 @@ use vi_core::diagnostics::{
 };
 use vi_core::{build_problem, build_solver, linalg, Problem, RunConfig, Runner};
 
-use crate::cli::Selection;
+use crate::cli::{arg, Selection};
 use crate::error::{BenchError, Result};
 
 /// `vi-bench diagnose --problem NAME [--set ...] [--at start|solution|FILE] [--json]`.
@@ -64,17 +64,17 @@ pub struct DiagnoseArgs {
     /// Solvers to predict and measure, comma-separated (default: every registered solver).
     #[arg(long, value_delimiter = ',')]
     pub solvers: Vec<String>,
-    /// Iterations of each measuring run (0: predictions only).
-    #[arg(long, default_value_t = 500)]
+    /// Iterations of each measuring run (>= 0; 0: predictions only).
+    #[arg(long, value_name = "N", default_value_t = 500, allow_hyphen_values = true, value_parser = arg::whole)]
     pub measure_iters: u64,
-    /// Relative offset of the measuring runs' start from the diagnosed point.
-    #[arg(long, default_value_t = 1e-3)]
+    /// Relative offset of the measuring runs' start from the diagnosed point (a finite number > 0).
+    #[arg(long, default_value_t = 1e-3, allow_hyphen_values = true, value_parser = arg::positive)]
     pub offset: f64,
-    /// Dense decompositions up to this dimension; Arnoldi on JVPs above.
-    #[arg(long, default_value_t = 1000)]
+    /// Dense decompositions up to this dimension (>= 0); Arnoldi on JVPs above.
+    #[arg(long, value_name = "N", default_value_t = 1000, allow_hyphen_values = true, value_parser = arg::size)]
     pub dense_max: usize,
-    /// Arnoldi steps in the matrix-free mode.
-    #[arg(long, default_value_t = 60)]
+    /// Arnoldi steps in the matrix-free mode (>= 1).
+    #[arg(long, value_name = "N", default_value_t = 60, allow_hyphen_values = true, value_parser = arg::positive_size)]
     pub krylov: usize,
 }
 
@@ -118,19 +118,35 @@ pub struct Diagnosis {
 }
 
 /// Reads a point from a file: a JSON array, or numbers separated by whitespace or commas.
+/// At most `4096 + 256 * max_len` bytes are read (a point of `max_len` numbers is far shorter),
+/// so a wrong path such as `/dev/zero` fails instead of filling memory.
 ///
 /// # Errors
 /// [`BenchError::Io`] or [`BenchError::Format`] naming the file.
-pub fn read_point(path: &Path) -> Result<Vec<f64>> {
-    let text = std::fs::read_to_string(path).map_err(|e| BenchError::io(path, e))?;
+pub fn read_point(path: &Path, max_len: usize) -> Result<Vec<f64>> {
+    use std::io::Read;
     let fmt = |reason: String| BenchError::Format { path: path.display().to_string(), reason };
+    let cap = (max_len as u64).saturating_mul(256).saturating_add(4096);
+    let file = std::fs::File::open(path).map_err(|e| BenchError::io(path, e))?;
+    let mut bytes = Vec::new();
+    file.take(cap.saturating_add(1)).read_to_end(&mut bytes).map_err(|e| BenchError::io(path, e))?;
+    if bytes.len() as u64 > cap {
+        return Err(fmt(format!("longer than {cap} bytes: too long for a point of dimension {max_len}")));
+    }
+    let text = String::from_utf8(bytes).map_err(|_| fmt("not UTF-8 text".into()))?;
     let t = text.trim();
     if t.starts_with('[') {
         return serde_json::from_str(t).map_err(|e| fmt(format!("not a JSON array of numbers: {e}")));
     }
     t.split(|c: char| c.is_whitespace() || c == ',')
         .filter(|s| !s.is_empty())
-        .map(|s| s.parse::<f64>().map_err(|e| fmt(format!("`{s}` is not a number: {e}"))))
+        .map(|s| {
+            s.parse::<f64>().map_err(|e| {
+                let shown: String = s.chars().take(40).collect();
+                let more = if shown.len() < s.len() { "..." } else { "" };
+                fmt(format!("`{shown}{more}` is not a number: {e}"))
+            })
+        })
         .collect()
 }
 
@@ -144,7 +160,7 @@ fn point(problem: &Problem, at: &str) -> Result<Col<f64>> {
                 problem.name()
             ))
         })?,
-        file => linalg::col_from_slice(&read_point(Path::new(file))?),
+        file => linalg::col_from_slice(&read_point(Path::new(file), problem.dim())?),
     };
     if z.nrows() != problem.dim() {
         return Err(BenchError::Usage(format!(
@@ -497,11 +513,11 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let a = dir.join("a.json");
         std::fs::write(&a, "[1, 2.5]").unwrap();
-        assert_eq!(read_point(&a).unwrap(), vec![1.0, 2.5]);
+        assert_eq!(read_point(&a, 3).unwrap(), vec![1.0, 2.5]);
         std::fs::write(&a, "1 2.5,\n3").unwrap();
-        assert_eq!(read_point(&a).unwrap(), vec![1.0, 2.5, 3.0]);
+        assert_eq!(read_point(&a, 3).unwrap(), vec![1.0, 2.5, 3.0]);
         std::fs::write(&a, "1 x").unwrap();
-        assert!(read_point(&a).unwrap_err().to_string().contains("`x`"));
+        assert!(read_point(&a, 3).unwrap_err().to_string().contains("`x`"));
         std::fs::remove_dir_all(&dir).ok();
     }
 }

@@ -161,11 +161,28 @@ pub fn read_records(files: &[PathBuf]) -> Result<Vec<RunRecord>> {
     let mut seen = HashSet::new();
     let mut duplicates = 0usize;
     for f in files {
-        let text = std::fs::read_to_string(f).map_err(|e| BenchError::io(f, e))?;
-        for (i, line) in text.lines().enumerate() {
-            if line.trim().is_empty() {
+        // Not a device such as /dev/zero, which would fill memory.
+        if !std::fs::metadata(f).map_err(|e| BenchError::io(f, e))?.is_file() {
+            return Err(BenchError::Format {
+                path: f.display().to_string(),
+                reason: "not a regular file (expected a results.jsonl file or a directory holding one)".into(),
+            });
+        }
+        // Bytes, decoded line by line: a line cut inside a multi-byte character is one malformed
+        // line, not an unreadable file.
+        let bytes = std::fs::read(f).map_err(|e| BenchError::io(f, e))?;
+        for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
+            if line.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
+            let Ok(line) = std::str::from_utf8(line) else {
+                eprintln!(
+                    "warning: {}:{}: skipping a malformed line: not UTF-8 (a run cut short?)",
+                    f.display(),
+                    i + 1
+                );
+                continue;
+            };
             match serde_json::from_str::<RunRecord>(line) {
                 Ok(r) => {
                     if !r.case_id.is_empty() && !seen.insert(r.case_id.clone()) {

@@ -44,6 +44,11 @@
 //! - Cases are ordered problem entry, problem grid point, solver entry, solver grid point,
 //!   seed; that order gives each case its index (used by `--shard`).
 //!
+//! The reader checks the shape and every field before anything else: an ill-typed or
+//! out-of-range field (`seeds = [-1]`, `budget.tol = -1`, `budget.time_limit = 0`) is rejected
+//! with `FILE:LINE: `field`: message`. A suite file is at most [`MAX_SUITE_FILE_BYTES`] and a
+//! suite at most [`MAX_CASES`] cases (counted before they are expanded).
+//!
 //! Every case is validated (problem and solver built, solver initialised on the problem) before
 //! anything runs. A suite file with an unknown problem, solver or parameter, or an invalid
 //! value, is rejected with `FILE:LINE: message` naming the valid choices (exit status 2),
@@ -70,12 +75,16 @@
 //!   `Skipped` (an invalid case in a suite with `skip_invalid`); those lines carry no numbers.
 //! - `summary.md` and `figures/*.svg`: see [`crate::report`].
 //!
+//! `--jobs N` is capped at the number of cases to run and at [`MAX_JOBS_PER_CORE`] per CPU
+//! core, with a note on stderr.
+//!
 //! `--dry-run` validates the suite and lists its cases (of the shard, with `--shard`) without
 //! running anything.
 //!
 //! `--resume` skips cases whose `case_id` is already in `results.jsonl` (whatever their
 //! status); without it an existing non-empty `results.jsonl` is an error, so finished results
-//! are never overwritten. A line cut short by a killed process is dropped and its case rerun.
+//! are never overwritten. A line cut short by a killed process (even inside a multi-byte
+//! character) is dropped with a warning and its case rerun.
 //!
 //! # Sharding
 //!
@@ -119,12 +128,13 @@ pub struct SuiteArgs {
     /// Output directory.
     #[arg(long, default_value = "results")]
     pub out: PathBuf,
-    /// Parallel runs.
-    #[arg(long)]
+    /// Parallel runs (>= 1; default: the number of CPU cores). Capped at the number of cases to
+    /// run and at 4 per CPU core, with a note on stderr.
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = crate::cli::arg::positive_size)]
     pub jobs: Option<usize>,
     /// Run only slice I of N (1-based), e.g. 2/3.
-    #[arg(long)]
-    pub shard: Option<String>,
+    #[arg(long, value_name = "I/N", allow_hyphen_values = true, value_parser = shard_arg)]
+    pub shard: Option<Shard>,
     /// Skip runs already recorded in DIR/results.jsonl.
     #[arg(long)]
     pub resume: bool,
@@ -142,11 +152,11 @@ pub fn execute(a: &SuiteArgs) -> Result<()> {
         Some(path) => SuiteSpec::from_file(path)?,
         None => SuiteSpec::default_suite()?,
     };
-    let shard = a.shard.as_deref().map(Shard::parse).transpose()?;
+    let shard = a.shard;
     let jobs = match a.jobs {
         Some(0) => return Err(BenchError::Usage("--jobs must be >= 1".into())),
         Some(j) => j,
-        None => std::thread::available_parallelism().map_or(1, usize::from),
+        None => cpu_cores(),
     };
     if a.dry_run {
         let cases = spec.cases()?;
@@ -157,7 +167,14 @@ pub fn execute(a: &SuiteArgs) -> Result<()> {
         }
         return Ok(());
     }
-    let opts = SuiteOptions { out: a.out.clone(), jobs, shard, resume: a.resume, progress: progress_wanted() };
+    let opts = SuiteOptions {
+        out: a.out.clone(),
+        jobs,
+        shard,
+        resume: a.resume,
+        progress: progress_wanted(),
+        note_capped_jobs: a.jobs.is_some(),
+    };
     let o = run_suite(&spec, &opts)?;
     eprintln!(
         "{}: {} cases{}; ran {}, {} already recorded; {:.1} s",
@@ -337,8 +354,22 @@ impl SuiteSpec {
     /// # Errors
     /// Unreadable file, or as [`SuiteSpec::from_toml`].
     pub fn from_file(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| BenchError::io(path, e))?;
-        Self::from_toml(&text, &path.display().to_string())
+        let origin = path.display().to_string();
+        let file = std::fs::File::open(path).map_err(|e| BenchError::io(path, e))?;
+        // A cap, so that `/dev/zero` or a huge file given by mistake fails instead of filling memory.
+        let mut bytes = Vec::new();
+        file.take(MAX_SUITE_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(|e| BenchError::io(path, e))?;
+        if bytes.len() as u64 > MAX_SUITE_FILE_BYTES {
+            return Err(BenchError::Format {
+                path: origin,
+                reason: format!("larger than {} MiB: not a suite file", MAX_SUITE_FILE_BYTES >> 20),
+            });
+        }
+        let text = String::from_utf8(bytes).map_err(|e| BenchError::Format {
+            path: format!("{origin}:{}", line_of_bytes(e.as_bytes(), e.utf8_error().valid_up_to())),
+            reason: "not UTF-8 text (a suite file is TOML)".into(),
+        })?;
+        Self::from_toml(&text, &origin)
     }
 
     /// Parses a suite from TOML text; `origin` names it in errors (`origin:line: ...`).
@@ -350,10 +381,7 @@ impl SuiteSpec {
     /// [`BenchError::Format`] with the line of the culprit.
     pub fn from_toml(text: &str, origin: &str) -> Result<Self> {
         let at = |offset: usize| format!("{origin}:{}", line_of(text, offset));
-        let raw: RawSuite = toml::from_str(text).map_err(|e| BenchError::Format {
-            path: e.span().map_or_else(|| origin.to_string(), |s| at(s.start)),
-            reason: e.message().trim().replace('\n', " "),
-        })?;
+        let raw: RawSuite = toml::from_str(text).map_err(|e| toml_error(text, origin, e))?;
         let mut spec = SuiteSpec::new(raw.name.unwrap_or_else(|| suite_name_from(origin)));
         spec.origin = origin.to_string();
         if let Some(seeds) = raw.seeds {
@@ -362,7 +390,8 @@ impl SuiteSpec {
             }
             spec.seeds = seeds;
         }
-        spec.budget = raw.budget.apply(spec.budget);
+        let budget = spanned_budget(raw.budget, text, origin, "[budget]")?;
+        spec.budget = budget.apply(spec.budget);
         spec.skip_invalid = raw.skip_invalid;
         let convert = |kind: &str, e: RawEntry| -> Result<EntrySpec> {
             let mut lines = EntryLines { name: Some(line_of(text, e.name.span().start)), ..EntryLines::default() };
@@ -398,6 +427,7 @@ impl SuiteSpec {
                 lines.params.insert(key.clone(), line);
                 grid.push((key, values));
             }
+            let budget = spanned_budget(e.budget, text, origin, &format!("{kind} `{}`: budget", e.name.get_ref()))?;
             if let Some(s) = &e.seeds {
                 if s.is_empty() {
                     return Err(BenchError::Format {
@@ -406,7 +436,7 @@ impl SuiteSpec {
                     });
                 }
             }
-            Ok(EntrySpec { name: e.name.into_inner(), params, grid, budget: e.budget, seeds: e.seeds, lines })
+            Ok(EntrySpec { name: e.name.into_inner(), params, grid, budget, seeds: e.seeds, lines })
         };
         for e in raw.problems {
             spec.problems.push(convert("problem", e)?);
@@ -472,11 +502,33 @@ impl SuiteSpec {
         Ok(spec)
     }
 
+    /// The number of cases, computed without expanding them (`None` past `u64::MAX`).
+    pub fn case_count(&self) -> Option<u64> {
+        let points =
+            |e: &EntrySpec| e.grid.iter().try_fold(1u64, |n, (_, v)| n.checked_mul(u64::try_from(v.len()).ok()?));
+        let solver_points = self.solvers.iter().try_fold(0u64, |n, e| n.checked_add(points(e)?))?;
+        self.problems.iter().try_fold(0u64, |n, e| {
+            let seeds = u64::try_from(e.seeds.as_ref().unwrap_or(&self.seeds).len()).ok()?;
+            n.checked_add(points(e)?.checked_mul(seeds)?.checked_mul(solver_points)?)
+        })
+    }
+
     /// Every case, in order (see the module docs), with its id.
     ///
     /// # Errors
-    /// Two entries that produce the same case.
+    /// More than [`MAX_CASES`] cases, or two entries that produce the same case.
     pub fn cases(&self) -> Result<Vec<Case>> {
+        let count = self.case_count();
+        if count.is_none_or(|n| n > MAX_CASES) {
+            return Err(BenchError::Format {
+                path: self.origin.clone(),
+                reason: format!(
+                    "the suite expands to {} cases, more than the {MAX_CASES} allowed; shorten its grids or seeds, \
+                     or split it into several suites",
+                    count.map_or_else(|| "over 2^64".to_string(), |n| n.to_string())
+                ),
+            });
+        }
         let mut cases = Vec::new();
         let mut seen: HashMap<String, usize> = HashMap::new();
         for (pi, pe) in self.problems.iter().enumerate() {
@@ -560,7 +612,7 @@ struct RawSuite {
     #[serde(default)]
     seeds: Option<Vec<u64>>,
     #[serde(default)]
-    budget: Budget,
+    budget: Option<toml::Spanned<Budget>>,
     #[serde(default)]
     skip_invalid: bool,
     #[serde(default)]
@@ -578,9 +630,47 @@ struct RawEntry {
     #[serde(default)]
     grid: BTreeMap<toml::Spanned<String>, toml::Value>,
     #[serde(default)]
-    budget: Budget,
+    budget: Option<toml::Spanned<Budget>>,
     #[serde(default)]
     seeds: Option<Vec<u64>>,
+}
+
+/// Largest suite file read, in bytes.
+pub const MAX_SUITE_FILE_BYTES: u64 = 16 << 20;
+
+/// Largest number of cases a suite may expand to (checked before expanding).
+pub const MAX_CASES: u64 = 100_000;
+
+/// A TOML error as one line `origin:line: `key.path`: message`.
+fn toml_error(text: &str, origin: &str, mut e: toml::de::Error) -> BenchError {
+    let path = e.span().map_or_else(|| origin.to_string(), |s| format!("{origin}:{}", line_of(text, s.start)));
+    // Without its input, the error prints its message and then the key path (`in `a.b``).
+    e.set_input(None);
+    let shown = e.to_string();
+    let mut lines = shown.lines().map(str::trim).filter(|l| !l.is_empty());
+    let message = lines.next().unwrap_or("malformed TOML").to_string();
+    let key = lines.find_map(|l| l.strip_prefix("in `").and_then(|r| r.strip_suffix('`')).map(str::to_string));
+    let reason = match key {
+        Some(k) if !k.is_empty() => format!("`{k}`: {message}"),
+        // Syntax errors carry no key path: quote the text they point at (e.g. a duplicate key).
+        _ => match e.span().and_then(|s| text.get(s)).map(str::trim).filter(|t| !t.is_empty() && !t.contains('\n')) {
+            Some(t) if t.chars().count() <= 60 => format!("{message} at `{t}`"),
+            _ => message,
+        },
+    };
+    BenchError::Format { path, reason }
+}
+
+/// A partial budget checked against the ranges of [`RunConfig::validate`]; an error names the
+/// line where the budget table starts.
+fn spanned_budget(b: Option<toml::Spanned<Budget>>, text: &str, origin: &str, what: &str) -> Result<Budget> {
+    let Some(b) = b else { return Ok(Budget::default()) };
+    let line = line_of(text, b.span().start);
+    let b = b.into_inner();
+    b.apply(RunConfig::default())
+        .validate()
+        .map_err(|e| BenchError::Format { path: format!("{origin}:{line}"), reason: format!("{what}: {e}") })?;
+    Ok(b)
 }
 
 fn toml_to_json(v: toml::Value) -> Value {
@@ -596,7 +686,11 @@ fn toml_to_json(v: toml::Value) -> Value {
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
+    line_of_bytes(text.as_bytes(), offset)
+}
+
+fn line_of_bytes(bytes: &[u8], offset: usize) -> usize {
+    bytes[..offset.min(bytes.len())].iter().filter(|&&b| b == b'\n').count() + 1
 }
 
 fn suite_name_from(origin: &str) -> String {
@@ -663,6 +757,11 @@ pub fn case_id(spec: &RunSpec) -> String {
         "budget": spec.config,
     });
     format!("{:016x}", fnv1a64(canonical.to_string().as_bytes()))
+}
+
+/// `--shard I/N` for clap: the error states the expected form (clap names the option).
+fn shard_arg(s: &str) -> std::result::Result<Shard, String> {
+    Shard::parse(s).map_err(|_| "expected I/N with whole numbers 1 <= I <= N, e.g. 2/3".into())
 }
 
 /// A deterministic slice of a suite: cases with `index mod count == index_1based - 1`.
@@ -814,13 +913,40 @@ pub struct SuiteOptions {
     pub resume: bool,
     /// Draw a progress bar on stderr.
     pub progress: bool,
+    /// Say on stderr when `jobs` is capped (see [`capped_jobs`]).
+    pub note_capped_jobs: bool,
 }
 
 impl SuiteOptions {
     /// Defaults: one job, no shard, no resume, no progress bar.
     pub fn new(out: impl Into<PathBuf>) -> Self {
-        Self { out: out.into(), jobs: 1, shard: None, resume: false, progress: false }
+        Self { out: out.into(), jobs: 1, shard: None, resume: false, progress: false, note_capped_jobs: true }
     }
+}
+
+/// Worker threads per CPU core at most: runs are CPU-bound, more threads only add load.
+pub const MAX_JOBS_PER_CORE: usize = 4;
+
+/// The CPU cores this process may use (1 when unknown).
+pub fn cpu_cores() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
+/// The worker count for `requested` jobs and `cases` cases to run: at most one per case and
+/// [`MAX_JOBS_PER_CORE`] per CPU core, at least 1. Returns the count and, when it is below
+/// `requested`, why.
+pub fn capped_jobs(requested: usize, cases: usize) -> (usize, Option<String>) {
+    let per_case = cases.max(1);
+    let per_core = MAX_JOBS_PER_CORE * cpu_cores();
+    let jobs = requested.min(per_case).min(per_core).max(1);
+    let why = (jobs < requested).then(|| {
+        if jobs == per_case {
+            format!("{cases} case{} to run", if cases == 1 { "" } else { "s" })
+        } else {
+            format!("at most {MAX_JOBS_PER_CORE} per CPU core, {} cores", cpu_cores())
+        }
+    });
+    (jobs, why)
 }
 
 /// What [`run_suite`] did.
@@ -832,6 +958,8 @@ pub struct SuiteOutcome {
     pub shard_cases: usize,
     /// Cases of this shard already recorded (skipped by `--resume`).
     pub already_recorded: usize,
+    /// Worker threads used (see [`capped_jobs`]).
+    pub jobs: usize,
     /// Ids of the cases run now (including `Skipped`/`Panicked` records), in case order.
     pub ran: Vec<String>,
     /// Statuses of the runs made now.
@@ -859,11 +987,6 @@ pub fn run_suite(spec: &SuiteSpec, opts: &SuiteOptions) -> Result<SuiteOutcome> 
     if opts.jobs == 0 {
         return Err(BenchError::Usage("--jobs must be >= 1".into()));
     }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.jobs)
-        .thread_name(|i| format!("vi-bench-suite-{i}"))
-        .build()
-        .map_err(|e| BenchError::Usage(format!("cannot start {} threads: {e}", opts.jobs)))?;
     let cases = spec.cases()?;
     for c in &cases {
         c.spec.config.validate().map_err(|e| BenchError::Format {
@@ -883,10 +1006,19 @@ pub fn run_suite(spec: &SuiteSpec, opts: &SuiteOptions) -> Result<SuiteOutcome> 
             recorded.len()
         )));
     }
-    let verdicts = pool.install(|| validate(spec, &cases))?;
-
     let todo: Vec<&Case> = selected.iter().copied().filter(|c| !recorded.contains(&c.id)).collect();
     let already_recorded = selected.len() - todo.len();
+    let (jobs, why) = capped_jobs(opts.jobs, todo.len());
+    if let (Some(why), true) = (why, opts.note_capped_jobs) {
+        eprintln!("note: --jobs {} capped at {jobs} ({why})", opts.jobs);
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .thread_name(|i| format!("vi-bench-suite-{i}"))
+        .build()
+        .map_err(|e| BenchError::Usage(format!("cannot start {jobs} threads: {e}")))?;
+    let verdicts = pool.install(|| validate(spec, &cases))?;
+
     let file = OpenOptions::new().create(true).append(true).open(&results).map_err(|e| BenchError::io(&results, e))?;
     let writer = Mutex::new(file);
     let write_error: Mutex<Option<BenchError>> = Mutex::new(None);
@@ -931,6 +1063,7 @@ pub fn run_suite(spec: &SuiteSpec, opts: &SuiteOptions) -> Result<SuiteOutcome> 
         total_cases: cases.len(),
         shard_cases: selected.len(),
         already_recorded,
+        jobs,
         ran,
         statuses,
         results,
@@ -1025,12 +1158,14 @@ pub fn recorded_ids(path: &Path) -> Result<BTreeSet<String>> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(ids),
         Err(e) => return Err(BenchError::io(path, e)),
     };
-    let mut text = String::new();
-    file.read_to_string(&mut text).map_err(|e| BenchError::io(path, e))?;
-    let complete = text.rfind('\n').map_or(0, |i| i + 1);
-    let tail = &text[complete..];
-    if !tail.trim().is_empty() {
-        if serde_json::from_str::<Value>(tail).is_ok() {
+    // Bytes, not text: a line cut inside a multi-byte character must not make the whole file
+    // unreadable. Lines are decoded one by one.
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes).map_err(|e| BenchError::io(path, e))?;
+    let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let tail = &bytes[complete..];
+    if !tail.iter().all(u8::is_ascii_whitespace) {
+        if std::str::from_utf8(tail).is_ok_and(|t| serde_json::from_str::<Value>(t).is_ok()) {
             // A whole record without its newline: keep it, end the line.
             file.seek(SeekFrom::End(0)).map_err(|e| BenchError::io(path, e))?;
             file.write_all(b"\n").map_err(|e| BenchError::io(path, e))?;
@@ -1042,7 +1177,7 @@ pub fn recorded_ids(path: &Path) -> Result<BTreeSet<String>> {
             file.set_len(complete as u64).map_err(|e| BenchError::io(path, e))?;
         }
     }
-    for line in text.lines() {
+    for line in bytes.split(|&b| b == b'\n').filter_map(|l| std::str::from_utf8(l).ok()) {
         if let Ok(v) = serde_json::from_str::<Value>(line) {
             if let Some(id) = v.get("case_id").and_then(Value::as_str) {
                 ids.insert(id.to_string());

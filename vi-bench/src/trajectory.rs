@@ -18,7 +18,7 @@ use plotters::prelude::*;
 use serde_json::Value;
 use vi_core::{build_problem, Report, RunConfig, RunSpec};
 
-use crate::cli::Selection;
+use crate::cli::{arg, Selection};
 use crate::error::{BenchError, Result};
 use crate::output;
 use crate::plot::{thin, PALETTE};
@@ -32,14 +32,14 @@ pub struct TrajectoryArgs {
     /// Solvers to overlay, comma-separated.
     #[arg(long, value_delimiter = ',', required = true)]
     pub solvers: Vec<String>,
-    /// Iteration limit of each run.
-    #[arg(long, default_value_t = 500)]
+    /// Iteration limit of each run (>= 0).
+    #[arg(long, value_name = "N", default_value_t = 500, allow_hyphen_values = true, value_parser = arg::whole)]
     pub max_iters: u64,
-    /// Tolerance on the natural residual (0: run every iteration).
-    #[arg(long, default_value_t = 0.0)]
+    /// Tolerance on the natural residual (a finite number >= 0; 0: run every iteration).
+    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true, value_parser = arg::nonnegative)]
     pub tol: f64,
-    /// Trace (and plot) every this many iterations.
-    #[arg(long, default_value_t = 1)]
+    /// Trace (and plot) every this many iterations (>= 1).
+    #[arg(long, value_name = "N", default_value_t = 1, allow_hyphen_values = true, value_parser = arg::positive_whole)]
     pub trace_every: u64,
     /// The two coordinates to draw, `i,j` (default `0,1`).
     #[arg(long, default_value = "0,1")]

@@ -1,0 +1,142 @@
+//! Faults: a suite SIGKILLed at five seeded random moments and resumed each time ends with every
+//! case recorded exactly once and equal to an uninterrupted run (times aside); a torn last line
+//! cut inside a multi-byte character is dropped with a warning; an invalid case in a suite with
+//! `skip_invalid` is recorded and the rest runs, also under `--resume`; `--jobs` is capped.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const SUITE: &str = r#"
+name = "fault"
+seeds = [0, 1, 2]
+skip_invalid = true
+
+[budget]
+tol = 1e-9
+max_calls = 20000
+trace_every = 50
+
+[[problems]]
+name = "bilinear"
+grid = { m = [8, 12], cond = [2.0, 20.0, -1.0] }
+
+[[solvers]]
+name = "extragradient"
+
+[[solvers]]
+name = "ogda"
+"#;
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_vi-bench"));
+    c.env("RUST_BACKTRACE", "0");
+    c
+}
+
+fn suite(dir: &Path, out: &str, extra: &[&str]) -> Output {
+    bin().current_dir(dir).args(["suite", "fault.toml", "--out", out, "--jobs", "2"]).args(extra).output().unwrap()
+}
+
+/// The records by case id, without times; panics on a malformed line or a case recorded twice.
+fn records(path: &Path) -> BTreeMap<String, Value> {
+    let mut out = BTreeMap::new();
+    for line in std::fs::read_to_string(path).unwrap().lines() {
+        let mut v: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("malformed line {line}: {e}"));
+        let m = v.as_object_mut().unwrap();
+        m.remove("elapsed_s");
+        let id = m["case_id"].as_str().unwrap().to_string();
+        assert!(out.insert(id.clone(), v).is_none(), "case {id} recorded twice");
+    }
+    out
+}
+
+/// splitmix64: seeded kill moments without a dependency.
+fn splitmix(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+#[test]
+fn killed_and_resumed_five_times_equals_an_uninterrupted_run() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("fault.toml"), SUITE).unwrap();
+    let t0 = Instant::now();
+    let whole = suite(dir.path(), "whole", &[]);
+    let full = t0.elapsed();
+    assert!(whole.status.success(), "{}", String::from_utf8_lossy(&whole.stderr));
+    let expected = records(&dir.path().join("whole/results.jsonl"));
+    // 2 x 3 grid points x 2 solvers x 3 seeds; cond = -1 is invalid and recorded as Skipped.
+    assert_eq!(expected.len(), 36);
+    assert_eq!(expected.values().filter(|v| v["status"] == "Skipped").count(), 12);
+
+    let mut state = 20_261_202u64;
+    let mut kills = 0;
+    for _ in 0..5 {
+        let wait = Duration::from_secs_f64(full.as_secs_f64() * (splitmix(&mut state) % 1000) as f64 / 1000.0);
+        let mut child = bin()
+            .current_dir(dir.path())
+            .args(["suite", "fault.toml", "--out", "killed", "--jobs", "2", "--resume"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(wait);
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap(); // SIGKILL
+            kills += 1;
+        }
+        child.wait().unwrap();
+    }
+    let last = suite(dir.path(), "killed", &["--resume"]);
+    assert!(last.status.success(), "{}", String::from_utf8_lossy(&last.stderr));
+    assert!(kills >= 1, "no run was interrupted");
+    assert_eq!(records(&dir.path().join("killed/results.jsonl")), expected);
+}
+
+#[test]
+fn a_torn_multibyte_last_line_is_dropped_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let small = SUITE.replace("seeds = [0, 1, 2]", "seeds = [0]").replace("m = [8, 12]", "m = [8]");
+    std::fs::write(dir.path().join("fault.toml"), small).unwrap();
+    assert!(suite(dir.path(), "o", &[]).status.success());
+    let path = dir.path().join("o/results.jsonl");
+    let before = records(&path);
+    // Half of a two-byte character ends the file.
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes.extend_from_slice(b"{\"case_id\":\"0000000000000000\",\"problem\":\"caf\xc3");
+    std::fs::write(&path, &bytes).unwrap();
+
+    let report = bin()
+        .args(["report", path.to_str().unwrap(), "--out", dir.path().join("r").to_str().unwrap()])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&report.stderr);
+    assert!(report.status.success(), "{err}");
+    assert!(err.contains("malformed line"), "{err}");
+
+    let resumed = suite(dir.path(), "o", &["--resume"]);
+    let err = String::from_utf8_lossy(&resumed.stderr);
+    assert!(resumed.status.success(), "{err}");
+    assert!(err.contains("dropping an incomplete last line"), "{err}");
+    assert_eq!(records(&path), before, "the torn line is gone and nothing ran twice");
+}
+
+#[test]
+fn jobs_are_capped_at_the_cases_to_run_with_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let small = SUITE.replace("seeds = [0, 1, 2]", "seeds = [0]").replace("m = [8, 12]", "m = [8]");
+    std::fs::write(dir.path().join("fault.toml"), small).unwrap();
+    let o =
+        bin().current_dir(dir.path()).args(["suite", "fault.toml", "--out", "o", "--jobs", "100000"]).output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("--jobs 100000 capped at "), "{err}");
+    assert_eq!(records(&dir.path().join("o/results.jsonl")).len(), 6);
+}
