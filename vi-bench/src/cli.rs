@@ -178,6 +178,9 @@ pub mod arg {
 
 /// `vi-bench run`.
 #[derive(Debug, Args)]
+#[command(after_help = "The start (the problem parameter `start`, or the problem's own) is projected onto the set \
+before the first step, so a start outside the set is accepted. F must be finite there: if it is not, the run \
+ends NumericalError before any step, saying so.")]
 pub struct RunArgs {
     /// Problem, parameters and seed.
     #[command(flatten)]

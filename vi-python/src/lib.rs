@@ -390,13 +390,15 @@ pub fn suite(
     for p in python_problems {
         problem::publish(p.get().def.clone());
     }
+    let note_capped_jobs = jobs.is_some();
     let jobs = match jobs {
         Some(0) => return Err(value_error("jobs must be >= 1")),
         Some(j) => j,
         None => std::thread::available_parallelism().map_or(1, usize::from),
     };
     let shard = shard.as_deref().map(Shard::parse).transpose().map_err(bench_error)?;
-    let opts = SuiteOptions { out, jobs, shard, resume, progress: vi_bench::suite::progress_wanted() };
+    let opts =
+        SuiteOptions { out, jobs, shard, resume, progress: vi_bench::suite::progress_wanted(), note_capped_jobs };
     // Python problems attach from the worker threads, one oracle call at a time.
     let o = py.detach(|| run_suite(&spec, &opts)).map_err(bench_error)?;
     Ok(json!({
