@@ -164,7 +164,7 @@ fn bad_input_exits_2_with_one_line_naming_the_culprit() {
         &["start", "expected 20, got 2"],
     );
     assert_bad_input(&["run", "--problem", "bilinear", "--solver", "extragradient", "--set", "m=3"], &["problem."]);
-    assert_bad_input(&["run", "--problem", "bilinear", "--solver", "extragradient", "--tol", "-1"], &["`tol`"]);
+    assert_bad_input(&["run", "--problem", "bilinear", "--solver", "extragradient", "--tol", "-1"], &["--tol", ">= 0"]);
     assert_bad_input(&["run", "--problem", "bilinear"], &["--solver"]);
     assert_bad_input(&["list", "widgets"], &["widgets", "problems, solvers"]);
 }
