@@ -9,6 +9,14 @@ use vi_problems as _;
 use vi_solvers as _;
 
 fn main() -> ExitCode {
+    // Rust ignores SIGPIPE, so printing into a closed pipe (`vi-bench list | head -1`) would
+    // panic; restore the default, which ends the process quietly as it does for `cat`.
+    #[cfg(unix)]
+    #[allow(unsafe_code)]
+    // SAFETY: called first in main, before any thread exists; SIG_DFL is a valid disposition.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = match vi_bench::cli::Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

@@ -168,3 +168,21 @@ fn bad_input_exits_2_with_one_line_naming_the_culprit() {
     assert_bad_input(&["run", "--problem", "bilinear"], &["--solver"]);
     assert_bad_input(&["list", "widgets"], &["widgets", "problems, solvers"]);
 }
+
+#[test]
+#[cfg(unix)]
+fn a_closed_stdout_ends_quietly_without_a_panic() {
+    use std::process::Stdio;
+    // The reader goes away before the report is printed, as `vi-bench run ... | head -c 1` does.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vi-bench"))
+        .args(["run", "--problem", "bilinear", "--solver", "extragradient", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    let err = stderr(&o);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(err.is_empty(), "{err}");
+}

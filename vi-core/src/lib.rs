@@ -58,6 +58,7 @@
 #![warn(missing_docs)]
 
 pub mod alloc_check;
+pub mod deadline;
 pub mod diagnostics;
 pub mod error;
 pub mod json_float;

@@ -9,7 +9,7 @@
 //! last finite iterate.
 
 use std::collections::BTreeMap;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use faer::{Col, ColRef};
 use serde::{Deserialize, Serialize};
@@ -281,6 +281,10 @@ impl Runner {
             ));
             return Ok(self.finish(problem, solver, run, avg, t0));
         }
+        // Inner loops of the oracle stop at the deadline; withdrawn before the final measurements.
+        let deadline = crate::deadline::Guard::set(
+            cfg.time_limit.and_then(|t| t0.checked_add(Duration::try_from_secs_f64(t).ok()?)),
+        );
         solver.init(problem)?;
         if solver.iterate().nrows() != n {
             return Err(Error::dim(format!("solver `{}` iterate", solver.name()), n, solver.iterate().nrows()));
@@ -303,6 +307,7 @@ impl Runner {
         } else {
             self.iterate(problem, solver, observers, &mut run, &mut avg, threshold, t0)
         };
+        drop(deadline);
         Ok(self.finish(problem, solver, run, avg, t0))
     }
 

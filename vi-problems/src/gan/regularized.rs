@@ -306,12 +306,16 @@ impl<M: GanModel> GanOperator<M> {
             || self.cfg.has(Reg::Proximal))
     }
 
-    /// The inner proximal maximisation: writes `(theta, psi~)` into `self.zt`.
+    /// The inner proximal maximisation: writes `(theta, psi~)` into `self.zt`; stops early once
+    /// the run's deadline has passed (the run is ending).
     fn proximal_point(&mut self, z: ColRef<'_, f64>) {
         let p = self.p;
         self.zt.copy_from(z);
         let (lambda, lr) = (self.cfg.prox_lambda, self.cfg.prox_lr);
-        for _ in 0..self.cfg.prox_steps {
+        for k in 0..self.cfg.prox_steps {
+            if k % 256 == 255 && vi_core::deadline::passed() {
+                break;
+            }
             self.model.field(self.zt.as_ref(), self.w1.as_mut());
             // psi' <- psi' + lr (grad_psi V(theta, psi') - lambda (psi' - psi)); F_p = -grad_psi V.
             for i in p..p + self.q {

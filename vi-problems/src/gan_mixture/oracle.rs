@@ -443,13 +443,16 @@ impl Engine {
 
     /// Proximal training: `prox_steps` ascent steps of length `prox_lr` on
     /// `psi~ -> V(theta, psi~) - lambda/2 ||psi~ - psi||^2` from `psi~ = psi` (same minibatch)
-    /// into `psi_t`.
+    /// into `psi_t`; stops early once the run's deadline has passed (the run is ending).
     fn proximal_inner(&mut self) {
         let p = self.gen.n_params();
         let lambda = self.cfg.prox_lambda;
         let lr = self.cfg.prox_lr;
         self.psi_t.copy_from_slice(&self.zbuf[p..]);
         for k in 0..self.cfg.prox_steps {
+            if k > 0 && k % 8 == 0 && vi_core::deadline::passed() {
+                break;
+            }
             if k > 0 {
                 mlp::forward(&self.disc, &self.psi_t, &mut self.dw);
             }
