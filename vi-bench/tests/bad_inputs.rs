@@ -505,6 +505,7 @@ const SIZE_BOMBS: &[Bad] = &[
         "run --problem matrix-game --solver gda --set problem.preset=random --set problem.m=1000000000",
         "`m`",
     ),
+    bad("matrix-game m = 10^9 beside a preset", "run --problem matrix-game --solver gda --set problem.m=1000000000", "`m`"),
     bad("gan-gaussian-mean d = 10^9", "run --problem gan-gaussian-mean --solver gda --set problem.d=1000000000", "`d`"),
     bad(
         "gan-covariance samples = 10^11",

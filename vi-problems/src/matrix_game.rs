@@ -106,6 +106,22 @@ impl Params for MatrixGameParams {
         if self.n == 0 {
             return Err(Error::param(owner, "n", "must be >= 1"));
         }
+        let fixed = if self.file.is_empty() { self.preset.as_str() } else { "file" };
+        if fixed != "random" {
+            // A preset or a file fixes the size: a size given beside it would be silently ignored.
+            let d = MatrixGameParams::default();
+            for (name, v, default) in [("m", self.m, d.m), ("n", self.n, d.n)] {
+                if v != default {
+                    return Err(Error::param(
+                        owner,
+                        name,
+                        format!(
+                            "{name} = {v} applies only to preset \"random\"; preset \"{fixed}\" fixes the size of A"
+                        ),
+                    ));
+                }
+            }
+        }
         if self.preset == "random" {
             // A, its copies in the operator and the two metrics, SVD workspace; vectors.
             let (m, n) = (self.m, self.n);
@@ -419,5 +435,13 @@ mod tests {
         );
         let e = build_err(serde_json::json!({ "preset": "random", "file": "a.txt" }));
         assert!(e.contains("conflicts with preset \"random\""), "{e}");
+        // A size beside a preset that fixes it would be ignored: refused, naming it.
+        assert_eq!(
+            build_err(serde_json::json!({ "m": 1_000_000_000 })),
+            "invalid value for parameter `m` of problem matrix-game: m = 1000000000 applies only to preset \"random\"; \
+             preset \"rps\" fixes the size of A"
+        );
+        let e = build_err(serde_json::json!({ "preset": "two-by-two", "n": 3 }));
+        assert!(e.contains("`n`") && e.contains("preset \"two-by-two\""), "{e}");
     }
 }
