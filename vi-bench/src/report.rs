@@ -7,10 +7,13 @@
 //! - `summary.md`: per problem configuration (`problem_label`), a table with one row per solver
 //!   configuration (`solver_label`): runs, status (one status, or `Status (k/n)` per status
 //!   when seeds disagree), iterations, oracle calls to tolerance and final residual (medians;
-//!   oracle calls over the converged runs only), time (median milliseconds) and rank (more converged
-//!   runs first, then fewer median oracle calls to tolerance; `-` for solvers that never
-//!   converged). Then a Dolan-Moré performance profile on oracle calls to tolerance, over every
-//!   (problem configuration, seed) pair, and the list of skipped cases.
+//!   oracle calls over the converged runs only), the distance to the known solution and every
+//!   metric the problem reports (modes, high quality, reverse KL, duality gap, ...; medians),
+//!   time (median milliseconds) and rank (more converged runs first, then fewer median oracle
+//!   calls to tolerance; `-` for solvers that never converged); under it, the reason for each
+//!   status other than `Converged` (the run's message, with the seeds it holds for). Before the
+//!   tables, a Dolan-Moré performance profile on oracle calls to tolerance over every (problem
+//!   configuration, seed) pair; at the end, the list of skipped cases.
 //! - `figures/<problem>.svg`: residual (log scale) against oracle calls (log scale), every solver on one
 //!   plot (one curve per run, one colour per solver);
 //! - `figures/profile.svg`: the performance profile (see [`crate::profile`]).
@@ -118,11 +121,17 @@ pub struct RunRecord {
     /// Oracle calls.
     #[serde(default)]
     pub oracle_calls: Option<u64>,
-    /// Final natural residual.
-    #[serde(default)]
+    /// Final natural residual (reports write a non-finite one as `"NaN"` or `"inf"`).
+    #[serde(default, with = "vi_core::json_float::option")]
     pub residual: Option<f64>,
+    /// Distance of the final iterate to the known solution, where the problem has one.
+    #[serde(default, with = "vi_core::json_float::option")]
+    pub distance_to_solution: Option<f64>,
+    /// The problem's metrics at the final iterate (modes, duality gap, ...).
+    #[serde(default, with = "vi_core::json_float::map")]
+    pub metrics: BTreeMap<String, f64>,
     /// Wall time in seconds.
-    #[serde(default)]
+    #[serde(default, with = "vi_core::json_float::option")]
     pub elapsed_s: Option<f64>,
     /// Resolved parameters (`{"problem", "solver", "run"}`).
     #[serde(default)]
@@ -267,34 +276,10 @@ pub fn generate(files: &[PathBuf], out: &Path, title: &str) -> Result<PathBuf> {
                 md.push_str(&format!("Budget: {b}.\n\n"));
             }
         }
-        md.push_str(
-            "| solver | runs | status | iterations | oracle calls to tol | final residual | time (ms) | rank |\n",
-        );
-        md.push_str("|---|---:|---|---:|---:|---:|---:|---:|\n");
-        for row in &inst.rows {
-            md.push_str(&format!(
-                "| {} | {} | {} | {} | {} | {} | {} | {} |\n",
-                row.solver,
-                row.runs.len(),
-                row.status_cell(),
-                fmt_opt(row.median(|r| r.iterations.map(|v| v as f64)), |v| format!("{v:.0}")),
-                fmt_opt(row.median(RunRecord::calls_to_tol), |v| format!("{v:.0}")),
-                fmt_opt(row.median(|r| r.residual), |v| format!("{v:.2e}")),
-                fmt_opt(row.median(|r| r.elapsed_s), |v| format!("{:.3}", 1e3 * v)),
-                row.rank.map_or_else(|| "-".to_string(), |k| k.to_string()),
-            ));
-        }
-        let failures: Vec<String> = inst
-            .rows
-            .iter()
-            .flat_map(|row| row.runs.iter())
-            .filter(|r| r.status == "Panicked" || r.status == "Error")
-            .map(|r| {
-                format!("- {} seed {}: {}: {}", r.solver_label(), r.seed, r.status, r.message.as_deref().unwrap_or(""))
-            })
-            .collect();
-        if !failures.is_empty() {
-            md.push_str(&format!("\nFailures:\n\n{}\n", failures.join("\n")));
+        md.push_str(&table(inst));
+        let why = inst.why_not_converged();
+        if !why.is_empty() {
+            md.push_str(&format!("\nRuns that did not converge:\n\n{}\n", why.join("\n")));
         }
         let curves = inst.curves();
         if !curves.is_empty() {
@@ -326,6 +311,61 @@ pub fn generate(files: &[PathBuf], out: &Path, title: &str) -> Result<PathBuf> {
     let path = out.join("summary.md");
     std::fs::write(&path, md).map_err(|e| BenchError::io(&path, e))?;
     Ok(path)
+}
+
+/// The table of one problem configuration: the run columns, then the distance to the known
+/// solution and each metric the problem reports (medians over seeds), where present.
+fn table(inst: &Instance<'_>) -> String {
+    let runs = || inst.rows.iter().flat_map(|row| row.runs.iter());
+    let has_distance = runs().any(|r| r.distance_to_solution.is_some());
+    let metrics: BTreeSet<&str> = runs().flat_map(|r| r.metrics.keys().map(String::as_str)).collect();
+    let mut head = "| solver | runs | status | iterations | oracle calls to tol | final residual |".to_string();
+    let mut rule = "|---|---:|---|---:|---:|---:|".to_string();
+    if has_distance {
+        head.push_str(" distance to solution |");
+        rule.push_str("---:|");
+    }
+    for m in &metrics {
+        head.push_str(&format!(" {} |", m.replace('_', " ")));
+        rule.push_str("---:|");
+    }
+    head.push_str(" time (ms) | rank |\n");
+    rule.push_str("---:|---:|\n");
+    let mut md = head + &rule;
+    for row in &inst.rows {
+        md.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} |",
+            row.solver,
+            row.runs.len(),
+            row.status_cell(),
+            fmt_opt(row.median(|r| r.iterations.map(|v| v as f64)), |v| format!("{v:.0}")),
+            fmt_opt(row.median(RunRecord::calls_to_tol), |v| format!("{v:.0}")),
+            fmt_opt(row.median(|r| r.residual), |v| format!("{v:.2e}")),
+        ));
+        if has_distance {
+            md.push_str(&format!(" {} |", fmt_opt(row.median(|r| r.distance_to_solution), |v| format!("{v:.2e}"))));
+        }
+        for m in &metrics {
+            md.push_str(&format!(" {} |", fmt_opt(row.median(|r| r.metrics.get(*m).copied()), fmt_metric)));
+        }
+        md.push_str(&format!(
+            " {} | {} |\n",
+            fmt_opt(row.median(|r| r.elapsed_s), |v| format!("{:.3}", 1e3 * v)),
+            row.rank.map_or_else(|| "-".to_string(), |k| k.to_string()),
+        ));
+    }
+    md
+}
+
+/// A metric value: integers (mode counts) as integers, the rest with three significant digits.
+fn fmt_metric(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e6 {
+        format!("{v:.0}")
+    } else if v != 0.0 && (v.abs() < 1e-2 || v.abs() >= 1e4) {
+        format!("{v:.2e}")
+    } else {
+        format!("{v:.3}")
+    }
 }
 
 fn fmt_opt(v: Option<f64>, f: impl Fn(f64) -> String) -> String {
@@ -415,6 +455,31 @@ impl Row<'_> {
 
     fn converged(&self) -> usize {
         self.runs.iter().filter(|r| r.converged()).count()
+    }
+}
+
+impl Instance<'_> {
+    /// One line per (solver, status) that is not `Converged`: how many runs, which seeds, and the
+    /// message of the first (the reason a reader needs next to the status).
+    pub fn why_not_converged(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        for row in &self.rows {
+            let mut by_status: BTreeMap<&str, Vec<&RunRecord>> = BTreeMap::new();
+            for r in row.runs.iter().filter(|r| !r.converged()) {
+                by_status.entry(r.status.as_str()).or_default().push(r);
+            }
+            for (status, rs) in by_status {
+                let seeds: Vec<String> = rs.iter().map(|r| r.seed.to_string()).collect();
+                let which = if row.runs.len() == 1 {
+                    String::new()
+                } else {
+                    format!(" ({} of {} runs, seed{} {})", rs.len(), row.runs.len(), if rs.len() == 1 { "" } else { "s" }, seeds.join(", "))
+                };
+                let reason = rs[0].message.as_deref().map_or_else(String::new, |m| format!(": {}", m.replace('|', "/")));
+                lines.push(format!("- {} {status}{which}{reason}", row.solver));
+            }
+        }
+        lines
     }
 }
 
@@ -528,5 +593,55 @@ fn rank(rows: &mut [Row<'_>]) {
     let better = |a: (usize, f64), b: (usize, f64)| a.0 > b.0 || (a.0 == b.0 && a.1 < b.1);
     for i in 0..rows.len() {
         rows[i].rank = keys[i].map(|ki| 1 + keys.iter().flatten().filter(|&&kj| better(kj, ki)).count());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(line: &str) -> RunRecord {
+        serde_json::from_str(line).unwrap()
+    }
+
+    #[test]
+    fn records_with_non_finite_numbers_metrics_and_reasons_make_a_readable_table() {
+        let runs = [
+            record(
+                r#"{"case_id":"a","problem":"gan","solver":"eftp","seed":0,"status":"Converged","iterations":10,
+                "oracle_calls":11,"residual":1e-7,"metrics":{"modes":8.0,"high_quality":0.8125},"elapsed_s":0.5}"#,
+            ),
+            record(
+                r#"{"case_id":"b","problem":"gan","solver":"eftp","seed":1,"status":"NumericalError","iterations":3,
+                "oracle_calls":4,"residual":"NaN","message":"F is NaN at the start","metrics":{"modes":6.0,"high_quality":"NaN"},
+                "elapsed_s":0.1}"#,
+            ),
+            record(
+                r#"{"case_id":"c","problem":"gan","solver":"gda","seed":0,"status":"Diverged","residual":"inf",
+                "distance_to_solution":2.5,"message":"residual 1e12 > 1e8 | r0"}"#,
+            ),
+        ];
+        assert!(runs[1].residual.unwrap().is_nan() && runs[2].residual == Some(f64::INFINITY));
+        let summary = Summary::new(&runs);
+        let inst = &summary.instances[0];
+        let md = table(inst);
+        let lines: Vec<&str> = md.lines().collect();
+        assert_eq!(
+            lines[0],
+            "| solver | runs | status | iterations | oracle calls to tol | final residual | distance to solution | high quality | modes | time (ms) | rank |"
+        );
+        // eftp: medians over seeds; the NaN quality of seed 1 is left out, not propagated.
+        assert_eq!(
+            lines[2],
+            "| eftp | 2 | Converged (1/2), NumericalError (1/2) | 6 | 11 | 1.00e-7 | - | 0.812 | 7 | 300.000 | 1 |"
+        );
+        assert_eq!(lines[3], "| gda | 1 | Diverged | - | - | inf | 2.50e0 | - | - | - | - |");
+        assert_eq!(
+            inst.why_not_converged(),
+            [
+                "- eftp NumericalError (1 of 2 runs, seed 1): F is NaN at the start",
+                "- gda Diverged: residual 1e12 > 1e8 / r0",
+            ]
+        );
     }
 }
