@@ -6,14 +6,17 @@
 //!
 //! ## `finite-sum-quadratic`
 //! ```text
-//! M_i = c_i (S_i + K_i),  S_i = Q_i diag(s) Q_i^T,  K_i = rho (B_i - B_i^T) / ||B_i - B_i^T||_2
+//! M_i = c_i (S_i + K),  S_i = Q_i diag(s) Q_i^T,  K = Q_K diag([[0, rho], [-rho, 0]], ...) Q_K^T
 //! q_i = -M_i w + noise (g_i - mean_j g_j)
 //! ```
-//! `Q_i` is a seeded random orthogonal matrix, `s` runs from `mu` to `l` (geometric; linear when
-//! `mu = 0`), `B_i`, `g_i`, `w` are seeded standard Gaussian, and the weights `c_i` run
+//! `Q_i`, `Q_K` are seeded random orthogonal matrices, `s` runs from `mu` to `l` (geometric;
+//! linear when `mu = 0`), the rotation `K` (common to all components) has every singular value
+//! equal to `rho` (one zero for odd `n`), `g_i`, `w` are seeded standard Gaussian, and the weights `c_i` run
 //! geometrically from `c_1` to `c_N = spread * c_1` with mean 1. Every component is
 //! `c_i mu`-strongly monotone (merely monotone for `mu = 0`; a pure rotation for `mu = l = 0`)
-//! and `c_i (l + rho)`-Lipschitz; the mean is at least `mu`-strongly monotone. Since the offsets'
+//! and `c_i (l + rho)`-Lipschitz; the mean `mean_i(c_i S_i) + K` is at least `mu`-strongly
+//! monotone (its exact `mu` is larger: the randomly rotated `S_i` average towards a multiple of
+//! the identity). Since the offsets'
 //! noise has mean zero, `F(w) = 0` exactly: the solution is `z* = w` (closed form), and
 //! `noise` sets the spread of the components at the solution,
 //! `sigma_*^2 = (1/N) sum_i ||F_i(z*)||^2`, which is what makes constant-step stochastic methods
@@ -57,7 +60,7 @@ pub const MAX_SCALE: f64 = 1e6;
 /// | `components` | 50 | number of components `N` | 1..=100000, `N n^2 <= 8e6` |
 /// | `mu` | 0.1 | strong monotonicity of every `S_i` (0: merely monotone) | [0, l] |
 /// | `l` | 1.0 | largest eigenvalue of every `S_i` | [mu, 1e6] |
-/// | `rho` | 1.0 | rotation `||K_i||_2` | [0, 1e6] |
+/// | `rho` | 1.0 | rotation: every singular value of `K` | [0, 1e6] |
 /// | `spread` | 10 | `L_max / L_min` over components (`c_N / c_1`) | [1, 1e6] |
 /// | `noise` | 1.0 | scale of `F_i(z*)` | [0, 1e6] |
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -180,7 +183,7 @@ impl Params for FiniteSumQuadraticParams {
             ("components", "number of components N, in 1..=100000 with N n^2 <= 8e6"),
             ("mu", "strong monotonicity of every component's symmetric part (times c_i), in [0, l]; 0 = merely monotone"),
             ("l", "largest eigenvalue of every symmetric part, in [mu, 1e6]; l = mu = 0 is a pure rotation"),
-            ("rho", "rotation magnitude ||K_i||_2, in [0, 1e6]"),
+            ("rho", "rotation magnitude: every singular value of the common skew part K, in [0, 1e6]"),
             ("spread", "ratio of the largest to the smallest component weight c_i (so of L_i), in [1, 1e6]"),
             ("noise", "scale of the components at the solution F_i(z*), in [0, 1e6]; 0 = interpolation"),
         ]
@@ -241,17 +244,21 @@ fn quadratic_matrices(p: &FiniteSumQuadraticParams, rng: &mut Rng) -> Vec<Mat<f6
             }
         })
         .collect();
+    // K = Q_K J Q_K^T, J = diag([[0, rho], [-rho, 0]], ...) (a last 0 when n is odd).
+    let qk = random_orthonormal(n, n, rng);
+    let j = Mat::from_fn(n, n, |a, b| match (a % 2, b) {
+        (0, b) if b == a + 1 => p.rho,
+        (1, b) if b + 1 == a => -p.rho,
+        _ => 0.0,
+    });
+    let k = &qk * &j * qk.transpose();
     weights(p.components, p.spread)
         .into_iter()
         .map(|c| {
             let q = random_orthonormal(n, n, rng);
-            let b = Mat::from_fn(n, n, |_, _| rng::normal(rng));
-            let k = Mat::from_fn(n, n, |i, j| b[(i, j)] - b[(j, i)]);
-            let kn = k.singular_values().map(|sv| sv[0]).unwrap_or(0.0);
-            let kscale = if kn > 0.0 { p.rho / kn } else { 0.0 };
             Mat::from_fn(n, n, |i, j| {
                 let sym: f64 = (0..n).map(|r| q[(i, r)] * s[r] * q[(j, r)]).sum();
-                c * (sym + kscale * k[(i, j)])
+                c * (sym + k[(i, j)])
             })
         })
         .collect()
@@ -345,7 +352,7 @@ mod tests {
         let l = p.component_lipschitz().unwrap().to_vec();
         assert_eq!(l.len(), 50);
         let (lo, hi) = l.iter().fold((f64::INFINITY, 0.0f64), |(a, b), v| (a.min(*v), b.max(*v)));
-        // L_i = c_i sigma_max(S_i + K_i) with sigma_max in [l, l + rho] = [1, 2]: ratio near spread.
+        // L_i = c_i sigma_max(S_i + K) with sigma_max in [1, l + rho] = [1, 2]: ratio near spread.
         assert!(hi / lo > 10.0 / 2.0 && hi / lo < 10.0 * 2.0, "{lo} {hi}");
         assert!(p.lipschitz().unwrap() <= l.iter().sum::<f64>() / 50.0 + 1e-12);
         // The components are not zero at the solution: noise sigma_* > 0.
