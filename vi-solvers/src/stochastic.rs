@@ -129,14 +129,15 @@ impl Oracle {
             Schedule::Constant => None,
             Schedule::Decreasing => match problem.strong_monotonicity() {
                 Some(mu) if mu > 0.0 => Some(gamma / mu),
-                _ => {
+                mu => {
                     return Err(Error::param(
                         format!("solver {name}"),
                         "schedule",
                         format!(
                             "\"decreasing\" (eta_k = gamma / (mu (k + 1))) needs a strongly monotone problem with a \
-                             declared mu > 0, and problem `{}` declares none; use \"constant\"",
-                            problem.name()
+                             declared mu > 0, and problem `{}` declares {}; use \"constant\"",
+                            problem.name(),
+                            mu.map_or("no mu".to_string(), |m| format!("mu = {m}"))
                         ),
                     ))
                 }
