@@ -157,3 +157,46 @@ vi_core::register_solver!(
     StochasticEftpParams,
     build
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::finite_sum_2d;
+    use crate::{Eftp, EftpParams};
+
+    #[test]
+    fn one_component_is_deterministic_eftp() {
+        let (mut p, mut q) = (finite_sum_2d(1, &[1.0, -2.0]), finite_sum_2d(1, &[1.0, -2.0]));
+        let prm = StochasticEftpParams { step: StepRule::Fixed(0.2), ..Default::default() };
+        let mut s = StochasticEftp::new(prm, 3).unwrap();
+        let mut e = Eftp::new(EftpParams { step: StepRule::Fixed(0.2), ..Default::default() }).unwrap();
+        s.init(&mut p).unwrap();
+        e.init(&mut q).unwrap();
+        for _ in 0..20 {
+            s.step(&mut p);
+            e.step(&mut q);
+        }
+        for i in 0..2 {
+            assert!((s.iterate()[i] - e.iterate()[i]).abs() < 1e-14, "{i}");
+        }
+        // One sample at init, one per iteration.
+        assert_eq!(p.counters().component_calls, 21);
+    }
+
+    #[test]
+    fn reuses_the_past_sample() {
+        // z~_k is built from the sample drawn at z~_{k-1}: with N = 2 components and batch 1,
+        // z~_1 = z_1 - eta g_0 where g_0 is the last sample of step 0.
+        let mut p = finite_sum_2d(2, &[1.0, 1.0]);
+        let prm = StochasticEftpParams { step: StepRule::Fixed(0.1), ..Default::default() };
+        let mut s = StochasticEftp::new(prm, 5).unwrap();
+        s.init(&mut p).unwrap();
+        s.step(&mut p);
+        let (z1, g0) = (s.z.clone(), s.g.clone());
+        s.step(&mut p);
+        for i in 0..2 {
+            assert_eq!(s.z_half[i], z1[i] - 0.1 * g0[i]);
+        }
+        assert_eq!(p.counters().component_calls, 3);
+    }
+}

@@ -181,3 +181,80 @@ vi_core::register_solver!(
     StochasticEgParams,
     build
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{assert_send_clone, bilinear_xy, build_error, finite_sum_2d};
+    use crate::Extragradient;
+
+    #[test]
+    fn one_component_is_deterministic_extragradient() {
+        let (mut p, mut q) = (finite_sum_2d(1, &[1.0, -2.0]), finite_sum_2d(1, &[1.0, -2.0]));
+        let mut s = StochasticEg::new(StochasticEgParams { step: StepRule::Fixed(0.2), ..Default::default() }, 3).unwrap();
+        let mut eg = Extragradient::with_step(0.2).unwrap();
+        s.init(&mut p).unwrap();
+        eg.init(&mut q).unwrap();
+        for _ in 0..20 {
+            s.step(&mut p);
+            eg.step(&mut q);
+        }
+        for i in 0..2 {
+            assert!((s.iterate()[i] - eg.iterate()[i]).abs() < 1e-14, "{i}");
+        }
+        // Two component calls per iteration, N = 1: two full-operator equivalents.
+        assert_eq!((p.counters().component_calls, p.counters().oracle_calls), (40, 40));
+    }
+
+    #[test]
+    fn counts_components_as_full_passes_and_is_seeded() {
+        let run = |seed| {
+            let mut p = finite_sum_2d(10, &[1.0, 1.0]);
+            let mut s = StochasticEg::new(StochasticEgParams { batch: 2, ..Default::default() }, seed).unwrap();
+            s.init(&mut p).unwrap();
+            for _ in 0..7 {
+                s.step(&mut p);
+            }
+            (s.iterate().to_owned(), p.counters())
+        };
+        let (a, c) = run(1);
+        assert_eq!(c.component_calls, 28);
+        assert_eq!(c.oracle_calls, 3); // ceil(28 / 10)
+        assert_eq!(a, run(1).0);
+        assert_ne!(a, run(2).0);
+    }
+
+    #[test]
+    fn auto_step_uses_the_mean_square_lipschitz_constant() {
+        let mut p = finite_sum_2d(3, &[1.0, 1.0]);
+        let l: Vec<f64> = p.component_lipschitz().unwrap().to_vec();
+        let l_q = (l.iter().map(|v| v * v).sum::<f64>() / 3.0).sqrt();
+        let mut s = StochasticEg::new(StochasticEgParams::default(), 0).unwrap();
+        s.init(&mut p).unwrap();
+        s.step(&mut p);
+        assert!((s.step_size().unwrap() - 0.5 / l_q).abs() < 1e-15);
+        // Decreasing: eta_k = min(eta, gamma / (mu (k + 1))) with mu = 1.
+        let prm = StochasticEgParams { step: StepRule::Fixed(0.3), schedule: Schedule::Decreasing, ..Default::default() };
+        let mut s = StochasticEg::new(prm, 0).unwrap();
+        s.init(&mut p).unwrap();
+        for _ in 0..19 {
+            s.step(&mut p);
+        }
+        assert!((s.step_size().unwrap() - 2.0 / 19.0).abs() < 1e-12, "{:?}", s.step_size());
+    }
+
+    #[test]
+    fn refuses_problems_without_finite_sum_structure_and_bad_parameters() {
+        let mut s = StochasticEg::new(StochasticEgParams::default(), 0).unwrap();
+        let e = s.init(&mut bilinear_xy(&[1.0, 1.0])).unwrap_err().to_string();
+        assert!(e.contains("finite-sum") && e.contains("deterministic solver"), "{e}");
+        assert!(build_error("stochastic-eg", serde_json::json!({"batch": 0})).contains("`batch`"));
+        assert!(build_error("stochastic-eg", serde_json::json!({"factor": 1.0})).contains("`factor`"));
+        assert!(build_error("stochastic-eg", serde_json::json!({"step": "adaptive"})).contains("`step`"));
+        assert!(build_error("stochastic-eg", serde_json::json!({"schedule": "cosine"})).contains("`schedule`"));
+        let mut s = StochasticEg::new(StochasticEgParams { batch: 4, ..Default::default() }, 0).unwrap();
+        let e = s.init(&mut finite_sum_2d(3, &[1.0, 1.0])).unwrap_err().to_string();
+        assert!(e.contains("`batch`") && e.contains("N = 3"), "{e}");
+        assert_send_clone(Box::new(StochasticEg::new(StochasticEgParams::default(), 0).unwrap()));
+    }
+}

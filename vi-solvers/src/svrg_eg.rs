@@ -225,3 +225,61 @@ vi_core::register_solver!(
     SvrgEgParams,
     build
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{bilinear_xy, build_error, finite_sum_2d};
+    use crate::Extragradient;
+
+    #[test]
+    fn one_component_with_p_one_is_extragradient() {
+        let (mut p, mut q) = (finite_sum_2d(1, &[1.0, -2.0]), finite_sum_2d(1, &[1.0, -2.0]));
+        let prm = SvrgEgParams { step: StepRule::Fixed(0.2), p: 1.0, ..Default::default() };
+        let mut s = SvrgEg::new(prm, 3).unwrap();
+        let mut eg = Extragradient::with_step(0.2).unwrap();
+        s.init(&mut p).unwrap();
+        eg.init(&mut q).unwrap();
+        for _ in 0..20 {
+            s.step(&mut p);
+            eg.step(&mut q);
+        }
+        for i in 0..2 {
+            assert!((s.iterate()[i] - eg.iterate()[i]).abs() < 1e-13, "{i}");
+        }
+    }
+
+    #[test]
+    fn accounting_snapshot_rate_and_auto_step() {
+        let mut p = finite_sum_2d(10, &[1.0, 1.0]);
+        let mut s = SvrgEg::new(SvrgEgParams::default(), 7).unwrap();
+        s.init(&mut p).unwrap();
+        // p = 2 batch / N = 0.2, tau = 0.9 sqrt(0.2) / L_Q.
+        assert!((s.p - 0.2).abs() < 1e-15);
+        let l = p.component_lipschitz().unwrap().to_vec();
+        let l_q = (l.iter().map(|v| v * v).sum::<f64>() / 10.0).sqrt();
+        assert!((s.tau - 0.9 * 0.2f64.sqrt() / l_q).abs() < 1e-15);
+        let k = 5000;
+        for _ in 0..k {
+            s.step(&mut p);
+        }
+        let c = p.counters();
+        assert_eq!(c.component_calls, 2 * k);
+        // Full calls: one per snapshot (the first at init); components: ceil(2k / N).
+        assert_eq!(c.oracle_calls, s.snapshots + (2 * k).div_ceil(10));
+        // Snapshots ~ Binomial(k, 0.2): mean 1000, sd 28.
+        assert!((s.snapshots as f64 - 1001.0).abs() < 150.0, "{}", s.snapshots);
+        // Variance reduction: the iterate reaches the solution (z* = 0) to rounding.
+        assert!(s.iterate().norm_l2() < 1e-12, "{}", s.iterate().norm_l2());
+        assert_eq!(s.info()["snapshots"], serde_json::json!(s.snapshots));
+    }
+
+    #[test]
+    fn refuses_bad_input() {
+        let mut s = SvrgEg::new(SvrgEgParams::default(), 0).unwrap();
+        assert!(s.init(&mut bilinear_xy(&[1.0, 1.0])).unwrap_err().to_string().contains("finite-sum"));
+        assert!(build_error("svrg-eg", serde_json::json!({"p": 1.5})).contains("`p`"));
+        assert!(build_error("svrg-eg", serde_json::json!({"factor": 0.0})).contains("`factor`"));
+        assert!(build_error("svrg-eg", serde_json::json!({"sampling": "importance"})).contains("`sampling`"));
+    }
+}
