@@ -88,7 +88,8 @@ fn svrg_eg_converges_linearly_where_constant_step_sgd_type_methods_stall() {
 fn stationary_mean_square(step: f64, burn: u64, k_max: u64, seeds: u64) -> f64 {
     let mut total = 0.0;
     for seed in 0..seeds {
-        let s = spec("finite-sum-quadratic", json!({}), "stochastic-eg", json!({"step": step}), seed, RunConfig::default());
+        let s =
+            spec("finite-sum-quadratic", json!({}), "stochastic-eg", json!({"step": step}), seed, RunConfig::default());
         let (mut p, mut solver, _) = s.build().unwrap();
         solver.init(&mut p).unwrap();
         for k in 0..k_max {
@@ -144,7 +145,9 @@ fn decreasing_schedule_converges_at_rate_one_over_k() {
     let x: Vec<f64> = checkpoints.iter().map(|k| (*k as f64).ln()).collect();
     let y: Vec<f64> = mean_sq.iter().map(|v| v.ln()).collect();
     let (slope, r2) = fit(&x, &y);
-    eprintln!("decreasing schedule: E||z_k - z*||^2 at 2^8..2^16 {mean_sq:?}; slope {slope:.3} (theory -1), R^2 {r2:.3}");
+    eprintln!(
+        "decreasing schedule: E||z_k - z*||^2 at 2^8..2^16 {mean_sq:?}; slope {slope:.3} (theory -1), R^2 {r2:.3}"
+    );
     assert!(slope > -1.35 && slope < -0.7, "slope {slope}");
 }
 

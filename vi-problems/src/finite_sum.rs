@@ -172,7 +172,10 @@ impl Params for FiniteSumQuadraticParams {
             return Err(Error::param(
                 owner,
                 "n",
-                format!("must be even for a pure rotation (l = 0): a skew matrix of odd size is singular, got {}", self.n),
+                format!(
+                    "must be even for a pure rotation (l = 0): a skew matrix of odd size is singular, got {}",
+                    self.n
+                ),
             ));
         }
         Ok(())
@@ -181,7 +184,10 @@ impl Params for FiniteSumQuadraticParams {
         &[
             ("n", "dimension, in 2..=200 (even when l = 0)"),
             ("components", "number of components N, in 1..=100000 with N n^2 <= 8e6"),
-            ("mu", "strong monotonicity of every component's symmetric part (times c_i), in [0, l]; 0 = merely monotone"),
+            (
+                "mu",
+                "strong monotonicity of every component's symmetric part (times c_i), in [0, l]; 0 = merely monotone",
+            ),
             ("l", "largest eigenvalue of every symmetric part, in [mu, 1e6]; l = mu = 0 is a pure rotation"),
             ("rho", "rotation magnitude: every singular value of the common skew part K, in [0, 1e6]"),
             ("spread", "ratio of the largest to the smallest component weight c_i (so of L_i), in [1, 1e6]"),
@@ -195,7 +201,11 @@ impl Params for FiniteSumBilinearParams {
         check_sizes(owner, 1, self.n, 2 * self.n, self.components)?;
         check_common(owner, self.mu, self.l, self.spread, self.noise)?;
         if self.mu <= 0.0 {
-            return Err(Error::param(owner, "mu", "must be > 0 (the mean matrix must be invertible for a unique solution)"));
+            return Err(Error::param(
+                owner,
+                "mu",
+                "must be > 0 (the mean matrix must be invertible for a unique solution)",
+            ));
         }
         limits::check_range(owner, "hetero", self.hetero, 0.0, MAX_SCALE)
     }
@@ -214,8 +224,7 @@ impl Params for FiniteSumBilinearParams {
 
 /// Weights `c_1..c_N` geometric with ratio `spread` end to end, mean 1.
 fn weights(n: usize, spread: f64) -> Vec<f64> {
-    let raw: Vec<f64> =
-        (0..n).map(|i| if n == 1 { 1.0 } else { spread.powf(i as f64 / (n - 1) as f64) }).collect();
+    let raw: Vec<f64> = (0..n).map(|i| if n == 1 { 1.0 } else { spread.powf(i as f64 / (n - 1) as f64) }).collect();
     let mean = raw.iter().sum::<f64>() / n as f64;
     raw.into_iter().map(|c| c / mean).collect()
 }
@@ -265,7 +274,10 @@ fn quadratic_matrices(p: &FiniteSumQuadraticParams, rng: &mut Rng) -> Vec<Mat<f6
 }
 
 fn affine_offsets(m: &[Mat<f64>], w: &Col<f64>, noise: Vec<Col<f64>>) -> Vec<Col<f64>> {
-    m.iter().zip(noise).map(|(mi, d)| Col::from_fn(w.nrows(), |r| d[r] - (0..w.nrows()).map(|j| mi[(r, j)] * w[j]).sum::<f64>())).collect()
+    m.iter()
+        .zip(noise)
+        .map(|(mi, d)| Col::from_fn(w.nrows(), |r| d[r] - (0..w.nrows()).map(|j| mi[(r, j)] * w[j]).sum::<f64>()))
+        .collect()
 }
 
 fn build_quadratic(p: FiniteSumQuadraticParams, ctx: &BuildContext) -> Result<Problem> {

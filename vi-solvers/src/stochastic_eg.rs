@@ -82,7 +82,10 @@ impl Default for StochasticEgParams {
 pub(crate) const DOCS: [(&str, &str); 6] = [
     ("step", "step size: a number or \"auto\" (factor / L_Q, L_Q the mean-square Lipschitz constant of one draw)"),
     ("factor", "eta = factor / L_Q for \"auto\", in (0, 1)"),
-    ("schedule", "\"constant\" (stalls at a noise floor ~ sqrt(eta)) or \"decreasing\" (eta_k = min(eta, gamma/(mu (k+1))))"),
+    (
+        "schedule",
+        "\"constant\" (stalls at a noise floor ~ sqrt(eta)) or \"decreasing\" (eta_k = min(eta, gamma/(mu (k+1))))",
+    ),
     ("gamma", "constant of the decreasing schedule, > 0"),
     ("batch", "components per sample, in 1..=N"),
     ("sampling", "\"uniform\" or \"lipschitz\" (probabilities proportional to the component Lipschitz constants)"),
@@ -191,7 +194,8 @@ mod tests {
     #[test]
     fn one_component_is_deterministic_extragradient() {
         let (mut p, mut q) = (finite_sum_2d(1, &[1.0, -2.0]), finite_sum_2d(1, &[1.0, -2.0]));
-        let mut s = StochasticEg::new(StochasticEgParams { step: StepRule::Fixed(0.2), ..Default::default() }, 3).unwrap();
+        let mut s =
+            StochasticEg::new(StochasticEgParams { step: StepRule::Fixed(0.2), ..Default::default() }, 3).unwrap();
         let mut eg = Extragradient::with_step(0.2).unwrap();
         s.init(&mut p).unwrap();
         eg.init(&mut q).unwrap();
@@ -234,7 +238,8 @@ mod tests {
         s.step(&mut p);
         assert!((s.step_size().unwrap() - 0.5 / l_q).abs() < 1e-15);
         // Decreasing: eta_k = min(eta, gamma / (mu (k + 1))) with mu = 1.
-        let prm = StochasticEgParams { step: StepRule::Fixed(0.3), schedule: Schedule::Decreasing, ..Default::default() };
+        let prm =
+            StochasticEgParams { step: StepRule::Fixed(0.3), schedule: Schedule::Decreasing, ..Default::default() };
         let mut s = StochasticEg::new(prm, 0).unwrap();
         s.init(&mut p).unwrap();
         for _ in 0..19 {

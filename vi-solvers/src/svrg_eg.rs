@@ -75,11 +75,7 @@ impl Params for SvrgEgParams {
         stochastic::validate(owner, self.step, self.batch, 1.0)?;
         crate::common::open_range(owner, "factor", self.factor, 0.0, 1.0, " (the paper's gamma)")?;
         if !(0.0..=1.0).contains(&self.p) {
-            return Err(Error::param(
-                owner,
-                "p",
-                format!("must be in [0, 1] (0 = 2 batch / N), got {}", self.p),
-            ));
+            return Err(Error::param(owner, "p", format!("must be in [0, 1] (0 = 2 batch / N), got {}", self.p)));
         }
         Ok(())
     }
@@ -89,7 +85,10 @@ impl Params for SvrgEgParams {
             ("factor", "the paper's gamma in tau = gamma sqrt(p) / L_Q, in (0, 1)"),
             ("p", "snapshot refresh probability, in [0, 1]; 0 = min(1, 2 batch / N)"),
             ("batch", "components per sample, in 1..=N"),
-            ("sampling", "\"uniform\" or \"lipschitz\" (probabilities proportional to the component Lipschitz constants)"),
+            (
+                "sampling",
+                "\"uniform\" or \"lipschitz\" (probabilities proportional to the component Lipschitz constants)",
+            ),
         ]
     }
 }

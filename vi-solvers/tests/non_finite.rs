@@ -6,8 +6,8 @@
 use faer::{Col, ColMut, ColRef};
 use serde_json::{json, Value};
 use vi_core::{
-    build_solver, registry, Ball, BoxSet, ConstraintSet, FiniteSum, FnOperator, NonnegativeOrthant, Operator, Problem, Product, RunConfig,
-    Runner, Simplex, Status, WholeSpace,
+    build_solver, registry, Ball, BoxSet, ConstraintSet, FiniteSum, FnOperator, NonnegativeOrthant, Operator, Problem,
+    Product, RunConfig, Runner, Simplex, Status, WholeSpace,
 };
 // Force-link the plugin crate so its registrations are visible.
 use vi_solvers as _;
@@ -180,7 +180,8 @@ fn nan_in_the_interior_ends_numerical_error_for_every_solver_and_set() {
 fn nan_everywhere_ends_at_the_start_with_a_message_that_says_so() {
     for (set, _) in sets() {
         for (name, params) in solver_variants() {
-            let op = TwoComponents::new(Box::new(FnOperator::new(N, |_z, mut out| out.fill(f64::NAN)).with_lipschitz(1.0)));
+            let op =
+                TwoComponents::new(Box::new(FnOperator::new(N, |_z, mut out| out.fill(f64::NAN)).with_lipschitz(1.0)));
             let mut p = Problem::new("nan", Box::new(op), set.clone(), Col::from_fn(N, |_| 1.0)).unwrap();
             let Some(r) = run(&mut p, &name, &params, 100) else { continue };
             assert_eq!(r.status, Status::NumericalError, "{name} on {}", set.describe());
