@@ -68,7 +68,7 @@ pub fn write_trace_csv(report: &Report, path: &Path) -> Result<()> {
 pub fn summary(report: &Report) -> String {
     let calls = if report.component_calls > 0 {
         format!(
-            "{} oracle calls (full-operator equivalents of {} component calls)",
+            "{} oracle calls in full-operator equivalents ({} component calls)",
             report.oracle_calls, report.component_calls
         )
     } else {

@@ -1,5 +1,5 @@
-//! What the theory of stochastic VIs predicts, on the finite-sum problems (docs/math.md §2.12,
-//! §3.8), through the registry and through the `vi-bench` binary:
+//! What the theory of stochastic VIs predicts, on the finite-sum problems (docs/math.md §2.13,
+//! §3.9), through the registry and through the `vi-bench` binary:
 //!
 //! - `svrg-eg` converges linearly to `1e-8` on the strongly monotone `finite-sum-quadratic`
 //!   within 2000 full-operator passes; constant-step `stochastic-eg` does not;

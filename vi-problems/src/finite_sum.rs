@@ -1,4 +1,4 @@
-//! # Finite-sum problems with known solutions (docs/math.md §3.8)
+//! # Finite-sum problems with known solutions (docs/math.md §3.9)
 //!
 //! Both are `F = (1/N) sum_i F_i` with affine components `F_i(z) = M_i z + q_i`
 //! ([`vi_core::AffineSum`]), so the stochastic solvers can sample components while the
