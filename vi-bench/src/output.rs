@@ -66,15 +66,17 @@ pub fn write_trace_csv(report: &Report, path: &Path) -> Result<()> {
 
 /// A short human-readable summary of a run.
 pub fn summary(report: &Report) -> String {
+    let calls = if report.component_calls > 0 {
+        format!(
+            "{} oracle calls in full-operator equivalents ({} component calls)",
+            report.oracle_calls, report.component_calls
+        )
+    } else {
+        format!("{} oracle calls", report.oracle_calls)
+    };
     let mut s = format!(
-        "{} on {}: {} after {} iterations, {} oracle calls, {} projections\n  residual {:.3e}",
-        report.solver,
-        report.problem,
-        report.status,
-        report.iterations,
-        report.oracle_calls,
-        report.projections,
-        report.residual
+        "{} on {}: {} after {} iterations, {calls}, {} projections\n  residual {:.3e}",
+        report.solver, report.problem, report.status, report.iterations, report.projections, report.residual
     );
     if let Some(d) = report.distance_to_solution {
         s.push_str(&format!(", distance to solution {d:.3e}"));

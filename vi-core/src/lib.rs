@@ -6,6 +6,7 @@
 //! | concept | type | what it is |
 //! |---|---|---|
 //! | operator | [`Operator`] | `F`, evaluated into a caller-owned output; knows `L`, `mu` if it can |
+//! | finite sum | [`FiniteSum`], [`ComponentSampler`] | `F = (1/N) sum_i F_i`: components, minibatches, seeded sampling |
 //! | set | [`ConstraintSet`] | `C`, with an exact in-place projection |
 //! | block | [`Block`] | a named index range of `z`: one player |
 //! | Tikhonov | [`Tikhonov`], [`TikhonovTerm`] | `F(z) + eps_b (z - anchor)` per block |
@@ -61,6 +62,7 @@ pub mod alloc_check;
 pub mod deadline;
 pub mod diagnostics;
 pub mod error;
+pub mod finite_sum;
 pub mod json_float;
 pub mod linalg;
 pub mod memory;
@@ -73,6 +75,7 @@ pub mod sets;
 pub mod solver;
 
 pub use error::{Error, Result};
+pub use finite_sum::{AffineSum, ComponentSampler, FiniteSum, MiniBatch, Sampling};
 pub use operator::{AffineOperator, FnOperator, Monotonicity, Operator, Tikhonov, TikhonovTerm};
 pub use problem::{Block, Counters, FnMetric, Metric, Problem};
 pub use registry::{

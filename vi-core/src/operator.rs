@@ -19,6 +19,7 @@ use faer::prelude::ReborrowMut;
 use faer::{Accum, Col, ColMut, ColRef, Mat, MatMut, MatRef, Par};
 
 use crate::error::{Error, Result};
+use crate::finite_sum::FiniteSum;
 use crate::linalg;
 use crate::problem::Block;
 
@@ -93,6 +94,18 @@ pub trait Operator: dyn_clone::DynClone + Send {
     /// local identifiability constant is `lambda_min(G)`), for operators that have one (GAN
     /// problems with input-gradient penalties). Diagnostics only; may allocate.
     fn gauss_newton_gramian(&mut self, _z: ColRef<'_, f64>) -> Option<Mat<f64>> {
+        None
+    }
+
+    /// The finite-sum structure `F = (1/N) sum_i F_i`, for operators that have one
+    /// (see [`crate::finite_sum`]). Stochastic solvers need it.
+    fn finite_sum(&self) -> Option<&dyn FiniteSum> {
+        None
+    }
+
+    /// The finite-sum structure, mutably (component evaluations). Solvers go through
+    /// [`crate::Problem::eval_components`], which counts them.
+    fn finite_sum_mut(&mut self) -> Option<&mut dyn FiniteSum> {
         None
     }
 }

@@ -13,6 +13,7 @@ use faer::prelude::ReborrowMut;
 use faer::{Col, ColMut, ColRef};
 
 use crate::error::{Error, Result};
+use crate::finite_sum::MiniBatch;
 use crate::linalg;
 use crate::operator::{Monotonicity, Operator, TikhonovTerm};
 use crate::sets::{ConstraintSet, WholeSpace};
@@ -70,10 +71,15 @@ impl<F: FnMut(ColRef<'_, f64>) -> f64 + Send> Metric for FnMetric<F> {
 /// Counts of oracle calls made so far.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Counters {
-    /// Evaluations of `F` requested by the solver.
+    /// Evaluations of `F` requested by the solver, in full-operator equivalents: full
+    /// evaluations plus `ceil(component_calls / N)` on a finite sum.
     pub oracle_calls: u64,
     /// Projections onto the constraint set requested by the solver.
     pub projections: u64,
+    /// Component evaluations `F_i` requested by the solver (finite sums only).
+    pub component_calls: u64,
+    /// Full evaluations made for monitoring (natural residuals), not by the solver.
+    pub monitor_calls: u64,
 }
 
 /// A variational inequality `VI(C, F)` with its start, players, known answer and metrics.
@@ -88,6 +94,8 @@ pub struct Problem {
     lipschitz: Option<f64>,
     shift: Option<TikhonovTerm>,
     counters: Counters,
+    /// Full evaluations made so far (`oracle_calls` adds the component passes).
+    full_calls: u64,
     scratch: Col<f64>,
     params: serde_json::Value,
     sampler: Option<Sampler>,
@@ -139,6 +147,7 @@ impl Problem {
             lipschitz: None,
             shift: None,
             counters: Counters::default(),
+            full_calls: 0,
             scratch: Col::zeros(n),
             params: serde_json::Value::Null,
             sampler: None,
@@ -306,13 +315,46 @@ impl Problem {
     /// Resets the counters (the runner does this at the start of a run).
     pub fn reset_counters(&mut self) {
         self.counters = Counters::default();
+        self.full_calls = 0;
     }
 
     /// Evaluates `F(z)` (plus the active Tikhonov shift, if any) into `out`. Counted.
     #[inline]
     pub fn eval(&mut self, z: ColRef<'_, f64>, mut out: ColMut<'_, f64>) {
         self.counters.oracle_calls += 1;
+        self.full_calls += 1;
         self.operator.eval(z, out.rb_mut());
+        if let Some(s) = &self.shift {
+            s.add_to(z, out);
+        }
+    }
+
+    /// The number of components `N` when the operator is a finite sum.
+    pub fn components(&self) -> Option<usize> {
+        self.operator.finite_sum().map(|f| f.components())
+    }
+
+    /// The component Lipschitz constants `L_i`, when the operator is a finite sum that knows them.
+    pub fn component_lipschitz(&self) -> Option<&[f64]> {
+        self.operator.finite_sum().and_then(|f| f.component_lipschitz())
+    }
+
+    /// Writes the minibatch estimate `sum_j w_j F_{i_j}(z)` (plus the active Tikhonov shift,
+    /// once) into `out`. Counted: `component_calls += b`, and `oracle_calls` grows to
+    /// `full evaluations + ceil(component_calls / N)`. Allocation-free.
+    ///
+    /// # Panics
+    /// If the operator is not a finite sum (solvers check [`Problem::components`] in `init`) or
+    /// an index is out of range.
+    pub fn eval_components(&mut self, batch: &MiniBatch, z: ColRef<'_, f64>, mut out: ColMut<'_, f64>) {
+        let fs = self.operator.finite_sum_mut().expect("eval_components needs a finite-sum operator");
+        let n = fs.components() as u64;
+        out.fill(0.0);
+        for (&i, &w) in batch.indices.iter().zip(&batch.weights) {
+            fs.add_component(i, w, z, out.rb_mut());
+        }
+        self.counters.component_calls += batch.len() as u64;
+        self.counters.oracle_calls = self.full_calls + self.counters.component_calls.div_ceil(n);
         if let Some(s) = &self.shift {
             s.add_to(z, out);
         }
@@ -345,7 +387,8 @@ impl Problem {
     }
 
     /// The natural residual `||z - P_C(z - F(z))||` of the *original* problem (no shift),
-    /// computed with the monitoring evaluation. Not counted.
+    /// computed with the monitoring evaluation. Not an oracle call: counted in
+    /// [`Counters::monitor_calls`].
     ///
     /// NaN when `F(z)` has a NaN entry and `+inf` when it has an infinite one: a projection
     /// could otherwise clamp an infinite `F` back into the set and report a finite residual.
@@ -354,9 +397,10 @@ impl Problem {
     }
 
     /// The natural residual, optionally including the active Tikhonov shift (for a
-    /// continuation stage). Not counted.
+    /// continuation stage). Counted in [`Counters::monitor_calls`] only.
     pub fn natural_residual_with(&mut self, z: ColRef<'_, f64>, with_shift: bool) -> f64 {
         let mut w = std::mem::replace(&mut self.scratch, Col::zeros(0));
+        self.counters.monitor_calls += 1;
         self.operator.eval_monitor(z, w.as_mut());
         if !linalg::all_finite(w.as_ref()) {
             let r = if linalg::has_nan(w.as_ref()) { f64::NAN } else { f64::INFINITY };
@@ -420,7 +464,7 @@ mod tests {
         p.eval(z.as_ref(), out.as_mut());
         p.project(out.as_mut());
         let _ = p.natural_residual(z.as_ref());
-        assert_eq!(p.counters(), Counters { oracle_calls: 1, projections: 1 });
+        assert_eq!(p.counters(), Counters { oracle_calls: 1, projections: 1, component_calls: 0, monitor_calls: 1 });
     }
 
     #[test]

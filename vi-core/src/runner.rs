@@ -164,6 +164,14 @@ pub struct Report {
     pub oracle_calls: u64,
     /// Projections made by the solver.
     pub projections: u64,
+    /// Component evaluations `F_i` made by the solver on a finite sum (`oracle_calls` already
+    /// includes them as `ceil(component_calls / N)` full-operator equivalents).
+    #[serde(default)]
+    pub component_calls: u64,
+    /// Full evaluations made by the runner for monitoring (residual checks, traces, the final
+    /// report), not by the solver and not in `oracle_calls`.
+    #[serde(default)]
+    pub monitor_calls: u64,
     /// Natural residual of the final iterate (`"inf"` or `"NaN"` in JSON when not finite; the
     /// status is then `Diverged` or `NumericalError`).
     #[serde(with = "crate::json_float")]
@@ -438,6 +446,8 @@ impl Runner {
             iterations,
             oracle_calls: counters.oracle_calls,
             projections: counters.projections,
+            component_calls: counters.component_calls,
+            monitor_calls: counters.monitor_calls,
             residual,
             distance_to_solution: problem.distance_to_solution(last_finite.as_ref()),
             metrics: problem.metrics(last_finite.as_ref()),

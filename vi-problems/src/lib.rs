@@ -10,6 +10,7 @@
 //! | `quadratic` | `F(z) = (S + K) z + q` (docs/math.md §3.3), exact `mu`, `L`, rotation; dense or 2x2 rotation blocks; optional box |
 //! | `affine` | `F(z) = M z + q` with `M`, `q` from Matrix Market / text files (sparse stays sparse), on none, orthant, box or simplices |
 //! | `nash-cournot`, `kojima-shindo`, `josephy`, `mathiesen`, `hphard`, `braess` | complementarity test problems on boxes with known solutions (see [`mcp`]) |
+//! | `finite-sum-quadratic`, `finite-sum-bilinear` | `F = (1/N) sum_i F_i` with affine components, a spread of `L_i`, noise at the closed-form solution (docs/math.md §3.9; see [`finite_sum`]) |
 //! | `gan-dirac` | Dirac-GAN (docs/math.md §3.4), every GAN loss and regularizer, equilibrium `(0, 0)` |
 //! | `gan-gaussian-mean` | Gaussian mean, affine generator, linear discriminator (docs/math.md §3.6), exact expectations |
 //! | `gan-covariance` | covariance learning LQ game (docs/math.md §3.5): WGAN exact, logistic losses on whitened samples |
@@ -22,6 +23,7 @@
 
 pub mod affine;
 pub mod bilinear;
+pub mod finite_sum;
 pub mod gan;
 pub mod gan_mixture;
 pub mod limits;
@@ -31,6 +33,7 @@ pub mod quadratic;
 
 pub use affine::{AffineParams, DenseAffine, SparseAffine};
 pub use bilinear::{BilinearOperator, BilinearParams};
+pub use finite_sum::{FiniteSumBilinearParams, FiniteSumQuadraticParams};
 pub use gan::{CovarianceParams, DiracParams, GaussianMeanParams};
 pub use gan_mixture::GanMixtureParams;
 pub use matrix_game::{MatrixGameOperator, MatrixGameParams};

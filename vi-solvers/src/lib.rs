@@ -15,6 +15,9 @@
 //! | `graal` | golden ratio algorithm, fixed step | 1 | `phi/(2L)` | iterate |
 //! | `agraal` | adaptive golden ratio algorithm (no `L`) | 1 (+2 at init) | adaptive | iterate |
 //! | `semismooth-newton` | semismooth Newton on the (penalized) Fischer-Burmeister MCP reformulation, box sets only | 1 + n (finite-difference Jacobian) or 2 (analytic), + 1 per extra trial | none (line search) | iterate |
+//! | `stochastic-eg` | stochastic extragradient, independent minibatches, finite sums only | `2 batch / N` | `0.5/L_Q` (`schedule` constant / decreasing) | extrapolated point |
+//! | `stochastic-eftp` | single-call stochastic EG reusing the past sample, finite sums only | `batch / N` (+ at init) | `0.4/L_Q` | extrapolated point |
+//! | `svrg-eg` | loopless variance-reduced EG (Alacaoglu-Malitsky), finite sums only | `2 batch / N + p` (expected; +1 at init) | `0.9 sqrt(p)/L_Q` | extrapolated point |
 //! | `tikhonov` | Tikhonov continuation `eps_j -> 0` around any `inner` solver | the inner's | the inner's, for `L + eps0` | iterate |
 //!
 //! Every solver takes `step`: a number, or `"auto"` (`factor / L` with the factor its theory
@@ -81,6 +84,10 @@ pub mod ogda;
 pub mod precond;
 pub mod prg;
 pub mod semismooth_newton;
+pub mod stochastic;
+pub mod stochastic_eftp;
+pub mod stochastic_eg;
+pub mod svrg_eg;
 pub mod tikhonov;
 
 #[cfg(test)]
@@ -99,4 +106,8 @@ pub use ogda::{Ogda, OgdaParams};
 pub use precond::{PrecondConfig, PrecondKind, Preconditioner};
 pub use prg::{Prg, PrgParams};
 pub use semismooth_newton::{JacobianSource, SemismoothNewton, SemismoothNewtonParams};
+pub use stochastic::Schedule;
+pub use stochastic_eftp::{StochasticEftp, StochasticEftpParams};
+pub use stochastic_eg::{StochasticEg, StochasticEgParams};
+pub use svrg_eg::{SvrgEg, SvrgEgParams};
 pub use tikhonov::{Anchor, Stage, TikhonovContinuation, TikhonovParams};

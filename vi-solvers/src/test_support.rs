@@ -190,3 +190,23 @@ pub fn build_error(name: &str, params: serde_json::Value) -> String {
         Err(e) => e.to_string(),
     }
 }
+
+/// A 2-D finite sum of `n` components `F_i(z) = c_i [[1, 1], [-1, 1]] z + q_i` with mean weight
+/// 1 and centred offsets: the mean is `[[1, 1], [-1, 1]] z` (`mu = 1`, `L = sqrt 2`), `z* = 0`.
+pub fn finite_sum_2d(n: usize, start: &[f64]) -> Problem {
+    use faer::mat;
+    let c: Vec<f64> = (0..n).map(|i| 0.5 + i as f64).collect();
+    let cm = c.iter().sum::<f64>() / n as f64;
+    let m = (0..n).map(|i| mat![[1.0, 1.0], [-1.0, 1.0]] * faer::Scale(c[i] / cm)).collect();
+    let q = (0..n)
+        .map(|i| {
+            let s = i as f64 - (n as f64 - 1.0) / 2.0;
+            vi_core::linalg::col_from_slice(&[0.3 * s, -0.2 * s])
+        })
+        .collect();
+    let op = vi_core::AffineSum::new(m, q).unwrap();
+    Problem::unconstrained("fs2", Box::new(op), vi_core::linalg::col_from_slice(start))
+        .unwrap()
+        .with_solution(Col::zeros(2))
+        .unwrap()
+}

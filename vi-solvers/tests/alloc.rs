@@ -7,7 +7,7 @@
 use faer::{Col, Mat};
 use serde_json::{json, Value};
 use vi_core::alloc_check::{allocations_during, CountingAllocator};
-use vi_core::{AffineOperator, Block, Operator, Problem, Solver};
+use vi_core::{AffineOperator, AffineSum, Block, MiniBatch, Operator, Problem, Solver};
 // Force-link the plugin crate so its registrations are visible.
 use vi_solvers as _;
 
@@ -30,7 +30,13 @@ fn affine_problem(constrained: bool) -> Problem {
         }
     });
     let q = Col::from_fn(n, |i| (i as f64 * 0.37).sin());
-    let op = AffineOperator::new(m, q).unwrap();
+    // A finite sum of 4 components whose mean is (M, q), so the stochastic solvers run too; the
+    // deterministic ones evaluate the mean (an AffineOperator).
+    let sign = |k: usize| if k % 2 == 0 { 1.0 } else { -1.0 };
+    let ms =
+        (0..4).map(|k| Mat::from_fn(n, n, |i, j| m[(i, j)] + sign(k) * 0.1 * (((i + 2 * j) % 5) as f64))).collect();
+    let qs = (0..4).map(|k| Col::from_fn(n, |i| q[i] + sign(k) * 0.2 * (i as f64).cos())).collect();
+    let op = AffineSum::new(ms, qs).unwrap();
     let start = Col::from_fn(n, |i| (i as f64 * 0.11).cos());
     let p = if constrained {
         Problem::new("alloc", Box::new(op), Box::new(vi_core::BoxSet::uniform(n, -1.0, 1.0).unwrap()), start).unwrap()
@@ -71,6 +77,15 @@ fn affine_evaluation_allocates_nothing() {
         }
     });
     assert_eq!(n, 0);
+    // Minibatch evaluations of the finite sum.
+    let batch = MiniBatch { indices: vec![0, 3, 1], weights: vec![0.2, 0.3, 0.5] };
+    p.eval_components(&batch, z.as_ref(), out.as_mut());
+    let n = allocations_during(|| {
+        for _ in 0..100 {
+            p.eval_components(&batch, z.as_ref(), out.as_mut());
+        }
+    });
+    assert_eq!(n, 0);
     // And a large dense operator (faer's blocked kernels).
     let big = 500;
     let mut op =
@@ -96,6 +111,10 @@ fn variants(name: &str, all: &[&str]) -> Vec<Value> {
             }
         }
         "eag" => v.push(json!({"variant": "varying"})),
+        "stochastic-eg" | "stochastic-eftp" => {
+            v.push(json!({"schedule": "decreasing", "batch": 3, "sampling": "lipschitz"}));
+        }
+        "svrg-eg" => v.push(json!({"p": 0.5, "batch": 2, "sampling": "lipschitz"})),
         "agraal" => v.push(json!({"step": 0.1})),
         // Dense path: analytic Jacobian (the affine operator's) and finite differences.
         "semismooth-newton" => v.push(json!({"jacobian": "finite-difference"})),
@@ -126,6 +145,9 @@ fn every_registered_solver_step_allocates_nothing() {
         "ogda",
         "prg",
         "semismooth-newton",
+        "stochastic-eftp",
+        "stochastic-eg",
+        "svrg-eg",
         "tikhonov",
     ] {
         assert!(names.contains(&expected), "{expected} is not registered: {names:?}");
@@ -139,7 +161,7 @@ fn every_registered_solver_step_allocates_nothing() {
             checked += 1;
         }
     }
-    assert!(checked >= 40, "{checked}");
+    assert!(checked >= 50, "{checked}");
 }
 
 #[test]

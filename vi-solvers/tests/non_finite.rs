@@ -3,11 +3,11 @@
 //! on an operator that becomes NaN, infinite or overflows with `NumericalError` or `Diverged`,
 //! a finite last iterate, and a residual that says what happened.
 
-use faer::Col;
+use faer::{Col, ColMut, ColRef};
 use serde_json::{json, Value};
 use vi_core::{
-    build_solver, registry, Ball, BoxSet, ConstraintSet, FnOperator, NonnegativeOrthant, Problem, Product, RunConfig,
-    Runner, Simplex, Status, WholeSpace,
+    build_solver, registry, Ball, BoxSet, ConstraintSet, FiniteSum, FnOperator, NonnegativeOrthant, Operator, Problem,
+    Product, RunConfig, Runner, Simplex, Status, WholeSpace,
 };
 // Force-link the plugin crate so its registrations are visible.
 use vi_solvers as _;
@@ -37,16 +37,73 @@ fn sets() -> Vec<(Box<dyn ConstraintSet>, [f64; N])> {
 const TARGET: [f64; N] = [0.2, 0.2, 2.0];
 
 /// `F(z) = z - TARGET`, undefined (NaN or infinite) once some coordinate drops below 0.5, as
-/// the Nash-Cournot operator is at zero output: every method heads into the hole.
-fn hole(value: f64) -> FnOperator<impl FnMut(faer::ColRef<'_, f64>, faer::ColMut<'_, f64>) + Clone + Send + 'static> {
-    FnOperator::new(N, move |z, mut out| {
-        let inside = (0..N).any(|i| z[i] < 0.5);
-        for i in 0..N {
-            out[i] = if inside { value } else { z[i] - TARGET[i] };
+/// the Nash-Cournot operator is at zero output: every method heads into the hole. A finite sum
+/// of two components (`F -+ 0.1 e_1`), so the stochastic solvers are checked too.
+fn hole(value: f64) -> TwoComponents {
+    let f = |value: f64| {
+        move |z: ColRef<'_, f64>, mut out: ColMut<'_, f64>| {
+            let inside = (0..N).any(|i| z[i] < 0.5);
+            for i in 0..N {
+                out[i] = if inside { value } else { z[i] - TARGET[i] };
+            }
         }
-    })
-    .with_lipschitz(1.0)
-    .with_strong_monotonicity(1.0)
+    };
+    TwoComponents::new(Box::new(FnOperator::new(N, f(value)).with_lipschitz(1.0).with_strong_monotonicity(1.0)))
+}
+
+/// `F_0 = F - 0.1 e_1`, `F_1 = F + 0.1 e_1`: a finite sum with mean `F`.
+#[derive(Clone)]
+struct TwoComponents {
+    inner: Box<dyn Operator>,
+    scratch: Col<f64>,
+    lipschitz: [f64; 2],
+}
+
+impl TwoComponents {
+    fn new(inner: Box<dyn Operator>) -> Self {
+        let l = inner.lipschitz().unwrap_or(1.0);
+        Self { scratch: Col::zeros(inner.dim()), inner, lipschitz: [l, l] }
+    }
+}
+
+impl Operator for TwoComponents {
+    fn dim(&self) -> usize {
+        self.inner.dim()
+    }
+    fn eval(&mut self, z: ColRef<'_, f64>, out: ColMut<'_, f64>) {
+        self.inner.eval(z, out)
+    }
+    fn lipschitz(&self) -> Option<f64> {
+        self.inner.lipschitz()
+    }
+    fn strong_monotonicity(&self) -> Option<f64> {
+        self.inner.strong_monotonicity()
+    }
+    fn monotonicity(&self) -> vi_core::Monotonicity {
+        self.inner.monotonicity()
+    }
+    fn finite_sum(&self) -> Option<&dyn FiniteSum> {
+        Some(self)
+    }
+    fn finite_sum_mut(&mut self) -> Option<&mut dyn FiniteSum> {
+        Some(self)
+    }
+}
+
+impl FiniteSum for TwoComponents {
+    fn components(&self) -> usize {
+        2
+    }
+    fn add_component(&mut self, i: usize, weight: f64, z: ColRef<'_, f64>, mut out: ColMut<'_, f64>) {
+        self.inner.eval(z, self.scratch.as_mut());
+        self.scratch[0] += if i == 0 { -0.1 } else { 0.1 };
+        for k in 0..out.nrows() {
+            out[k] += weight * self.scratch[k];
+        }
+    }
+    fn component_lipschitz(&self) -> Option<&[f64]> {
+        Some(&self.lipschitz)
+    }
 }
 
 /// Every registered solver, with its defaults and, where accepted, `step = "adaptive"` and a
@@ -123,7 +180,8 @@ fn nan_in_the_interior_ends_numerical_error_for_every_solver_and_set() {
 fn nan_everywhere_ends_at_the_start_with_a_message_that_says_so() {
     for (set, _) in sets() {
         for (name, params) in solver_variants() {
-            let op = FnOperator::new(N, |_z, mut out| out.fill(f64::NAN)).with_lipschitz(1.0);
+            let op =
+                TwoComponents::new(Box::new(FnOperator::new(N, |_z, mut out| out.fill(f64::NAN)).with_lipschitz(1.0)));
             let mut p = Problem::new("nan", Box::new(op), set.clone(), Col::from_fn(N, |_| 1.0)).unwrap();
             let Some(r) = run(&mut p, &name, &params, 100) else { continue };
             assert_eq!(r.status, Status::NumericalError, "{name} on {}", set.describe());
@@ -146,7 +204,9 @@ fn an_overflowing_step_is_reported_as_diverged_with_an_infinite_or_numeric_resid
         if build_solver(&name, &params, 0).is_err() {
             continue;
         }
-        let op = FnOperator::new(N, |z, mut out| out.copy_from(z)).with_lipschitz(1.0).with_strong_monotonicity(1.0);
+        let op = TwoComponents::new(Box::new(
+            FnOperator::new(N, |z, mut out| out.copy_from(z)).with_lipschitz(1.0).with_strong_monotonicity(1.0),
+        ));
         let mut p = Problem::unconstrained("lin", Box::new(op), Col::from_fn(N, |_| 1.0)).unwrap();
         let Some(r) = run(&mut p, &name, &params, 1000) else { continue };
         if r.status == Status::Converged {

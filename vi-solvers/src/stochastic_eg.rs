@@ -1,0 +1,265 @@
+//! # Stochastic extragradient with independent samples (Juditsky, Nemirovski & Tauvel 2011)
+//!
+//! On a finite sum `F = (1/N) sum_i F_i`, with `F_xi` an unbiased minibatch estimate
+//! (`batch` components drawn with replacement, importance-weighted, see
+//! [`vi_core::finite_sum`]) and projection `P`:
+//!
+//! ```text
+//! z~_k    = P(z_k - eta_k F_xi_k(z_k))
+//! z_{k+1} = P(z_k - eta_k F_xi'_k(z~_k))     xi_k, xi'_k independent
+//! ```
+//!
+//! `2 batch` component calls per iteration (`2 batch / N` full-operator equivalents). The
+//! ergodic average is over the `z~_k`.
+//!
+//! ## Step rule
+//! - `step`: a number, or `"auto"` = `factor / L_Q` with `L_Q` the Lipschitz constant in mean
+//!   square of one draw (`sqrt(mean L_i^2)` uniform, `mean L_i` Lipschitz-proportional
+//!   sampling); `factor = 0.5` as for deterministic EG.
+//! - `schedule = "constant"` (default): linear convergence to a noise floor
+//!   `E ||z - z*||^2 = O(eta sigma_*^2 / mu)` on a `mu`-strongly monotone problem, so the floor of
+//!   the residual scales like `sqrt(eta)`; it never reaches a tolerance below that floor.
+//! - `schedule = "decreasing"`: `eta_k = min(eta, gamma / (mu (k + 1)))`, `E ||z_k - z*||^2 =
+//!   O(1/k)` (see [`crate::stochastic`]).
+//!
+//! Refuses problems without finite-sum structure (see [`crate::stochastic`]).
+//!
+//! ## References
+//! - A. Juditsky, A. Nemirovski, C. Tauvel, "Solving variational inequalities with stochastic
+//!   mirror-prox algorithm", Stochastic Systems 1(1) (2011).
+//! - K. Mishchenko, D. Kovalev, E. Shulgin, P. Richtarik, Y. Malitsky, "Revisiting stochastic
+//!   extragradient", AISTATS 2020.
+//! - Y.-G. Hsieh, F. Iutzeler, J. Malick, P. Mertikopoulos, "On the convergence of single-call
+//!   stochastic extra-gradient methods", NeurIPS 2019.
+
+use faer::{Col, ColRef};
+use serde::{Deserialize, Serialize};
+use vi_core::{linalg, BuildContext, Params, Problem, Result, Sampling, Solver, StepRule, StepStatus};
+
+use crate::stochastic::{self, Oracle, Schedule, Steps};
+
+/// Parameters of [`StochasticEg`].
+///
+/// | name | default | purpose | range |
+/// |---|---|---|---|
+/// | `step` | `"auto"` | a number or `"auto"` (`factor / L_Q`) | > 0 |
+/// | `factor` | `0.5` | `eta = factor / L_Q` for `"auto"` | (0, 1) |
+/// | `schedule` | `"constant"` | `"constant"` or `"decreasing"` | |
+/// | `gamma` | `2` | decreasing: `eta_k = min(eta, gamma / (mu (k + 1)))` | > 0 |
+/// | `batch` | `1` | components per sample | 1..=N |
+/// | `sampling` | `"uniform"` | `"uniform"` or `"lipschitz"` (proportional to `L_i`) | |
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StochasticEgParams {
+    /// Step size rule (default `"auto"`).
+    pub step: StepRule,
+    /// `eta = factor / L_Q` for `"auto"` (default 0.5).
+    pub factor: f64,
+    /// Step schedule (default `"constant"`).
+    pub schedule: Schedule,
+    /// Decreasing schedule constant (default 2).
+    pub gamma: f64,
+    /// Components per sample (default 1).
+    pub batch: usize,
+    /// Component sampling (default `"uniform"`).
+    pub sampling: Sampling,
+}
+
+impl Default for StochasticEgParams {
+    fn default() -> Self {
+        Self {
+            step: StepRule::Auto,
+            factor: 0.5,
+            schedule: Schedule::Constant,
+            gamma: 2.0,
+            batch: 1,
+            sampling: Sampling::Uniform,
+        }
+    }
+}
+
+/// Parameter docs shared with `stochastic-eftp`.
+pub(crate) const DOCS: [(&str, &str); 6] = [
+    ("step", "step size: a number or \"auto\" (factor / L_Q, L_Q the mean-square Lipschitz constant of one draw)"),
+    ("factor", "eta = factor / L_Q for \"auto\", in (0, 1)"),
+    (
+        "schedule",
+        "\"constant\" (stalls at a noise floor ~ sqrt(eta)) or \"decreasing\" (eta_k = min(eta, gamma/(mu (k+1))))",
+    ),
+    ("gamma", "constant of the decreasing schedule, > 0"),
+    ("batch", "components per sample, in 1..=N"),
+    ("sampling", "\"uniform\" or \"lipschitz\" (probabilities proportional to the component Lipschitz constants)"),
+];
+
+impl Params for StochasticEgParams {
+    fn validate(&self, owner: &str) -> Result<()> {
+        stochastic::validate(owner, self.step, self.batch, self.gamma)?;
+        crate::common::open_range(owner, "factor", self.factor, 0.0, 1.0, "")
+    }
+    fn docs() -> &'static [(&'static str, &'static str)] {
+        &DOCS
+    }
+}
+
+/// Stochastic extragradient. See the module documentation.
+#[derive(Clone, Debug)]
+pub struct StochasticEg {
+    params: StochasticEgParams,
+    seed: u64,
+    oracle: Option<Oracle>,
+    steps: Steps,
+    k: u64,
+    z: Col<f64>,
+    z_half: Col<f64>,
+    g: Col<f64>,
+}
+
+impl StochasticEg {
+    /// A new solver whose samples derive from `seed`.
+    ///
+    /// # Errors
+    /// [`vi_core::Error::InvalidParameter`] from validation.
+    pub fn new(params: StochasticEgParams, seed: u64) -> Result<Self> {
+        params.validate("solver stochastic-eg")?;
+        let e = || Col::zeros(0);
+        Ok(Self { params, seed, oracle: None, steps: Steps::default(), k: 0, z: e(), z_half: e(), g: e() })
+    }
+}
+
+impl Solver for StochasticEg {
+    fn name(&self) -> &str {
+        "stochastic-eg"
+    }
+
+    fn init(&mut self, problem: &mut Problem) -> Result<()> {
+        let p = &self.params;
+        let oracle = Oracle::new(problem, "stochastic-eg", p.sampling, p.batch, self.seed)?;
+        self.steps = oracle.steps(problem, "stochastic-eg", p.step, p.factor, p.schedule, p.gamma)?;
+        self.oracle = Some(oracle);
+        let n = problem.dim();
+        self.z = problem.start().to_owned();
+        self.z_half = Col::zeros(n);
+        self.g = Col::zeros(n);
+        self.k = 0;
+        Ok(())
+    }
+
+    fn step(&mut self, problem: &mut Problem) -> StepStatus {
+        let oracle = self.oracle.as_mut().expect("init sets the oracle");
+        let eta = self.steps.at(self.k);
+        oracle.sample(problem, self.z.as_ref(), self.g.as_mut());
+        linalg::add_scaled(self.z_half.as_mut(), self.z.as_ref(), -eta, self.g.as_ref());
+        problem.project(self.z_half.as_mut());
+        oracle.sample(problem, self.z_half.as_ref(), self.g.as_mut());
+        linalg::axpy(-eta, self.g.as_ref(), self.z.as_mut());
+        problem.project(self.z.as_mut());
+        self.k += 1;
+        StepStatus::Continue
+    }
+
+    fn iterate(&self) -> ColRef<'_, f64> {
+        self.z.as_ref()
+    }
+
+    fn averaging_point(&self) -> ColRef<'_, f64> {
+        self.z_half.as_ref()
+    }
+
+    fn step_size(&self) -> Option<f64> {
+        Some(self.steps.at(self.k.saturating_sub(1)))
+    }
+
+    fn info(&self) -> serde_json::Value {
+        self.oracle.as_ref().map_or(serde_json::Value::Null, |o| serde_json::Value::Object(o.info()))
+    }
+}
+
+fn build(p: StochasticEgParams, ctx: &BuildContext) -> Result<Box<dyn Solver>> {
+    Ok(Box::new(StochasticEg::new(p, ctx.seed)?))
+}
+
+vi_core::register_solver!(
+    "stochastic-eg",
+    "stochastic extragradient on a finite sum: two independent minibatches per iteration, constant or decreasing step",
+    StochasticEgParams,
+    build
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{assert_send_clone, bilinear_xy, build_error, finite_sum_2d};
+    use crate::Extragradient;
+
+    #[test]
+    fn one_component_is_deterministic_extragradient() {
+        let (mut p, mut q) = (finite_sum_2d(1, &[1.0, -2.0]), finite_sum_2d(1, &[1.0, -2.0]));
+        let mut s =
+            StochasticEg::new(StochasticEgParams { step: StepRule::Fixed(0.2), ..Default::default() }, 3).unwrap();
+        let mut eg = Extragradient::with_step(0.2).unwrap();
+        s.init(&mut p).unwrap();
+        eg.init(&mut q).unwrap();
+        for _ in 0..20 {
+            s.step(&mut p);
+            eg.step(&mut q);
+        }
+        for i in 0..2 {
+            assert!((s.iterate()[i] - eg.iterate()[i]).abs() < 1e-14, "{i}");
+        }
+        // Two component calls per iteration, N = 1: two full-operator equivalents.
+        assert_eq!((p.counters().component_calls, p.counters().oracle_calls), (40, 40));
+    }
+
+    #[test]
+    fn counts_components_as_full_passes_and_is_seeded() {
+        let run = |seed| {
+            let mut p = finite_sum_2d(10, &[1.0, 1.0]);
+            let mut s = StochasticEg::new(StochasticEgParams { batch: 2, ..Default::default() }, seed).unwrap();
+            s.init(&mut p).unwrap();
+            for _ in 0..7 {
+                s.step(&mut p);
+            }
+            (s.iterate().to_owned(), p.counters())
+        };
+        let (a, c) = run(1);
+        assert_eq!(c.component_calls, 28);
+        assert_eq!(c.oracle_calls, 3); // ceil(28 / 10)
+        assert_eq!(a, run(1).0);
+        assert_ne!(a, run(2).0);
+    }
+
+    #[test]
+    fn auto_step_uses_the_mean_square_lipschitz_constant() {
+        let mut p = finite_sum_2d(3, &[1.0, 1.0]);
+        let l: Vec<f64> = p.component_lipschitz().unwrap().to_vec();
+        let l_q = (l.iter().map(|v| v * v).sum::<f64>() / 3.0).sqrt();
+        let mut s = StochasticEg::new(StochasticEgParams::default(), 0).unwrap();
+        s.init(&mut p).unwrap();
+        s.step(&mut p);
+        assert!((s.step_size().unwrap() - 0.5 / l_q).abs() < 1e-15);
+        // Decreasing: eta_k = min(eta, gamma / (mu (k + 1))) with mu = 1.
+        let prm =
+            StochasticEgParams { step: StepRule::Fixed(0.3), schedule: Schedule::Decreasing, ..Default::default() };
+        let mut s = StochasticEg::new(prm, 0).unwrap();
+        s.init(&mut p).unwrap();
+        for _ in 0..19 {
+            s.step(&mut p);
+        }
+        assert!((s.step_size().unwrap() - 2.0 / 19.0).abs() < 1e-12, "{:?}", s.step_size());
+    }
+
+    #[test]
+    fn refuses_problems_without_finite_sum_structure_and_bad_parameters() {
+        let mut s = StochasticEg::new(StochasticEgParams::default(), 0).unwrap();
+        let e = s.init(&mut bilinear_xy(&[1.0, 1.0])).unwrap_err().to_string();
+        assert!(e.contains("finite-sum") && e.contains("deterministic solver"), "{e}");
+        assert!(build_error("stochastic-eg", serde_json::json!({"batch": 0})).contains("`batch`"));
+        assert!(build_error("stochastic-eg", serde_json::json!({"factor": 1.0})).contains("`factor`"));
+        assert!(build_error("stochastic-eg", serde_json::json!({"step": "adaptive"})).contains("`step`"));
+        assert!(build_error("stochastic-eg", serde_json::json!({"schedule": "cosine"})).contains("`schedule`"));
+        let mut s = StochasticEg::new(StochasticEgParams { batch: 4, ..Default::default() }, 0).unwrap();
+        let e = s.init(&mut finite_sum_2d(3, &[1.0, 1.0])).unwrap_err().to_string();
+        assert!(e.contains("`batch`") && e.contains("N = 3"), "{e}");
+        assert_send_clone(Box::new(StochasticEg::new(StochasticEgParams::default(), 0).unwrap()));
+    }
+}
