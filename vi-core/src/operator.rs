@@ -8,7 +8,9 @@
 //! What an operator may know about itself, all optional: its Lipschitz constant `L`, its
 //! strong-monotonicity modulus `mu`, whether it is monotone, its Jacobian-vector product (default:
 //! central finite differences) and its dense Jacobian (allocated, or written into a caller-owned
-//! matrix by [`Operator::jacobian_into`] for Newton methods).
+//! matrix by [`Operator::jacobian_into`] for Newton methods) and its sparse Jacobian (a pattern
+//! fixed once, [`Operator::jacobian_pattern`], and values refreshed into a caller-owned slice,
+//! [`Operator::jacobian_values_into`]).
 //!
 //! Provided here: [`AffineOperator`] (`F(z) = M z + q`, dense, on faer), the Tikhonov combinator
 //! [`Tikhonov`] (`F(z) + eps_b (z - anchor)` with one weight per block) and [`FnOperator`] (a
@@ -16,6 +18,7 @@
 
 use faer::linalg::matmul::matmul;
 use faer::prelude::ReborrowMut;
+use faer::sparse::{SymbolicSparseColMat, SymbolicSparseColMatRef};
 use faer::{Accum, Col, ColMut, ColRef, Mat, MatMut, MatRef, Par};
 
 use crate::error::{Error, Result};
@@ -90,6 +93,22 @@ pub trait Operator: dyn_clone::DynClone + Send {
         false
     }
 
+    /// The sparsity pattern of the Jacobian when the operator can form it sparse: an `n x n`
+    /// compressed-sparse-column pattern, row indices increasing within each column, that
+    /// contains every diagonal entry (stored zeros allowed), so diagonal shifts (Tikhonov, Newton
+    /// systems `D_a + D_b J`) need no new entries ([`check_jacobian_pattern`] checks this). The
+    /// pattern is fixed for the operator's lifetime; callers ask once (at `init`); may allocate.
+    fn jacobian_pattern(&self) -> Option<SymbolicSparseColMat<usize>> {
+        None
+    }
+
+    /// Writes the values of `J(z)` in the order of [`Operator::jacobian_pattern`] (column by
+    /// column) into `values` (its length is the pattern's number of entries) and returns `true`;
+    /// returns `false` when the operator has no sparse Jacobian. Must not allocate.
+    fn jacobian_values_into(&mut self, _z: ColRef<'_, f64>, _values: &mut [f64]) -> bool {
+        false
+    }
+
     /// The Gauss-Newton Gramian `G = E[J_x^T J_x]` of a gradient penalty (docs/math.md §1.4: the
     /// local identifiability constant is `lambda_min(G)`), for operators that have one (GAN
     /// problems with input-gradient penalties). Diagnostics only; may allocate.
@@ -111,6 +130,37 @@ pub trait Operator: dyn_clone::DynClone + Send {
 }
 
 dyn_clone::clone_trait_object!(Operator);
+
+/// Checks the contract of [`Operator::jacobian_pattern`] for dimension `n` (square `n x n`,
+/// compressed, rows increasing in each column, every diagonal entry present) and returns the
+/// position of each diagonal entry in the value order.
+///
+/// # Errors
+/// [`Error::Dimension`] for a wrong shape, [`Error::Config`] naming the first violation.
+pub fn check_jacobian_pattern(p: SymbolicSparseColMatRef<'_, usize>, n: usize) -> Result<Vec<usize>> {
+    if p.nrows() != n || p.ncols() != n {
+        return Err(Error::dim("sparse Jacobian pattern (rows x columns)", n, p.nrows().max(p.ncols())));
+    }
+    if p.col_nnz().is_some() {
+        return Err(Error::Config("sparse Jacobian pattern must be compressed (no per-column counts)".into()));
+    }
+    let ptr = p.col_ptr();
+    let rows = p.row_idx();
+    let mut diag = Vec::with_capacity(n);
+    for j in 0..n {
+        let col = &rows[ptr[j]..ptr[j + 1]];
+        if col.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(Error::Config(format!("sparse Jacobian pattern: rows of column {j} are not increasing")));
+        }
+        match col.binary_search(&j) {
+            Ok(k) => diag.push(ptr[j] + k),
+            Err(_) => {
+                return Err(Error::Config(format!("sparse Jacobian pattern: diagonal entry ({j}, {j}) is missing")))
+            }
+        }
+    }
+    Ok(diag)
+}
 
 /// Central finite-difference Jacobian-vector product of [`Operator::eval_monitor`].
 pub fn finite_difference_jvp<O: Operator + ?Sized>(
@@ -350,6 +400,8 @@ impl TikhonovTerm {
 pub struct Tikhonov {
     inner: Box<dyn Operator>,
     term: TikhonovTerm,
+    /// Positions of the diagonal entries in the inner sparse Jacobian's values (if it has one).
+    sparse_diagonal: Option<Vec<usize>>,
 }
 
 impl Tikhonov {
@@ -361,7 +413,9 @@ impl Tikhonov {
         if term.anchor.nrows() != inner.dim() {
             return Err(Error::dim("Tikhonov anchor", inner.dim(), term.anchor.nrows()));
         }
-        Ok(Self { inner, term })
+        let n = inner.dim();
+        let sparse_diagonal = inner.jacobian_pattern().and_then(|p| check_jacobian_pattern(p.as_ref(), n).ok());
+        Ok(Self { inner, term, sparse_diagonal })
     }
 
     /// The Tikhonov term.
@@ -416,6 +470,21 @@ impl Operator for Tikhonov {
         }
         for i in 0..out.nrows() {
             out[(i, i)] += self.term.weights[i];
+        }
+        true
+    }
+    fn jacobian_pattern(&self) -> Option<SymbolicSparseColMat<usize>> {
+        // The inner pattern contains the diagonal (checked in `new`): the shift fits in it.
+        self.sparse_diagonal.as_ref()?;
+        self.inner.jacobian_pattern()
+    }
+    fn jacobian_values_into(&mut self, z: ColRef<'_, f64>, values: &mut [f64]) -> bool {
+        let Some(diag) = &self.sparse_diagonal else { return false };
+        if !self.inner.jacobian_values_into(z, values) {
+            return false;
+        }
+        for (i, &k) in diag.iter().enumerate() {
+            values[k] += self.term.weights[i];
         }
         true
     }
@@ -528,6 +597,47 @@ mod tests {
         // No analytic Jacobian: the default says so.
         let mut f = FnOperator::new(2, |z: ColRef<'_, f64>, mut out: ColMut<'_, f64>| out.copy_from(z));
         assert!(!f.jacobian_into(z.as_ref(), j.as_mut()));
+    }
+
+    /// `F(z) = M z` with `M = [[2, 0], [1, 3]]` stored sparse (diagonal included).
+    #[derive(Clone)]
+    struct SparseTwo;
+    impl Operator for SparseTwo {
+        fn dim(&self) -> usize {
+            2
+        }
+        fn eval(&mut self, z: ColRef<'_, f64>, mut out: ColMut<'_, f64>) {
+            out[0] = 2.0 * z[0];
+            out[1] = z[0] + 3.0 * z[1];
+        }
+        fn jacobian_pattern(&self) -> Option<SymbolicSparseColMat<usize>> {
+            Some(SymbolicSparseColMat::new_checked(2, 2, vec![0, 2, 3], None, vec![0, 1, 1]))
+        }
+        fn jacobian_values_into(&mut self, _z: ColRef<'_, f64>, values: &mut [f64]) -> bool {
+            values.copy_from_slice(&[2.0, 1.0, 3.0]);
+            true
+        }
+    }
+
+    #[test]
+    fn sparse_jacobian_of_tikhonov_shifts_the_diagonal_entries() {
+        let z = Col::<f64>::zeros(2);
+        let mut t = Tikhonov::new(Box::new(SparseTwo), TikhonovTerm::uniform(0.5, z.as_ref()).unwrap()).unwrap();
+        let p = t.jacobian_pattern().unwrap();
+        assert_eq!(check_jacobian_pattern(p.as_ref(), 2).unwrap(), vec![0, 2]);
+        let mut v = [0.0; 3];
+        assert!(t.jacobian_values_into(z.as_ref(), &mut v));
+        assert_eq!(v, [2.5, 1.0, 3.5]);
+        // An operator without a sparse Jacobian: neither has one.
+        let f = FnOperator::new(2, |z: ColRef<'_, f64>, mut out: ColMut<'_, f64>| out.copy_from(z));
+        let mut t = Tikhonov::new(Box::new(f), TikhonovTerm::uniform(0.5, z.as_ref()).unwrap()).unwrap();
+        assert!(t.jacobian_pattern().is_none() && !t.jacobian_values_into(z.as_ref(), &mut v));
+        // The pattern contract: diagonal present, rows increasing.
+        let no_diag = SymbolicSparseColMat::new_checked(2, 2, vec![0, 1, 2], None, vec![1, 0]);
+        let e = check_jacobian_pattern(no_diag.as_ref(), 2).unwrap_err().to_string();
+        assert!(e.contains("diagonal entry (0, 0) is missing"), "{e}");
+        let e = check_jacobian_pattern(no_diag.as_ref(), 3).unwrap_err().to_string();
+        assert!(e.contains("sparse Jacobian pattern"), "{e}");
     }
 
     #[test]

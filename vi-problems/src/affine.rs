@@ -183,7 +183,12 @@ impl SparseAffine {
         if !linalg::all_finite(q.as_ref()) {
             return Err(Error::NonFinite("affine operator vector q".into()));
         }
-        let m = SparseColMat::try_new_from_triplets(nrows, ncols, triplets)
+        // Stored zeros on the diagonal: the pattern then holds every diagonal entry, as
+        // `Operator::jacobian_pattern` requires (Newton systems and Tikhonov shifts fill them).
+        let mut all = Vec::with_capacity(triplets.len() + nrows);
+        all.extend_from_slice(triplets);
+        all.extend((0..nrows).map(|i| faer::sparse::Triplet::new(i, i, 0.0)));
+        let m = SparseColMat::try_new_from_triplets(nrows, ncols, &all)
             .map_err(|e| Error::Numerical(format!("sparse matrix assembly: {e:?}")))?;
         Ok(Self { m, q, lipschitz, mu })
     }
@@ -216,6 +221,22 @@ impl Operator for SparseAffine {
     }
     fn jacobian(&mut self, _z: ColRef<'_, f64>) -> Option<Mat<f64>> {
         (self.dim() <= SMALL).then(|| self.m.to_dense())
+    }
+    fn jacobian_into(&mut self, _z: ColRef<'_, f64>, mut out: faer::MatMut<'_, f64>) -> bool {
+        out.fill(0.0);
+        for j in 0..self.m.ncols() {
+            for (i, v) in self.m.row_idx_of_col(j).zip(self.m.val_of_col(j)) {
+                out[(i, j)] = *v;
+            }
+        }
+        true
+    }
+    fn jacobian_pattern(&self) -> Option<faer::sparse::SymbolicSparseColMat<usize>> {
+        Some(self.m.symbolic().to_owned().ok()?)
+    }
+    fn jacobian_values_into(&mut self, _z: ColRef<'_, f64>, values: &mut [f64]) -> bool {
+        values.copy_from_slice(self.m.val());
+        true
     }
 }
 
@@ -637,6 +658,24 @@ mod tests {
         de.jvp(z.as_ref(), z.as_ref(), b.as_mut());
         assert!(linalg::dist(a.as_ref(), b.as_ref()) < 1e-14);
         assert_eq!(sp.monotonicity(), Monotonicity::Unknown);
+        // The sparse Jacobian (pattern with the diagonal, values in its order) and the dense one
+        // both equal M.
+        let dense = data.to_dense("example").unwrap();
+        let pattern = sp.jacobian_pattern().unwrap();
+        let diag = vi_core::operator::check_jacobian_pattern(pattern.as_ref(), 8).unwrap();
+        assert_eq!(diag.len(), 8);
+        let mut values = vec![f64::NAN; pattern.compute_nnz()];
+        assert!(sp.jacobian_values_into(z.as_ref(), &mut values));
+        let mut rebuilt = Mat::<f64>::zeros(8, 8);
+        for j in 0..8 {
+            for k in pattern.col_range(j) {
+                rebuilt[(pattern.row_idx()[k], j)] += values[k];
+            }
+        }
+        assert_eq!(rebuilt, dense);
+        let mut full = Mat::<f64>::zeros(8, 8);
+        assert!(sp.jacobian_into(z.as_ref(), full.as_mut()));
+        assert_eq!(full, dense);
         let e = SparseAffine::from_triplets(2, 3, &[], Col::zeros(2), None, None).unwrap_err().to_string();
         assert!(e.contains("must be square"), "{e}");
     }

@@ -8,6 +8,7 @@
 //! | `mathiesen` | 4 | orthant | Mathiesen (1987), in the form of Kanzow (1994) | the segment `(s, 0, 0, 0)`, `s in [0, 3]` |
 //! | `hphard` | n (100..1000) | orthant | Harker & Pang (1990), planted solution | `z*` (planted) |
 //! | `braess` | 4 | orthant x R | Braess (1968) traffic network, path formulation | `h* = (2, 2, 2)`, cost `92` at demand 6 |
+//! | `grid-lcp` | `k^2` (up to `10^6`) | orthant | sparse convection-diffusion LCP (obstacle-problem type), planted solution | `z*` (planted) |
 //!
 //! All are `VI(C, F)` on a box, i.e. mixed complementarity problems: `z_i = l_i => F_i >= 0`,
 //! `z_i = u_i => F_i <= 0`, `l_i < z_i < u_i => F_i = 0`. Each operator provides its analytic
@@ -53,6 +54,20 @@
 //! below only path 3 (`u = 21 d + 10`), above only paths 1 and 2 (`u = 5.5 d + 50`). Start
 //! `(d/3, d/3, d/3, 0)`.
 //!
+//! ## `grid-lcp`
+//! A sparse LCP on a `k x k` grid (`n = k^2`, index `p = r k + c`):
+//! `M = L + c_conv (E - E^T)` with `L` the 5-point Laplacian (`4` on the diagonal, `-1` for each
+//! of the up to four grid neighbours, Dirichlet boundary) and `E` the shift to the right
+//! neighbour in the same row (a centred convection term, skew-symmetric). The symmetric part is
+//! `L`, so `M` is positive definite with `mu = lambda_min(L) = 8 sin^2(pi / (2 (k + 1)))`
+//! exactly, and `L_F = 8 + 2 |c_conv|` bounds `||M||`. At most 5 entries per row: stored sparse
+//! ([`crate::SparseAffine`], with its sparse Jacobian). Planted solution (seeded): each grid point
+//! is, with probability 1/2, in contact (`z*_p = 0`, `w*_p` uniform in (0.5, 1.5)) or free
+//! (`z*_p` uniform in (0.5, 1.5), `w*_p = 0`), and `q = w* - M z*`; strict complementarity
+//! holds, so `z*` is the unique, nondegenerate solution. Start 0. The discrete obstacle problem
+//! (an elastic membrane over an obstacle) is the classical source of such LCPs (Cottle, Pang &
+//! Stone 1992, §5.1; Kinderlehrer & Stampacchia 1980).
+//!
 //! ## References
 //! - F. H. Murphy, H. D. Sherali, A. L. Soyster, "A mathematical programming approach for
 //!   determining oligopolistic market equilibrium", Math. Programming 24 (1982) 92-106.
@@ -70,6 +85,10 @@
 //!   Lectures in Applied Math. 26 (1990) 265-284.
 //! - S. P. Dirkse, M. C. Ferris, "MCPLIB: a collection of nonlinear mixed complementarity
 //!   problems", Optim. Methods Softw. 5 (1995) 319-345.
+//! - R. W. Cottle, J.-S. Pang, R. E. Stone, *The Linear Complementarity Problem*, Academic Press
+//!   (1992).
+//! - D. Kinderlehrer, G. Stampacchia, *An Introduction to Variational Inequalities and Their
+//!   Applications*, Academic Press (1980).
 //! - D. Braess, "Über ein Paradoxon aus der Verkehrsplanung", Unternehmensforschung 12 (1968)
 //!   258-268.
 
@@ -435,6 +454,111 @@ vi_core::register_problem!(
     build_braess
 );
 
+// ---------------------------------------------------------------------------------------------
+// Grid LCP
+
+/// Parameters of `grid-lcp`.
+///
+/// | name | default | purpose | range |
+/// |---|---|---|---|
+/// | `k` | 100 | grid side, `n = k^2` | 2..=1000 |
+/// | `convection` | 0.5 | skew (convection) coefficient `c_conv` | finite, `|c| <= 100` |
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GridLcpParams {
+    /// Grid side (default 100, so `n = 10^4`).
+    #[serde(deserialize_with = "crate::bilinear::dimension")]
+    pub k: usize,
+    /// Convection coefficient (default 0.5).
+    pub convection: f64,
+}
+
+impl Default for GridLcpParams {
+    fn default() -> Self {
+        Self { k: 100, convection: 0.5 }
+    }
+}
+
+impl Params for GridLcpParams {
+    fn validate(&self, owner: &str) -> Result<()> {
+        if !(2..=1000).contains(&self.k) {
+            return Err(Error::param(owner, "k", format!("must be in 2..=1000 (n = k^2), got {}", self.k)));
+        }
+        if !(self.convection.is_finite() && self.convection.abs() <= 100.0) {
+            return Err(Error::param(
+                owner,
+                "convection",
+                format!("must be a finite number in [-100, 100], got {}", self.convection),
+            ));
+        }
+        Ok(())
+    }
+    fn docs() -> &'static [(&'static str, &'static str)] {
+        &[
+            ("k", "grid side, n = k^2, 2..=1000"),
+            ("convection", "skew-symmetric convection coefficient, in [-100, 100]"),
+        ]
+    }
+}
+
+/// `(triplets of M, q, z*)` of the seeded grid LCP with side `k` and convection `c`.
+pub fn grid_lcp_data(
+    k: usize,
+    c: f64,
+    seed: u64,
+) -> (Vec<faer::sparse::Triplet<usize, usize, f64>>, Col<f64>, Col<f64>) {
+    use faer::sparse::Triplet;
+    use rand::Rng;
+    let n = k * k;
+    let mut t = Vec::with_capacity(5 * n);
+    for r in 0..k {
+        for col in 0..k {
+            let p = r * k + col;
+            t.push(Triplet::new(p, p, 4.0));
+            if col + 1 < k {
+                t.push(Triplet::new(p, p + 1, -1.0 + c));
+                t.push(Triplet::new(p + 1, p, -1.0 - c));
+            }
+            if r + 1 < k {
+                t.push(Triplet::new(p, p + k, -1.0));
+                t.push(Triplet::new(p + k, p, -1.0));
+            }
+        }
+    }
+    let mut rng = vi_core::rng::seeded(seed, 0x4c43);
+    let mut zs = Col::<f64>::zeros(n);
+    let mut ws = Col::<f64>::zeros(n);
+    for p in 0..n {
+        let v = rng.random_range(0.5..1.5);
+        if rng.random_bool(0.5) {
+            zs[p] = v;
+        } else {
+            ws[p] = v;
+        }
+    }
+    let mut q = ws;
+    for e in &t {
+        q[e.row] -= e.val * zs[e.col];
+    }
+    (t, q, zs)
+}
+
+fn build_grid_lcp(p: GridLcpParams, ctx: &BuildContext) -> Result<Problem> {
+    let n = p.k * p.k;
+    let (t, q, zs) = grid_lcp_data(p.k, p.convection, ctx.seed);
+    let s = (std::f64::consts::PI / (2.0 * (p.k as f64 + 1.0))).sin();
+    let mu = 8.0 * s * s;
+    let op = crate::SparseAffine::from_triplets(n, n, &t, q, Some(8.0 + 2.0 * p.convection.abs()), Some(mu))?;
+    Problem::new("grid-lcp", Box::new(op), Box::new(NonnegativeOrthant::new(n)), Col::zeros(n))?.with_solution(zs)
+}
+
+vi_core::register_problem!(
+    "grid-lcp",
+    "sparse LCP on a k x k grid (Laplacian + convection, n = k^2) with a planted solution",
+    GridLcpParams,
+    build_grid_lcp
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -462,6 +586,16 @@ mod tests {
         }
         // Off the segment: x1 = 3.5 violates F4 >= 0... (F4 = -0.5 with x4 = 0).
         assert!(residual("mathiesen", serde_json::json!({}), &[3.5, 0.0, 0.0, 0.0]) > 0.1);
+        for k in [3, 40] {
+            let mut p = vi_core::build_problem("grid-lcp", &serde_json::json!({ "k": k }), 5).unwrap();
+            let z = p.solution().unwrap().to_owned();
+            let r = p.natural_residual(z.as_ref());
+            assert!(r < 1e-13, "grid-lcp {k}: {r}");
+            // A perturbed point is not a solution.
+            let mut zp = z.clone();
+            zp[0] += 0.1;
+            assert!(p.natural_residual(zp.as_ref()) > 0.05);
+        }
         for n in [10, 100] {
             let mut p = vi_core::build_problem("hphard", &serde_json::json!({ "n": n }), 3).unwrap();
             let z = p.solution().unwrap().to_owned();

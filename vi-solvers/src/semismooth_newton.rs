@@ -67,7 +67,9 @@
 use faer::dyn_stack::MemStack;
 use faer::linalg::lu::partial_pivoting::{factor, solve};
 use faer::linalg::matmul::matmul;
-use faer::{Accum, Col, ColRef, Mat, Par};
+use faer::sparse::linalg::lu::{factorize_symbolic_lu, NumericLu, SymbolicLu};
+use faer::sparse::{SparseColMatRef, SymbolicSparseColMat};
+use faer::{Accum, Col, ColRef, Conj, Mat, Par};
 use serde::{Deserialize, Serialize};
 use vi_core::{linalg, BuildContext, Error, Params, Problem, Result, Solver, Status, StepRule, StepStatus};
 
@@ -79,6 +81,20 @@ pub enum JacobianSource {
     Auto,
     /// Always forward finite differences (n oracle calls per Jacobian).
     FiniteDifference,
+}
+
+/// Which linear algebra solves the Newton system.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LinearSolver {
+    /// Sparse when the operator has a sparse Jacobian and `n >= sparse_min_dim` (or
+    /// `n > max_dense_dim`), dense otherwise.
+    Auto,
+    /// Dense LU (faer, partial pivoting); `n <= max_dense_dim`.
+    Dense,
+    /// Sparse LU (faer: COLAMD ordering and symbolic analysis once, numeric factorization per
+    /// iteration); needs the operator's sparse Jacobian.
+    Sparse,
 }
 
 /// Parameters of [`SemismoothNewton`].
@@ -95,6 +111,8 @@ pub enum JacobianSource {
 /// | `rho` | `1e-8` | Newton descent test `g'd <= -rho ||d||^p` | > 0 |
 /// | `p` | `2.1` | exponent of the descent test | > 2 |
 /// | `max_dense_dim` | `5000` | largest `n` (dense Jacobian of `8 n^2` bytes) | >= 1 |
+/// | `linear_solver` | `"auto"` | `"auto"`, `"dense"` or `"sparse"` | |
+/// | `sparse_min_dim` | `200` | `auto` goes sparse from this `n` on (operator with a sparse Jacobian) | >= 1 |
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SemismoothNewtonParams {
@@ -118,6 +136,10 @@ pub struct SemismoothNewtonParams {
     pub p: f64,
     /// Largest dimension for the dense Jacobian (default 5000).
     pub max_dense_dim: usize,
+    /// Linear algebra of the Newton system (default `"auto"`).
+    pub linear_solver: LinearSolver,
+    /// Smallest `n` at which `"auto"` picks the sparse LU (default 200).
+    pub sparse_min_dim: usize,
 }
 
 impl Default for SemismoothNewtonParams {
@@ -133,6 +155,8 @@ impl Default for SemismoothNewtonParams {
             rho: 1e-8,
             p: 2.1,
             max_dense_dim: 5000,
+            linear_solver: LinearSolver::Auto,
+            sparse_min_dim: 200,
         }
     }
 }
@@ -170,6 +194,9 @@ impl Params for SemismoothNewtonParams {
         if self.max_dense_dim == 0 {
             return Err(Error::param(owner, "max_dense_dim", "must be >= 1"));
         }
+        if self.sparse_min_dim == 0 {
+            return Err(Error::param(owner, "sparse_min_dim", "must be >= 1"));
+        }
         Ok(())
     }
     fn docs() -> &'static [(&'static str, &'static str)] {
@@ -184,6 +211,11 @@ impl Params for SemismoothNewtonParams {
             ("rho", "Newton direction kept when g'd <= -rho ||d||^p, > 0"),
             ("p", "exponent of the descent test, > 2"),
             ("max_dense_dim", "largest dimension (the dense Jacobian takes 8 n^2 bytes), >= 1"),
+            (
+                "linear_solver",
+                "\"auto\" (sparse LU for a sparse Jacobian from sparse_min_dim on), \"dense\" or \"sparse\"",
+            ),
+            ("sparse_min_dim", "smallest n at which \"auto\" uses the sparse LU, >= 1"),
         ]
     }
 }
@@ -193,6 +225,7 @@ impl Params for SemismoothNewtonParams {
 enum Failure {
     NonFiniteF,
     NonFiniteJacobian,
+    NoSparseValues,
     Stationary { pivot_ratio: f64, merit: f64 },
     Stalled { merit: f64, nonfinite: u32, trials: u32 },
 }
@@ -214,6 +247,8 @@ pub struct SemismoothNewton {
     ft: Col<f64>,
     phit: Col<f64>,
     jac: Mat<f64>,
+    /// The sparse path (`None`: dense).
+    sparse: Option<SparseSystem>,
     perm: Vec<usize>,
     perm_inv: Vec<usize>,
     /// faer scratch (plain bytes: `MemBuffer` is not `Clone`).
@@ -234,6 +269,19 @@ impl std::fmt::Debug for SemismoothNewton {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SemismoothNewton").field("params", &self.params).finish_non_exhaustive()
     }
+}
+
+/// The sparse Newton system: `H = D_a + D_b J` on `J`'s pattern (which holds the diagonal), its
+/// symbolic LU (computed once at `init`) and numeric LU (refreshed every iteration).
+#[derive(Clone)]
+struct SparseSystem {
+    pattern: SymbolicSparseColMat<usize>,
+    /// Position of each diagonal entry in `values`.
+    diag: Vec<usize>,
+    /// `J` then, scaled in place, `H`, in the pattern's order.
+    values: Vec<f64>,
+    symbolic: SymbolicLu<usize>,
+    numeric: NumericLu<usize, f64>,
 }
 
 /// `(phi(a, b), d phi / d a, d phi / d b)` of the penalized Fischer-Burmeister function.
@@ -298,6 +346,7 @@ impl SemismoothNewton {
             ft: c(),
             phit: c(),
             jac: Mat::zeros(0, 0),
+            sparse: None,
             perm: Vec::new(),
             perm_inv: Vec::new(),
             stack: Vec::new(),
@@ -377,7 +426,21 @@ impl SemismoothNewton {
     /// Forms `J(z)` in `jac`: analytic (1 counted call, re-evaluating `F(z)`) or forward
     /// differences (n counted calls; one more for each column that is not finite, differenced the
     /// other way). Adds an active Tikhonov shift to the analytic Jacobian.
-    fn jacobian(&mut self, problem: &mut Problem) {
+    fn jacobian(&mut self, problem: &mut Problem) -> bool {
+        if let Some(sp) = &mut self.sparse {
+            if !problem.operator_mut().jacobian_values_into(self.z.as_ref(), &mut sp.values) {
+                return false;
+            }
+            self.analytic_jacobians += 1;
+            problem.eval(self.z.as_ref(), self.f.as_mut());
+            if let Some(s) = problem.tikhonov() {
+                let w = s.weights();
+                for (i, &k) in sp.diag.iter().enumerate() {
+                    sp.values[k] += w[i];
+                }
+            }
+            return true;
+        }
         let analytic = self.params.jacobian == JacobianSource::Auto
             && problem.operator_mut().jacobian_into(self.z.as_ref(), self.jac.as_mut());
         if analytic {
@@ -389,7 +452,7 @@ impl SemismoothNewton {
                     self.jac[(i, i)] += w[i];
                 }
             }
-            return;
+            return true;
         }
         self.fd_jacobians += 1;
         let n = self.z.nrows();
@@ -412,6 +475,52 @@ impl SemismoothNewton {
                 self.jac[(i, j)] = (self.jac[(i, j)] - self.f[i]) / h;
             }
         }
+        true
+    }
+
+    /// Sparse path: `H = D_a + D_b J` in place of `J`'s values, `g = H^T Phi`, then `H d = -Phi`
+    /// by the numeric sparse LU on the symbolic analysis of `init`. Returns 1 on success and 0
+    /// when the system is singular: no pivot found (`LuError`), or a non-finite solution, or a
+    /// relative residual `||H d + Phi|| > sqrt(eps) ||Phi||` (a zero pivot).
+    fn sparse_newton_direction(&mut self) -> f64 {
+        let sp = self.sparse.as_mut().expect("sparse path");
+        let n = self.z.nrows();
+        let ptr = sp.pattern.col_ptr();
+        let rows = sp.pattern.row_idx();
+        for j in 0..n {
+            let mut gj = 0.0;
+            for k in ptr[j]..ptr[j + 1] {
+                sp.values[k] *= self.db[rows[k]];
+                if k == sp.diag[j] {
+                    sp.values[k] += self.da[j];
+                }
+                gj += sp.values[k] * self.phi[rows[k]];
+            }
+            self.g[j] = gj;
+        }
+        let stack = MemStack::new(&mut self.stack);
+        let h = SparseColMatRef::new(sp.pattern.as_ref(), &sp.values);
+        let Ok(lu) = sp.symbolic.factorize_numeric_lu(&mut sp.numeric, h, Par::Seq, stack, Default::default()) else {
+            return 0.0;
+        };
+        for i in 0..n {
+            self.d[i] = -self.phi[i];
+        }
+        lu.solve_in_place_with_conj(Conj::No, self.d.as_mut().as_mat_mut(), Par::Seq, stack);
+        if !linalg::all_finite(self.d.as_ref()) {
+            return 0.0;
+        }
+        // ||H d + Phi||^2, accumulated column by column into zt (free here).
+        self.zt.copy_from(&self.phi);
+        for j in 0..n {
+            for k in ptr[j]..ptr[j + 1] {
+                self.zt[rows[k]] += sp.values[k] * self.d[j];
+            }
+        }
+        if linalg::norm(self.zt.as_ref()) > f64::EPSILON.sqrt() * linalg::norm(self.phi.as_ref()) {
+            return 0.0;
+        }
+        1.0
     }
 
     /// Solves `H d = -Phi` by LU in place (destroys `H`). Returns the pivot ratio
@@ -468,11 +577,30 @@ impl Solver for SemismoothNewton {
                 problem.set().describe()
             )));
         }
-        if n > self.params.max_dense_dim {
+        let analytic = self.params.jacobian == JacobianSource::Auto;
+        let pattern = if analytic { problem.operator().jacobian_pattern() } else { None };
+        let use_sparse = match self.params.linear_solver {
+            LinearSolver::Dense => false,
+            LinearSolver::Sparse => {
+                if pattern.is_none() {
+                    return Err(Error::Config(format!(
+                        "semismooth-newton: linear_solver = \"sparse\" needs the operator's sparse Jacobian (Operator::jacobian_pattern){}; problem `{}` has none",
+                        if analytic { "" } else { " and jacobian = \"auto\"" },
+                        problem.name()
+                    )));
+                }
+                true
+            }
+            LinearSolver::Auto => {
+                pattern.is_some() && (n >= self.params.sparse_min_dim || n > self.params.max_dense_dim)
+            }
+        };
+        if !use_sparse && n > self.params.max_dense_dim {
             return Err(Error::Config(format!(
-                "semismooth-newton: dimension {n} exceeds max_dense_dim = {} (the dense Jacobian needs {:.1} MB); raise max_dense_dim",
+                "semismooth-newton: dimension {n} exceeds max_dense_dim = {} (the dense Jacobian needs {:.1} MB); raise max_dense_dim{}",
                 self.params.max_dense_dim,
-                8.0 * (n as f64).powi(2) / 1e6
+                8.0 * (n as f64).powi(2) / 1e6,
+                if pattern.is_some() { " or use linear_solver = \"sparse\"" } else { "" }
             )));
         }
         self.z = problem.start().to_owned();
@@ -483,11 +611,28 @@ impl Solver for SemismoothNewton {
         self.zt = Col::zeros(n);
         self.ft = Col::zeros(n);
         self.phit = Col::zeros(n);
-        self.jac = Mat::zeros(n, n);
-        self.perm = vec![0; n];
-        self.perm_inv = vec![0; n];
-        let req = factor::lu_in_place_scratch::<usize, f64>(n, n, Par::Seq, Default::default())
-            .or(solve::solve_in_place_scratch::<usize, f64>(n, 1, Par::Seq));
+        let req = if use_sparse {
+            let pattern = pattern.expect("checked above");
+            let diag = vi_core::operator::check_jacobian_pattern(pattern.as_ref(), n)?;
+            let symbolic = factorize_symbolic_lu(pattern.as_ref(), Default::default())
+                .map_err(|e| Error::Numerical(format!("semismooth-newton: sparse symbolic LU: {e:?}")))?;
+            let req = symbolic
+                .factorize_numeric_lu_scratch::<f64>(Par::Seq, Default::default())
+                .or(symbolic.solve_in_place_scratch::<f64>(1, Par::Seq));
+            let values = vec![0.0; pattern.compute_nnz()];
+            self.sparse = Some(SparseSystem { pattern, diag, values, symbolic, numeric: NumericLu::new() });
+            self.jac = Mat::zeros(0, 0);
+            self.perm = Vec::new();
+            self.perm_inv = Vec::new();
+            req
+        } else {
+            self.sparse = None;
+            self.jac = Mat::zeros(n, n);
+            self.perm = vec![0; n];
+            self.perm_inv = vec![0; n];
+            factor::lu_in_place_scratch::<usize, f64>(n, n, Par::Seq, Default::default())
+                .or(solve::solve_in_place_scratch::<usize, f64>(n, 1, Par::Seq))
+        };
         self.stack = vec![std::mem::MaybeUninit::new(0u8); req.unaligned_bytes_required() + 256];
         problem.eval(self.z.as_ref(), self.f.as_mut());
         self.merit = self.reformulate(false, false);
@@ -508,34 +653,45 @@ impl Solver for SemismoothNewton {
         if self.merit == 0.0 {
             return StepStatus::Continue;
         }
-        self.jacobian(problem);
+        if !self.jacobian(problem) {
+            self.failure = Some(Failure::NoSparseValues);
+            return StepStatus::Finished(Status::NumericalError);
+        }
         self.merit = self.reformulate(false, true);
         if !self.merit.is_finite() {
             self.failure = Some(Failure::NonFiniteF);
             return StepStatus::Finished(Status::NumericalError);
         }
-        if !self.jac.is_all_finite() {
+        let jac_finite = match &self.sparse {
+            Some(sp) => sp.values.iter().all(|v| v.is_finite()),
+            None => self.jac.is_all_finite(),
+        };
+        if !jac_finite {
             self.failure = Some(Failure::NonFiniteJacobian);
             return StepStatus::Finished(Status::NumericalError);
         }
-        // H = D_a + D_b J (rows scaled in place), g = H^T Phi.
         let n = self.z.nrows();
-        for i in 0..n {
-            let b = self.db[i];
-            for j in 0..n {
-                self.jac[(i, j)] *= b;
+        let ratio = if self.sparse.is_some() {
+            self.sparse_newton_direction()
+        } else {
+            // H = D_a + D_b J (rows scaled in place), g = H^T Phi.
+            for i in 0..n {
+                let b = self.db[i];
+                for j in 0..n {
+                    self.jac[(i, j)] *= b;
+                }
+                self.jac[(i, i)] += self.da[i];
             }
-            self.jac[(i, i)] += self.da[i];
-        }
-        matmul(
-            self.g.as_mut().as_mat_mut(),
-            Accum::Replace,
-            self.jac.transpose(),
-            self.phi.as_ref().as_mat(),
-            1.0,
-            Par::Seq,
-        );
-        let ratio = self.newton_direction();
+            matmul(
+                self.g.as_mut().as_mat_mut(),
+                Accum::Replace,
+                self.jac.transpose(),
+                self.phi.as_ref().as_mat(),
+                1.0,
+                Par::Seq,
+            );
+            self.newton_direction()
+        };
         let mut nonfinite = 0;
         let mut tried = 0;
         if ratio > 0.0 && linalg::all_finite(self.d.as_ref()) {
@@ -582,6 +738,9 @@ impl Solver for SemismoothNewton {
         Some(match self.failure? {
             Failure::NonFiniteF => "F is not finite at the iterate (non-finite value): no Newton step is possible".into(),
             Failure::NonFiniteJacobian => "the Jacobian of F has non-finite entries at the iterate".into(),
+            Failure::NoSparseValues => {
+                "the operator declared a sparse Jacobian pattern but wrote no values (jacobian_values_into returned false)".into()
+            }
             Failure::Stationary { pivot_ratio, merit } => format!(
                 "{}the merit gradient vanishes: a stationary point of psi = {merit:.3e} that is not a solution",
                 if pivot_ratio == 0.0 { "singular Newton system and " } else { "" }
@@ -599,6 +758,7 @@ impl Solver for SemismoothNewton {
             "analytic_jacobians": self.analytic_jacobians,
             "finite_difference_jacobians": self.fd_jacobians,
             "line_search_trials": self.trials,
+            "linear_solver": if self.sparse.is_some() { "sparse" } else { "dense" },
             "merit": self.merit,
         })
     }
