@@ -1,25 +1,86 @@
 //! Small allocation-free vector kernels on faer column views, shared by solvers and problems.
 //!
-//! Every function writes into a caller-owned [`ColMut`]; none allocates. They are thin wrappers
-//! over `faer::zip!` so that update rules read like their formulas.
+//! Every function writes into a caller-owned [`ColMut`]; none allocates. They are named after
+//! their formulas so that update rules read like the mathematics.
 
+use faer::prelude::ReborrowMut;
 use faer::{unzip, zip, ColMut, ColRef};
+
+// Each kernel runs on plain slices when the columns are contiguous (the usual case: owned
+// `Col`s and their sub-ranges) and falls back to `faer::zip!` on strided views. On slices a
+// length-2 call is a few scalar instructions (no layout dispatch) and long columns are
+// auto-vectorised. Reductions accumulate left to right on both paths, so a result does not
+// depend on the layout.
+
+/// `x` as a slice when it is contiguous.
+#[inline]
+pub fn slice(x: ColRef<'_, f64>) -> Option<&[f64]> {
+    x.try_as_col_major().map(|x| x.as_slice())
+}
+
+/// `x` as a mutable slice when it is contiguous.
+#[inline]
+pub fn slice_mut(x: ColMut<'_, f64>) -> Option<&mut [f64]> {
+    x.try_as_col_major_mut().map(|x| x.as_slice_mut())
+}
+
+/// Length-2 views (the tiny games: Dirac-GAN, `x y`), for straight-line code without a loop.
+#[inline(always)]
+fn two(x: &[f64]) -> Option<&[f64; 2]> {
+    x.try_into().ok()
+}
+
+#[inline(always)]
+fn two_mut(x: &mut [f64]) -> Option<&mut [f64; 2]> {
+    x.try_into().ok()
+}
 
 /// `y <- y + alpha * x`.
 #[inline]
-pub fn axpy(alpha: f64, x: ColRef<'_, f64>, y: ColMut<'_, f64>) {
+pub fn axpy(alpha: f64, x: ColRef<'_, f64>, mut y: ColMut<'_, f64>) {
+    if let (Some(x), Some(y)) = (slice(x), slice_mut(y.rb_mut())) {
+        assert_eq!(x.len(), y.len());
+        if let (Some(x), Some(y)) = (two(x), two_mut(y)) {
+            y[0] += alpha * x[0];
+            y[1] += alpha * x[1];
+            return;
+        }
+        for (y, x) in y.iter_mut().zip(x) {
+            *y += alpha * *x;
+        }
+        return;
+    }
     zip!(y, x).for_each(|unzip!(y, x)| *y += alpha * *x);
 }
 
 /// `out <- x + alpha * y`.
 #[inline]
-pub fn add_scaled(out: ColMut<'_, f64>, x: ColRef<'_, f64>, alpha: f64, y: ColRef<'_, f64>) {
+pub fn add_scaled(mut out: ColMut<'_, f64>, x: ColRef<'_, f64>, alpha: f64, y: ColRef<'_, f64>) {
+    if let (Some(o), Some(x), Some(y)) = (slice_mut(out.rb_mut()), slice(x), slice(y)) {
+        assert!(o.len() == x.len() && o.len() == y.len());
+        if let (Some(o), Some(x), Some(y)) = (two_mut(o), two(x), two(y)) {
+            o[0] = x[0] + alpha * y[0];
+            o[1] = x[1] + alpha * y[1];
+            return;
+        }
+        for ((o, x), y) in o.iter_mut().zip(x).zip(y) {
+            *o = *x + alpha * *y;
+        }
+        return;
+    }
     zip!(out, x, y).for_each(|unzip!(o, x, y)| *o = *x + alpha * *y);
 }
 
 /// `out <- a * x + b * y`.
 #[inline]
-pub fn lincomb(out: ColMut<'_, f64>, a: f64, x: ColRef<'_, f64>, b: f64, y: ColRef<'_, f64>) {
+pub fn lincomb(mut out: ColMut<'_, f64>, a: f64, x: ColRef<'_, f64>, b: f64, y: ColRef<'_, f64>) {
+    if let (Some(o), Some(x), Some(y)) = (slice_mut(out.rb_mut()), slice(x), slice(y)) {
+        assert!(o.len() == x.len() && o.len() == y.len());
+        for ((o, x), y) in o.iter_mut().zip(x).zip(y) {
+            *o = a * *x + b * *y;
+        }
+        return;
+    }
     zip!(out, x, y).for_each(|unzip!(o, x, y)| *o = a * *x + b * *y);
 }
 
@@ -27,6 +88,13 @@ pub fn lincomb(out: ColMut<'_, f64>, a: f64, x: ColRef<'_, f64>, b: f64, y: ColR
 #[inline]
 pub fn dot(x: ColRef<'_, f64>, y: ColRef<'_, f64>) -> f64 {
     let mut s = 0.0;
+    if let (Some(xs), Some(ys)) = (slice(x), slice(y)) {
+        assert_eq!(xs.len(), ys.len());
+        for (x, y) in xs.iter().zip(ys) {
+            s += *x * *y;
+        }
+        return s;
+    }
     zip!(x, y).for_each(|unzip!(x, y)| s += *x * *y);
     s
 }
@@ -35,6 +103,18 @@ pub fn dot(x: ColRef<'_, f64>, y: ColRef<'_, f64>) -> f64 {
 #[inline]
 pub fn dist(x: ColRef<'_, f64>, y: ColRef<'_, f64>) -> f64 {
     let mut s = 0.0;
+    if let (Some(xs), Some(ys)) = (slice(x), slice(y)) {
+        assert_eq!(xs.len(), ys.len());
+        if let (Some(x), Some(y)) = (two(xs), two(ys)) {
+            let (d0, d1) = (x[0] - y[0], x[1] - y[1]);
+            return (d0 * d0 + d1 * d1).sqrt();
+        }
+        for (x, y) in xs.iter().zip(ys) {
+            let d = *x - *y;
+            s += d * d;
+        }
+        return s.sqrt();
+    }
     zip!(x, y).for_each(|unzip!(x, y)| {
         let d = *x - *y;
         s += d * d;
@@ -51,13 +131,41 @@ pub fn norm(x: ColRef<'_, f64>) -> f64 {
 /// True when every entry is finite.
 #[inline]
 pub fn all_finite(x: ColRef<'_, f64>) -> bool {
-    x.iter().all(|v| v.is_finite())
+    match slice(x) {
+        // `v - v` is 0 for a finite `v` and NaN for an infinite or NaN one; one sum over the
+        // column has no early exit, so it vectorises.
+        Some(xs) => match two(xs) {
+            Some(x) => (x[0] - x[0]) + (x[1] - x[1]) == 0.0,
+            None => xs.iter().fold(0.0, |s, v| s + (*v - *v)) == 0.0,
+        },
+        None => x.iter().all(|v| v.is_finite()),
+    }
 }
 
 /// True when some entry is NaN.
 #[inline]
 pub fn has_nan(x: ColRef<'_, f64>) -> bool {
     x.iter().any(|v| v.is_nan())
+}
+
+/// Copies `src` into `dst` and returns whether every entry of `src` is finite (one pass).
+#[inline]
+pub fn copy_finite(mut dst: ColMut<'_, f64>, src: ColRef<'_, f64>) -> bool {
+    if let (Some(d), Some(s)) = (slice_mut(dst.rb_mut()), slice(src)) {
+        assert_eq!(d.len(), s.len());
+        if let (Some(d), Some(s)) = (two_mut(d), two(s)) {
+            *d = *s;
+            return (s[0] - s[0]) + (s[1] - s[1]) == 0.0;
+        }
+        let mut acc = 0.0;
+        for (d, s) in d.iter_mut().zip(s) {
+            acc += *s - *s;
+            *d = *s;
+        }
+        return acc == 0.0;
+    }
+    dst.copy_from(src);
+    all_finite(src)
 }
 
 /// Copies a column into a plain `Vec<f64>` (for serialization; faer 0.24 has no serde).

@@ -87,6 +87,8 @@ pub struct Problem {
     name: String,
     operator: Box<dyn Operator>,
     set: Box<dyn ConstraintSet>,
+    /// `set.is_whole_space()`, read once (no dynamic call per projection or residual).
+    whole_space: bool,
     start: Col<f64>,
     blocks: Vec<Block>,
     solution: Option<Col<f64>>,
@@ -139,6 +141,7 @@ impl Problem {
         let mut p = Self {
             name,
             operator,
+            whole_space: set.is_whole_space(),
             set,
             start: Col::zeros(n),
             blocks: vec![Block::new("z", 0..n)],
@@ -364,7 +367,7 @@ impl Problem {
     /// space).
     #[inline]
     pub fn project(&mut self, z: ColMut<'_, f64>) {
-        if !self.set.is_whole_space() {
+        if !self.whole_space {
             self.counters.projections += 1;
             self.set.project(z);
         }
@@ -372,7 +375,7 @@ impl Problem {
 
     /// Whether the set is the whole space.
     pub fn is_unconstrained(&self) -> bool {
-        self.set.is_whole_space()
+        self.whole_space
     }
 
     /// Activates (or clears) a Tikhonov shift `eps (z - anchor)` added to every counted
@@ -399,25 +402,37 @@ impl Problem {
     /// The natural residual, optionally including the active Tikhonov shift (for a
     /// continuation stage). Counted in [`Counters::monitor_calls`] only.
     pub fn natural_residual_with(&mut self, z: ColRef<'_, f64>, with_shift: bool) -> f64 {
-        let mut w = std::mem::replace(&mut self.scratch, Col::zeros(0));
         self.counters.monitor_calls += 1;
+        let w = &mut self.scratch;
         self.operator.eval_monitor(z, w.as_mut());
-        if !linalg::all_finite(w.as_ref()) {
-            let r = if linalg::has_nan(w.as_ref()) { f64::NAN } else { f64::INFINITY };
-            self.scratch = w;
-            return r;
-        }
-        if with_shift {
-            if let Some(s) = &self.shift {
-                s.add_to(z, w.as_mut());
+        let shift = if with_shift { self.shift.as_ref() } else { None };
+        if self.whole_space && shift.is_none() {
+            // P = identity: one fused pass computing ||z - (z - F z)|| exactly as the general
+            // path below does (same roundings). A NaN in F gives NaN and an infinite entry (with
+            // no NaN) gives +inf, as the finiteness check of the general path would.
+            if let (Some(&[z0, z1]), Some(&[f0, f1])) = (linalg::slice(z), linalg::slice(w.as_ref())) {
+                let (d0, d1) = (z0 - (z0 - f0), z1 - (z1 - f1));
+                return (d0 * d0 + d1 * d1).sqrt();
             }
+            if let (Some(zs), Some(fs)) = (linalg::slice(z), linalg::slice(w.as_ref())) {
+                let mut s = 0.0;
+                for (z, f) in zs.iter().zip(fs) {
+                    let d = *z - (*z - *f);
+                    s += d * d;
+                }
+                return s.sqrt();
+            }
+        }
+        if !linalg::all_finite(w.as_ref()) {
+            return if linalg::has_nan(w.as_ref()) { f64::NAN } else { f64::INFINITY };
+        }
+        if let Some(s) = shift {
+            s.add_to(z, w.as_mut());
         }
         // w <- z - F(z), projected; residual = ||z - P(w)||.
         faer::zip!(w.as_mut(), z).for_each(|faer::unzip!(w, z)| *w = *z - *w);
         self.set.project(w.as_mut());
-        let r = linalg::dist(z, w.as_ref());
-        self.scratch = w;
-        r
+        linalg::dist(z, w.as_ref())
     }
 
     /// `||z - z*||` when a solution is known.

@@ -279,8 +279,14 @@ impl Runner {
         let mut z0: Col<f64> = problem.start().to_owned();
         problem.set().project(z0.as_mut());
         let r_start = problem.natural_residual(z0.as_ref());
-        let mut run =
-            Run { status: Status::NumericalError, message: None, iterations: 0, last_finite: z0, trace: Vec::new() };
+        let mut run = Run {
+            status: Status::NumericalError,
+            message: None,
+            iterations: 0,
+            bufs: [z0, Col::zeros(n)],
+            cur: 0,
+            trace: Vec::new(),
+        };
         let mut avg = Average::new(n);
         if !r_start.is_finite() {
             run.message = Some(format!(
@@ -297,15 +303,12 @@ impl Runner {
         if solver.iterate().nrows() != n {
             return Err(Error::dim(format!("solver `{}` iterate", solver.name()), n, solver.iterate().nrows()));
         }
-        let r0 = if solver.iterate() == run.last_finite.as_ref() {
-            r_start
-        } else {
-            problem.natural_residual(solver.iterate())
-        };
-        run.last_finite.copy_from(solver.iterate());
+        let r0 =
+            if solver.iterate() == run.last_finite() { r_start } else { problem.natural_residual(solver.iterate()) };
+        run.bufs[0].copy_from(solver.iterate());
         let threshold = cfg.divergence_factor * r0.max(1.0);
         if cfg.trace_every > 0 {
-            push_trace(problem, 0, r0, run.last_finite.as_ref(), t0.elapsed().as_secs_f64(), &mut run.trace);
+            push_trace(problem, 0, r0, run.bufs[run.cur].as_ref(), t0.elapsed().as_secs_f64(), &mut run.trace);
         }
         run.status = if !r0.is_finite() {
             run.message = Some("the residual at the solver's first iterate is not finite".to_string());
@@ -320,6 +323,11 @@ impl Runner {
     }
 
     /// The loop: steps until a stopping rule fires; returns how the run ended.
+    ///
+    /// Per iteration it does only what the stopping rules need: one pass that copies the iterate
+    /// and checks that it is finite, the running average, and (every `check_every` iterations)
+    /// the natural residual. The clock is read on the time limit's schedule ([`Clock`]) and at
+    /// trace points, and for observers at residual checks; never otherwise.
     fn iterate(
         &self,
         problem: &mut Problem,
@@ -331,6 +339,10 @@ impl Runner {
         t0: Instant,
     ) -> Status {
         let cfg = &self.config;
+        let mut clock = Clock::new(t0, cfg.time_limit);
+        // Countdowns instead of `it % every` (a 64-bit division per iteration).
+        let mut to_check = cfg.check_every;
+        let mut to_trace = cfg.trace_every;
         loop {
             if run.iterations >= cfg.max_iters {
                 return Status::MaxIterations;
@@ -338,7 +350,7 @@ impl Runner {
             if cfg.max_calls.is_some_and(|m| problem.counters().oracle_calls >= m) {
                 return Status::OracleBudget;
             }
-            if cfg.time_limit.is_some_and(|t| t0.elapsed().as_secs_f64() >= t) {
+            if clock.limit_reached() {
                 return Status::TimeLimit;
             }
             let step = solver.step(problem);
@@ -346,7 +358,8 @@ impl Runner {
             let it = run.iterations;
 
             let z = solver.iterate();
-            if !linalg::all_finite(z) {
+            // Copy into the spare buffer; it becomes the last finite iterate only if finite.
+            if !linalg::copy_finite(run.bufs[1 - run.cur].as_mut(), z) {
                 let nan = linalg::has_nan(z);
                 run.message = Some(format!(
                     "the iterate became {} at iteration {it}; reporting the last finite iterate",
@@ -354,8 +367,13 @@ impl Runner {
                 ));
                 return if nan { Status::NumericalError } else { Status::Diverged };
             }
-            run.last_finite.copy_from(z);
-            avg.add(solver.averaging_point());
+            run.cur = 1 - run.cur;
+            let p = solver.averaging_point();
+            // The iterate was just checked; other averaging points are checked by `add`.
+            avg.add(
+                p,
+                std::ptr::eq(p.as_ptr(), z.as_ptr()) && p.nrows() == z.nrows() && p.row_stride() == z.row_stride(),
+            );
             if let StepStatus::Finished(s) = step {
                 run.message = Some(
                     solver.status_message().unwrap_or_else(|| format!("solver `{}` ended the run", solver.name()))
@@ -363,13 +381,23 @@ impl Runner {
                 );
                 return s;
             }
-            let check = it % cfg.check_every == 0;
-            let tr = cfg.trace_every > 0 && it % cfg.trace_every == 0;
+            to_check -= 1;
+            let check = to_check == 0;
+            if check {
+                to_check = cfg.check_every;
+            }
+            let tr = to_trace > 0 && {
+                to_trace -= 1;
+                to_trace == 0
+            };
+            if tr {
+                to_trace = cfg.trace_every;
+            }
             if check || tr {
-                let residual = problem.natural_residual(run.last_finite.as_ref());
-                let elapsed = t0.elapsed().as_secs_f64();
+                let residual = problem.natural_residual(run.last_finite());
+                let elapsed = if tr || !observers.is_empty() { t0.elapsed().as_secs_f64() } else { 0.0 };
                 if tr {
-                    push_trace(problem, it, residual, run.last_finite.as_ref(), elapsed, &mut run.trace);
+                    push_trace(problem, it, residual, run.bufs[run.cur].as_ref(), elapsed, &mut run.trace);
                 }
                 if residual.is_nan() {
                     run.message = Some(format!("F became NaN at the iterate of iteration {it}"));
@@ -382,12 +410,15 @@ impl Runner {
                 if residual <= cfg.tol {
                     return Status::Converged;
                 }
+                if observers.is_empty() {
+                    continue;
+                }
                 let obs = Observation {
                     iteration: it,
                     oracle_calls: problem.counters().oracle_calls,
                     residual,
                     elapsed_s: elapsed,
-                    z: run.last_finite.as_ref(),
+                    z: run.last_finite(),
                 };
                 let mut keep = true;
                 for o in observers.iter_mut() {
@@ -407,7 +438,8 @@ impl Runner {
     /// claim otherwise: the run then ended `NumericalError` (NaN) or `Diverged` (overflow).
     fn finish(&self, problem: &mut Problem, solver: &mut dyn Solver, run: Run, avg: Average, t0: Instant) -> Report {
         let cfg = &self.config;
-        let Run { mut status, mut message, iterations, last_finite, mut trace } = run;
+        let Run { mut status, mut message, iterations, bufs: [b0, b1], cur, mut trace } = run;
+        let last_finite = if cur == 0 { b0 } else { b1 };
         // A shift installed by the solver (Tikhonov continuation) belongs to this run only.
         problem.set_tikhonov(None);
         let residual = problem.natural_residual(last_finite.as_ref());
@@ -468,9 +500,68 @@ struct Run {
     status: Status,
     message: Option<String>,
     iterations: u64,
-    /// The last iterate whose entries were all finite.
-    last_finite: Col<f64>,
+    /// `bufs[cur]` is the last iterate whose entries were all finite; the next iterate is
+    /// copied (and checked) into the other buffer, which then becomes current if it is finite.
+    bufs: [Col<f64>; 2],
+    cur: usize,
     trace: Vec<TracePoint>,
+}
+
+impl Run {
+    fn last_finite(&self) -> ColRef<'_, f64> {
+        self.bufs[self.cur].as_ref()
+    }
+}
+
+/// The wall-time limit, read on a schedule: the clock is read every `interval` iterations, and
+/// the interval doubles while reads come less than [`Clock::TARGET`]`/ 2` apart and halves when
+/// they come more than `2 x TARGET` apart. With iteration times that do not jump by orders of
+/// magnitude, a run ends within about `2 x TARGET` (1 ms) of the limit; a run whose iterations
+/// take longer than that reads the clock every iteration, as before.
+struct Clock {
+    t0: Instant,
+    limit: Option<f64>,
+    countdown: u64,
+    interval: u64,
+    last: f64,
+}
+
+impl Clock {
+    /// Seconds between clock reads the schedule aims for.
+    const TARGET: f64 = 5e-4;
+    const MAX_INTERVAL: u64 = 1 << 24;
+
+    fn new(t0: Instant, limit: Option<f64>) -> Self {
+        Self { t0, limit, countdown: 1, interval: 1, last: 0.0 }
+    }
+
+    /// Whether the limit is reached (reads the clock only when the countdown runs out).
+    #[inline]
+    fn limit_reached(&mut self) -> bool {
+        let Some(limit) = self.limit else { return false };
+        self.countdown -= 1;
+        if self.countdown > 0 {
+            return false;
+        }
+        self.reached(limit)
+    }
+
+    #[cold]
+    fn reached(&mut self, limit: f64) -> bool {
+        let now = self.t0.elapsed().as_secs_f64();
+        if now >= limit {
+            return true;
+        }
+        let gap = now - self.last;
+        self.last = now;
+        if gap < 0.5 * Self::TARGET && self.interval < Self::MAX_INTERVAL {
+            self.interval *= 2;
+        } else if gap > 2.0 * Self::TARGET && self.interval > 1 {
+            self.interval /= 2;
+        }
+        self.countdown = self.interval;
+        false
+    }
 }
 
 /// The running (ergodic) mean of the solver's finite averaging points.
@@ -483,11 +574,24 @@ impl Average {
     fn new(n: usize) -> Self {
         Self { mean: Col::zeros(n), count: 0 }
     }
-    fn add(&mut self, p: ColRef<'_, f64>) {
-        if linalg::all_finite(p) {
+    /// Adds `p` if it is finite (`checked`: the caller knows it is).
+    #[inline]
+    fn add(&mut self, p: ColRef<'_, f64>, checked: bool) {
+        if checked || linalg::all_finite(p) {
             self.count += 1;
             let w = 1.0 / self.count as f64;
-            faer::zip!(self.mean.as_mut(), p).for_each(|faer::unzip!(a, p)| *a += w * (*p - *a));
+            match (linalg::slice_mut(self.mean.as_mut()), linalg::slice(p)) {
+                (Some([m0, m1]), Some(&[p0, p1])) => {
+                    *m0 += w * (p0 - *m0);
+                    *m1 += w * (p1 - *m1);
+                }
+                (Some(m), Some(p)) => {
+                    for (a, p) in m.iter_mut().zip(p) {
+                        *a += w * (*p - *a);
+                    }
+                }
+                _ => faer::zip!(self.mean.as_mut(), p).for_each(|faer::unzip!(a, p)| *a += w * (*p - *a)),
+            }
         }
     }
     /// The mean, or `fallback` when no point was averaged.

@@ -39,6 +39,7 @@ use vi_core::{Block, BuildContext, Error, FnMetric, Monotonicity, Operator, Para
 /// `m`, `n` and `rank` must fit the memory limit ([`vi_core::memory`]: about `2 m n + 3 (m + n)
 /// r` values) and the work limit ([`crate::limits`]: `2 m n r + 4 (m + n) r^2` operations).
 /// | `preset` | `""` | `"xy"` for the scalar game x*y | `""`, `"xy"` |
+/// | `threads` | 1 | threads of one oracle call ([`crate::sweep`]); results do not depend on it | 1..=256 |
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct BilinearParams {
@@ -57,6 +58,10 @@ pub struct BilinearParams {
     pub sigma_max: f64,
     /// `""` (random data) or `"xy"` (the scalar game).
     pub preset: String,
+    /// Threads of one oracle call (default 1: suites parallelise across runs instead). Same
+    /// numbers for every value.
+    #[serde(deserialize_with = "dimension")]
+    pub threads: usize,
 }
 
 /// Deserializes a dimension or count (`usize`) with a message a user understands: a negative or
@@ -91,7 +96,7 @@ pub fn dimension<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<
 
 impl Default for BilinearParams {
     fn default() -> Self {
-        Self { m: 10, n: 10, rank: 0, cond: 4.0, sigma_max: 1.0, preset: String::new() }
+        Self { m: 10, n: 10, rank: 0, cond: 4.0, sigma_max: 1.0, preset: String::new(), threads: 1 }
     }
 }
 
@@ -106,6 +111,9 @@ impl Params for BilinearParams {
                     format!("unknown preset `{other}`; valid presets: \"\" (random), \"xy\""),
                 ))
             }
+        }
+        if !(1..=256).contains(&self.threads) {
+            return Err(Error::param(owner, "threads", format!("must be in 1..=256, got {}", self.threads)));
         }
         if self.m == 0 || self.n == 0 {
             return Err(Error::param(owner, if self.m == 0 { "m" } else { "n" }, "must be >= 1"));
@@ -151,6 +159,7 @@ impl Params for BilinearParams {
             ("cond", "sigma_max / sigma_min over the nonzero singular values, >= 1"),
             ("sigma_max", "largest singular value of A (the Lipschitz constant), in [1e-100, 1e100]"),
             ("preset", "\"xy\" for the scalar game x*y; \"\" for random data"),
+            ("threads", "threads of one oracle call, 1..=256 (default 1); the numbers do not depend on it"),
         ]
     }
 }
@@ -217,15 +226,18 @@ pub fn bilinear_data(p: &BilinearParams, seed: u64) -> BilinearData {
     BilinearData { a, b, c, solution, u, v, sigma_max: p.sigma_max }
 }
 
-/// `F(x, y) = (A y + b, -A^T x - c)`, evaluated from `A` itself (two matrix-vector products,
-/// no `(m + n)^2` block matrix). `L = sigma_max(A)` and `mu = 0` are declared from the
-/// construction, so no decomposition runs at build time.
+/// `F(x, y) = (A y + b, -A^T x - c)`, evaluated from `A` itself in one sweep over its entries
+/// ([`crate::sweep`]; no `(m + n)^2` block matrix). `L = sigma_max(A)` and `mu = 0` are declared
+/// from the construction, so no decomposition runs at build time.
 #[derive(Clone, Debug)]
 pub struct BilinearOperator {
     a: Mat<f64>,
     b: Col<f64>,
     c: Col<f64>,
     lipschitz: f64,
+    threads: usize,
+    /// Scratch of the sweep (partial `A^T x` per row block).
+    partial: Vec<f64>,
 }
 
 impl BilinearOperator {
@@ -244,7 +256,14 @@ impl BilinearOperator {
         if !a.is_all_finite() || !vi_core::linalg::all_finite(b.as_ref()) || !vi_core::linalg::all_finite(c.as_ref()) {
             return Err(Error::NonFinite("bilinear operator data".into()));
         }
-        Ok(Self { a, b, c, lipschitz: sigma_max })
+        let partial = vec![0.0; crate::sweep::workspace_len(a.nrows(), a.ncols())];
+        Ok(Self { a, b, c, lipschitz: sigma_max, threads: 1, partial })
+    }
+
+    /// Uses `threads` threads per evaluation (1 by default; results do not depend on it).
+    pub fn with_threads(mut self, threads: usize) -> Self {
+        self.threads = threads.max(1);
+        self
     }
 
     /// `J v` (no offsets) into `out`.
@@ -262,8 +281,20 @@ impl Operator for BilinearOperator {
         self.a.nrows() + self.a.ncols()
     }
     fn eval(&mut self, z: ColRef<'_, f64>, mut out: ColMut<'_, f64>) {
-        self.apply(z, out.as_mut());
         let m = self.a.nrows();
+        if let (Some(zs), Some(os)) = (vi_core::linalg::slice(z), vi_core::linalg::slice_mut(out.as_mut())) {
+            let ((x, y), (ox, oy)) = (zs.split_at(m), os.split_at_mut(m));
+            crate::sweep::matvec_pair(self.a.as_ref(), x, y, ox, oy, &mut self.partial, self.threads);
+            let (b, c) = (self.b.as_ref(), self.c.as_ref());
+            for (i, o) in ox.iter_mut().enumerate() {
+                *o += b[i];
+            }
+            for (j, o) in oy.iter_mut().enumerate() {
+                *o = -*o - c[j];
+            }
+            return;
+        }
+        self.apply(z, out.as_mut());
         let (ox, oy) = out.split_at_row_mut(m);
         faer::zip!(ox, self.b.as_ref()).for_each(|faer::unzip!(o, b)| *o += *b);
         faer::zip!(oy, self.c.as_ref()).for_each(|faer::unzip!(o, c)| *o -= *c);
@@ -301,7 +332,7 @@ pub fn bilinear_operator(d: &BilinearData) -> Result<BilinearOperator> {
 fn build(p: BilinearParams, ctx: &BuildContext) -> Result<Problem> {
     let d = bilinear_data(&p, ctx.seed);
     let (m, n) = (d.a.nrows(), d.a.ncols());
-    let op = bilinear_operator(&d)?;
+    let op = bilinear_operator(&d)?.with_threads(p.threads);
     let start = Col::from_fn(m + n, |_| 1.0);
     let (u, v, sol) = (d.u.clone(), d.v.clone(), d.solution.clone());
     // Distance to the solution set: the row-space components of z - z*.

@@ -30,6 +30,7 @@ pub mod limits;
 pub mod matrix_game;
 pub mod mcp;
 pub mod quadratic;
+pub mod sweep;
 
 pub use affine::{AffineParams, DenseAffine, SparseAffine};
 pub use bilinear::{BilinearOperator, BilinearParams};

@@ -192,9 +192,15 @@ impl Eftp {
         Self::new(EftpParams { step: StepRule::Fixed(eta), ..Default::default() })
     }
 
+    /// Without a preconditioner the direction is `F` itself: `d` and `d_past` are not used.
+    fn plain(&self) -> bool {
+        self.params.precond == PrecondKind::None
+    }
+
     /// `z~ = P(z - eta d_past)`, then `f_half = F(z~)`.
     fn extrapolate(&mut self, problem: &mut Problem) {
-        linalg::add_scaled(self.z_half.as_mut(), self.z.as_ref(), -self.eta, self.d_past.as_ref());
+        let d_past = if self.plain() { &self.f_past } else { &self.d_past };
+        linalg::add_scaled(self.z_half.as_mut(), self.z.as_ref(), -self.eta, d_past.as_ref());
         problem.project(self.z_half.as_mut());
         problem.eval(self.z_half.as_ref(), self.f_half.as_mut());
     }
@@ -241,15 +247,23 @@ impl Solver for Eftp {
                 self.extrapolate(problem);
             }
         }
-        self.pre.direction(self.f_half.as_ref(), self.d.as_mut());
+        let d = if self.plain() {
+            &self.f_half
+        } else {
+            self.pre.direction(self.f_half.as_ref(), self.d.as_mut());
+            &self.d
+        };
         // z_{k+1} = P(z_k - eta d(F(z~_k)))
-        linalg::axpy(-self.eta, self.d.as_ref(), self.z.as_mut());
+        linalg::axpy(-self.eta, d.as_ref(), self.z.as_mut());
         problem.project(self.z.as_mut());
         // The new evaluation becomes the past one.
         std::mem::swap(&mut self.f_past, &mut self.f_half);
-        std::mem::swap(&mut self.d_past, &mut self.d);
-        self.z_past.copy_from(&self.z_half);
+        if !self.plain() {
+            std::mem::swap(&mut self.d_past, &mut self.d);
+        }
         if adaptive {
+            // Only the adaptive test reads z~_{k-1}.
+            self.z_past.copy_from(&self.z_half);
             self.eta *= self.params.grow;
         }
         StepStatus::Continue

@@ -39,6 +39,7 @@
 //!
 //! Start `(1, 1)` (the notebook's default).
 
+use faer::prelude::ReborrowMut;
 use faer::{Col, ColMut, ColRef, Mat};
 use serde::{Deserialize, Serialize};
 use vi_core::{BuildContext, Params, Problem, Result};
@@ -158,14 +159,29 @@ impl GanModel for DiracGan {
             _ => self.value(z),
         }
     }
+    #[inline]
     fn field(&mut self, z: ColRef<'_, f64>, mut out: ColMut<'_, f64>) {
-        let (theta, psi) = (z[0], z[1]);
-        let t = psi * theta;
-        out[0] = match self.loss {
-            Loss::NonSaturating => psi * self.loss.df(-t),
-            _ => psi * self.loss.df(t),
+        let (theta, psi) = match vi_core::linalg::slice(z) {
+            Some(&[theta, psi]) => (theta, psi),
+            _ => (z[0], z[1]),
         };
-        out[1] = -theta * self.loss.df(t);
+        let t = psi * theta;
+        // One `exp` per call unless the generator's term differs (non-saturating).
+        let df = self.loss.df(t);
+        let f = [
+            match self.loss {
+                Loss::NonSaturating => psi * self.loss.df(-t),
+                _ => psi * df,
+            },
+            -theta * df,
+        ];
+        match vi_core::linalg::slice_mut(out.rb_mut()) {
+            Some(o) => o.copy_from_slice(&f),
+            None => {
+                out[0] = f[0];
+                out[1] = f[1];
+            }
+        }
     }
     fn hvp_value(&mut self, z: ColRef<'_, f64>, u: ColRef<'_, f64>, out: ColMut<'_, f64>) {
         let t = z[1] * z[0];

@@ -220,6 +220,8 @@ pub struct GanOperator<M: GanModel> {
     cfg: RegConfig,
     side: Option<GpOn>,
     tikhonov: Option<TikhonovTerm>,
+    /// No regularizer and no Tikhonov term: `F` is the model's field.
+    plain: bool,
     // Scratch, allocated once.
     base: Col<f64>,
     u: Col<f64>,
@@ -267,7 +269,9 @@ impl<M: GanModel> GanOperator<M> {
             None
         };
         let side = cfg.penalty_side();
+        let plain = cfg.regs.is_empty() && tikhonov.is_none();
         Ok(Self {
+            plain,
             model,
             p,
             q,
@@ -421,6 +425,9 @@ impl<M: GanModel> Operator for GanOperator<M> {
     }
 
     fn eval(&mut self, z: ColRef<'_, f64>, mut out: ColMut<'_, f64>) {
+        if self.plain {
+            return self.model.field(z, out);
+        }
         self.game_field(z, out.rb_mut());
         self.add_first_order_terms(z, out);
     }
