@@ -473,9 +473,16 @@ impl Instance<'_> {
                 let which = if row.runs.len() == 1 {
                     String::new()
                 } else {
-                    format!(" ({} of {} runs, seed{} {})", rs.len(), row.runs.len(), if rs.len() == 1 { "" } else { "s" }, seeds.join(", "))
+                    format!(
+                        " ({} of {} runs, seed{} {})",
+                        rs.len(),
+                        row.runs.len(),
+                        if rs.len() == 1 { "" } else { "s" },
+                        seeds.join(", ")
+                    )
                 };
-                let reason = rs[0].message.as_deref().map_or_else(String::new, |m| format!(": {}", m.replace('|', "/")));
+                let reason =
+                    rs[0].message.as_deref().map_or_else(String::new, |m| format!(": {}", m.replace('|', "/")));
                 lines.push(format!("- {} {status}{which}{reason}", row.solver));
             }
         }

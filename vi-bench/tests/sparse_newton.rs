@@ -1,7 +1,7 @@
 //! `semismooth-newton` with the sparse LU on `grid-lcp` (sparse Jacobian): converges to 1e-10,
 //! and the dense and sparse paths agree where both run.
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use vi_core::{Report, RunConfig, RunSpec, Status};
 use vi_problems as _;
 use vi_solvers as _;
