@@ -130,6 +130,7 @@ pub fn norm(x: ColRef<'_, f64>) -> f64 {
 
 /// True when every entry is finite.
 #[inline]
+#[allow(clippy::eq_op)] // `v - v` is the finiteness test, not a mistake
 pub fn all_finite(x: ColRef<'_, f64>) -> bool {
     match slice(x) {
         // `v - v` is 0 for a finite `v` and NaN for an infinite or NaN one; one sum over the
@@ -150,6 +151,7 @@ pub fn has_nan(x: ColRef<'_, f64>) -> bool {
 
 /// Copies `src` into `dst` and returns whether every entry of `src` is finite (one pass).
 #[inline]
+#[allow(clippy::eq_op)] // `v - v` is 0 exactly for finite `v` (see `all_finite`)
 pub fn copy_finite(mut dst: ColMut<'_, f64>, src: ColRef<'_, f64>) -> bool {
     if let (Some(d), Some(s)) = (slice_mut(dst.rb_mut()), slice(src)) {
         assert_eq!(d.len(), s.len());

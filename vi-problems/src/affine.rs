@@ -232,7 +232,7 @@ impl Operator for SparseAffine {
         true
     }
     fn jacobian_pattern(&self) -> Option<faer::sparse::SymbolicSparseColMat<usize>> {
-        Some(self.m.symbolic().to_owned().ok()?)
+        self.m.symbolic().to_owned().ok()
     }
     fn jacobian_values_into(&mut self, _z: ColRef<'_, f64>, values: &mut [f64]) -> bool {
         values.copy_from_slice(self.m.val());

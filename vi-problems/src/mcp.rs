@@ -501,12 +501,11 @@ impl Params for GridLcpParams {
     }
 }
 
+/// One entry `(row, column, value)` of the `grid-lcp` matrix.
+pub type GridEntry = faer::sparse::Triplet<usize, usize, f64>;
+
 /// `(triplets of M, q, z*)` of the seeded grid LCP with side `k` and convection `c`.
-pub fn grid_lcp_data(
-    k: usize,
-    c: f64,
-    seed: u64,
-) -> (Vec<faer::sparse::Triplet<usize, usize, f64>>, Col<f64>, Col<f64>) {
+pub fn grid_lcp_data(k: usize, c: f64, seed: u64) -> (Vec<GridEntry>, Col<f64>, Col<f64>) {
     use faer::sparse::Triplet;
     use rand::Rng;
     let n = k * k;
