@@ -587,6 +587,7 @@ pub const DEFAULT_PROBLEM_OVERRIDES: &[(&str, &str, &str)] = &[
     ("matrix-game", "m", "10"),
     ("matrix-game", "n", "10"),
     ("quadratic", "n", "20"),
+    ("grid-lcp", "k", "10"),
     ("gan-mixture", "batch", "64"),
     ("gan-mixture", "g_hidden", "[32, 32]"),
     ("gan-mixture", "d_hidden", "[32]"),
