@@ -2,7 +2,6 @@
 //! deadline passes, and its final residual is measured with full inner loops
 //! ([`vi_core::deadline`]).
 
-use faer::Col;
 use serde_json::json;
 use vi_core::build_problem;
 use vi_problems as _;
@@ -18,7 +17,7 @@ fn a_run_cut_by_its_deadline_ends_time_limit_with_a_residual_from_full_inner_loo
     let cfg = vi_core::RunConfig { time_limit: Some(0.2), tol: 0.0, ..Default::default() };
     let report = vi_core::Runner::new(cfg).unwrap().run(&mut p, s.as_mut()).unwrap();
     assert_eq!(report.status, vi_core::Status::TimeLimit);
-    let z = Col::from_fn(report.z.len(), |i| report.z[i]);
+    let z = vi_core::linalg::col_from_slice(&report.z);
     let honest = p.natural_residual(z.as_ref());
     assert_eq!(report.residual, honest, "the reported residual is that of full inner loops");
 }
