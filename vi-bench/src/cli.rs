@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 use serde_json::{json, Map, Value};
 use vi_core::registry::{parse_assignment, Target};
-use vi_core::{RunConfig, RunSpec};
+use vi_core::{Budget, RunConfig, RunSpec};
 
 use crate::error::{BenchError, Result};
 use crate::output;
@@ -188,21 +188,22 @@ pub struct RunArgs {
     /// Solver name (see `vi-bench list solvers`).
     #[arg(long)]
     pub solver: String,
-    /// Tolerance on the natural residual ||z - P(z - F(z))|| (a finite number >= 0).
-    #[arg(long, default_value_t = RunConfig::default().tol, allow_hyphen_values = true, value_parser = arg::nonnegative)]
-    pub tol: f64,
-    /// Iteration limit (>= 0).
-    #[arg(long, value_name = "N", default_value_t = RunConfig::default().max_iters, allow_hyphen_values = true, value_parser = arg::whole)]
-    pub max_iters: u64,
+    /// Tolerance on the natural residual ||z - P(z - F(z))|| (a finite number >= 0; default
+    /// 1e-8, or the problem's run default).
+    #[arg(long, allow_hyphen_values = true, value_parser = arg::nonnegative)]
+    pub tol: Option<f64>,
+    /// Iteration limit (>= 0; default 100000, or the problem's run default).
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = arg::whole)]
+    pub max_iters: Option<u64>,
     /// Oracle-call budget (>= 0).
     #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = arg::whole)]
     pub max_calls: Option<u64>,
     /// Wall-time limit in seconds (> 0).
     #[arg(long, value_name = "SECONDS", allow_hyphen_values = true, value_parser = arg::positive)]
     pub time_limit: Option<f64>,
-    /// Residual check interval in iterations (>= 1).
-    #[arg(long, value_name = "N", default_value_t = 1, allow_hyphen_values = true, value_parser = arg::positive_whole)]
-    pub check_every: u64,
+    /// Residual check interval in iterations (>= 1; default 1, or the problem's run default).
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = arg::positive_whole)]
+    pub check_every: Option<u64>,
     /// Trace interval in iterations (>= 0; 0 = no trace; default 1 when --trace, --plot or
     /// --trajectory is given).
     #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = arg::whole)]
@@ -220,35 +221,42 @@ pub struct RunArgs {
     /// 2-D sampler, e.g. gan-mixture).
     #[arg(long, value_name = "FILE.svg")]
     pub samples: Option<PathBuf>,
+    /// Ignore the problem's declared run defaults (budget, monitoring interval and solver
+    /// settings its claims are made with; `vi-bench list problems` shows them).
+    #[arg(long)]
+    pub no_problem_defaults: bool,
     /// Print exactly one JSON object on stdout.
     #[arg(long)]
     pub json: bool,
 }
 
 impl RunArgs {
-    /// The run specification these arguments describe.
+    /// The run specification these arguments describe, with the problem's run defaults merged
+    /// under the flags given (unless `--no-problem-defaults`), and what came from the problem.
     ///
     /// # Errors
-    /// A malformed `--set`.
-    pub fn spec(&self) -> Result<RunSpec> {
+    /// A malformed `--set`, an unknown problem or solver, invalid problem parameters.
+    pub fn spec(&self) -> Result<(RunSpec, vi_core::Applied)> {
         let (problem_params, solver_params) = self.selection.params()?;
         let wants_trace = self.trace.is_some() || self.plot.is_some() || self.trajectory.is_some();
-        Ok(RunSpec {
+        let given = Budget {
+            tol: self.tol,
+            max_iters: self.max_iters,
+            max_calls: self.max_calls,
+            time_limit: self.time_limit,
+            check_every: self.check_every,
+            trace_every: self.trace_every,
+            divergence_factor: None,
+        };
+        let spec = RunSpec {
             problem: self.selection.problem.clone(),
             solver: self.solver.clone(),
             problem_params,
             solver_params,
             seed: self.selection.seed,
-            config: RunConfig {
-                tol: self.tol,
-                max_iters: self.max_iters,
-                max_calls: self.max_calls,
-                time_limit: self.time_limit,
-                check_every: self.check_every,
-                trace_every: self.trace_every.unwrap_or(u64::from(wants_trace)),
-                ..RunConfig::default()
-            },
-        })
+            config: RunConfig { trace_every: u64::from(wants_trace), ..RunConfig::default() },
+        };
+        Ok(spec.resolve(&given, !self.no_problem_defaults)?)
     }
 }
 
@@ -277,11 +285,21 @@ fn list(a: &ListArgs) -> Result<()> {
             return Err(BenchError::Usage(format!("unknown list target `{other}`; valid: problems, solvers")))
         }
     };
+    // A problem's run defaults at its default parameters (they may depend on the parameters).
+    let defaults = |e: &vi_core::ProblemEntry| (e.defaults)(&Map::new()).unwrap_or_default();
     if a.json {
         let entry = |name: &str, summary: &str, params: Vec<vi_core::ParamInfo>| json!({"name": name, "summary": summary, "params": params});
         let mut out = Map::new();
         if show_p {
-            out.insert("problems".into(), reg.problems().map(|e| entry(e.name, e.summary, (e.params)())).collect());
+            let problems = reg.problems().map(|e| {
+                let mut v = entry(e.name, e.summary, (e.params)());
+                let d = defaults(e);
+                if !d.is_empty() {
+                    v["run_defaults"] = json!(d);
+                }
+                v
+            });
+            out.insert("problems".into(), problems.collect());
         }
         if show_s {
             out.insert("solvers".into(), reg.solvers().map(|e| entry(e.name, e.summary, (e.params)())).collect());
@@ -290,30 +308,55 @@ fn list(a: &ListArgs) -> Result<()> {
         return Ok(());
     }
     let mut text = String::new();
-    let mut section = |title: &str, items: Vec<(&str, &str, Vec<vi_core::ParamInfo>)>| {
+    let mut section = |title: &str, items: Vec<(&str, &str, Vec<vi_core::ParamInfo>, Vec<String>)>| {
         text.push_str(&format!("{title}:\n"));
-        for (name, summary, params) in items {
+        for (name, summary, params, extra) in items {
             text.push_str(&format!("  {name:<20} {summary}\n"));
             for p in params {
                 text.push_str(&format!("      {:<14} = {:<12} {}\n", p.name, p.default.to_string(), p.doc));
+            }
+            for line in extra {
+                text.push_str(&format!("      {line}\n"));
             }
         }
     };
     if show_p {
         section(
             "problems (every problem also accepts `start`, an array)",
-            reg.problems().map(|e| (e.name, e.summary, (e.params)())).collect(),
+            reg.problems().map(|e| (e.name, e.summary, (e.params)(), defaults_lines(&defaults(e)))).collect(),
         );
     }
     if show_s {
-        section("solvers", reg.solvers().map(|e| (e.name, e.summary, (e.params)())).collect());
+        section("solvers", reg.solvers().map(|e| (e.name, e.summary, (e.params)(), Vec::new())).collect());
     }
     print!("{text}");
     Ok(())
 }
 
+/// The lines `list` shows under a problem that declares run defaults.
+fn defaults_lines(d: &vi_core::RunDefaults) -> Vec<String> {
+    if d.is_empty() {
+        return Vec::new();
+    }
+    let mut lines = vec![format!("run defaults ({}):", d.note)];
+    if !d.budget.is_empty() {
+        lines.push(format!("  budget: {}", d.budget.words().join(" ")));
+    }
+    for g in &d.solver {
+        let words: Vec<String> = g.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        lines.push(format!("  solvers that take them: {}", words.join(" ")));
+    }
+    lines
+}
+
 fn run(a: &RunArgs) -> Result<()> {
-    let spec = a.spec()?;
+    let (spec, applied) = a.spec()?;
+    if !applied.is_empty() {
+        eprintln!(
+            "note: {} (a flag or --set overrides each; --no-problem-defaults drops them)",
+            applied.describe(&spec.problem)
+        );
+    }
     let report = match &a.samples {
         None => spec.run()?,
         Some(path) => {

@@ -11,6 +11,7 @@
 //! name = "example"          # optional, shown in summary.md
 //! seeds = [0, 1, 2]         # default [0]
 //! skip_invalid = false      # default false: any invalid case rejects the whole suite
+//! problem_defaults = true   # default true: merge each problem's declared run defaults
 //!
 //! [budget]                  # the stopping rules of vi_core::RunConfig (all optional)
 //! tol = 1e-6                # tolerance on the natural residual (default 1e-8)
@@ -40,7 +41,11 @@
 //!   A key may not appear in both `params` and `grid`.
 //! - `params`, `grid` and `budget` may be written inline (as above) or as sub-tables after the
 //!   entry's header: `[problems.grid]` then `m = [5, 10]` on the next lines.
-//! - `budget` tables merge: the suite's `[budget]`, then the problem's, then the solver's.
+//! - `budget` tables merge: the problem's declared run defaults ([`vi_core::defaults`], e.g.
+//!   `gan-mixture`'s monitoring interval and Adam settings; `vi-bench list problems` shows
+//!   them), then the suite's `[budget]`, then the problem entry's, then the solver entry's.
+//!   Solver settings a problem declares apply to solvers that take them, under the entry's
+//!   `params` and `grid`. `problem_defaults = false` turns the problem's layer off.
 //! - Cases are ordered problem entry, problem grid point, solver entry, solver grid point,
 //!   seed; that order gives each case its index (used by `--shard`).
 //!
@@ -60,7 +65,8 @@
 //! With no FILE, [`SuiteSpec::default_suite`] builds the suite from the registry: every
 //! registered problem (with the small sizes of a curated override table) times every registered
 //! solver (default parameters), seeds 0, 1, 2, `tol = 1e-6`, at most 100000 oracle calls and 20 s per
-//! run. Problems that cannot be built with defaults (e.g. `affine`, which needs a data file)
+//! run, under each problem's declared run defaults and over them the per-problem budgets of
+//! [`DEFAULT_PROBLEM_BUDGETS`] (the MLP GAN gets 5000 calls and 30 s). Problems that cannot be built with defaults (e.g. `affine`, which needs a data file)
 //! are recorded as `Skipped` with the reason.
 //!
 //! # Outputs (in `--out DIR`)
@@ -263,53 +269,7 @@ impl EntrySpec {
     }
 }
 
-/// Partial stopping rules: every field overrides the one of [`RunConfig`] when given.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize, serde::Serialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Budget {
-    /// Tolerance on the natural residual.
-    pub tol: Option<f64>,
-    /// Iteration limit.
-    pub max_iters: Option<u64>,
-    /// Oracle-call budget.
-    pub max_calls: Option<u64>,
-    /// Wall-time limit per run, in seconds.
-    pub time_limit: Option<f64>,
-    /// Residual check interval.
-    pub check_every: Option<u64>,
-    /// Trace interval (iterations).
-    pub trace_every: Option<u64>,
-    /// Divergence threshold factor.
-    pub divergence_factor: Option<f64>,
-}
-
-impl Budget {
-    /// `cfg` with every given field of `self` applied.
-    pub fn apply(&self, mut cfg: RunConfig) -> RunConfig {
-        if let Some(v) = self.tol {
-            cfg.tol = v;
-        }
-        if let Some(v) = self.max_iters {
-            cfg.max_iters = v;
-        }
-        if self.max_calls.is_some() {
-            cfg.max_calls = self.max_calls;
-        }
-        if self.time_limit.is_some() {
-            cfg.time_limit = self.time_limit;
-        }
-        if let Some(v) = self.check_every {
-            cfg.check_every = v;
-        }
-        if let Some(v) = self.trace_every {
-            cfg.trace_every = v;
-        }
-        if let Some(v) = self.divergence_factor {
-            cfg.divergence_factor = v;
-        }
-        cfg
-    }
-}
+pub use vi_core::Budget;
 
 /// A whole suite: entries, seeds and budget. Build it from TOML ([`SuiteSpec::from_toml`]),
 /// from the registry ([`SuiteSpec::default_suite`]) or by hand.
@@ -321,8 +281,13 @@ pub struct SuiteSpec {
     pub origin: String,
     /// Seeds of every problem without its own.
     pub seeds: Vec<u64>,
-    /// Stopping rules of every run (before per-entry overrides).
-    pub budget: RunConfig,
+    /// Stopping rules of every run before the problem's declared run defaults
+    /// ([`vi_core::defaults`]): the engine's defaults, or the default suite's.
+    pub base: RunConfig,
+    /// The suite's `[budget]`: over the problem's run defaults, under per-entry budgets.
+    pub budget: Budget,
+    /// Merge each problem's declared run defaults under the suite's choices (default true).
+    pub problem_defaults: bool,
     /// Problem entries.
     pub problems: Vec<EntrySpec>,
     /// Solver entries.
@@ -342,7 +307,9 @@ impl SuiteSpec {
             origin: name.clone(),
             name,
             seeds: vec![0],
-            budget: RunConfig { trace_every: DEFAULT_TRACE_EVERY, ..RunConfig::default() },
+            base: RunConfig { trace_every: DEFAULT_TRACE_EVERY, ..RunConfig::default() },
+            budget: Budget::default(),
+            problem_defaults: true,
             problems: Vec::new(),
             solvers: Vec::new(),
             skip_invalid: false,
@@ -390,8 +357,8 @@ impl SuiteSpec {
             }
             spec.seeds = seeds;
         }
-        let budget = spanned_budget(raw.budget, text, origin, "[budget]")?;
-        spec.budget = budget.apply(spec.budget);
+        spec.budget = spanned_budget(raw.budget, text, origin, "[budget]")?;
+        spec.problem_defaults = raw.problem_defaults;
         spec.skip_invalid = raw.skip_invalid;
         let convert = |kind: &str, e: RawEntry| -> Result<EntrySpec> {
             let mut lines = EntryLines { name: Some(line_of(text, e.name.span().start)), ..EntryLines::default() };
@@ -473,7 +440,7 @@ impl SuiteSpec {
         spec.origin = "built-in default suite".into();
         spec.skip_invalid = true;
         spec.seeds = DEFAULT_SEEDS.to_vec();
-        spec.budget = RunConfig {
+        spec.base = RunConfig {
             tol: 1e-6,
             max_iters: 100_000,
             max_calls: Some(DEFAULT_MAX_CALLS),
@@ -536,18 +503,21 @@ impl SuiteSpec {
             for pp in pe.expand() {
                 let problem_label = label(&pe.name, &pp);
                 for (si, se) in self.solvers.iter().enumerate() {
-                    let config = se.budget.apply(pe.budget.apply(self.budget.clone()));
+                    let given = self.budget.then(&pe.budget).then(&se.budget);
                     for sp in se.expand() {
                         let solver_label = label(&se.name, &sp);
                         for &seed in seeds {
-                            let spec = RunSpec {
-                                problem: pe.name.clone(),
-                                solver: se.name.clone(),
-                                problem_params: pp.clone(),
-                                solver_params: sp.clone(),
-                                seed,
-                                config: config.clone(),
-                            };
+                            let spec = self.resolve(
+                                RunSpec {
+                                    problem: pe.name.clone(),
+                                    solver: se.name.clone(),
+                                    problem_params: pp.clone(),
+                                    solver_params: sp.clone(),
+                                    seed,
+                                    config: self.base.clone(),
+                                },
+                                &given,
+                            );
                             let id = case_id(&spec);
                             let index = cases.len();
                             if let Some(prev) = seen.insert(id.clone(), index) {
@@ -574,6 +544,17 @@ impl SuiteSpec {
             }
         }
         Ok(cases)
+    }
+}
+
+impl SuiteSpec {
+    /// A case's spec with the problem's run defaults merged between the base and `given`. A
+    /// case whose names or parameters are wrong keeps the plain budget: [`validate`] reports it.
+    fn resolve(&self, spec: RunSpec, given: &Budget) -> RunSpec {
+        match spec.clone().resolve(given, self.problem_defaults) {
+            Ok((resolved, _)) => resolved,
+            Err(_) => RunSpec { config: given.apply(spec.config.clone()), ..spec },
+        }
     }
 }
 
@@ -616,6 +597,8 @@ struct RawSuite {
     budget: Option<toml::Spanned<Budget>>,
     #[serde(default)]
     skip_invalid: bool,
+    #[serde(default = "yes")]
+    problem_defaults: bool,
     #[serde(default)]
     problems: Vec<RawEntry>,
     #[serde(default)]
@@ -634,6 +617,10 @@ struct RawEntry {
     budget: Option<toml::Spanned<Budget>>,
     #[serde(default)]
     seeds: Option<Vec<u64>>,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// Largest suite file read, in bytes.

@@ -186,3 +186,60 @@ fn a_closed_stdout_ends_quietly_without_a_panic() {
     assert!(!err.contains("panicked"), "{err}");
     assert!(err.is_empty(), "{err}");
 }
+
+/// A small gan-mixture, so a few iterations take milliseconds.
+const SMALL_GAN: [&str; 10] = [
+    "--problem",
+    "gan-mixture",
+    "--set",
+    "problem.g_hidden=[8]",
+    "--set",
+    "problem.d_hidden=[8]",
+    "--set",
+    "problem.batch=16",
+    "--set",
+    "problem.metric_samples=50",
+];
+
+fn run_small_gan(extra: &[&str]) -> (serde_json::Value, String) {
+    let mut args = vec!["run"];
+    args.extend_from_slice(&SMALL_GAN);
+    args.extend_from_slice(extra);
+    args.push("--json");
+    let o = vi_bench(&args);
+    assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+    (serde_json::from_slice(&o.stdout).unwrap(), stderr(&o))
+}
+
+#[test]
+fn a_problem_declared_run_default_applies_under_the_users_flags() {
+    // gan-mixture declares Adam settings for solvers that take `precond`, and a budget.
+    let (v, err) = run_small_gan(&["--solver", "eftp", "--max-iters", "6", "--set", "solver.step=0.001"]);
+    let solver = &v["params"]["solver"];
+    assert_eq!(solver["precond"], "adam");
+    assert_eq!(solver["beta1"], 0.5);
+    assert_eq!(solver["step"], 0.001, "the user's step wins over the problem's 1e-4");
+    assert_eq!(v["iterations"], 6, "the user's --max-iters wins over the problem's 40000");
+    // tol = 0 from the problem: a GAN is trained for its budget.
+    assert_eq!(v["status"], "MaxIterations");
+    assert!(err.contains("gan-mixture's run defaults") && err.contains("precond=\"adam\""), "{err}");
+    assert!(!err.contains("max_iters"), "max_iters was the user's: {err}");
+
+    // A solver without a preconditioner gets the budget only.
+    let (v, err) = run_small_gan(&["--solver", "gda", "--max-iters", "3"]);
+    assert!(v["params"]["solver"].get("precond").is_none());
+    assert!(err.contains("check_every=4000") && !err.contains("solver "), "{err}");
+
+    // --no-problem-defaults: the engine's defaults, and no note.
+    let (v, err) = run_small_gan(&["--solver", "eftp", "--max-iters", "3", "--no-problem-defaults"]);
+    assert_eq!(v["params"]["solver"]["precond"], "none");
+    assert!(err.is_empty(), "{err}");
+
+    let o = vi_bench(&["list", "problems", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let gan = v["problems"].as_array().unwrap().iter().find(|p| p["name"] == "gan-mixture").unwrap();
+    assert_eq!(gan["run_defaults"]["budget"]["max_iters"], 40_000);
+    assert_eq!(gan["run_defaults"]["solver"][0]["precond"], "adam");
+    let bilinear = v["problems"].as_array().unwrap().iter().find(|p| p["name"] == "bilinear").unwrap();
+    assert!(bilinear.get("run_defaults").is_none());
+}

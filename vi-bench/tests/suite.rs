@@ -479,3 +479,39 @@ name = "extragradient"
     assert!(md.contains("## Skipped (1 cases)") && md.contains("- bilinear(preset=nope) with extragradient:"), "{md}");
     assert_outputs_agree(dir.path());
 }
+
+#[test]
+fn suites_merge_each_problems_run_defaults_under_their_budgets() {
+    let cases = SuiteSpec::default_suite().unwrap().cases().unwrap();
+    let case = |p: &str, s: &str| cases.iter().find(|c| c.spec.problem == p && c.spec.solver == s).unwrap();
+    // gan-mixture declares tol 0, check_every 4000 and Adam settings; the default suite's own
+    // per-problem budget (5000 calls, 30 s) sits over them.
+    let eftp = &case("gan-mixture", "eftp").spec;
+    assert_eq!(eftp.solver_params["precond"], "adam");
+    assert_eq!((eftp.config.tol, eftp.config.check_every), (0.0, 4_000));
+    assert_eq!((eftp.config.max_calls, eftp.config.time_limit), (Some(5_000), Some(30.0)));
+    assert!(case("gan-mixture", "gda").spec.solver_params.is_empty());
+    // A problem without declared defaults keeps the suite's.
+    let bilinear = &case("bilinear", "eftp").spec;
+    assert!(bilinear.solver_params.is_empty());
+    assert_eq!((bilinear.config.tol, bilinear.config.check_every), (1e-6, 1));
+
+    // A suite file's [budget] and entry params win; `problem_defaults = false` drops the layer.
+    let text = r#"
+        [budget]
+        check_every = 7
+        [[problems]]
+        name = "gan-mixture"
+        [[solvers]]
+        name = "eftp"
+        params = { step = 0.01 }
+    "#;
+    let spec = SuiteSpec::from_toml(text, "t.toml").unwrap();
+    let c = &spec.cases().unwrap()[0].spec;
+    assert_eq!((c.config.check_every, c.config.max_iters, c.config.tol), (7, 40_000, 0.0));
+    assert_eq!((c.solver_params["step"].as_f64(), c.solver_params["precond"].as_str()), (Some(0.01), Some("adam")));
+    let off = SuiteSpec::from_toml(&format!("problem_defaults = false\n{text}"), "t.toml").unwrap();
+    let c = &off.cases().unwrap()[0].spec;
+    assert_eq!((c.config.check_every, c.config.max_iters, c.config.tol), (7, 100_000, 1e-8));
+    assert!(c.solver_params.get("precond").is_none());
+}

@@ -15,6 +15,7 @@
 //! | runner | [`Runner`] | the loop, stopping rules, averaged iterate, trace, observers → [`Report`] |
 //! | status | [`Status`] | how a run ended (`Converged`, `Diverged`, ...), never an `Err` |
 //! | registry | [`registry()`] | problems and solvers registered by name with typed parameters |
+//! | run defaults | [`RunDefaults`], [`Budget`] | the budget and solver settings a problem's claims are made with, under the user's |
 //! | diagnostics | [`diagnostics`] | Jacobian spectrum: `mu`, `L`, phase and conditioning factors |
 //! | memory | [`memory`] | the memory limit that sizes from users and files are checked against |
 //!
@@ -60,6 +61,7 @@
 
 pub mod alloc_check;
 pub mod deadline;
+pub mod defaults;
 pub mod diagnostics;
 pub mod error;
 pub mod finite_sum;
@@ -74,6 +76,7 @@ pub mod runner;
 pub mod sets;
 pub mod solver;
 
+pub use defaults::{Applied, Budget, RunDefaults};
 pub use error::{Error, Result};
 pub use finite_sum::{AffineSum, ComponentSampler, FiniteSum, MiniBatch, Sampling};
 pub use operator::{AffineOperator, FnOperator, Monotonicity, Operator, Tikhonov, TikhonovTerm};

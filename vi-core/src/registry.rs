@@ -43,6 +43,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::defaults::{Applied, Budget, RunDefaults};
 use crate::error::{Error, Result};
 use crate::problem::Problem;
 use crate::runner::{Report, RunConfig, Runner};
@@ -97,6 +98,8 @@ pub struct ProblemEntry {
     pub params: fn() -> Vec<ParamInfo>,
     /// Builds the problem from a JSON object of parameter overrides (validated).
     pub build: fn(&Map<String, Value>, &BuildContext) -> Result<Problem>,
+    /// The run defaults its claims are made with, from the same overrides (see [`crate::defaults`]).
+    pub defaults: fn(&Map<String, Value>) -> Result<RunDefaults>,
 }
 
 /// A registered solver.
@@ -338,6 +341,28 @@ impl RunSpec {
         Ok((problem, solver, solver_params))
     }
 
+    /// Resolves the spec before building: `self.config` is the base configuration and
+    /// `self.solver_params` the solver parameters the user set; `given` holds the stopping rules
+    /// the user chose. With `problem_defaults`, the problem's declared [`RunDefaults`] are merged
+    /// between the two (see [`crate::defaults`]); without, `given` is applied to the base.
+    /// Returns the resolved spec and what came from the problem.
+    ///
+    /// # Errors
+    /// Unknown problem or solver, or invalid problem parameters.
+    pub fn resolve(mut self, given: &Budget, problem_defaults: bool) -> Result<(Self, Applied)> {
+        if !problem_defaults {
+            self.config = given.apply(self.config);
+            return Ok((self, Applied::default()));
+        }
+        let defaults = crate::defaults::problem_defaults(&self.problem, &self.problem_params)?;
+        let keys: Vec<String> = (registry()?.solver(&self.solver)?.params)().into_iter().map(|p| p.name).collect();
+        let (config, params, applied) =
+            crate::defaults::merge(&defaults, self.config, given, &self.solver_params, &keys);
+        self.config = config;
+        self.solver_params = params;
+        Ok((self, applied))
+    }
+
     /// Fills the report's identifying fields (seed, resolved solver parameters).
     pub fn finish(&self, report: &mut Report, solver_params: Value) {
         report.seed = self.seed;
@@ -386,10 +411,21 @@ pub fn parse_assignment(s: &str) -> Result<(Target, String, Value)> {
 }
 
 /// Registers a problem: `register_problem!(name, summary, ParamsType, build_fn)` where
-/// `build_fn: fn(ParamsType, &BuildContext) -> Result<Problem>`.
+/// `build_fn: fn(ParamsType, &BuildContext) -> Result<Problem>`, optionally followed by
+/// `defaults = defaults_fn` with `defaults_fn: fn(&ParamsType) -> RunDefaults`: the run defaults
+/// its claims are made with (see [`crate::defaults`]).
 #[macro_export]
 macro_rules! register_problem {
     ($name:expr, $summary:expr, $params:ty, $build:path $(,)?) => {
+        $crate::register_problem!(
+            $name,
+            $summary,
+            $params,
+            $build,
+            defaults = $crate::registry::no_defaults::<$params>
+        );
+    };
+    ($name:expr, $summary:expr, $params:ty, $build:path, defaults = $defaults:path $(,)?) => {
         $crate::inventory::submit! {
             $crate::ProblemEntry {
                 name: $name,
@@ -400,9 +436,18 @@ macro_rules! register_problem {
                     let resolved = $crate::serde_json::to_value(&p).unwrap_or($crate::serde_json::Value::Null);
                     Ok($build(p, ctx)?.with_params(resolved))
                 },
+                defaults: |map| {
+                    let p: $params = $crate::registry::parse_params("problem", $name, map)?;
+                    Ok($defaults(&p))
+                },
             }
         }
     };
+}
+
+/// The run defaults of a problem that declares none.
+pub fn no_defaults<P>(_: &P) -> RunDefaults {
+    RunDefaults::default()
 }
 
 /// Registers a solver: `register_solver!(name, summary, ParamsType, build_fn)` where

@@ -23,8 +23,8 @@ use std::time::{Duration, Instant};
 use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
 use serde_json::{json, Map, Value};
-use vi_bench::suite::{run_suite, Budget, EntrySpec, Shard, SuiteOptions, SuiteSpec};
-use vi_core::{Observation, Observer, Report, RunConfig, RunSpec, Runner};
+use vi_bench::suite::{run_suite, EntrySpec, Shard, SuiteOptions, SuiteSpec};
+use vi_core::{Budget, Observation, Observer, Report, RunConfig, RunSpec, Runner};
 
 // Force-link the plugin crates: without these the registry is empty.
 use vi_problems as _;
@@ -57,10 +57,11 @@ fn parse_object(what: &str, text: &str) -> PyResult<Map<String, Value>> {
     }
 }
 
-fn parse_config(text: &str) -> PyResult<RunConfig> {
-    let cfg: RunConfig = serde_json::from_str(text).map_err(|e| value_error(format!("run configuration: {e}")))?;
-    cfg.validate().map_err(value_error)?;
-    Ok(cfg)
+/// The stopping rules the caller gave (a partial [`RunConfig`]), checked as applied to the defaults.
+fn parse_budget(text: &str) -> PyResult<Budget> {
+    let b: Budget = serde_json::from_str(text).map_err(|e| value_error(format!("run configuration: {e}")))?;
+    b.apply(RunConfig::default()).validate().map_err(value_error)?;
+    Ok(b)
 }
 
 /// Stops a run on `KeyboardInterrupt` (signals checked at most every 50 ms) or once the Python
@@ -115,8 +116,18 @@ fn finish(py: Python<'_>, state: &RunState, mut report: Report) -> PyResult<(Str
 pub fn registry_json() -> PyResult<String> {
     let reg = vi_core::registry().map_err(value_error)?;
     let entry = |name: &str, summary: &str, params: Vec<vi_core::ParamInfo>| json!({"name": name, "summary": summary, "params": params});
-    let problems: Vec<Value> =
-        reg.problems().filter(|e| e.name != problem::ENTRY).map(|e| entry(e.name, e.summary, (e.params)())).collect();
+    let problems: Vec<Value> = reg
+        .problems()
+        .filter(|e| e.name != problem::ENTRY)
+        .map(|e| {
+            let mut v = entry(e.name, e.summary, (e.params)());
+            let d = (e.defaults)(&serde_json::Map::new()).unwrap_or_default();
+            if !d.is_empty() {
+                v["run_defaults"] = json!(d);
+            }
+            v
+        })
+        .collect();
     let solvers: Vec<Value> = reg.solvers().map(|e| entry(e.name, e.summary, (e.params)())).collect();
     Ok(json!({"problems": problems, "solvers": solvers}).to_string())
 }
@@ -135,6 +146,7 @@ pub fn run_registered(
     solver_params: &str,
     config: &str,
     seed: u64,
+    problem_defaults: bool,
 ) -> PyResult<(String, String)> {
     let spec = RunSpec {
         problem,
@@ -142,8 +154,9 @@ pub fn run_registered(
         problem_params: parse_object("problem_params", problem_params)?,
         solver_params: parse_object("solver_params", solver_params)?,
         seed,
-        config: parse_config(config)?,
+        config: RunConfig::default(),
     };
+    let (spec, _) = spec.resolve(&parse_budget(config)?, problem_defaults).map_err(value_error)?;
     let state = RunState::default();
     let report = py.detach(|| -> vi_core::Result<Report> {
         let (mut problem, mut solver, resolved) = spec.build()?;
@@ -174,7 +187,7 @@ pub fn run_python(
     config: &str,
     seed: u64,
 ) -> PyResult<(String, String)> {
-    let config = parse_config(config)?;
+    let config = parse_budget(config)?.apply(RunConfig::default());
     let state = Arc::new(RunState::default());
     let mut p = problem.def.build(state.clone(), OnError::Store).map_err(value_error)?;
     let sp = Value::Object(parse_object("solver_params", solver_params)?);
@@ -343,7 +356,7 @@ fn spec_from_json(text: &str) -> PyResult<SuiteSpec> {
     }
     if let Some(b) = v.get("budget") {
         let b: Budget = serde_json::from_value(b.clone()).map_err(|e| value_error(format!("suite: budget: {e}")))?;
-        spec.budget = b.apply(spec.budget);
+        spec.budget = b;
     }
     spec.skip_invalid = v.get("skip_invalid").and_then(Value::as_bool).unwrap_or(false);
     let list = |key: &str| -> PyResult<Vec<Value>> {

@@ -134,7 +134,10 @@ use std::sync::{Arc, Mutex};
 
 use faer::{Col, ColMut, ColRef, Mat};
 use serde::{Deserialize, Serialize};
-use vi_core::{Block, BuildContext, Error, FnMetric, Monotonicity, Operator, Params, Problem, Result};
+use serde_json::json;
+use vi_core::{
+    Block, Budget, BuildContext, Error, FnMetric, Monotonicity, Operator, Params, Problem, Result, RunDefaults,
+};
 
 use vi_core::memory::{self, Size};
 
@@ -740,11 +743,36 @@ pub fn build(p: GanMixtureParams, ctx: &BuildContext) -> Result<Problem> {
         .with_reference_points(mix.means))
 }
 
+/// The run defaults of the 8-mode result (docs/math.md §3.7): 40 000 iterations, tolerance 0
+/// (a GAN is trained for a budget, not to a residual), the monitoring evaluation every 4 000
+/// iterations, and Adam scaling with the steps of GAN practice for the solvers that take it.
+pub fn run_defaults(_: &GanMixtureParams) -> RunDefaults {
+    let adam = [
+        ("precond", json!("adam")),
+        ("step", json!(1e-4)),
+        ("beta1", json!(0.5)),
+        ("beta2", json!(0.999)),
+        ("precond_eps", json!(1e-5)),
+    ];
+    RunDefaults {
+        budget: Budget {
+            tol: Some(0.0),
+            max_iters: Some(40_000),
+            check_every: Some(4_000),
+            trace_every: Some(4_000),
+            ..Budget::default()
+        },
+        solver: vec![adam.into_iter().map(|(k, v)| (k.to_string(), v)).collect()],
+        note: "8 modes with reg=asymmetric and eftp, docs/math.md §3.7".into(),
+    }
+}
+
 vi_core::register_problem!(
     "gan-mixture",
     "MLP GAN on the 8-Gaussian ring (or 25-grid), minibatch oracle, every GAN regularizer, VEEGAN metrics",
     GanMixtureParams,
-    build
+    build,
+    defaults = run_defaults
 );
 
 #[cfg(test)]

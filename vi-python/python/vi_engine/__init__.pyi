@@ -65,13 +65,14 @@ def run(
     solver: str,
     problem_params: Params = ...,
     solver_params: Params = ...,
-    tol: float = ...,
-    max_iters: int = ...,
+    tol: Optional[float] = ...,
+    max_iters: Optional[int] = ...,
     max_calls: Optional[int] = ...,
     time_limit: Optional[float] = ...,
     seed: int = ...,
-    check_every: int = ...,
-    trace_every: int = ...,
+    check_every: Optional[int] = ...,
+    trace_every: Optional[int] = ...,
+    problem_defaults: bool = ...,
 ) -> Report: ...
 def diagnose(
     problem: Union[str, Problem],
