@@ -84,38 +84,87 @@ pub enum XScale {
     Log,
 }
 
-/// Draws residual curves (log y against oracle calls). Non-finite and non-positive residuals
-/// are left out; each curve is thinned to 400 points.
+/// Width of the legend column to the right of every plot, in pixels.
+const LEGEND_WIDTH: u32 = 230;
+/// Size of every figure, in pixels.
+const FIGURE: (u32, u32) = (980, 560);
+/// A curve leaving the window this many decades above the largest starting residual is cut
+/// there (a diverging run would otherwise squash every other curve into one band).
+const WINDOW_DECADES: f64 = 4.0;
+
+/// How a residual curve is drawn once zeros and escapes are resolved.
+struct Drawn {
+    label: Option<String>,
+    color: usize,
+    points: Vec<(f64, f64)>,
+    /// The last point is an exact zero, drawn at the floor.
+    zero: bool,
+    /// The curve left the window (diverged); its last point sits on the top edge.
+    escaped: bool,
+}
+
+/// Draws residual curves (log y against oracle calls), legend in a column beside the plot.
+///
+/// Non-finite residuals are left out; an exact zero is drawn at the floor of the window (a
+/// filled circle), and a curve that climbs more than [`WINDOW_DECADES`] decades above the
+/// largest starting residual is cut at the top edge (a triangle). Curves carry markers of
+/// five shapes at staggered positions, so identical curves stay visible. Each curve is thinned
+/// to 400 points.
 ///
 /// # Errors
 /// [`BenchError::Plot`] if nothing can be drawn or the backend fails.
 pub fn residual_curves_plot(curves: &[Curve], title: &str, path: &Path, x_scale: XScale) -> Result<()> {
     let err = |reason: String| BenchError::Plot { path: path.display().to_string(), reason };
-    let curves: Vec<Curve> = curves
-        .iter()
-        .map(|c| {
-            let pts: Vec<(f64, f64)> = c
-                .points
-                .iter()
-                .copied()
-                .filter(|&(x, y)| x.is_finite() && y.is_finite() && y > 0.0)
-                .map(|(x, y)| if x_scale == XScale::Log { (x.max(1.0), y) } else { (x, y) })
-                .collect();
-            Curve { label: c.label.clone(), color: c.color, points: thin(&pts, 400) }
-        })
-        .filter(|c| !c.points.is_empty())
-        .collect();
-    if curves.is_empty() {
+    let finite = |c: &Curve| -> Vec<(f64, f64)> {
+        c.points
+            .iter()
+            .copied()
+            .filter(|&(x, y)| x.is_finite() && y.is_finite() && y >= 0.0)
+            .map(|(x, y)| if x_scale == XScale::Log { (x.max(1.0), y) } else { (x, y) })
+            .collect()
+    };
+    let all: Vec<Vec<(f64, f64)>> = curves.iter().map(finite).collect();
+    let positive = || all.iter().flatten().map(|q| q.1).filter(|&y| y > 0.0);
+    let start = all.iter().filter_map(|c| c.first().map(|q| q.1)).fold(0.0, f64::max);
+    let top = if start > 0.0 { start * 10f64.powf(WINDOW_DECADES) } else { f64::INFINITY };
+    let ymin_pos = positive().fold(f64::INFINITY, f64::min);
+    if !ymin_pos.is_finite() && all.iter().all(Vec::is_empty) {
         return Err(err("no trace points to plot (run with a trace)".into()));
     }
-    let xmax = curves.iter().flat_map(|c| c.points.iter().map(|q| q.0)).fold(1.0, f64::max);
-    let ymin = curves.iter().flat_map(|c| c.points.iter().map(|q| q.1)).fold(f64::INFINITY, f64::min).max(1e-300);
-    let ymax = curves.iter().flat_map(|c| c.points.iter().map(|q| q.1)).fold(0.0, f64::max).max(ymin * 10.0);
-    let root = SVGBackend::new(path, (900, 560)).into_drawing_area();
+    let ymin_pos = if ymin_pos.is_finite() { ymin_pos.max(1e-300) } else { 1e-16 };
+    let any_zero = all.iter().flatten().any(|q| q.1 == 0.0);
+    let floor = if any_zero { ymin_pos / 10.0 } else { ymin_pos };
+    let drawn: Vec<Drawn> = curves
+        .iter()
+        .zip(&all)
+        .filter(|(_, pts)| !pts.is_empty())
+        .map(|(c, pts)| {
+            let mut out = Vec::with_capacity(pts.len());
+            let (mut zero, mut escaped) = (false, false);
+            for &(x, y) in pts {
+                if y > top {
+                    out.push((x, top));
+                    escaped = true;
+                    break;
+                }
+                if y == 0.0 {
+                    out.push((x, floor));
+                    zero = true;
+                    break;
+                }
+                out.push((x, y));
+            }
+            Drawn { label: c.label.clone(), color: c.color, points: thin(&out, 400), zero, escaped }
+        })
+        .collect();
+    let xmax = drawn.iter().flat_map(|c| c.points.iter().map(|q| q.0)).fold(1.0, f64::max);
+    let ymax = drawn.iter().flat_map(|c| c.points.iter().map(|q| q.1)).fold(0.0, f64::max).max(floor * 10.0);
+    let root = SVGBackend::new(path, FIGURE).into_drawing_area();
     root.fill(&WHITE).map_err(|e| err(e.to_string()))?;
-    let mut builder = ChartBuilder::on(&root);
-    builder.caption(title, ("sans-serif", 22)).margin(12).x_label_area_size(40).y_label_area_size(70);
-    let y_range = (ymin * 0.5..ymax * 2.0).log_scale();
+    let (plot_area, legend_area) = root.split_horizontally(FIGURE.0 - LEGEND_WIDTH);
+    let mut builder = ChartBuilder::on(&plot_area);
+    builder.caption(title, ("sans-serif", 20)).margin(12).x_label_area_size(40).y_label_area_size(70);
+    let y_range = (floor * 0.5..ymax * 2.0).log_scale();
     match x_scale {
         XScale::Linear => {
             let mut chart = builder.build_cartesian_2d(0f64..xmax, y_range).map_err(|e| err(e.to_string()))?;
@@ -127,7 +176,7 @@ pub fn residual_curves_plot(curves: &[Curve], title: &str, path: &Path, x_scale:
                 .y_label_formatter(&|v| format!("{v:.0e}"))
                 .draw()
                 .map_err(|e| err(e.to_string()))?;
-            draw_curves(&mut chart, &curves).map_err(err)?;
+            draw_curves(&mut chart, &drawn).map_err(err)?;
         }
         XScale::Log => {
             let mut chart =
@@ -140,39 +189,130 @@ pub fn residual_curves_plot(curves: &[Curve], title: &str, path: &Path, x_scale:
                 .y_label_formatter(&|v| format!("{v:.0e}"))
                 .draw()
                 .map_err(|e| err(e.to_string()))?;
-            draw_curves(&mut chart, &curves).map_err(err)?;
+            draw_curves(&mut chart, &drawn).map_err(err)?;
         }
     }
+    let entries: Vec<(String, usize)> = drawn.iter().filter_map(|c| c.label.clone().map(|l| (l, c.color))).collect();
+    let mut notes = Vec::new();
+    if drawn.iter().any(|c| c.zero) {
+        notes.push("\u{25cf} exact 0, drawn at the floor".to_string());
+    }
+    if drawn.iter().any(|c| c.escaped) {
+        notes.push(format!("\u{25b2} left the window (> {WINDOW_DECADES:.0} decades up)"));
+    }
+    draw_legend(&legend_area, &entries, &notes).map_err(err)?;
     root.present().map_err(|e| err(e.to_string()))?;
     Ok(())
 }
 
-/// The curves and their legend on a chart whose y axis is the log residual.
+/// The marker shape of colour index `i`: five shapes, so that 20 colours give distinct pairs.
+fn marker_shape(i: usize) -> usize {
+    (i + i / PALETTE.len()) % 5
+}
+
+/// Draws marker `shape` at `p` (backend coordinates) in `color`.
+fn draw_marker<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    p: (i32, i32),
+    shape: usize,
+    color: RGBColor,
+) -> std::result::Result<(), String> {
+    let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    match shape {
+        0 => area.draw(&Circle::new(p, 4, color.filled())).map_err(e),
+        1 => area.draw(&TriangleMarker::new(p, 5, color.filled())).map_err(e),
+        2 => area.draw(&Cross::new(p, 4, color.stroke_width(2))).map_err(e),
+        3 => area.draw(&Rectangle::new([(p.0 - 4, p.1 - 4), (p.0 + 4, p.1 + 4)], color.filled())).map_err(e),
+        _ => area.draw(&Circle::new(p, 4, color.stroke_width(2))).map_err(e),
+    }
+}
+
+/// The curves with staggered markers, the zero and escape markers, on a log-residual chart.
 fn draw_curves<'a, X: Ranged<ValueType = f64>>(
     chart: &mut ChartContext<'a, SVGBackend<'a>, Cartesian2d<X, LogCoord<f64>>>,
-    curves: &[Curve],
+    curves: &[Drawn],
 ) -> std::result::Result<(), String> {
-    let mut any_label = false;
-    for Curve { label: name, color, points: pts } in curves {
-        let color = PALETTE[color % PALETTE.len()];
-        let series = chart
-            .draw_series(LineSeries::new(pts.iter().copied(), color.stroke_width(2)))
+    const MARKS: usize = 6;
+    for (k, c) in curves.iter().enumerate() {
+        let color = PALETTE[c.color % PALETTE.len()];
+        chart
+            .draw_series(LineSeries::new(c.points.iter().copied(), color.stroke_width(2)))
             .map_err(|e| e.to_string())?;
-        if let Some(name) = name {
-            any_label = true;
-            series
-                .label(name.clone())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2)));
+        let area = chart.plotting_area().strip_coord_spec();
+        let n = c.points.len();
+        // Staggered along the curve by its position in the list: identical curves show apart.
+        let offset = (k % MARKS) as f64 / MARKS as f64;
+        for m in 0..MARKS {
+            let idx = (((m as f64 + offset) / MARKS as f64) * (n.max(1) - 1) as f64).round() as usize;
+            let p = chart.backend_coord(&c.points[idx.min(n - 1)]);
+            let p = (p.0 - area.get_base_pixel().0, p.1 - area.get_base_pixel().1);
+            draw_marker(&area, p, marker_shape(c.color), color)?;
+        }
+        if let Some(&last) = c.points.last() {
+            let p = chart.backend_coord(&last);
+            let p = (p.0 - area.get_base_pixel().0, p.1 - area.get_base_pixel().1);
+            if c.zero {
+                area.draw(&Circle::new(p, 6, color.filled())).map_err(|e| e.to_string())?;
+            }
+            if c.escaped {
+                area.draw(&TriangleMarker::new(p, 8, color.filled())).map_err(|e| e.to_string())?;
+            }
         }
     }
-    if any_label {
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .position(SeriesLabelPosition::UpperRight)
-            .draw()
-            .map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+/// The legend column: one line and marker per entry, then the notes.
+fn draw_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    entries: &[(String, usize)],
+    notes: &[String],
+) -> std::result::Result<(), String> {
+    let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    let (w, h) = area.dim_in_pixel();
+    let rows = entries.len() + notes.len();
+    let pitch = (18i32).min(((h as i32 - 60) / rows.max(1) as i32).max(10));
+    let font = ("sans-serif", if pitch < 16 { 11 } else { 13 });
+    let mut y = 50;
+    for (label, color) in entries {
+        let c = PALETTE[color % PALETTE.len()];
+        area.draw(&PathElement::new(vec![(8, y), (38, y)], c.stroke_width(2))).map_err(e)?;
+        draw_marker(area, (23, y), marker_shape(*color), c)?;
+        let max_chars = (w as usize).saturating_sub(50) / 7;
+        let text: String = if label.chars().count() > max_chars {
+            label.chars().take(max_chars.saturating_sub(1)).chain(std::iter::once('\u{2026}')).collect()
+        } else {
+            label.clone()
+        };
+        area.draw(&Text::new(text, (46, y - 7), font.into_font().color(&BLACK))).map_err(e)?;
+        y += pitch;
+    }
+    y += pitch / 2;
+    for note in notes {
+        area.draw(&Text::new(note.clone(), (8, y - 7), ("sans-serif", 11).into_font().color(&BLACK))).map_err(e)?;
+        y += pitch;
+    }
+    Ok(())
+}
+
+/// One step curve of a performance profile with staggered markers.
+fn draw_steps<'a, X: Ranged<ValueType = f64>, Y: Ranged<ValueType = f64>>(
+    chart: &mut ChartContext<'a, SVGBackend<'a>, Cartesian2d<X, Y>>,
+    k: usize,
+    c: &Drawn,
+) -> std::result::Result<(), String> {
+    const MARKS: usize = 5;
+    let color = PALETTE[c.color % PALETTE.len()];
+    chart.draw_series(LineSeries::new(c.points.iter().copied(), color.stroke_width(2))).map_err(|e| e.to_string())?;
+    let area = chart.plotting_area().strip_coord_spec();
+    let base = area.get_base_pixel();
+    let (a, b) = (c.points[0].0.ln(), c.points[c.points.len() - 1].0.ln());
+    for m in 0..MARKS {
+        // Markers at staggered tau on the step function.
+        let t = ((m as f64 + (k % MARKS) as f64 / MARKS as f64) / MARKS as f64 * (b - a) + a).exp();
+        let y = c.points.iter().take_while(|p| p.0 <= t).last().map_or(c.points[0].1, |p| p.1);
+        let p = chart.backend_coord(&(t, y));
+        draw_marker(&area, (p.0 - base.0, p.1 - base.1), marker_shape(c.color), color)?;
     }
     Ok(())
 }
@@ -188,10 +328,11 @@ pub fn profile_plot(profile: &Profile, title: &str, path: &Path) -> Result<()> {
         return Err(err("empty performance profile (no problem solved by any solver)".into()));
     }
     let tmax = (profile.max_ratio() * 2.0).max(2.0);
-    let root = SVGBackend::new(path, (900, 560)).into_drawing_area();
+    let root = SVGBackend::new(path, FIGURE).into_drawing_area();
     root.fill(&WHITE).map_err(|e| err(e.to_string()))?;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(title, ("sans-serif", 22))
+    let (plot_area, legend_area) = root.split_horizontally(FIGURE.0 - LEGEND_WIDTH);
+    let mut chart = ChartBuilder::on(&plot_area)
+        .caption(title, ("sans-serif", 20))
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(60)
@@ -205,7 +346,6 @@ pub fn profile_plot(profile: &Profile, title: &str, path: &Path) -> Result<()> {
         .draw()
         .map_err(|e| err(e.to_string()))?;
     for (i, name) in profile.solvers.iter().enumerate() {
-        let color = PALETTE[i % PALETTE.len()];
         // Step function: rho jumps at each ratio.
         let mut pts = vec![(1.0, profile.rho(i, 1.0))];
         for &r in &profile.ratios[i] {
@@ -216,19 +356,11 @@ pub fn profile_plot(profile: &Profile, title: &str, path: &Path) -> Result<()> {
             }
         }
         pts.push((tmax, profile.rho(i, f64::INFINITY)));
-        chart
-            .draw_series(LineSeries::new(pts, color.stroke_width(2)))
-            .map_err(|e| err(e.to_string()))?
-            .label(name.clone())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2)));
+        let curve = Drawn { label: Some(name.clone()), color: i, points: pts, zero: false, escaped: false };
+        draw_steps(&mut chart, i, &curve).map_err(err)?;
     }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .position(SeriesLabelPosition::LowerRight)
-        .draw()
-        .map_err(|e| err(e.to_string()))?;
+    let entries: Vec<(String, usize)> = profile.solvers.iter().cloned().zip(0..).collect();
+    draw_legend(&legend_area, &entries, &[]).map_err(err)?;
     root.present().map_err(|e| err(e.to_string()))?;
     Ok(())
 }
