@@ -29,7 +29,7 @@ fn view(samples: &[[f64; 2]], reference: &[[f64; 2]]) -> (f64, f64) {
     (-1.1 * e, 1.1 * e)
 }
 
-/// Draws `samples` as small dots over `reference` (crosses) into an SVG file.
+/// Draws `samples` as small dots over `reference` (hollow rings beneath them) into an SVG file.
 ///
 /// # Errors
 /// [`BenchError::Plot`] when the file cannot be written.
@@ -41,11 +41,25 @@ pub fn scatter_svg(samples: &[[f64; 2]], reference: &[[f64; 2]], title: &str, pa
     let mut chart = ChartBuilder::on(&root)
         .caption(title, ("sans-serif", 18))
         .margin(12)
-        .x_label_area_size(32)
-        .y_label_area_size(40)
+        .x_label_area_size(40)
+        .y_label_area_size(50)
         .build_cartesian_2d(lo..hi, lo..hi)
         .map_err(|e| err(e.to_string()))?;
-    chart.configure_mesh().disable_mesh().draw().map_err(|e| err(e.to_string()))?;
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_desc("first coordinate")
+        .y_desc("second coordinate")
+        .draw()
+        .map_err(|e| err(e.to_string()))?;
+    // Modes first, as hollow rings: the samples drawn over them stay visible.
+    if !reference.is_empty() {
+        chart
+            .draw_series(reference.iter().map(|p| Circle::new((p[0], p[1]), 9, RGBColor(214, 39, 40).stroke_width(2))))
+            .map_err(|e| err(e.to_string()))?
+            .label("modes")
+            .legend(|(x, y)| Circle::new((x, y), 5, RGBColor(214, 39, 40).stroke_width(2)));
+    }
     let inside = |p: &&[f64; 2]| p[0] >= lo && p[0] <= hi && p[1] >= lo && p[1] <= hi;
     chart
         .draw_series(
@@ -57,13 +71,6 @@ pub fn scatter_svg(samples: &[[f64; 2]], reference: &[[f64; 2]], title: &str, pa
         .map_err(|e| err(e.to_string()))?
         .label(format!("samples ({})", samples.len()))
         .legend(|(x, y)| Circle::new((x, y), 3, RGBColor(31, 119, 180).filled()));
-    if !reference.is_empty() {
-        chart
-            .draw_series(reference.iter().map(|p| Cross::new((p[0], p[1]), 6, RGBColor(214, 39, 40).stroke_width(2))))
-            .map_err(|e| err(e.to_string()))?
-            .label("modes")
-            .legend(|(x, y)| Cross::new((x, y), 5, RGBColor(214, 39, 40).stroke_width(2)));
-    }
     chart
         .configure_series_labels()
         // A corner: the ring and grid presets leave the corners empty, the sides are not.
