@@ -129,3 +129,23 @@ def test_module_docstring_example_runs():
     import doctest
 
     assert doctest.testmod(vi, raise_on_error=False).failed == 0
+
+
+SMALL_GAN = {"g_hidden": [8], "d_hidden": [8], "batch": 16, "metric_samples": 50}
+
+
+def test_a_problems_run_defaults_apply_as_in_vi_bench_run(vi_bench):
+    gan = {p["name"]: p for p in vi.problems()}["gan-mixture"]
+    assert gan["run_defaults"]["budget"]["max_iters"] == 40_000
+    r = vi.run("gan-mixture", "eftp", problem_params=SMALL_GAN, solver_params={"step": 1e-3}, max_iters=4)
+    d = r.to_dict()
+    assert d["params"]["solver"]["precond"] == "adam" and d["params"]["solver"]["step"] == 1e-3
+    assert r.iterations == 4 and r.status == "MaxIterations"  # tol = 0 from the problem
+    cmd = [vi_bench, "run", "--problem", "gan-mixture", "--solver", "eftp", "--max-iters", "4", "--json",
+           "--set=solver.step=0.001"] + [f"--set=problem.{k}={json.dumps(v)}" for k, v in SMALL_GAN.items()]
+    cli = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
+    for x in (d, cli):
+        x.pop("elapsed_s")
+    assert d == cli
+    plain = vi.run("gan-mixture", "eftp", problem_params=SMALL_GAN, max_iters=4, problem_defaults=False)
+    assert plain.to_dict()["params"]["solver"]["precond"] == "none"

@@ -89,16 +89,19 @@
 //! memory limit of [`vi_core::memory`], and one oracle call (with its `prox_steps`) the work
 //! limits of [`crate::limits`]; [`GanMixtureParams::check_sizes`] estimates both.
 //!
-//! ## Recommended run (the issue-6 target) and measured results
+//! ## Recommended run and measured results
 //! ```text
-//! cargo build --release -p vi-bench
-//! target/release/vi-bench run --problem gan-mixture --set problem.reg=asymmetric \
-//!     --solver eftp --set solver.precond=adam --set solver.step=1e-4 \
-//!     --set solver.beta1=0.5 --set solver.beta2=0.999 --set solver.precond_eps=1e-5 \
-//!     --max-iters 40000 --tol 0 --check-every 4000 --trace-every 4000 --seed 0 \
+//! vi-bench run --problem gan-mixture --set problem.reg=asymmetric --solver eftp --seed 0 \
 //!     --trace ring.csv --samples ring.svg
 //! ```
-//! `--check-every` keeps the monitoring evaluations (one full-batch oracle call each) rare.
+//! The problem's run defaults ([`run_defaults`], shown by `vi-bench list problems`) supply the
+//! rest: `precond = "adam"`, `step = 7e-5`, `beta1 = 0.5`, `beta2 = 0.999`, `precond_eps = 1e-5`,
+//! `max_iters = 40000`, `tol = 0`, `check_every = trace_every = 4000` (the monitoring evaluation,
+//! one full-batch oracle call, stays rare). Measured with it (release build, seeds 0..4, one
+//! core each): 8 / 8 / 8 / 8 / 8 modes, 88.8 / 83.5 / 88.2 / 87.3 / 88.3 % high-quality samples,
+//! reverse KL 0.0020 / 0.0030 / 0.0008 / 0.0009 / 0.0017, 67-74 s per run on an idle core (283 s
+//! for seeds 1 and 3, run while two builds shared the machine). The table below is the earlier
+//! tuning with `step = 1e-4`.
 //! Defaults of the problem: `gamma = 10`, `eps_d = 1e-4`, `gp_on = real`, batch 256, latent 16.
 //! What was learned while tuning (seed 0, 8-Gaussian ring):
 //! - without a penalty (`reg = none`) and with `gamma` 1 or 3 the generator stays collapsed on
@@ -745,11 +748,14 @@ pub fn build(p: GanMixtureParams, ctx: &BuildContext) -> Result<Problem> {
 
 /// The run defaults of the 8-mode result (docs/math.md §3.7): 40 000 iterations, tolerance 0
 /// (a GAN is trained for a budget, not to a residual), the monitoring evaluation every 4 000
-/// iterations, and Adam scaling with the steps of GAN practice for the solvers that take it.
+/// iterations, and Adam scaling (GAN practice's `beta1 = 0.5`) for the solvers that take it.
+/// The step is 7e-5 rather than the customary 1e-4: at 1e-4 the high-quality fraction of the
+/// last iterate swings by 10-30 points between checkpoints after ~30k iterations (seed 1 ended
+/// at 73.9%), at 7e-5 every seed 0..4 ends at 83-89%.
 pub fn run_defaults(_: &GanMixtureParams) -> RunDefaults {
     let adam = [
         ("precond", json!("adam")),
-        ("step", json!(1e-4)),
+        ("step", json!(7e-5)),
         ("beta1", json!(0.5)),
         ("beta2", json!(0.999)),
         ("precond_eps", json!(1e-5)),
