@@ -74,3 +74,25 @@ fn first_order_methods_need_far_more_iterations_on_cournot() {
     assert_eq!(eg.status, Status::Converged, "{:?}", eg.message);
     assert!(eg.iterations > 10 * newton.iterations, "{} vs {}", eg.iterations, newton.iterations);
 }
+
+#[test]
+fn a_tolerance_below_the_rounding_floor_ends_with_a_message_naming_it() {
+    // hphard n = 100 reaches a natural residual ~5e-12; eps || |M| |z| + |F| || is ~4e-11
+    // there, so 1e-14 is not resolvable and the line search stalls at the floor.
+    let r = RunSpec {
+        problem: "hphard".into(),
+        solver: "semismooth-newton".into(),
+        problem_params: json!({"n": 100}).as_object().unwrap().clone(),
+        config: RunConfig { tol: 1e-14, max_iters: 2000, ..Default::default() },
+        ..Default::default()
+    }
+    .run()
+    .unwrap();
+    assert_eq!(r.status, Status::NumericalError);
+    assert!(r.residual > 1e-14 && r.residual < 1e-10, "{}", r.residual);
+    assert!(r.distance_to_solution.unwrap() < 1e-10);
+    let m = r.message.unwrap();
+    assert!(m.contains("at the rounding floor") && m.contains("not resolvable in float64"), "{m}");
+    let floor = r.solver_info["rounding_floor"].as_f64().unwrap();
+    assert!(r.residual <= 10.0 * floor && floor < 1e-9, "residual {} floor {floor}", r.residual);
+}

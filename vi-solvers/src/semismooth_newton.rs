@@ -37,7 +37,11 @@
 //! - the Newton system is singular (smallest LU pivot below `n eps` times the largest) and the
 //!   projected merit gradient vanishes: a stationary point of `psi` that is no solution;
 //! - the line search stalls: no trial along the Newton or the gradient direction was
-//!   accepted (trial points where `F` is not finite are rejected, never accepted).
+//!   accepted (trial points where `F` is not finite are rejected, never accepted). The message
+//!   compares the natural residual with the rounding floor of `F` at the iterate,
+//!   `eps || |J| |z| + |F| ||` (the error of evaluating `F = M z + q` in floating point, and
+//!   through the nonexpansive `P` of the natural residual): within a factor 10 of it the stall
+//!   is reported as rounding-limited (the tolerance is below what float64 resolves there).
 //!
 //! ## Oracle calls
 //! `init` evaluates `F(z_0)` (1 call). Each iteration forms the Jacobian at `z_k`: analytic
@@ -50,7 +54,11 @@
 //! ## Linear algebra
 //! Dense LU with partial pivoting (faer `lu_in_place`) on a matrix allocated at `init`; `step`
 //! allocates nothing. The dense Jacobian needs `8 n^2` bytes, so `init` refuses `n` above
-//! `max_dense_dim`.
+//! `max_dense_dim`. Sparse path (operators with `jacobian_pattern`): COLAMD ordering once at
+//! `init`, faer's simplicial LU with partial pivoting per iteration on scratch sized at `init`;
+//! it allocates only when a factorization has more fill than every earlier one (its L/U
+//! storage never shrinks), none in steady state. `sparse_factorization = "supernodal"` is
+//! faster on large 2-D grids but faer 0.24 allocates work vectors in each factorization.
 //!
 //! ## References
 //! - T. De Luca, F. Facchinei, C. Kanzow, "A semismooth equation approach to the solution of
@@ -67,7 +75,8 @@
 use faer::dyn_stack::MemStack;
 use faer::linalg::lu::partial_pivoting::{factor, solve};
 use faer::linalg::matmul::matmul;
-use faer::sparse::linalg::lu::{factorize_symbolic_lu, NumericLu, SymbolicLu};
+use faer::sparse::linalg::lu::{factorize_symbolic_lu, LuSymbolicParams, NumericLu, SymbolicLu};
+use faer::sparse::linalg::SupernodalThreshold;
 use faer::sparse::{SparseColMatRef, SymbolicSparseColMat};
 use faer::{Accum, Col, ColRef, Conj, Mat, Par};
 use serde::{Deserialize, Serialize};
@@ -97,6 +106,18 @@ pub enum LinearSolver {
     Sparse,
 }
 
+/// Which faer sparse LU factorizes the Newton system on the sparse path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SparseFactorization {
+    /// Left-looking simplicial LU: allocation-free per step once its L/U storage has grown to
+    /// the largest fill seen.
+    Simplicial,
+    /// Supernodal LU (dense kernels on supernodes): faster on large 2-D grids, but faer 0.24
+    /// allocates work vectors in every numeric factorization.
+    Supernodal,
+}
+
 /// Parameters of [`SemismoothNewton`].
 ///
 /// | name | default | purpose | range |
@@ -113,6 +134,7 @@ pub enum LinearSolver {
 /// | `max_dense_dim` | `5000` | largest `n` (dense Jacobian of `8 n^2` bytes) | >= 1 |
 /// | `linear_solver` | `"auto"` | `"auto"`, `"dense"` or `"sparse"` | |
 /// | `sparse_min_dim` | `200` | `auto` goes sparse from this `n` on (operator with a sparse Jacobian) | >= 1 |
+/// | `sparse_factorization` | `"simplicial"` | `"simplicial"` (no allocation per step) or `"supernodal"` (faster at large n, allocates) | |
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SemismoothNewtonParams {
@@ -140,6 +162,8 @@ pub struct SemismoothNewtonParams {
     pub linear_solver: LinearSolver,
     /// Smallest `n` at which `"auto"` picks the sparse LU (default 200).
     pub sparse_min_dim: usize,
+    /// Sparse LU kind (default `"simplicial"`).
+    pub sparse_factorization: SparseFactorization,
 }
 
 impl Default for SemismoothNewtonParams {
@@ -157,6 +181,7 @@ impl Default for SemismoothNewtonParams {
             max_dense_dim: 5000,
             linear_solver: LinearSolver::Auto,
             sparse_min_dim: 200,
+            sparse_factorization: SparseFactorization::Simplicial,
         }
     }
 }
@@ -216,9 +241,17 @@ impl Params for SemismoothNewtonParams {
                 "\"auto\" (sparse LU for a sparse Jacobian from sparse_min_dim on), \"dense\" or \"sparse\"",
             ),
             ("sparse_min_dim", "smallest n at which \"auto\" uses the sparse LU, >= 1"),
+            (
+                "sparse_factorization",
+                "\"simplicial\" (no allocation per step) or \"supernodal\" (faster on large grids; faer allocates per factorization)",
+            ),
         ]
     }
 }
+
+/// A stall with a natural residual within this factor of the rounding floor is reported as
+/// rounding-limited.
+const FLOOR_FACTOR: f64 = 10.0;
 
 /// Why the solver ended the run (formatted only in `status_message`).
 #[derive(Clone, Copy, Debug)]
@@ -227,7 +260,7 @@ enum Failure {
     NonFiniteJacobian,
     NoSparseValues,
     Stationary { pivot_ratio: f64, merit: f64 },
-    Stalled { merit: f64, nonfinite: u32, trials: u32 },
+    Stalled { merit: f64, residual: f64, floor: f64, nonfinite: u32, trials: u32 },
 }
 
 /// Semismooth Newton on the penalized Fischer-Burmeister reformulation. See the module docs.
@@ -257,6 +290,8 @@ pub struct SemismoothNewton {
     next: usize,
     merit: f64,
     t: f64,
+    /// Rounding floor of `F` at the iterate, `eps || |J| |z| + |F| ||` (set with each Jacobian).
+    floor: f64,
     failure: Option<Failure>,
     newton_steps: u64,
     gradient_steps: u64,
@@ -354,6 +389,7 @@ impl SemismoothNewton {
             next: 0,
             merit: f64::NAN,
             t: 0.0,
+            floor: 0.0,
             failure: None,
             newton_steps: 0,
             gradient_steps: 0,
@@ -476,6 +512,46 @@ impl SemismoothNewton {
             }
         }
         true
+    }
+
+    /// `eps || |J| |z| + |F| ||`: the size of the rounding error of `F` (and so of the natural
+    /// residual, `P` being nonexpansive) at the iterate, from the unscaled Jacobian in `jac` or
+    /// the sparse values. Uses `ft` as scratch.
+    fn rounding_floor(&mut self) -> f64 {
+        let n = self.z.nrows();
+        for i in 0..n {
+            self.ft[i] = self.f[i].abs();
+        }
+        match &self.sparse {
+            Some(sp) => {
+                let (ptr, rows) = (sp.pattern.col_ptr(), sp.pattern.row_idx());
+                for j in 0..n {
+                    let zj = self.z[j].abs();
+                    for k in ptr[j]..ptr[j + 1] {
+                        self.ft[rows[k]] += sp.values[k].abs() * zj;
+                    }
+                }
+            }
+            None => {
+                for j in 0..n {
+                    let zj = self.z[j].abs();
+                    for i in 0..n {
+                        self.ft[i] += self.jac[(i, j)].abs() * zj;
+                    }
+                }
+            }
+        }
+        f64::EPSILON * linalg::norm(self.ft.as_ref())
+    }
+
+    /// The natural residual `||z - P(z - F(z))||` at the iterate.
+    fn natural_residual(&self) -> f64 {
+        let mut s = 0.0;
+        for i in 0..self.z.nrows() {
+            let r = self.z[i] - (self.z[i] - self.f[i]).clamp(self.lo[i], self.hi[i]);
+            s += r * r;
+        }
+        s.sqrt()
     }
 
     /// Sparse path: `H = D_a + D_b J` in place of `J`'s values, `g = H^T Phi`, then `H d = -Phi`
@@ -614,8 +690,17 @@ impl Solver for SemismoothNewton {
         let req = if use_sparse {
             let pattern = pattern.expect("checked above");
             let diag = vi_core::operator::check_jacobian_pattern(pattern.as_ref(), n)?;
-            let symbolic = factorize_symbolic_lu(pattern.as_ref(), Default::default())
-                .map_err(|e| Error::Numerical(format!("semismooth-newton: sparse symbolic LU: {e:?}")))?;
+            let symbolic = factorize_symbolic_lu(
+                pattern.as_ref(),
+                LuSymbolicParams {
+                    supernodal_flop_ratio_threshold: match self.params.sparse_factorization {
+                        SparseFactorization::Simplicial => SupernodalThreshold::FORCE_SIMPLICIAL,
+                        SparseFactorization::Supernodal => SupernodalThreshold::FORCE_SUPERNODAL,
+                    },
+                    ..Default::default()
+                },
+            )
+            .map_err(|e| Error::Numerical(format!("semismooth-newton: sparse symbolic LU: {e:?}")))?;
             let req = symbolic
                 .factorize_numeric_lu_scratch::<f64>(Par::Seq, Default::default())
                 .or(symbolic.solve_in_place_scratch::<f64>(1, Par::Seq));
@@ -640,6 +725,7 @@ impl Solver for SemismoothNewton {
         self.next = 0;
         self.t = 0.0;
         self.failure = None;
+        self.floor = 0.0;
         (self.newton_steps, self.gradient_steps, self.analytic_jacobians, self.fd_jacobians, self.trials) =
             (0, 0, 0, 0, 0);
         Ok(())
@@ -670,6 +756,7 @@ impl Solver for SemismoothNewton {
             self.failure = Some(Failure::NonFiniteJacobian);
             return StepStatus::Finished(Status::NumericalError);
         }
+        self.floor = self.rounding_floor();
         let n = self.z.nrows();
         let ratio = if self.sparse.is_some() {
             self.sparse_newton_direction()
@@ -722,7 +809,13 @@ impl Solver for SemismoothNewton {
             self.gradient_steps += 1;
             return StepStatus::Continue;
         }
-        self.failure = Some(Failure::Stalled { merit: self.merit, nonfinite, trials: tried });
+        self.failure = Some(Failure::Stalled {
+            merit: self.merit,
+            residual: self.natural_residual(),
+            floor: self.floor,
+            nonfinite,
+            trials: tried,
+        });
         StepStatus::Finished(Status::NumericalError)
     }
 
@@ -745,8 +838,11 @@ impl Solver for SemismoothNewton {
                 "{}the merit gradient vanishes: a stationary point of psi = {merit:.3e} that is not a solution",
                 if pivot_ratio == 0.0 { "singular Newton system and " } else { "" }
             ),
-            Failure::Stalled { merit, nonfinite, trials } => format!(
-                "line search stalled: no trial along the Newton or gradient direction decreased the merit psi = {merit:.3e} ({nonfinite} of {trials} trials gave non-finite F)"
+            Failure::Stalled { merit, residual, floor, nonfinite, trials } if residual <= FLOOR_FACTOR * floor => format!(
+                "line search stalled at the rounding floor: natural residual {residual:.1e}, the rounding floor of F here is about {floor:.1e} (eps ||(|J| |z| + |F|)||); a tolerance below that is not resolvable in float64 for this problem (merit psi = {merit:.3e}; {nonfinite} of {trials} trials gave non-finite F)"
+            ),
+            Failure::Stalled { merit, residual, floor, nonfinite, trials } => format!(
+                "line search stalled: no trial along the Newton or gradient direction decreased the merit psi = {merit:.3e} (natural residual {residual:.1e}, far above the rounding floor {floor:.1e} of F; {nonfinite} of {trials} trials gave non-finite F)"
             ),
         })
     }
@@ -760,6 +856,7 @@ impl Solver for SemismoothNewton {
             "line_search_trials": self.trials,
             "linear_solver": if self.sparse.is_some() { "sparse" } else { "dense" },
             "merit": self.merit,
+            "rounding_floor": self.floor,
         })
     }
 }

@@ -178,3 +178,100 @@ fn tikhonov_switches_stages_inside_the_counted_window() {
     assert_eq!(info["stages"].as_array().unwrap().len(), 10, "{info}");
     assert_eq!(info["current"]["at_floor"], true);
 }
+
+/// `F(z) = B (z - c)^3 + M z` on a `k x k` grid (`B`, `M`: 5-point stencils with convection),
+/// with its sparse Jacobian `B diag(3 (z - c)^2) + M` on the stencil pattern, so the sparse
+/// Newton path runs. The cubic term keeps Newton busy for many iterations from a far start.
+#[derive(Clone)]
+struct GridCubic {
+    k: usize,
+    c: Col<f64>,
+}
+
+impl GridCubic {
+    /// The stencil's entries of column `j` as `(row, b, m)`, rows increasing.
+    fn column(&self, j: usize, mut f: impl FnMut(usize, f64, f64)) {
+        let k = self.k;
+        let (r, col) = (j / k, j % k);
+        if r > 0 {
+            f(j - k, -0.3, -1.0);
+        }
+        if col > 0 {
+            f(j - 1, -0.2, -1.5);
+        }
+        f(j, 1.5, 4.0);
+        if col + 1 < k {
+            f(j + 1, -0.4, -0.5);
+        }
+        if r + 1 < k {
+            f(j + k, -0.3, -1.0);
+        }
+    }
+}
+
+impl Operator for GridCubic {
+    fn dim(&self) -> usize {
+        self.k * self.k
+    }
+    fn eval(&mut self, z: faer::ColRef<'_, f64>, mut out: faer::ColMut<'_, f64>) {
+        out.fill(0.0);
+        for j in 0..self.dim() {
+            let w = (z[j] - self.c[j]).powi(3);
+            let zj = z[j];
+            self.column(j, |i, b, m| out[i] += b * w + m * zj);
+        }
+    }
+    fn jacobian_pattern(&self) -> Option<faer::sparse::SymbolicSparseColMat<usize>> {
+        let n = self.dim();
+        let (mut ptr, mut rows) = (vec![0], Vec::new());
+        for j in 0..n {
+            self.column(j, |i, _, _| rows.push(i));
+            ptr.push(rows.len());
+        }
+        Some(faer::sparse::SymbolicSparseColMat::new_checked(n, n, ptr, None, rows))
+    }
+    fn jacobian_values_into(&mut self, z: faer::ColRef<'_, f64>, values: &mut [f64]) -> bool {
+        let mut p = 0;
+        for j in 0..self.dim() {
+            let s = 3.0 * (z[j] - self.c[j]).powi(2);
+            self.column(j, |_, b, m| {
+                values[p] = b * s + m;
+                p += 1;
+            });
+        }
+        true
+    }
+}
+
+#[test]
+fn sparse_newton_step_allocates_nothing() {
+    let k = 40;
+    let n = k * k;
+    let op = GridCubic { k, c: Col::from_fn(n, |i| 2.0 * (i as f64 * 0.7).sin()) };
+    for constrained in [false, true] {
+        let start = Col::from_fn(n, |i| 20.0 + (i as f64 * 0.3).cos());
+        let mut p = if constrained {
+            Problem::new("grid-cubic", Box::new(op.clone()), Box::new(vi_core::NonnegativeOrthant::new(n)), start)
+                .unwrap()
+        } else {
+            Problem::unconstrained("grid-cubic", Box::new(op.clone()), start).unwrap()
+        };
+        let (mut s, _) = vi_core::build_solver("semismooth-newton", &json!({"linear_solver": "sparse"}), 0).unwrap();
+        s.init(&mut p).unwrap();
+        assert_eq!(s.info()["linear_solver"], "sparse");
+        s.step(&mut p);
+        let mut per_step = Vec::new();
+        let mut factorized = 0;
+        for _ in 0..40 {
+            let before = s.info()["newton_steps"].as_u64().unwrap() + s.info()["gradient_steps"].as_u64().unwrap();
+            per_step.push(allocations_during(|| {
+                s.step(&mut p);
+            }));
+            let after = s.info()["newton_steps"].as_u64().unwrap() + s.info()["gradient_steps"].as_u64().unwrap();
+            factorized += (after > before) as u32;
+        }
+        eprintln!("constrained {constrained}: {factorized} steps; allocations per step {per_step:?}; {}", s.info());
+        assert!(factorized >= 10, "only {factorized} steps in the window: {}", s.info());
+        assert!(per_step.iter().all(|a| *a == 0), "constrained {constrained}: allocations per step {per_step:?}");
+    }
+}
