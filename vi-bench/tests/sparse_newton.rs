@@ -36,10 +36,13 @@ fn sparse_newton_solves_grid_lcp_and_agrees_with_dense() {
     assert!(big.iterations <= 30 && big.distance_to_solution.unwrap() < 1e-9, "{}", big.iterations);
 }
 
+/// `(F, J)` of a 2-dimensional operator at `z`.
+type FieldAndJacobian = fn(f64, f64) -> ([f64; 2], [[f64; 2]; 2]);
+
 /// A 2-dimensional operator with a full 2 x 2 sparse pattern; `f` gives `(F, J)` at `z`.
 #[derive(Clone)]
 struct Sparse2 {
-    f: fn(f64, f64) -> ([f64; 2], [[f64; 2]; 2]),
+    f: FieldAndJacobian,
 }
 
 impl vi_core::Operator for Sparse2 {
@@ -61,7 +64,7 @@ impl vi_core::Operator for Sparse2 {
     }
 }
 
-fn run_sparse2(f: fn(f64, f64) -> ([f64; 2], [[f64; 2]; 2]), start: [f64; 2]) -> (Report, Value) {
+fn run_sparse2(f: FieldAndJacobian, start: [f64; 2]) -> (Report, Value) {
     let mut p =
         vi_core::Problem::unconstrained("sparse2", Box::new(Sparse2 { f }), vi_core::linalg::col_from_slice(&start))
             .unwrap();
