@@ -106,7 +106,7 @@ struct Drawn {
 /// Draws residual curves (log y against oracle calls), legend in a column beside the plot.
 ///
 /// Non-finite residuals are left out; an exact zero is drawn at the floor of the window (a
-/// filled circle), and a curve that climbs more than [`WINDOW_DECADES`] decades above the
+/// filled circle), and a curve that climbs more than 4 (`WINDOW_DECADES`) decades above the
 /// largest starting residual is cut at the top edge (a triangle). Curves carry markers of
 /// five shapes at staggered positions, so identical curves stay visible. Each curve is thinned
 /// to 400 points.
