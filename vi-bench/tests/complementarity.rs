@@ -96,3 +96,23 @@ fn a_tolerance_below_the_rounding_floor_ends_with_a_message_naming_it() {
     let floor = r.solver_info["rounding_floor"].as_f64().unwrap();
     assert!(r.residual <= 10.0 * floor && floor < 1e-9, "residual {} floor {floor}", r.residual);
 }
+
+#[test]
+fn a_run_below_the_rounding_floor_stops_instead_of_iterating_on_noise() {
+    // hphard n = 1000: the floor is ~4e-9, above tol = 1e-10. The solution is found by
+    // iteration ~22; the run must end soon after, not hundreds of iterations later.
+    let r = RunSpec {
+        problem: "hphard".into(),
+        solver: "semismooth-newton".into(),
+        problem_params: json!({"n": 1000}).as_object().unwrap().clone(),
+        config: RunConfig { tol: 1e-10, max_iters: 2000, ..Default::default() },
+        ..Default::default()
+    }
+    .run()
+    .unwrap();
+    assert_eq!(r.status, Status::NumericalError);
+    assert!(r.iterations <= 60, "{} iterations", r.iterations);
+    assert!(r.distance_to_solution.unwrap() < 1e-11);
+    let m = r.message.unwrap();
+    assert!(m.contains("rounding floor") && m.contains("not resolvable in float64"), "{m}");
+}

@@ -41,7 +41,10 @@
 //!   compares the natural residual with the rounding floor of `F` at the iterate,
 //!   `eps || |J| |z| + |F| ||` (the error of evaluating `F = M z + q` in floating point, and
 //!   through the nonexpansive `P` of the natural residual): within a factor 10 of it the stall
-//!   is reported as rounding-limited (the tolerance is below what float64 resolves there).
+//!   is reported as rounding-limited (the tolerance is below what float64 resolves there);
+//! - the iterate sits below that floor and its natural residual has not halved in
+//!   `FLOOR_PATIENCE` (10) iterations: the same rounding-limited end, without wasting iterations
+//!   on rounding noise.
 //!
 //! ## Oracle calls
 //! `init` evaluates `F(z_0)` (1 call). Each iteration forms the Jacobian at `z_k`: analytic
@@ -253,6 +256,10 @@ impl Params for SemismoothNewtonParams {
 /// rounding-limited.
 const FLOOR_FACTOR: f64 = 10.0;
 
+/// Iterations in a row at the rounding floor (natural residual <= the floor) without halving
+/// the best residual, after which the run ends as a stall at the floor.
+const FLOOR_PATIENCE: u32 = 10;
+
 /// Why the solver ended the run (formatted only in `status_message`).
 #[derive(Clone, Copy, Debug)]
 enum Failure {
@@ -261,6 +268,7 @@ enum Failure {
     NoSparseValues,
     Stationary { pivot_ratio: f64, merit: f64 },
     Stalled { merit: f64, residual: f64, floor: f64, nonfinite: u32, trials: u32 },
+    AtFloor { residual: f64, floor: f64 },
 }
 
 /// Semismooth Newton on the penalized Fischer-Burmeister reformulation. See the module docs.
@@ -292,6 +300,9 @@ pub struct SemismoothNewton {
     t: f64,
     /// Rounding floor of `F` at the iterate, `eps || |J| |z| + |F| ||` (set with each Jacobian).
     floor: f64,
+    /// Best natural residual seen at the floor, and iterations since it last halved.
+    floor_best: f64,
+    floor_idle: u32,
     failure: Option<Failure>,
     newton_steps: u64,
     gradient_steps: u64,
@@ -390,6 +401,8 @@ impl SemismoothNewton {
             merit: f64::NAN,
             t: 0.0,
             floor: 0.0,
+            floor_best: f64::INFINITY,
+            floor_idle: 0,
             failure: None,
             newton_steps: 0,
             gradient_steps: 0,
@@ -726,6 +739,7 @@ impl Solver for SemismoothNewton {
         self.t = 0.0;
         self.failure = None;
         self.floor = 0.0;
+        (self.floor_best, self.floor_idle) = (f64::INFINITY, 0);
         (self.newton_steps, self.gradient_steps, self.analytic_jacobians, self.fd_jacobians, self.trials) =
             (0, 0, 0, 0, 0);
         Ok(())
@@ -757,6 +771,21 @@ impl Solver for SemismoothNewton {
             return StepStatus::Finished(Status::NumericalError);
         }
         self.floor = self.rounding_floor();
+        // At the floor, progress is rounding noise: stop once it no longer halves the residual.
+        let residual = self.natural_residual();
+        if residual <= self.floor {
+            if residual <= 0.5 * self.floor_best {
+                (self.floor_best, self.floor_idle) = (residual, 0);
+            } else {
+                self.floor_idle += 1;
+            }
+            if self.floor_idle >= FLOOR_PATIENCE {
+                self.failure = Some(Failure::AtFloor { residual, floor: self.floor });
+                return StepStatus::Finished(Status::NumericalError);
+            }
+        } else {
+            (self.floor_best, self.floor_idle) = (f64::INFINITY, 0);
+        }
         let n = self.z.nrows();
         let ratio = if self.sparse.is_some() {
             self.sparse_newton_direction()
@@ -837,6 +866,9 @@ impl Solver for SemismoothNewton {
             Failure::Stationary { pivot_ratio, merit } => format!(
                 "{}the merit gradient vanishes: a stationary point of psi = {merit:.3e} that is not a solution",
                 if pivot_ratio == 0.0 { "singular Newton system and " } else { "" }
+            ),
+            Failure::AtFloor { residual, floor } => format!(
+                "stalled at the rounding floor: natural residual {residual:.1e} has not halved in {FLOOR_PATIENCE} iterations below the rounding floor of F here, about {floor:.1e} (eps ||(|J| |z| + |F|)||); a tolerance below that is not resolvable in float64 for this problem"
             ),
             Failure::Stalled { merit, residual, floor, nonfinite, trials } if residual <= FLOOR_FACTOR * floor => format!(
                 "line search stalled at the rounding floor: natural residual {residual:.1e}, the rounding floor of F here is about {floor:.1e} (eps ||(|J| |z| + |F|)||); a tolerance below that is not resolvable in float64 for this problem (merit psi = {merit:.3e}; {nonfinite} of {trials} trials gave non-finite F)"
