@@ -1030,7 +1030,7 @@ pub fn run_suite(spec: &SuiteSpec, opts: &SuiteOptions) -> Result<SuiteOutcome> 
                         .get_or_insert(BenchError::io(&results, e));
                     return None;
                 }
-                bar.set_message(format!("{} x {}: {status}", case.problem_label, case.solver_label));
+                bar.set_message(format!("{status}: {} x {}", case.problem_label, case.solver_label));
                 bar.inc(1);
                 Some((case.id.clone(), status))
             })
@@ -1065,9 +1065,7 @@ fn progress_bar(len: u64, show: bool) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
-    if let Ok(style) =
-        ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} runs, ETA {eta}  {wide_msg}")
-    {
+    if let Ok(style) = ProgressStyle::with_template("{elapsed_precise} [{bar:20}] {pos}/{len} ETA {eta} {wide_msg}") {
         bar.set_style(style.progress_chars("=> "));
     }
     bar
