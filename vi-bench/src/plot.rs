@@ -124,13 +124,12 @@ pub fn residual_curves_plot(curves: &[Curve], title: &str, path: &Path, x_scale:
             .collect()
     };
     let all: Vec<Vec<(f64, f64)>> = curves.iter().map(finite).collect();
-    let positive = || all.iter().flatten().map(|q| q.1).filter(|&y| y > 0.0);
-    let start = all.iter().filter_map(|c| c.first().map(|q| q.1)).fold(0.0, f64::max);
-    let top = if start > 0.0 { start * 10f64.powf(WINDOW_DECADES) } else { f64::INFINITY };
-    let ymin_pos = positive().fold(f64::INFINITY, f64::min);
-    if !ymin_pos.is_finite() && all.iter().all(Vec::is_empty) {
+    if all.iter().all(Vec::is_empty) {
         return Err(err("no trace points to plot (run with a trace)".into()));
     }
+    let start = all.iter().filter_map(|c| c.first().map(|q| q.1)).fold(0.0, f64::max);
+    let top = if start > 0.0 { start * 10f64.powf(WINDOW_DECADES) } else { f64::INFINITY };
+    let ymin_pos = all.iter().flatten().map(|q| q.1).filter(|&y| y > 0.0).fold(f64::INFINITY, f64::min);
     let ymin_pos = if ymin_pos.is_finite() { ymin_pos.max(1e-300) } else { 1e-16 };
     let any_zero = all.iter().flatten().any(|q| q.1 == 0.0);
     let floor = if any_zero { ymin_pos / 10.0 } else { ymin_pos };
@@ -227,6 +226,17 @@ fn draw_marker<DB: DrawingBackend>(
     }
 }
 
+/// Data point `q` in the pixel coordinates of the chart's plotting area, whose top-left corner
+/// is `base` in backend pixels (markers are drawn on that area).
+fn area_pixel<X: Ranged<ValueType = f64>, Y: Ranged<ValueType = f64>>(
+    chart: &ChartContext<'_, SVGBackend<'_>, Cartesian2d<X, Y>>,
+    base: (i32, i32),
+    q: (f64, f64),
+) -> (i32, i32) {
+    let p = chart.backend_coord(&q);
+    (p.0 - base.0, p.1 - base.1)
+}
+
 /// The curves with staggered markers, the zero and escape markers, on a log-residual chart.
 fn draw_curves<'a, X: Ranged<ValueType = f64>>(
     chart: &mut ChartContext<'a, SVGBackend<'a>, Cartesian2d<X, LogCoord<f64>>>,
@@ -239,18 +249,16 @@ fn draw_curves<'a, X: Ranged<ValueType = f64>>(
             .draw_series(LineSeries::new(c.points.iter().copied(), color.stroke_width(2)))
             .map_err(|e| e.to_string())?;
         let area = chart.plotting_area().strip_coord_spec();
+        let base = area.get_base_pixel();
         let n = c.points.len();
         // Staggered along the curve by its position in the list: identical curves show apart.
         let offset = (k % MARKS) as f64 / MARKS as f64;
         for m in 0..MARKS {
             let idx = (((m as f64 + offset) / MARKS as f64) * (n.max(1) - 1) as f64).round() as usize;
-            let p = chart.backend_coord(&c.points[idx.min(n - 1)]);
-            let p = (p.0 - area.get_base_pixel().0, p.1 - area.get_base_pixel().1);
-            draw_marker(&area, p, marker_shape(c.color), color)?;
+            draw_marker(&area, area_pixel(chart, base, c.points[idx.min(n - 1)]), marker_shape(c.color), color)?;
         }
         if let Some(&last) = c.points.last() {
-            let p = chart.backend_coord(&last);
-            let p = (p.0 - area.get_base_pixel().0, p.1 - area.get_base_pixel().1);
+            let p = area_pixel(chart, base, last);
             if c.zero {
                 area.draw(&Circle::new(p, 6, color.filled())).map_err(|e| e.to_string())?;
             }
@@ -295,24 +303,23 @@ fn draw_legend<DB: DrawingBackend>(
     Ok(())
 }
 
-/// One step curve of a performance profile with staggered markers.
+/// One step curve (colour index `k`) of a performance profile with staggered markers.
 fn draw_steps<'a, X: Ranged<ValueType = f64>, Y: Ranged<ValueType = f64>>(
     chart: &mut ChartContext<'a, SVGBackend<'a>, Cartesian2d<X, Y>>,
     k: usize,
-    c: &Drawn,
+    points: &[(f64, f64)],
 ) -> std::result::Result<(), String> {
     const MARKS: usize = 5;
-    let color = PALETTE[c.color % PALETTE.len()];
-    chart.draw_series(LineSeries::new(c.points.iter().copied(), color.stroke_width(2))).map_err(|e| e.to_string())?;
+    let color = PALETTE[k % PALETTE.len()];
+    chart.draw_series(LineSeries::new(points.iter().copied(), color.stroke_width(2))).map_err(|e| e.to_string())?;
     let area = chart.plotting_area().strip_coord_spec();
     let base = area.get_base_pixel();
-    let (a, b) = (c.points[0].0.ln(), c.points[c.points.len() - 1].0.ln());
+    let (a, b) = (points[0].0.ln(), points[points.len() - 1].0.ln());
     for m in 0..MARKS {
         // Markers at staggered tau on the step function.
         let t = ((m as f64 + (k % MARKS) as f64 / MARKS as f64) / MARKS as f64 * (b - a) + a).exp();
-        let y = c.points.iter().take_while(|p| p.0 <= t).last().map_or(c.points[0].1, |p| p.1);
-        let p = chart.backend_coord(&(t, y));
-        draw_marker(&area, (p.0 - base.0, p.1 - base.1), marker_shape(c.color), color)?;
+        let y = points.iter().take_while(|p| p.0 <= t).last().map_or(points[0].1, |p| p.1);
+        draw_marker(&area, area_pixel(chart, base, (t, y)), marker_shape(k), color)?;
     }
     Ok(())
 }
@@ -345,7 +352,7 @@ pub fn profile_plot(profile: &Profile, title: &str, path: &Path) -> Result<()> {
         .x_label_formatter(&|v| format!("{v:.0}"))
         .draw()
         .map_err(|e| err(e.to_string()))?;
-    for (i, name) in profile.solvers.iter().enumerate() {
+    for i in 0..profile.solvers.len() {
         // Step function: rho jumps at each ratio.
         let mut pts = vec![(1.0, profile.rho(i, 1.0))];
         for &r in &profile.ratios[i] {
@@ -356,8 +363,7 @@ pub fn profile_plot(profile: &Profile, title: &str, path: &Path) -> Result<()> {
             }
         }
         pts.push((tmax, profile.rho(i, f64::INFINITY)));
-        let curve = Drawn { label: Some(name.clone()), color: i, points: pts, zero: false, escaped: false };
-        draw_steps(&mut chart, i, &curve).map_err(err)?;
+        draw_steps(&mut chart, i, &pts).map_err(err)?;
     }
     let entries: Vec<(String, usize)> = profile.solvers.iter().cloned().zip(0..).collect();
     draw_legend(&legend_area, &entries, &[]).map_err(err)?;
