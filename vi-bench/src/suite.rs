@@ -506,18 +506,20 @@ impl SuiteSpec {
                     let given = self.budget.then(&pe.budget).then(&se.budget);
                     for sp in se.expand() {
                         let solver_label = label(&se.name, &sp);
+                        // The problem's run defaults depend on its parameters, not on the seed.
+                        let resolved = self.resolve(
+                            RunSpec {
+                                problem: pe.name.clone(),
+                                solver: se.name.clone(),
+                                problem_params: pp.clone(),
+                                solver_params: sp.clone(),
+                                seed: 0,
+                                config: self.base.clone(),
+                            },
+                            &given,
+                        );
                         for &seed in seeds {
-                            let spec = self.resolve(
-                                RunSpec {
-                                    problem: pe.name.clone(),
-                                    solver: se.name.clone(),
-                                    problem_params: pp.clone(),
-                                    solver_params: sp.clone(),
-                                    seed,
-                                    config: self.base.clone(),
-                                },
-                                &given,
-                            );
+                            let spec = RunSpec { seed, ..resolved.clone() };
                             let id = case_id(&spec);
                             let index = cases.len();
                             if let Some(prev) = seen.insert(id.clone(), index) {
@@ -655,8 +657,7 @@ fn spanned_budget(b: Option<toml::Spanned<Budget>>, text: &str, origin: &str, wh
     let Some(b) = b else { return Ok(Budget::default()) };
     let line = line_of(text, b.span().start);
     let b = b.into_inner();
-    b.apply(RunConfig::default())
-        .validate()
+    b.validate()
         .map_err(|e| BenchError::Format { path: format!("{origin}:{line}"), reason: format!("{what}: {e}") })?;
     Ok(b)
 }

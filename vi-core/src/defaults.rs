@@ -94,6 +94,14 @@ impl Budget {
         }
     }
 
+    /// Checks the given fields against the ranges of [`RunConfig::validate`].
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidParameter`] naming the field.
+    pub fn validate(&self) -> Result<()> {
+        self.apply(RunConfig::default()).validate()
+    }
+
     /// True when no field is given.
     pub fn is_empty(&self) -> bool {
         *self == Budget::default()

@@ -60,7 +60,7 @@ fn parse_object(what: &str, text: &str) -> PyResult<Map<String, Value>> {
 /// The stopping rules the caller gave (a partial [`RunConfig`]), checked as applied to the defaults.
 fn parse_budget(text: &str) -> PyResult<Budget> {
     let b: Budget = serde_json::from_str(text).map_err(|e| value_error(format!("run configuration: {e}")))?;
-    b.apply(RunConfig::default()).validate().map_err(value_error)?;
+    b.validate().map_err(value_error)?;
     Ok(b)
 }
 
