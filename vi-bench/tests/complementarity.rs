@@ -30,6 +30,7 @@ fn converges_on_every_test_problem() {
         ("mathiesen", json!({}), 50, f64::INFINITY),
         ("hphard", json!({"n": 100}), 100, 1e-8),
         ("hphard", json!({"n": 300}), 100, 1e-8),
+        ("hphard", json!({"n": 1000}), 40, 1e-8),
         ("braess", json!({}), 50, 1e-8),
     ] {
         let r = run(problem, params.clone(), "semismooth-newton");
@@ -77,12 +78,12 @@ fn first_order_methods_need_far_more_iterations_on_cournot() {
 
 #[test]
 fn a_tolerance_below_the_rounding_floor_ends_with_a_message_naming_it() {
-    // hphard n = 100 reaches a natural residual ~5e-12; eps || |M| |z| + |F| || is ~4e-11
-    // there, so 1e-14 is not resolvable and the line search stalls at the floor.
+    // hphard n = 100 with a plain product reaches a natural residual ~5e-12; eps || |M| |z| + |F| ||
+    // is ~4e-11 there, so 1e-14 is not resolvable and the line search stalls at the floor.
     let r = RunSpec {
         problem: "hphard".into(),
         solver: "semismooth-newton".into(),
-        problem_params: json!({"n": 100}).as_object().unwrap().clone(),
+        problem_params: json!({"n": 100, "compensated": false}).as_object().unwrap().clone(),
         config: RunConfig { tol: 1e-14, max_iters: 2000, ..Default::default() },
         ..Default::default()
     }
@@ -99,12 +100,12 @@ fn a_tolerance_below_the_rounding_floor_ends_with_a_message_naming_it() {
 
 #[test]
 fn a_run_below_the_rounding_floor_stops_instead_of_iterating_on_noise() {
-    // hphard n = 1000: the floor is ~4e-9, above tol = 1e-10. The solution is found by
-    // iteration ~22; the run must end soon after, not hundreds of iterations later.
+    // hphard n = 1000 with a plain product: the floor is ~4e-9, above tol = 1e-10. The solution
+    // is found by iteration ~22; the run must end soon after, not hundreds of iterations later.
     let r = RunSpec {
         problem: "hphard".into(),
         solver: "semismooth-newton".into(),
-        problem_params: json!({"n": 1000}).as_object().unwrap().clone(),
+        problem_params: json!({"n": 1000, "compensated": false}).as_object().unwrap().clone(),
         config: RunConfig { tol: 1e-10, max_iters: 2000, ..Default::default() },
         ..Default::default()
     }
