@@ -59,7 +59,7 @@ def test_matrix_game_with_product_of_simplices_finds_the_equilibrium():
         np.testing.assert_allclose(r.z, [0.4, 0.6, 0.4, 0.6], atol=1e-7)
 
 
-FINITE_SUM_ONLY = {"stochastic-eg", "stochastic-eftp", "svrg-eg"}
+FINITE_SUM_ONLY = {"stochastic-eg", "stochastic-eftp", "svrg-eg", "svrg-forb"}
 
 
 def test_every_registered_solver_runs_on_a_python_problem():

@@ -18,6 +18,7 @@
 //! | `stochastic-eg` | stochastic extragradient, independent minibatches, finite sums only | `2 batch / N` | `0.5/L_Q` (`schedule` constant / decreasing) | extrapolated point |
 //! | `stochastic-eftp` | single-call stochastic EG reusing the past sample, finite sums only | `batch / N` (+ at init) | `0.4/L_Q` | extrapolated point |
 //! | `svrg-eg` | loopless variance-reduced EG (Alacaoglu-Malitsky), finite sums only | `2 batch / N + p` (expected; +1 at init) | `0.9 sqrt(p)/L_Q` | extrapolated point |
+//! | `svrg-forb` | loopless variance-reduced forward-reflected-backward (Alacaoglu-Malitsky-Cevher), one projection per iteration, finite sums only | `2 batch / N + p` (expected; +1 at init) | `0.99 (1 - sqrt(1 - p))/(2 L_Q)` | iterate |
 //! | `tikhonov` | Tikhonov continuation `eps_j -> 0` around any `inner` solver | the inner's | the inner's, for `L + eps0` | iterate |
 //!
 //! Every solver takes `step`: a number, or `"auto"` (`factor / L` with the factor its theory
@@ -88,6 +89,7 @@ pub mod stochastic;
 pub mod stochastic_eftp;
 pub mod stochastic_eg;
 pub mod svrg_eg;
+pub mod svrg_forb;
 pub mod tikhonov;
 
 #[cfg(test)]
@@ -110,4 +112,5 @@ pub use stochastic::Schedule;
 pub use stochastic_eftp::{StochasticEftp, StochasticEftpParams};
 pub use stochastic_eg::{StochasticEg, StochasticEgParams};
 pub use svrg_eg::{SvrgEg, SvrgEgParams};
+pub use svrg_forb::{SvrgForb, SvrgForbParams};
 pub use tikhonov::{Anchor, Stage, TikhonovContinuation, TikhonovParams};

@@ -1,4 +1,4 @@
-//! What the stochastic solvers (`stochastic-eg`, `stochastic-eftp`, `svrg-eg`; docs/math.md §2.13) share: the
+//! What the stochastic solvers (`stochastic-eg`, `stochastic-eftp`, `svrg-eg`, `svrg-forb`; docs/math.md §2.13) share: the
 //! finite-sum check, the seeded component sampler and the step schedule.
 //!
 //! These methods sample components of a finite-sum operator (`vi_core::finite_sum`); on a

@@ -114,7 +114,7 @@ fn variants(name: &str, all: &[&str]) -> Vec<Value> {
         "stochastic-eg" | "stochastic-eftp" => {
             v.push(json!({"schedule": "decreasing", "batch": 3, "sampling": "lipschitz"}));
         }
-        "svrg-eg" => v.push(json!({"p": 0.5, "batch": 2, "sampling": "lipschitz"})),
+        "svrg-eg" | "svrg-forb" => v.push(json!({"p": 0.5, "batch": 2, "sampling": "lipschitz"})),
         "agraal" => v.push(json!({"step": 0.1})),
         // Dense path: analytic Jacobian (the affine operator's) and finite differences.
         "semismooth-newton" => v.push(json!({"jacobian": "finite-difference"})),
@@ -148,6 +148,7 @@ fn every_registered_solver_step_allocates_nothing() {
         "stochastic-eftp",
         "stochastic-eg",
         "svrg-eg",
+        "svrg-forb",
         "tikhonov",
     ] {
         assert!(names.contains(&expected), "{expected} is not registered: {names:?}");
