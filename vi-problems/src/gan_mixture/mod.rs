@@ -47,6 +47,16 @@
 //! (residuals) uses a fixed evaluation batch of the same size from its own stream (the training
 //! batch itself under `fixed_sample`) and never touches the training RNG.
 //!
+//! ## Finite data set
+//! `dataset_size = D > 0` (a multiple of `batch`) draws `D` data points and `D` latent points
+//! once at build time and makes the game the finite sum `F = (1/N) sum_i F_i` over its
+//! `N = D / batch` chunks, `F_i` the field on chunk `i` (the `batch` points `i batch ..`):
+//! `eval` and `eval_monitor` compute the full average (`N` chunk fields, one oracle call), and
+//! the stochastic solvers draw chunks as components (`vi_core::FiniteSum`, `component_calls`).
+//! Terms that are not averages over samples (consensus, NK, JARE) are averaged per chunk, so
+//! `F` is defined as that average. The component Lipschitz constants are unknown: stochastic
+//! solvers need a numeric `step`.
+//!
 //! ## Metrics (VEEGAN protocol, docs/math.md §3.7)
 //! Computed on `metric_samples = 2500` generated points from a latent sample drawn once per
 //! problem from its own stream, so the values depend only on `z` (and the seed):
@@ -76,6 +86,7 @@
 //! | `init_gain` | 0.8 | orthogonal initialisation gain | [1e-100, 1e3] |
 //! | `batch` | 256 | minibatch size (data and latent) | >= 1 |
 //! | `fixed_sample` | false | reuse one minibatch: deterministic oracle | |
+//! | `dataset_size` | 0 | finite data set of this many points: a finite sum over chunks of `batch` (0: fresh samples) | 0 or a multiple of `batch` |
 //! | `metric_samples` | 2500 | samples of the VEEGAN metrics | >= 1 |
 //! | `loss` | `standard` | `standard`, `non-saturating`, `wgan` | |
 //! | `reg` | `none` | `+`-separated regularizers (table above) | |
@@ -135,11 +146,13 @@ pub mod oracle;
 
 use std::sync::{Arc, Mutex};
 
+use faer::prelude::ReborrowMut;
 use faer::{Col, ColMut, ColRef, Mat};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use vi_core::{
-    Block, Budget, BuildContext, Error, FnMetric, Monotonicity, Operator, Params, Problem, Result, RunDefaults,
+    Block, Budget, BuildContext, Error, FiniteSum, FnMetric, Monotonicity, Operator, Params, Problem, Result,
+    RunDefaults,
 };
 
 use vi_core::memory::{self, Size};
@@ -197,6 +210,8 @@ pub struct GanMixtureParams {
     pub batch: usize,
     /// Reuse one minibatch (default false).
     pub fixed_sample: bool,
+    /// Finite data set size, a multiple of `batch` (default 0: fresh samples every call).
+    pub dataset_size: usize,
     /// Samples of the metrics (default 2500).
     pub metric_samples: usize,
     /// The loss (default `standard`).
@@ -241,6 +256,7 @@ impl Default for GanMixtureParams {
             init_gain: 0.8,
             batch: 256,
             fixed_sample: false,
+            dataset_size: 0,
             metric_samples: 2500,
             loss: Loss::Standard,
             reg: "none".into(),
@@ -324,7 +340,10 @@ impl GanMixtureParams {
         // z and its copies (start, scratch, the solvers' vectors) and one initialisation QR;
         // activations, adjoints and tangents of both networks and the two minibatches; the
         // generator on the metric samples.
+        // A finite data set is stored (data and latent points) and one full call sweeps it.
+        let chunks = if self.dataset_size > 0 { self.dataset_size / b.max(1) } else { 1 };
         let words = (np + nq) * 16usize
+            + Size::of(self.latent_dim + 2) * self.dataset_size
             + largest * 2usize
             + width(&gs) * b * 7usize
             + width(&ds) * b * 14usize
@@ -333,7 +352,10 @@ impl GanMixtureParams {
         let qr = Size::sum(all().map(|(r, c)| Size::of(r) * c * r.min(c) * 4usize));
         // Forward and backward passes and their tangents, once per inner proximal step.
         let proximal = Reg::parse_list("", &self.reg).is_ok_and(|r| r.contains(&Reg::Proximal));
-        let call = Size::of(b) * (np * 18usize + nq * 36usize) * (if proximal { self.prox_steps + 1 } else { 1 });
+        let call = Size::of(b)
+            * (np * 18usize + nq * 36usize)
+            * (if proximal { self.prox_steps + 1 } else { 1 })
+            * chunks.max(1);
         // The metrics compare every generated sample with every mode.
         let metric = Size::of(ms) * k * 8usize + np * ms * 2usize;
         [words, qr, call, metric]
@@ -342,7 +364,8 @@ impl GanMixtureParams {
     /// The size parameter whose default would shrink estimate `which` the most.
     fn culprit(&self, which: usize) -> &'static str {
         let d = Self::default();
-        let resets: [(&'static str, Self); 7] = [
+        let resets: [(&'static str, Self); 8] = [
+            ("dataset_size", Self { dataset_size: d.dataset_size, ..self.clone() }),
             ("latent_dim", Self { latent_dim: d.latent_dim, ..self.clone() }),
             ("g_hidden", Self { g_hidden: d.g_hidden.clone(), ..self.clone() }),
             ("d_hidden", Self { d_hidden: d.d_hidden.clone(), ..self.clone() }),
@@ -363,6 +386,7 @@ impl GanMixtureParams {
             "batch" => format!("batch = {}", self.batch),
             "metric_samples" => format!("metric_samples = {}", self.metric_samples),
             "modes" => format!("modes = {}", self.modes.unwrap_or(25)),
+            "dataset_size" => format!("dataset_size = {}", self.dataset_size),
             _ => format!("prox_steps = {}", self.prox_steps),
         }
     }
@@ -517,6 +541,22 @@ impl Params for GanMixtureParams {
         if self.metric_samples == 0 {
             return Err(Error::param(owner, "metric_samples", "must be >= 1"));
         }
+        if self.dataset_size > 0 {
+            if self.dataset_size % self.batch != 0 {
+                return Err(Error::param(
+                    owner,
+                    "dataset_size",
+                    format!("must be 0 or a multiple of batch = {}, got {}", self.batch, self.dataset_size),
+                ));
+            }
+            if self.fixed_sample {
+                return Err(Error::param(
+                    owner,
+                    "dataset_size",
+                    "cannot be combined with fixed_sample = true (that is dataset_size = batch)",
+                ));
+            }
+        }
         crate::gan::common::validate_prox(owner, self.prox_lambda, self.prox_steps, self.prox_lr)?;
         self.check_sizes(owner)?;
         self.game(owner).map(|_| ())
@@ -536,6 +576,10 @@ impl Params for GanMixtureParams {
             ("init_gain", "orthogonal initialisation gain"),
             ("batch", "minibatch size (data and latent) of each oracle call"),
             ("fixed_sample", "true: one minibatch drawn at build time, deterministic oracle"),
+            (
+                "dataset_size",
+                "finite data set of this many points, a multiple of batch: F is the finite sum over its chunks of batch points (stochastic solvers draw chunks); 0 = fresh samples every call",
+            ),
             ("metric_samples", "generated samples for modes / high_quality / reverse_kl"),
             ("loss", "\"standard\", \"non-saturating\" or \"wgan\""),
             (
@@ -564,6 +608,9 @@ pub struct GanMixtureOperator {
     train: Batch,
     monitor: Batch,
     fixed: bool,
+    /// The chunks of a finite data set (empty: fresh samples) and a field buffer for them.
+    data: Vec<Batch>,
+    chunk_field: Col<f64>,
 }
 
 impl GanMixtureOperator {
@@ -590,7 +637,26 @@ impl GanMixtureOperator {
             oracle::normal_into(&mut mrng, m.latent.as_mut());
             m
         };
-        Ok(Self { engine: Engine::new(cfg, g, d, b), mix, rng, train, monitor, fixed: p.fixed_sample })
+        let data: Vec<Batch> = (0..p.dataset_size / b)
+            .map(|_| {
+                let mut c = Batch { real: Mat::zeros(2, b), latent: Mat::zeros(p.latent_dim, b) };
+                mix.sample_into(&mut rng, c.real.as_mut());
+                oracle::normal_into(&mut rng, c.latent.as_mut());
+                c
+            })
+            .collect();
+        let engine = Engine::new(cfg, g, d, b);
+        let chunk_field = Col::zeros(if data.is_empty() { 0 } else { engine.dim() });
+        Ok(Self { engine, mix, rng, train, monitor, fixed: p.fixed_sample, data, chunk_field })
+    }
+
+    /// `out = (1/N) sum_i F_i(z)` over the chunks of the finite data set.
+    fn full_average(&mut self, z: ColRef<'_, f64>, mut out: ColMut<'_, f64>) {
+        out.fill(0.0);
+        let w = 1.0 / self.data.len() as f64;
+        for i in 0..self.data.len() {
+            self.add_component(i, w, z, out.rb_mut());
+        }
     }
 
     /// The engine (networks, settings, buffers).
@@ -619,6 +685,9 @@ impl Operator for GanMixtureOperator {
         self.engine.dim()
     }
     fn eval(&mut self, z: ColRef<'_, f64>, out: ColMut<'_, f64>) {
+        if !self.data.is_empty() {
+            return self.full_average(z, out);
+        }
         if !self.fixed {
             self.mix.sample_into(&mut self.rng, self.train.real.as_mut());
             oracle::normal_into(&mut self.rng, self.train.latent.as_mut());
@@ -626,10 +695,37 @@ impl Operator for GanMixtureOperator {
         self.engine.field(z, &self.train, out);
     }
     fn eval_monitor(&mut self, z: ColRef<'_, f64>, out: ColMut<'_, f64>) {
+        if !self.data.is_empty() {
+            return self.full_average(z, out);
+        }
         self.engine.field(z, &self.monitor, out);
     }
     fn monotonicity(&self) -> Monotonicity {
         Monotonicity::NonMonotone
+    }
+    fn finite_sum(&self) -> Option<&dyn FiniteSum> {
+        if self.data.is_empty() {
+            None
+        } else {
+            Some(self)
+        }
+    }
+    fn finite_sum_mut(&mut self) -> Option<&mut dyn FiniteSum> {
+        if self.data.is_empty() {
+            None
+        } else {
+            Some(self)
+        }
+    }
+}
+
+impl FiniteSum for GanMixtureOperator {
+    fn components(&self) -> usize {
+        self.data.len()
+    }
+    fn add_component(&mut self, i: usize, weight: f64, z: ColRef<'_, f64>, out: ColMut<'_, f64>) {
+        self.engine.field(z, &self.data[i], self.chunk_field.as_mut());
+        vi_core::linalg::axpy(weight, self.chunk_field.as_ref(), out);
     }
 }
 

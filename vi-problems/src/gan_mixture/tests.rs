@@ -337,3 +337,58 @@ fn bad_parameters_name_the_culprit() {
     let s = e(serde_json::json!({"reg": "proximal+nk"}));
     assert!(s.contains("proximal") && s.contains("nk"), "{s}");
 }
+
+#[test]
+fn a_finite_data_set_is_the_average_of_its_chunks() {
+    let mut p = small(Activation::Relu, Loss::Standard, "asymmetric");
+    let z = point(&p);
+    let n = z.nrows();
+    // One chunk is the fixed-sample batch: same stream, same draws.
+    let mut fixed = GanMixtureOperator::new(&p, 4).unwrap();
+    p.fixed_sample = false;
+    p.dataset_size = p.batch;
+    let mut one = GanMixtureOperator::new(&p, 4).unwrap();
+    let (mut a, mut b) = (Col::zeros(n), Col::zeros(n));
+    fixed.eval(z.as_ref(), a.as_mut());
+    one.eval(z.as_ref(), b.as_mut());
+    assert_eq!(a, b);
+    assert!(fixed.finite_sum().is_none() && one.finite_sum().unwrap().components() == 1);
+    // Three chunks: eval and eval_monitor are the mean of the components, every call the same.
+    p.dataset_size = 3 * p.batch;
+    let mut op = GanMixtureOperator::new(&p, 4).unwrap();
+    assert_eq!(op.finite_sum().unwrap().components(), 3);
+    let (mut full, mut mon, mut sum, mut c) = (Col::zeros(n), Col::zeros(n), Col::<f64>::zeros(n), Col::zeros(n));
+    op.eval(z.as_ref(), full.as_mut());
+    op.eval_monitor(z.as_ref(), mon.as_mut());
+    assert_eq!(full, mon);
+    for i in 0..3 {
+        op.finite_sum_mut().unwrap().eval_component(i, z.as_ref(), c.as_mut());
+        sum += &c;
+    }
+    let err = (&full - &sum * faer::Scale(1.0 / 3.0)).norm_l2();
+    assert!(err <= 1e-14 * full.norm_l2(), "{err}");
+    // The first chunk is the one-chunk data set's batch; the others differ.
+    op.finite_sum_mut().unwrap().eval_component(0, z.as_ref(), c.as_mut());
+    assert_eq!(c, b);
+    op.finite_sum_mut().unwrap().eval_component(1, z.as_ref(), c.as_mut());
+    assert_ne!(c, b);
+}
+
+#[test]
+fn bad_data_set_sizes_are_refused_naming_the_parameter() {
+    let mut p = small(Activation::Relu, Loss::Standard, "none");
+    p.dataset_size = 6; // batch = 4
+    let e = p.validate("problem gan-mixture").unwrap_err().to_string();
+    assert!(e.contains("`dataset_size`") && e.contains("multiple of batch = 4"), "{e}");
+    p.dataset_size = 8;
+    let e = p.validate("problem gan-mixture").unwrap_err().to_string();
+    assert!(e.contains("`dataset_size`") && e.contains("fixed_sample"), "{e}");
+    p.fixed_sample = false;
+    assert!(p.validate("problem gan-mixture").is_ok());
+    // A data set whose full pass exceeds the work limit of one oracle call.
+    let mut big = GanMixtureParams { dataset_size: 256 * 100_000, ..Default::default() };
+    let e = big.validate("problem gan-mixture").unwrap_err().to_string();
+    assert!(e.contains("`dataset_size`"), "{e}");
+    big.dataset_size = 2560;
+    assert!(big.validate("problem gan-mixture").is_ok());
+}
