@@ -1,6 +1,7 @@
 //! End-to-end `gan-mixture` runs (tiny network, small batch, few iterations so that debug
-//! builds stay fast): same seed, same numbers; training improves the VEEGAN metrics; the
-//! `--samples` scatter plot.
+//! builds stay fast): same seed, same numbers; training improves the VEEGAN metrics with
+//! preconditioned EFTP and extragradient on the minibatch (stochastic) oracle; aGRAAL on that
+//! oracle ends with a status and the reason; the `--samples` scatter plot.
 
 use serde_json::{json, Map, Value};
 use vi_core::{RunConfig, RunSpec};
@@ -54,6 +55,27 @@ fn asymmetric_eftp_training_improves_the_metrics() {
     // The metrics are recorded over training.
     assert_eq!(r.trace.len(), 5);
     assert!(r.trace.iter().all(|t| t.metrics.len() == 3));
+}
+
+#[test]
+fn adam_extragradient_on_the_minibatch_oracle_improves_the_metrics() {
+    let r = RunSpec { solver: "extragradient".into(), ..tiny(1000, 0) }.run().unwrap();
+    let (first, last) = (&r.trace[0].metrics, &r.metrics);
+    assert!(last["high_quality"] > first["high_quality"] && last["modes"] >= 4.0, "start {first:?}, end {last:?}");
+    assert!(last["reverse_kl"] < first["reverse_kl"], "start {first:?}, end {last:?}");
+}
+
+#[test]
+fn agraal_on_the_minibatch_oracle_ends_with_a_status_and_its_reason() {
+    // Minibatch noise keeps ||F(z_{k+1}) - F(z_k)|| away from zero while the steps shrink, so
+    // aGRAAL's local Lipschitz estimate collapses; the run must say so, not report success.
+    let mut spec = RunSpec { solver: "agraal".into(), solver_params: Map::new(), ..tiny(20_000, 0) };
+    spec.config.check_every = 1000;
+    let r = spec.run().unwrap();
+    assert_eq!(r.status, vi_core::Status::NumericalError, "{:?} {:?}", r.status, r.message);
+    let m = r.message.unwrap_or_default();
+    assert!(m.contains("adaptive step") && m.contains("deterministic"), "{m}");
+    assert!(r.z.iter().all(|v| v.is_finite()), "the last finite iterate is kept");
 }
 
 #[test]
