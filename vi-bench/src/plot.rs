@@ -278,22 +278,20 @@ fn draw_legend<DB: DrawingBackend>(
 ) -> std::result::Result<(), String> {
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     let (w, h) = area.dim_in_pixel();
-    let rows = entries.len() + notes.len();
+    let max_chars = (w as usize).saturating_sub(50) / 7;
+    let wrapped: Vec<Vec<String>> = entries.iter().map(|(label, _)| wrap_label(label, max_chars)).collect();
+    let rows = wrapped.iter().map(Vec::len).sum::<usize>() + notes.len();
     let pitch = (18i32).min(((h as i32 - 60) / rows.max(1) as i32).max(10));
     let font = ("sans-serif", if pitch < 16 { 11 } else { 13 });
     let mut y = 50;
-    for (label, color) in entries {
+    for ((_, color), lines) in entries.iter().zip(&wrapped) {
         let c = PALETTE[color % PALETTE.len()];
         area.draw(&PathElement::new(vec![(8, y), (38, y)], c.stroke_width(2))).map_err(e)?;
         draw_marker(area, (23, y), marker_shape(*color), c)?;
-        let max_chars = (w as usize).saturating_sub(50) / 7;
-        let text: String = if label.chars().count() > max_chars {
-            label.chars().take(max_chars.saturating_sub(1)).chain(std::iter::once('\u{2026}')).collect()
-        } else {
-            label.clone()
-        };
-        area.draw(&Text::new(text, (46, y - 7), font.into_font().color(&BLACK))).map_err(e)?;
-        y += pitch;
+        for line in lines {
+            area.draw(&Text::new(line.clone(), (46, y - 7), font.into_font().color(&BLACK))).map_err(e)?;
+            y += pitch;
+        }
     }
     y += pitch / 2;
     for note in notes {
@@ -301,6 +299,26 @@ fn draw_legend<DB: DrawingBackend>(
         y += pitch;
     }
     Ok(())
+}
+
+/// A legend label in lines of at most `max` characters, broken after `(` or `,` where it can be
+/// (a solver's parameters go on the next lines, so two configurations stay distinguishable), the
+/// last line cut with an ellipsis beyond three lines.
+fn wrap_label(label: &str, max: usize) -> Vec<String> {
+    let max = max.max(8);
+    let mut lines = Vec::new();
+    let mut rest: Vec<char> = label.chars().collect();
+    while rest.len() > max && lines.len() < 2 {
+        let cut = rest[..max].iter().rposition(|c| matches!(c, '(' | ',' | ' ')).map_or(max, |i| i + 1);
+        lines.push(rest[..cut].iter().collect::<String>().trim_end().to_string());
+        rest = rest[cut..].iter().copied().skip_while(|c| *c == ' ').collect();
+    }
+    if rest.len() > max {
+        rest.truncate(max - 1);
+        rest.push('\u{2026}');
+    }
+    lines.push(rest.into_iter().collect());
+    lines
 }
 
 /// One step curve (colour index `k`) of a performance profile with staggered markers.
@@ -369,4 +387,22 @@ pub fn profile_plot(profile: &Profile, title: &str, path: &Path) -> Result<()> {
     draw_legend(&legend_area, &entries, &[]).map_err(err)?;
     root.present().map_err(|e| err(e.to_string()))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap_label;
+
+    #[test]
+    fn long_legend_labels_wrap_after_a_parenthesis_and_keep_what_tells_them_apart() {
+        assert_eq!(wrap_label("eftp", 25), ["eftp"]);
+        let a = wrap_label("stochastic-eftp(schedule=constant)", 25);
+        let b = wrap_label("stochastic-eftp(schedule=decreasing)", 25);
+        assert_eq!(a, ["stochastic-eftp(", "schedule=constant)"]);
+        assert_eq!(b, ["stochastic-eftp(", "schedule=decreasing)"]);
+        let long = wrap_label(&"x".repeat(100), 25);
+        assert_eq!(long.len(), 3);
+        assert!(long.iter().all(|l| l.chars().count() <= 25));
+        assert!(long[2].ends_with('\u{2026}'));
+    }
 }
