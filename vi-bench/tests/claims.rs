@@ -60,3 +60,34 @@ fn nagarajan_kolter_the_nk_term_removes_the_wgan_cycle() {
         }
     }
 }
+
+#[test]
+fn asymmetric_regularization_stabilizes_the_small_gan_games() {
+    let rs = run_shipped("asymmetric-regularization");
+    assert_eq!(rs.len(), 36);
+    let get = |problem: &str, solver: &str| {
+        let r = rs.get(&(problem.to_string(), solver.to_string())).unwrap_or_else(|| panic!("{problem} x {solver}"));
+        (r["status"].as_str().unwrap().to_string(), r["residual"].as_f64().unwrap(), r["distance_to_solution"].as_f64())
+    };
+    // The Dirac-GAN table (docs/math.md §1.6): ||z_500|| from ||z_0|| = 1.414.
+    let dist = |problem: &str, solver: &str| get(problem, solver).2.unwrap();
+    assert!(dist("gan-dirac(reg=none)", "gda") > 3.0);
+    assert!((dist("gan-dirac(reg=none)", "alternating-gda") - 1.42).abs() < 0.01);
+    assert!((dist("gan-dirac(reg=none)", "extragradient") - 0.122).abs() < 0.005);
+    for solver in ["gda", "alternating-gda", "extragradient", "eftp"] {
+        assert!(dist("gan-dirac(reg=asymmetric)", solver) < 1e-7, "{solver}");
+        assert!(dist("gan-dirac(gamma=0.3, reg=r1)", solver) < 1e-5, "{solver}");
+    }
+    assert!(dist("gan-dirac(reg=asymmetric)", "eftp") < 4e-10);
+    // Covariance game: only extragradient converges without help; with it every method does.
+    assert_eq!(get("gan-covariance(reg=none)", "gda").0, "Diverged");
+    for solver in ["alternating-gda", "eftp"] {
+        let (status, residual, _) = get("gan-covariance(reg=none)", solver);
+        assert_eq!(status, "MaxIterations", "{solver}");
+        assert!(residual > 0.1, "{solver}: {residual}");
+    }
+    for solver in ["gda", "alternating-gda", "extragradient", "eftp"] {
+        assert_eq!(get("gan-covariance(reg=asymmetric)", solver).0, "Converged", "{solver}");
+        assert_eq!(get("gan-gaussian-mean(reg=asymmetric)", solver).0, "Converged", "{solver}");
+    }
+}
