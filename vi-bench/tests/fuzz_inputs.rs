@@ -15,7 +15,8 @@ use std::cell::Cell;
 use clap::Parser;
 use proptest::prelude::*;
 use serde_json::{json, Value};
-use vi_bench::cli::{split_assignments, Cli};
+use vi_bench::cli::split_assignments;
+use vi_bench::commands::Cli;
 use vi_bench::suite::{SuiteSpec, MAX_CASES};
 
 // Force-link the plugin crates.
@@ -402,12 +403,12 @@ proptest! {
     ) {
         let argv = std::iter::once("vi-bench").chain(args.iter().copied());
         if let Ok(cli) = Cli::try_parse_from(argv) {
-            if let vi_bench::cli::Command::Run(r) = &cli.command {
+            if let vi_bench::commands::Command::Run(r) = &cli.command {
                 // Parsed numbers are in range; the spec is built or refused, never a panic.
                 prop_assert!(r.check_every.is_none_or(|c| c >= 1) && r.tol.is_none_or(|t| t.is_finite() && t >= 0.0));
                 let _ = r.spec();
             }
-            if let vi_bench::cli::Command::Diagnose(d) = &cli.command {
+            if let vi_bench::commands::Command::Diagnose(d) = &cli.command {
                 prop_assert!(d.offset.is_finite() && d.offset > 0.0);
             }
         }
