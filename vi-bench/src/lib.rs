@@ -18,10 +18,12 @@ pub mod list;
 pub mod output;
 pub mod plot;
 pub mod profile;
+pub mod record;
 pub mod report;
 pub mod run;
 pub mod scatter;
 pub mod suite;
+pub mod summary;
 pub mod trajectory;
 
 pub use error::{BenchError, Result};

@@ -90,16 +90,22 @@ fn ids(path: &Path) -> Vec<String> {
 }
 
 /// Parses summary.md: `## label` sections followed by table rows, as
-/// (problem label, solver label) -> (runs, status cell).
+/// (problem label, solver label) -> (runs, status cell); the Jacobian table is left out.
 fn summary_rows(md: &str) -> BTreeMap<(String, String), (usize, String)> {
     let mut rows = BTreeMap::new();
     let mut section = String::new();
     for line in md.lines() {
         if let Some(h) = line.strip_prefix("## ") {
             section = h.to_string();
-        } else if line.starts_with("| ") && !line.starts_with("| solver |") && !section.starts_with("Performance") {
+        } else if line.starts_with("| ")
+            && !line.starts_with("| solver |")
+            && !section.starts_with("Performance")
+            && !section.starts_with("Jacobian")
+        {
             let cells: Vec<&str> = line.trim_matches('|').split(" | ").map(str::trim).collect();
-            rows.insert((section.clone(), cells[0].to_string()), (cells[1].parse().unwrap(), cells[2].to_string()));
+            // The seeds column: a number of runs, or one run of a deterministic configuration.
+            let runs = if cells[1] == "deterministic" { 1 } else { cells[1].parse().unwrap() };
+            rows.insert((section.clone(), cells[0].to_string()), (runs, cells[2].to_string()));
         }
     }
     rows
