@@ -266,20 +266,28 @@ fn jacobian_cells(j: &JacobianSummary) -> String {
 }
 
 /// Iterations to tolerance of a row: the median over converged runs, `(k/n)` when only some
-/// converged, the status when none did.
+/// converged, where they ended when that is not the known solution (a zero of `F` elsewhere, or
+/// the rest point of a regularizer that moves it); the status when none converged.
 fn iterations_cell(row: &crate::summary::Row<'_>) -> String {
     let converged: Vec<&&RunRecord> = row.runs.iter().filter(|r| r.converged()).collect();
     if converged.is_empty() {
         return row.status_cell();
     }
-    let its = row.median(|r| r.converged().then(|| r.report().map(|r| r.iterations as f64)).flatten());
-    let share = if converged.len() < row.runs.len() {
-        format!(" ({}/{})", converged.len(), row.runs.len())
-    } else {
-        String::new()
+    let of_converged = |f: fn(&vi_core::Report) -> Option<f64>| {
+        row.median(|r| r.converged().then(|| r.report().and_then(f)).flatten())
     };
-    format!("{}{share}", fmt_opt(its, |v| format!("{v:.0}")))
+    let mut cell = fmt_opt(of_converged(|r| Some(r.iterations as f64)), |v| format!("{v:.0}"));
+    if converged.len() < row.runs.len() {
+        cell.push_str(&format!(" ({}/{})", converged.len(), row.runs.len()));
+    }
+    if let Some(d) = of_converged(|r| r.distance_to_solution).filter(|d| *d > FAR_FROM_SOLUTION) {
+        cell.push_str(&format!(" (ended {} from the solution)", fmt_metric(d)));
+    }
+    cell
 }
+
+/// A converged run farther than this from the known solution found another zero of `F`.
+const FAR_FROM_SOLUTION: f64 = 1e-3;
 
 /// The table of one problem configuration: the run columns, then the distance to the known
 /// solution and each metric the problem reports (medians over seeds), where present.
@@ -326,9 +334,12 @@ fn table(inst: &Instance<'_>) -> String {
     md
 }
 
-/// A metric value: integers (mode counts) as integers, the rest with three significant digits.
+/// A metric value: integers (mode counts) as integers, the rest with three significant digits;
+/// a negative zero as 0.
 fn fmt_metric(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e6 {
+    if v == 0.0 {
+        "0".into()
+    } else if v.fract() == 0.0 && v.abs() < 1e6 {
         format!("{v:.0}")
     } else if v != 0.0 && (v.abs() < 1e-2 || v.abs() >= 1e4) {
         format!("{v:.2e}")
@@ -489,6 +500,7 @@ mod tests {
         let mut runs = vec![
             record("a", json!({"iterations": 120})),
             record("b", json!({"solver": "gda", "status": "Diverged", "residual": "inf"})),
+            record("c", json!({"solver": "ogda", "iterations": 80, "distance_to_solution": 6.0})),
         ];
         for r in &mut runs {
             r.jacobian = Some(JacobianSummary {
@@ -504,6 +516,9 @@ mod tests {
         let md = jacobian_section(&Summary::new(&runs));
         assert!(md.starts_with("## Jacobian at the solution\n"), "{md}");
         let row = md.lines().rfind(|l| l.starts_with("| gan ")).unwrap();
-        assert_eq!(row, "| gan | 0 | 2.350 | 3.960 | inf | 0.118, 0.123 ± 0.485i, 2.128 | 120 | Diverged |");
+        assert_eq!(
+            row,
+            "| gan | 0 | 2.350 | 3.960 | inf | 0.118, 0.123 ± 0.485i, 2.128 | 120 | Diverged | 80 (ended 6 from the solution) |"
+        );
     }
 }
