@@ -82,8 +82,8 @@ pub use finite_sum::{AffineSum, ComponentSampler, FiniteSum, MiniBatch, Sampling
 pub use operator::{AffineOperator, FnOperator, Monotonicity, Operator, Tikhonov, TikhonovTerm};
 pub use problem::{Block, Counters, FnMetric, Metric, Problem};
 pub use registry::{
-    build_problem, build_solver, registry, BuildContext, ParamInfo, Params, ProblemEntry, Registry, RunSpec,
-    SolverEntry,
+    build_problem, build_problem_in, build_solver, build_solver_in, registry, BuildContext, ParamInfo, Params,
+    ProblemEntry, Registry, RunSpec, Seed, SolverEntry,
 };
 pub use runner::{Observation, Observer, Report, RunConfig, Runner, Status, TracePoint};
 pub use sets::{Ball, BoxSet, ConstraintSet, NonnegativeOrthant, Product, Simplex, WholeSpace};

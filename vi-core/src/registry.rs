@@ -36,6 +36,7 @@
 //! assert_eq!(p.lipschitz(), Some(2.0));
 //! ```
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
@@ -82,10 +83,52 @@ pub struct ParamInfo {
 }
 
 /// Seed and other context given to build functions.
-#[derive(Clone, Copy, Debug, Default)]
+///
+/// The seed is read through [`BuildContext::seed`] (or passed on as a [`Seed`]), which records
+/// the read: a problem or solver that never reads it is deterministic, and the harness runs it
+/// once instead of once per seed ([`RunSpec::uses_seed`]). Read it only where randomness is
+/// actually drawn (e.g. only for the random preset of a problem).
+#[derive(Clone, Debug, Default)]
 pub struct BuildContext {
-    /// The run's seed: random problem data and stochastic oracles derive from it.
-    pub seed: u64,
+    seed: u64,
+    read: Cell<bool>,
+}
+
+impl BuildContext {
+    /// A context for the run seeded with `seed`.
+    pub fn new(seed: u64) -> Self {
+        Self { seed, read: Cell::new(false) }
+    }
+
+    /// The run's seed (random problem data and stochastic oracles derive from it); records the read.
+    pub fn seed(&self) -> u64 {
+        self.read.set(true);
+        self.seed
+    }
+
+    /// Whether a build function read the seed.
+    pub fn seed_was_read(&self) -> bool {
+        self.read.get()
+    }
+}
+
+/// Where a seed comes from: a plain number (tests, direct API use) or a [`BuildContext`], whose
+/// read is then recorded only when the data generator actually draws from it.
+pub trait Seed {
+    /// The seed value.
+    fn get(self) -> u64;
+}
+
+impl Seed for u64 {
+    fn get(self) -> u64 {
+        self
+    }
+}
+
+impl Seed for &BuildContext {
+    fn get(self) -> u64 {
+        self.seed()
+    }
 }
 
 /// A registered problem.
@@ -260,10 +303,18 @@ pub fn parse_params<P: Params>(kind: &'static str, owner: &str, overrides: &Map<
 /// # Errors
 /// Unknown name, unknown or ill-typed parameter, invalid value, wrong dimension of `start`.
 pub fn build_problem(name: &str, params: &Value, seed: u64) -> Result<Problem> {
+    build_problem_in(name, params, &BuildContext::new(seed))
+}
+
+/// [`build_problem`] with a given context (to learn afterwards whether the seed was read).
+///
+/// # Errors
+/// As [`build_problem`].
+pub fn build_problem_in(name: &str, params: &Value, ctx: &BuildContext) -> Result<Problem> {
     let entry = registry()?.problem(name)?;
     let mut map = as_object("problem", name, params)?;
     let start = map.remove("start");
-    let mut p = (entry.build)(&map, &BuildContext { seed })?;
+    let mut p = (entry.build)(&map, ctx)?;
     let mut resolved = match p.params().clone() {
         Value::Object(m) => m,
         _ => Map::new(),
@@ -283,9 +334,18 @@ pub fn build_problem(name: &str, params: &Value, seed: u64) -> Result<Problem> {
 /// # Errors
 /// Unknown name, unknown or ill-typed parameter, invalid value.
 pub fn build_solver(name: &str, params: &Value, seed: u64) -> Result<(Box<dyn Solver>, Value)> {
+    build_solver_in(name, params, &BuildContext::new(seed))
+}
+
+/// [`build_solver`] with a given context (a continuation method builds its inner solver in its
+/// own context, so the inner solver's use of the seed is recorded).
+///
+/// # Errors
+/// As [`build_solver`].
+pub fn build_solver_in(name: &str, params: &Value, ctx: &BuildContext) -> Result<(Box<dyn Solver>, Value)> {
     let entry = registry()?.solver(name)?;
     let map = as_object("solver", name, params)?;
-    (entry.build)(&map, &BuildContext { seed })
+    (entry.build)(&map, ctx)
 }
 
 fn as_object(kind: &str, name: &str, v: &Value) -> Result<Map<String, Value>> {
@@ -361,6 +421,19 @@ impl RunSpec {
         self.config = config;
         self.solver_params = params;
         Ok((self, applied))
+    }
+
+    /// Whether the run depends on its seed: builds the problem and the solver and reports
+    /// whether either read the seed (all randomness of a run flows from it, see
+    /// [`BuildContext`]). A spec that does not use its seed gives the same numbers for every seed.
+    ///
+    /// # Errors
+    /// As [`RunSpec::build`].
+    pub fn uses_seed(&self) -> Result<bool> {
+        let (pc, sc) = (BuildContext::new(self.seed), BuildContext::new(self.seed));
+        build_problem_in(&self.problem, &Value::Object(self.problem_params.clone()), &pc)?;
+        build_solver_in(&self.solver, &Value::Object(self.solver_params.clone()), &sc)?;
+        Ok(pc.seed_was_read() || sc.seed_was_read())
     }
 
     /// Fills the report's identifying fields (seed, resolved solver parameters).

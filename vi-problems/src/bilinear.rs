@@ -189,7 +189,7 @@ pub struct BilinearData {
 }
 
 /// Generates the data of a validated parameter set from `seed`.
-pub fn bilinear_data(p: &BilinearParams, seed: u64) -> BilinearData {
+pub fn bilinear_data(p: &BilinearParams, seed: impl vi_core::Seed) -> BilinearData {
     if p.preset == "xy" {
         let one = Mat::from_fn(1, 1, |_, _| 1.0);
         return BilinearData {
@@ -204,7 +204,7 @@ pub fn bilinear_data(p: &BilinearParams, seed: u64) -> BilinearData {
     }
     let (m, n) = (p.m, p.n);
     let r = if p.rank == 0 { m.min(n) } else { p.rank };
-    let mut rng = vi_core::rng::seeded(seed, 0xb111);
+    let mut rng = vi_core::rng::seeded(seed.get(), 0xb111);
     let u = random_orthonormal(m, r, &mut rng);
     let v = random_orthonormal(n, r, &mut rng);
     let s: Vec<f64> = (0..r)
@@ -330,7 +330,7 @@ pub fn bilinear_operator(d: &BilinearData) -> Result<BilinearOperator> {
 }
 
 fn build(p: BilinearParams, ctx: &BuildContext) -> Result<Problem> {
-    let d = bilinear_data(&p, ctx.seed);
+    let d = bilinear_data(&p, ctx);
     let (m, n) = (d.a.nrows(), d.a.ncols());
     let op = bilinear_operator(&d)?.with_threads(p.threads);
     let start = Col::from_fn(m + n, |_| 1.0);

@@ -281,7 +281,7 @@ fn affine_offsets(m: &[Mat<f64>], w: &Col<f64>, noise: Vec<Col<f64>>) -> Vec<Col
 }
 
 fn build_quadratic(p: FiniteSumQuadraticParams, ctx: &BuildContext) -> Result<Problem> {
-    let mut rng = rng::seeded(ctx.seed, 0xf5a1);
+    let mut rng = rng::seeded(ctx.seed(), 0xf5a1);
     let m = quadratic_matrices(&p, &mut rng);
     let w = gaussian_col(p.n, &mut rng);
     let noise = centred_noise(p.components, p.n, p.noise, &mut rng);
@@ -292,7 +292,7 @@ fn build_quadratic(p: FiniteSumQuadraticParams, ctx: &BuildContext) -> Result<Pr
 
 fn build_bilinear(p: FiniteSumBilinearParams, ctx: &BuildContext) -> Result<Problem> {
     let n = p.n;
-    let mut rng = rng::seeded(ctx.seed, 0xf5b1);
+    let mut rng = rng::seeded(ctx.seed(), 0xf5b1);
     let u = random_orthonormal(n, n, &mut rng);
     let v = random_orthonormal(n, n, &mut rng);
     let sigma: Vec<f64> =

@@ -234,7 +234,7 @@ pub fn duality_gap(a: faer::MatRef<'_, f64>, z: ColRef<'_, f64>, ax: ColMut<'_, 
 }
 
 /// The payoff matrix and the known equilibrium `(x*, y*)` of a preset, if it has one.
-pub fn preset_payoff(p: &MatrixGameParams, seed: u64) -> Result<(Mat<f64>, Option<Col<f64>>)> {
+pub fn preset_payoff(p: &MatrixGameParams, seed: impl vi_core::Seed) -> Result<(Mat<f64>, Option<Col<f64>>)> {
     let from = |rows: &[&[f64]]| Mat::from_fn(rows.len(), rows[0].len(), |i, j| rows[i][j]);
     let col = |v: &[f64]| Col::from_fn(v.len(), |i| v[i]);
     Ok(match p.preset.as_str() {
@@ -244,7 +244,7 @@ pub fn preset_payoff(p: &MatrixGameParams, seed: u64) -> Result<(Mat<f64>, Optio
         "matching-pennies" => (from(&[&[1.0, -1.0], &[-1.0, 1.0]]), Some(col(&[0.5; 4]))),
         "two-by-two" => (from(&[&[2.0, -1.0], &[-1.0, 1.0]]), Some(col(&[0.4, 0.6, 0.4, 0.6]))),
         "random" => {
-            let mut rng = vi_core::rng::seeded(seed, 0x6a3e);
+            let mut rng = vi_core::rng::seeded(seed.get(), 0x6a3e);
             (Mat::from_fn(p.m, p.n, |_, _| 2.0 * vi_core::rng::uniform(&mut rng) - 1.0), None)
         }
         _ => (io::read_matrix(&p.file)?.to_dense(&p.file)?, None),
@@ -268,7 +268,7 @@ pub fn skewed_start(m: usize, n: usize) -> Col<f64> {
 }
 
 fn build(p: MatrixGameParams, ctx: &BuildContext) -> Result<Problem> {
-    let (a, known) = preset_payoff(&p, ctx.seed)?;
+    let (a, known) = preset_payoff(&p, ctx)?;
     let (m, n) = (a.nrows(), a.ncols());
     let mut op = MatrixGameOperator::new(a.clone())?;
     let set: Box<dyn ConstraintSet> =

@@ -391,7 +391,7 @@ pub fn hphard_data(n: usize, seed: u64) -> (Mat<f64>, Col<f64>, Col<f64>) {
 }
 
 fn build_hphard(p: HpHardParams, ctx: &BuildContext) -> Result<Problem> {
-    let (m, q, zs) = hphard_data(p.n, ctx.seed);
+    let (m, q, zs) = hphard_data(p.n, ctx.seed());
     let op: Box<dyn Operator> =
         if p.compensated { Box::new(CompensatedAffine::new(m, q)?) } else { Box::new(AffineOperator::new(m, q)?) };
     Problem::new("hphard", op, Box::new(NonnegativeOrthant::new(p.n)), Col::zeros(p.n))?.with_solution(zs)
@@ -649,7 +649,7 @@ pub fn grid_lcp_data(k: usize, c: f64, seed: u64) -> (Vec<GridEntry>, Col<f64>, 
 
 fn build_grid_lcp(p: GridLcpParams, ctx: &BuildContext) -> Result<Problem> {
     let n = p.k * p.k;
-    let (t, q, zs) = grid_lcp_data(p.k, p.convection, ctx.seed);
+    let (t, q, zs) = grid_lcp_data(p.k, p.convection, ctx.seed());
     let s = (std::f64::consts::PI / (2.0 * (p.k as f64 + 1.0))).sin();
     let mu = 8.0 * s * s;
     let op = crate::SparseAffine::from_triplets(n, n, &t, q, Some(8.0 + 2.0 * p.convection.abs()), Some(mu))?;

@@ -307,7 +307,7 @@ pub fn quadratic_operator(p: &QuadraticParams, seed: u64) -> Result<(Box<dyn Ope
 
 fn build(p: QuadraticParams, ctx: &BuildContext) -> Result<Problem> {
     let n = p.n;
-    let (mut op, w) = quadratic_operator(&p, ctx.seed)?;
+    let (mut op, w) = quadratic_operator(&p, ctx.seed())?;
     let l = op.lipschitz().unwrap_or(p.l + p.rho);
     let start = Col::zeros(n);
     let (set, solution): (Box<dyn ConstraintSet>, Option<Col<f64>>) = if p.box_half_width > 0.0 {

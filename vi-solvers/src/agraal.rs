@@ -109,12 +109,14 @@ pub struct Agraal {
 }
 
 impl Agraal {
-    /// A new solver with the given parameters (validated) and the seed of its perturbation.
+    /// A new solver with the given parameters (validated) and the seed of its perturbation
+    /// (read only when the initial step is estimated, i.e. `step` is not a number).
     ///
     /// # Errors
     /// [`vi_core::Error::InvalidParameter`] from validation.
-    pub fn new(params: AgraalParams, seed: u64) -> Result<Self> {
+    pub fn new(params: AgraalParams, seed: impl vi_core::Seed) -> Result<Self> {
         params.validate("solver agraal")?;
+        let seed = if matches!(params.step, StepRule::Fixed(_)) { 0 } else { seed.get() };
         let z = || Col::zeros(0);
         Ok(Self { params, seed, lambda: 0.0, theta: 1.0, z: z(), z_new: z(), z_bar: z(), f: z(), f_new: z() })
     }
@@ -198,7 +200,7 @@ impl Solver for Agraal {
 }
 
 fn build(p: AgraalParams, ctx: &BuildContext) -> Result<Box<dyn Solver>> {
-    Ok(Box::new(Agraal::new(p, ctx.seed)?))
+    Ok(Box::new(Agraal::new(p, ctx)?))
 }
 
 vi_core::register_solver!(

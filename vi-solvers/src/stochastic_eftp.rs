@@ -148,7 +148,7 @@ impl Solver for StochasticEftp {
 }
 
 fn build(p: StochasticEftpParams, ctx: &BuildContext) -> Result<Box<dyn Solver>> {
-    Ok(Box::new(StochasticEftp::new(p, ctx.seed)?))
+    Ok(Box::new(StochasticEftp::new(p, ctx.seed())?))
 }
 
 vi_core::register_solver!(

@@ -175,7 +175,7 @@ impl Solver for StochasticEg {
 }
 
 fn build(p: StochasticEgParams, ctx: &BuildContext) -> Result<Box<dyn Solver>> {
-    Ok(Box::new(StochasticEg::new(p, ctx.seed)?))
+    Ok(Box::new(StochasticEg::new(p, ctx.seed())?))
 }
 
 vi_core::register_solver!(

@@ -215,7 +215,7 @@ impl Solver for SvrgEg {
 }
 
 fn build(p: SvrgEgParams, ctx: &BuildContext) -> Result<Box<dyn Solver>> {
-    Ok(Box::new(SvrgEg::new(p, ctx.seed)?))
+    Ok(Box::new(SvrgEg::new(p, ctx.seed())?))
 }
 
 vi_core::register_solver!(

@@ -211,7 +211,7 @@ impl Solver for SvrgForb {
 }
 
 fn build(p: SvrgForbParams, ctx: &BuildContext) -> Result<Box<dyn Solver>> {
-    Ok(Box::new(SvrgForb::new(p, ctx.seed)?))
+    Ok(Box::new(SvrgForb::new(p, ctx.seed())?))
 }
 
 vi_core::register_solver!(

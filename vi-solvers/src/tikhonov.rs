@@ -289,9 +289,9 @@ impl TikhonovContinuation {
     ///
     /// # Errors
     /// Invalid parameters, an unknown inner name, or invalid inner parameters.
-    pub fn new(params: TikhonovParams, seed: u64) -> Result<Self> {
+    pub fn new(params: TikhonovParams, ctx: &BuildContext) -> Result<Self> {
         params.validate("solver tikhonov")?;
-        let (inner, _) = vi_core::build_solver(&params.inner, &params.inner_overrides(), seed)?;
+        let (inner, _) = vi_core::build_solver_in(&params.inner, &params.inner_overrides(), ctx)?;
         Ok(Self {
             params,
             inner,
@@ -408,7 +408,7 @@ impl Solver for TikhonovContinuation {
 }
 
 fn build(p: TikhonovParams, ctx: &BuildContext) -> Result<Box<dyn Solver>> {
-    Ok(Box::new(TikhonovContinuation::new(p, ctx.seed)?))
+    Ok(Box::new(TikhonovContinuation::new(p, ctx)?))
 }
 
 vi_core::register_solver!(
@@ -429,8 +429,11 @@ mod tests {
     use vi_core::{linalg, Status};
 
     fn eg_inner(step: f64, eps0: f64) -> TikhonovContinuation {
-        TikhonovContinuation::new(TikhonovParams { step: StepRule::Fixed(step), eps0, ..Default::default() }, 0)
-            .unwrap()
+        TikhonovContinuation::new(
+            TikhonovParams { step: StepRule::Fixed(step), eps0, ..Default::default() },
+            &BuildContext::new(0),
+        )
+        .unwrap()
     }
 
     #[test]
@@ -454,9 +457,11 @@ mod tests {
         assert!(e.contains("`nu`") && e.contains("extragradient"), "{e}");
         let e = build_error("tikhonov", serde_json::json!({"shrink": 0.9999, "eps_min": 1e-12}));
         assert!(e.contains("`shrink`") && e.contains("1000 stages"), "{e}");
-        let mut s =
-            TikhonovContinuation::new(TikhonovParams { anchor: Anchor::Point(vec![1.0]), ..Default::default() }, 0)
-                .unwrap();
+        let mut s = TikhonovContinuation::new(
+            TikhonovParams { anchor: Anchor::Point(vec![1.0]), ..Default::default() },
+            &BuildContext::new(0),
+        )
+        .unwrap();
         let e = s.init(&mut bilinear_xy(&[1.0, 1.0])).unwrap_err().to_string();
         assert!(e.contains("`anchor`") && e.contains("expected 2, got 1"), "{e}");
     }
@@ -510,7 +515,7 @@ mod tests {
         assert!(d > 0.5 && (d - ker).abs() < 1e-8, "EG distance {d}, kernel part {ker}");
 
         let (mut p, _, _) = rank_deficient(1.0);
-        let mut s = TikhonovContinuation::new(TikhonovParams::default(), 0).unwrap();
+        let mut s = TikhonovContinuation::new(TikhonovParams::default(), &BuildContext::new(0)).unwrap();
         let r = run(&mut p, &mut s, 1e-10, 1_000_000);
         assert_eq!(r.status, Status::Converged);
         let d = linalg::dist(linalg::col_from_slice(&r.z).as_ref(), sol.as_ref());

@@ -277,7 +277,7 @@ impl Covariance {
     /// # Errors
     /// [`Error::Numerical`] if an eigendecomposition fails; [`Error::InvalidParameter`] for
     /// fewer than `2 d` samples with a logistic loss.
-    pub fn with_loss(sigma: Mat<f64>, loss: Loss, samples: usize, seed: u64) -> Result<Self> {
+    pub fn with_loss(sigma: Mat<f64>, loss: Loss, samples: usize, seed: impl vi_core::Seed) -> Result<Self> {
         let d = sigma.nrows();
         let eig = sigma
             .self_adjoint_eigen(faer::Side::Lower)
@@ -295,7 +295,7 @@ impl Covariance {
                     format!("must be >= 2 d = {} with loss `{}`, got {samples}", 2 * d, loss.name()),
                 ));
             }
-            let mut rng = vi_core::rng::seeded(seed, 0xc0_7a);
+            let mut rng = vi_core::rng::seeded(seed.get(), 0xc0_7a);
             let raw_x = Mat::from_fn(d, samples, |_, _| vi_core::rng::normal(&mut rng));
             let raw_z = Mat::from_fn(d, samples, |_, _| vi_core::rng::normal(&mut rng));
             let wx = whiten(raw_x)?;
@@ -692,7 +692,7 @@ impl GanModel for Covariance {
 fn build(p: CovarianceParams, ctx: &BuildContext) -> Result<Problem> {
     let owner = "problem gan-covariance";
     let cfg = p.reg_config(owner)?;
-    let model = Covariance::with_loss(p.sigma(owner)?, p.loss, p.samples, ctx.seed)?;
+    let model = Covariance::with_loss(p.sigma(owner)?, p.loss, p.samples, ctx)?;
     let d = model.d;
     let (pp, q) = (model.generator_dim(), model.discriminator_dim());
     let mut start = Col::zeros(pp + q);

@@ -811,17 +811,17 @@ pub fn generate(gen: &Mlp, z: ColRef<'_, f64>, n: usize, seed: u64) -> Vec<[f64;
 /// # Errors
 /// As [`GanMixtureOperator::new`].
 pub fn build(p: GanMixtureParams, ctx: &BuildContext) -> Result<Problem> {
-    let op = GanMixtureOperator::new(&p, ctx.seed)?;
+    let op = GanMixtureOperator::new(&p, ctx.seed())?;
     let (g, d) = p.networks();
     let (np, nq) = (g.n_params(), d.n_params());
     let mut start = vec![0.0; np + nq];
-    let mut rng = vi_core::rng::seeded(ctx.seed, STREAM_INIT);
+    let mut rng = vi_core::rng::seeded(ctx.seed(), STREAM_INIT);
     g.init_orthogonal(&mut start[..np], p.init_gain, &mut rng);
     d.init_orthogonal(&mut start[np..], p.init_gain, &mut rng);
     let mix = op.mixture().clone();
 
     let mut work = MlpWork::new(&g, p.metric_samples, false);
-    let mut mrng = vi_core::rng::seeded(ctx.seed, STREAM_METRIC);
+    let mut mrng = vi_core::rng::seeded(ctx.seed(), STREAM_METRIC);
     oracle::normal_into(&mut mrng, work.h[0].as_mut());
     let state = Arc::new(Mutex::new(MetricState { gen: g.clone(), work, mix: mix.clone(), cache: None }));
     let metric = |name: &'static str, pick: fn(&SampleQuality) -> f64| {
@@ -831,7 +831,7 @@ pub fn build(p: GanMixtureParams, ctx: &BuildContext) -> Result<Problem> {
             pick(&s.quality(z))
         }))
     };
-    let seed = ctx.seed;
+    let seed = ctx.seed();
     let gen = g.clone();
     Ok(Problem::unconstrained("gan-mixture", Box::new(op), Col::from_fn(np + nq, |i| start[i]))?
         .with_blocks(vec![Block::new("generator", 0..np), Block::new("discriminator", np..np + nq)])?
