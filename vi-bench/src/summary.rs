@@ -247,30 +247,29 @@ impl<'a> Summary<'a> {
     }
 
     /// The performance profile over (problem configuration, seed) pairs, solvers in row order.
-    /// A deterministic row's one run stands for every seed of its problem configuration; a
-    /// configuration where every row is deterministic is one pair.
+    /// A configuration whose problem reads no seed (it has a deterministic row) is one test
+    /// problem, counted once: each row's cost is then the median over its runs (a failure counts
+    /// as infinite).
     pub fn profile(&self) -> Profile {
         let mut solvers: Vec<String> = Vec::new();
         let mut costs: BTreeMap<String, BTreeMap<String, Option<f64>>> = BTreeMap::new();
         for inst in &self.instances {
-            let random: BTreeSet<u64> =
-                inst.rows.iter().filter(|r| !r.deterministic()).flat_map(|r| r.runs.iter().map(|r| r.seed())).collect();
+            let once = inst.rows.iter().any(Row::deterministic);
             for row in &inst.rows {
                 if !solvers.contains(&row.solver) {
                     solvers.push(row.solver.clone());
                 }
+                if once {
+                    let cost = median(row.runs.iter().map(|r| r.calls_to_tol().unwrap_or(f64::INFINITY)).collect());
+                    costs
+                        .entry(inst.label.clone())
+                        .or_default()
+                        .insert(row.solver.clone(), cost.filter(|c| c.is_finite()));
+                    continue;
+                }
                 for r in &row.runs {
-                    let seeds: Vec<u64> = if row.deterministic() && !random.is_empty() {
-                        random.iter().copied().collect()
-                    } else {
-                        vec![r.seed()]
-                    };
-                    for seed in seeds {
-                        costs
-                            .entry(format!("{} seed {seed}", inst.label))
-                            .or_default()
-                            .insert(row.solver.clone(), r.calls_to_tol());
-                    }
+                    let pair = format!("{} seed {}", inst.label, r.seed());
+                    costs.entry(pair).or_default().insert(row.solver.clone(), r.calls_to_tol());
                 }
             }
         }

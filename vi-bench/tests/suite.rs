@@ -521,3 +521,60 @@ fn suites_merge_each_problems_run_defaults_under_their_budgets() {
     assert_eq!((c.config.check_every, c.config.max_iters, c.config.tol), (7, 100_000, 1e-8));
     assert!(c.solver_params.get("precond").is_none());
 }
+
+#[test]
+fn a_deterministic_case_runs_once_and_resumes_and_shards_like_any_other() {
+    let text = r#"
+seeds = [4, 5, 6]
+[budget]
+tol = 1e-6
+max_calls = 4000
+[[problems]]
+name = "bilinear"
+params = { m = 3, n = 3 }
+[[problems]]
+name = "gan-dirac"
+[[solvers]]
+name = "extragradient"
+[[solvers]]
+name = "agraal"
+"#;
+    let spec = || SuiteSpec::from_toml(text, "det.toml").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let o = run_suite(&spec(), &SuiteOptions::new(dir.path())).unwrap();
+    // bilinear draws its matrix and agraal its start perturbation from the seed; the Dirac-GAN
+    // with extragradient reads none: 2 x 3 + 3 + 1 cases.
+    assert_eq!(o.total_cases, 10);
+    let records = lines(&o.results);
+    let dirac_eg: Vec<&Value> =
+        records.iter().filter(|r| r["problem"] == "gan-dirac" && r["solver"] == "extragradient").collect();
+    assert_eq!(dirac_eg.len(), 1);
+    assert_eq!((dirac_eg[0]["seed"].as_u64(), &dirac_eg[0]["uses_seed"]), (Some(4), &Value::Bool(false)));
+    assert!(records.iter().filter(|r| r["uses_seed"] == false).count() == 1);
+    // Its id is the one it has with its first seed when every seed runs.
+    let all = spec().cases_with(|_| true).unwrap();
+    assert!(all.iter().any(|c| c.id == dirac_eg[0]["case_id"].as_str().unwrap() && c.spec.seed == 4));
+    let md = std::fs::read_to_string(&o.summary).unwrap();
+    assert!(md.contains("| extragradient | deterministic | Converged |"), "{md}");
+    assert_outputs_agree(dir.path());
+
+    // Killed after 4 runs: resuming runs the other 6 and gives the same records.
+    let full = normalized(&o.results);
+    let kept: Vec<String> = std::fs::read_to_string(&o.results).unwrap().lines().take(4).map(str::to_string).collect();
+    std::fs::write(&o.results, kept.join("\n") + "\n").unwrap();
+    let mut resume = SuiteOptions::new(dir.path());
+    resume.resume = true;
+    let again = run_suite(&spec(), &resume).unwrap();
+    assert_eq!((again.already_recorded, again.ran.len()), (4, 6));
+    assert_eq!(normalized(&o.results), full);
+
+    // Two shards are the whole suite.
+    let mut union = BTreeMap::new();
+    for i in 1..=2 {
+        let d = tempfile::tempdir().unwrap();
+        let mut opts = SuiteOptions::new(d.path());
+        opts.shard = Some(Shard::parse(&format!("{i}/2")).unwrap());
+        union.extend(normalized(&run_suite(&spec(), &opts).unwrap().results));
+    }
+    assert_eq!(union, full);
+}

@@ -12,23 +12,11 @@ use super::spec::{EntrySpec, JacobianAt, SuiteSpec, MAX_CASES};
 use crate::error::{BenchError, Result};
 use crate::record::CaseFields;
 
-/// Whether a run reads its seed (its problem or its solver draws random numbers).
-///
-/// TODO: `vi_core::RunSpec::uses_seed`, which builds both and reports whether either read
-/// `BuildContext::seed()`, is not in vi-core yet; until it is, every case counts as random
-/// (every seed runs, as before).
-///
-/// # Errors
-/// None today; with `RunSpec::uses_seed`, those of building the problem and the solver.
-pub fn uses_seed(spec: &RunSpec) -> vi_core::Result<bool> {
-    let _ = spec;
-    Ok(true)
-}
-
-/// [`uses_seed`], counting a case that cannot be built or panics as random: validation reports
-/// it, and its seeds stay as given.
-fn seed_matters(spec: &RunSpec) -> bool {
-    catch_unwind(AssertUnwindSafe(|| uses_seed(spec))).map_or(true, |r| r.unwrap_or(true))
+/// Whether a case depends on its seed ([`RunSpec::uses_seed`]: its problem or its solver read
+/// it while being built). A case that cannot be built, or panics, counts as random: validation
+/// reports it, and its seeds stay as given.
+pub fn uses_seed(spec: &RunSpec) -> bool {
+    catch_unwind(AssertUnwindSafe(|| spec.uses_seed())).map_or(true, |r| r.unwrap_or(true))
 }
 
 impl SuiteSpec {
@@ -50,7 +38,7 @@ impl SuiteSpec {
     /// # Errors
     /// More than [`MAX_CASES`] cases, or two entries that produce the same case.
     pub fn cases(&self) -> Result<Vec<Case>> {
-        self.cases_with(seed_matters)
+        self.cases_with(uses_seed)
     }
 
     /// [`SuiteSpec::cases`] with `uses_seed` deciding which configurations are random.
@@ -347,7 +335,12 @@ mod tests {
             });
             assert_eq!(same.map(|a| &a.id), Some(&c.id));
         }
-        // Until vi-core reports seed reads, every case counts as random.
-        assert_eq!(spec.cases().unwrap().len(), all.len());
+        // vi-core's flag says the same of these: bilinear's random matrix reads the seed, the
+        // Dirac-GAN and these two methods do not.
+        let real = spec.cases().unwrap();
+        assert_eq!(
+            real.iter().map(|c| (&c.id, c.uses_seed)).collect::<Vec<_>>(),
+            some.iter().map(|c| (&c.id, c.uses_seed)).collect::<Vec<_>>()
+        );
     }
 }

@@ -51,9 +51,10 @@
 //! - Cases are ordered problem entry, problem grid point, solver entry, solver grid point,
 //!   seed; that order gives each case its index (used by `--shard`).
 //! - Seeds only where they matter: a (problem, solver) configuration whose problem and solver
-//!   never read the seed ([`cases::uses_seed`]) runs with its entry's first seed only, keeps the
-//!   case id it has with that seed, is recorded with `uses_seed = false` and shown as
-//!   `deterministic`; it stands for every seed in the tables and the performance profile.
+//!   never read the seed ([`vi_core::RunSpec::uses_seed`]) runs with its entry's first seed
+//!   only, keeps the case id it has with that seed, is recorded with `uses_seed = false` and
+//!   shown as `deterministic`; a problem configuration with such a row is one test problem in
+//!   the performance profile, not one per seed.
 //! - `diagnose = "solution"` (or `"start"`; per problem entry or for the whole suite) records
 //!   the spectral summary of the Jacobian at that point in every record of the problem
 //!   configuration (`jacobian`: `mu`, `lipschitz`, `phase_factor`, `conditioning_factor`,
