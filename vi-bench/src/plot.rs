@@ -375,7 +375,7 @@ pub fn profile_plot(profile: &Profile, title: &str, path: &Path) -> Result<()> {
         .configure_mesh()
         .x_desc("performance ratio tau (oracle calls / best)")
         .y_desc("fraction of problems solved within tau")
-        .x_label_formatter(&|v| format!("{v:.0}"))
+        .x_label_formatter(&|v| ratio_label(*v))
         .draw()
         .map_err(|e| err(e.to_string()))?;
     for i in 0..profile.solvers.len() {
@@ -397,9 +397,26 @@ pub fn profile_plot(profile: &Profile, title: &str, path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// A tick label of the ratio axis: whole numbers from 10 on, else up to two decimals without
+/// trailing zeros (a profile whose ratios stay below 4 gets ticks 1, 1.19, 1.41, ..., not
+/// 1, 1, 1, 2).
+fn ratio_label(v: f64) -> String {
+    if v >= 10.0 {
+        return format!("{v:.0}");
+    }
+    let s = format!("{v:.2}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
 #[cfg(test)]
 mod tests {
-    use super::wrap_label;
+    use super::{ratio_label, wrap_label};
+
+    #[test]
+    fn ratio_ticks_keep_the_digits_that_tell_them_apart() {
+        let ticks: Vec<String> = [1.0, 1.189, 1.5, 2.0, 3.364, 16.0, 256.0].iter().map(|v| ratio_label(*v)).collect();
+        assert_eq!(ticks, ["1", "1.19", "1.5", "2", "3.36", "16", "256"]);
+    }
 
     #[test]
     fn long_legend_labels_wrap_after_a_parenthesis_and_keep_what_tells_them_apart() {

@@ -5,8 +5,9 @@
 //! **ETA.** A case's expected cost is its budget `B` in oracle calls (`max_calls`, else
 //! `max_iters`) times a cost per budgeted call `c` learnt as runs finish: for its problem
 //! configuration `c = (sum of seconds) / (sum of B)` over the finished runs of that
-//! configuration, or over all finished runs while none of it has finished; the time limit caps
-//! the product. `c` mixes the cost of one call with the fraction of the budget a run uses before
+//! configuration; while none of it has finished, the median of `c` over the configurations
+//! measured so far (costs per call differ by orders of magnitude between problems, so a mean
+//! would let one slow problem inflate every estimate); the time limit caps the product. `c` mixes the cost of one call with the fraction of the budget a run uses before
 //! it converges, both of which the finished runs of the same problem measure. The ETA is the
 //! expected time still to spend (pending cases whole, running ones minus the time they have
 //! run) divided by the number of workers, and at least the longest single remainder.
@@ -34,21 +35,18 @@ pub fn progress_wanted() -> bool {
 pub struct CaseCost {
     /// Cases with the same key share a cost per budgeted call (the problem configuration).
     pub key: String,
-    /// The budget in oracle calls (at least 1).
+    /// The budget in oracle calls (at least 1; 0 for a case that will not run).
     pub budget: f64,
     /// The time limit in seconds, if any.
     pub time_limit: Option<f64>,
 }
 
 impl CaseCost {
-    /// The cost model of `case`.
-    pub fn of(case: &Case) -> Self {
+    /// The cost model of `case`; a skipped case costs nothing.
+    pub fn of(case: &Case, skipped: bool) -> Self {
         let c = &case.spec.config;
-        Self {
-            key: case.problem_label.clone(),
-            budget: (c.max_calls.unwrap_or(c.max_iters).max(1)) as f64,
-            time_limit: c.time_limit,
-        }
+        let budget = if skipped { 0.0 } else { (c.max_calls.unwrap_or(c.max_iters).max(1)) as f64 };
+        Self { key: case.problem_label.clone(), budget, time_limit: c.time_limit }
     }
 }
 
@@ -68,7 +66,6 @@ pub struct Eta {
     state: Vec<State>,
     /// Per key: (seconds, budgeted calls) of the finished runs.
     spent: HashMap<String, (f64, f64)>,
-    all: (f64, f64),
     workers: f64,
 }
 
@@ -76,7 +73,7 @@ impl Eta {
     /// No case has run yet; `workers` run at once.
     pub fn new(cases: Vec<CaseCost>, workers: usize) -> Self {
         let state = vec![State::Pending; cases.len()];
-        Self { cases, state, spent: HashMap::new(), all: (0.0, 0.0), workers: workers.max(1) as f64 }
+        Self { cases, state, spent: HashMap::new(), workers: workers.max(1) as f64 }
     }
 
     /// Case `i` started at time `t`.
@@ -91,15 +88,26 @@ impl Eta {
         let e = self.spent.entry(c.key.clone()).or_insert((0.0, 0.0));
         e.0 += seconds;
         e.1 += c.budget;
-        self.all.0 += seconds;
-        self.all.1 += c.budget;
+    }
+
+    /// Seconds per budgeted call of `key`: its own, or the median over the measured keys.
+    fn rate(&self, key: &str) -> Option<f64> {
+        if let Some((s, b)) = self.spent.get(key).filter(|(_, b)| *b > 0.0) {
+            return Some(s / b);
+        }
+        let mut rates: Vec<f64> = self.spent.values().filter(|(_, b)| *b > 0.0).map(|(s, b)| s / b).collect();
+        rates.sort_by(f64::total_cmp);
+        let k = rates.len();
+        (k > 0).then(|| if k % 2 == 1 { rates[k / 2] } else { 0.5 * (rates[k / 2 - 1] + rates[k / 2]) })
     }
 
     /// The expected seconds of case `i` (`None` before any run finished).
     pub fn expected(&self, i: usize) -> Option<f64> {
         let c = &self.cases[i];
-        let (s, b) = self.spent.get(&c.key).copied().unwrap_or(self.all);
-        let t = (b > 0.0).then(|| c.budget * s / b)?;
+        if c.budget == 0.0 {
+            return Some(0.0);
+        }
+        let t = c.budget * self.rate(&c.key)?;
         Some(c.time_limit.map_or(t, |cap| t.min(cap)))
     }
 
@@ -232,17 +240,19 @@ mod tests {
                 cost("a", 100.0, None),
                 cost("b", 1000.0, Some(5.0)),
                 cost("c", 50.0, None),
+                cost("d", 0.0, None),
             ],
             2,
         );
         assert_eq!(eta.remaining(0.0), None, "nothing measured yet");
+        assert_eq!(eta.expected(5), Some(0.0), "a skipped case costs nothing");
         eta.started(0, 0.0);
         eta.started(1, 0.0);
         eta.finished(0, 1.0);
         eta.finished(1, 3.0);
         // a: 4 s over 200 budgeted calls = 0.02 s per call. Left: a 2 s, b 1000 calls at the
-        // cost of all finished runs (0.02) = 20 s capped at 5 s, c 1 s: 8 s over 2 workers is
-        // 4 s, but b alone takes 5 s.
+        // median cost of the problems measured (a's 0.02) = 20 s capped at 5 s, c 1 s: 8 s over
+        // 2 workers is 4 s, but b alone takes 5 s.
         assert_eq!(eta.expected(2), Some(2.0));
         assert_eq!(eta.expected(3), Some(5.0));
         assert_eq!(eta.remaining(3.0), Some(5.0));
@@ -250,11 +260,12 @@ mod tests {
         // longest remainder (b's 4 s) bounds it from below.
         eta.started(3, 2.0);
         assert_eq!(eta.remaining(3.0), Some(4.0));
-        // b took 6 s (its own cost now: 0.006 s per call); c is measured through all runs.
+        // b took 6 s (its own cost now: 0.006 s per call); c takes the median of a's and b's.
         eta.finished(3, 6.0);
-        assert_eq!(eta.expected(4), Some(50.0 * 10.0 / 1200.0));
+        assert_eq!(eta.expected(4), Some(50.0 * 0.5 * (0.006 + 0.02)));
         eta.finished(2, 2.0);
         eta.finished(4, 0.5);
+        eta.finished(5, 0.0);
         assert_eq!(eta.remaining(10.0), Some(0.0));
     }
 

@@ -169,7 +169,8 @@ fn run_cases(
     let writer = Mutex::new(file);
     let write_error: Mutex<Option<BenchError>> = Mutex::new(None);
     let abort = AtomicBool::new(false);
-    let progress = Progress::new(todo.iter().map(|c| CaseCost::of(c)).collect(), jobs, show_progress);
+    let costs = todo.iter().map(|c| CaseCost::of(c, verdicts[c.index].is_some())).collect();
+    let progress = Progress::new(costs, jobs, show_progress);
     let ran: Vec<Option<(String, String)>> = todo
         .par_iter()
         .enumerate()
