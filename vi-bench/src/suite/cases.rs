@@ -200,7 +200,7 @@ pub fn fnv1a64(bytes: &[u8]) -> u64 {
 
 /// The stable id of a run: FNV-1a 64 (16 hex digits) of the canonical JSON (object keys
 /// sorted, numbers as serde_json prints them) of problem, problem parameters, solver, solver
-/// parameters, seed and budget (the whole [`RunConfig`]).
+/// parameters, seed and budget (the whole [`vi_core::RunConfig`]).
 pub fn case_id(spec: &RunSpec) -> String {
     let canonical = json!({
         "problem": spec.problem,

@@ -126,7 +126,7 @@
 //! # Modules
 //!
 //! One job each, in the order of a run: [`spec`] (the suite file or the default suite),
-//! [`cases`] (expansion into cases with ids, shards), [`validate`] (every case checked before
+//! [`cases`] (expansion into cases with ids, shards), [`mod@validate`] (every case checked before
 //! anything runs), [`runner`] (the parallel runner) with [`progress`] and [`jacobian`]; the
 //! records they write are [`crate::record`], the summary [`crate::report`].
 

@@ -177,7 +177,7 @@ impl SuiteSpec {
     /// Parses a suite from TOML text; `origin` names it in errors (`origin:line: ...`).
     ///
     /// Only the syntax and the shape are checked here; names and parameters are checked by
-    /// [`validate`] (which [`run_suite`] calls before running anything).
+    /// [`crate::suite::validate()`] (which [`crate::suite::run_suite`] calls before running anything).
     ///
     /// # Errors
     /// [`BenchError::Format`] with the line of the culprit.
