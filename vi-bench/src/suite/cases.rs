@@ -41,7 +41,8 @@ impl SuiteSpec {
         self.cases_with(uses_seed)
     }
 
-    /// [`SuiteSpec::cases`] with `uses_seed` deciding which configurations are random.
+    /// [`SuiteSpec::cases`] with `uses_seed` deciding which configurations are random (asked
+    /// once per configuration).
     ///
     /// # Errors
     /// As [`SuiteSpec::cases`].
@@ -58,6 +59,18 @@ impl SuiteSpec {
             });
         }
         let mut list = CaseList::default();
+        for (mut case, seeds) in self.configurations() {
+            case.uses_seed = uses_seed(&case.spec);
+            let seeds = if case.uses_seed { seeds } else { &seeds[..1] };
+            list.push_seeds(&case, seeds, &self.origin)?;
+        }
+        Ok(list.cases)
+    }
+
+    /// Every (problem configuration, solver configuration) pair in order, as a case with its
+    /// first seed (index and id still unset), beside its seeds.
+    fn configurations(&self) -> Vec<(Case, &[u64])> {
+        let mut out = Vec::new();
         for (pi, pe) in self.problems.iter().enumerate() {
             let seeds = pe.seeds.as_ref().unwrap_or(&self.seeds);
             let Some(&first) = seeds.first() else { continue };
@@ -74,26 +87,23 @@ impl SuiteSpec {
                             seed: first,
                             config: self.base.clone(),
                         };
-                        let spec = self.resolve(spec, &given);
-                        let random = uses_seed(&spec);
                         let case = Case {
                             index: 0,
                             id: String::new(),
+                            spec: self.resolve(spec, &given),
                             problem_label: label(&pe.name, &pp),
                             solver_label: label(&se.name, &sp),
-                            uses_seed: random,
+                            uses_seed: true,
                             diagnose: pe.diagnose.unwrap_or(self.diagnose),
                             problem_entry: pi,
                             solver_entry: si,
-                            spec,
                         };
-                        let seeds = if random { &seeds[..] } else { &seeds[..1] };
-                        list.push_seeds(&case, seeds, &self.origin)?;
+                        out.push((case, &seeds[..]));
                     }
                 }
             }
         }
-        Ok(list.cases)
+        out
     }
 
     /// A case's spec with the problem's run defaults merged between the base and `given`. A
