@@ -77,10 +77,11 @@
 //!
 //! With no FILE, [`SuiteSpec::default_suite`] builds the suite from the registry: every
 //! registered problem (with the small sizes of a curated override table) times every registered
-//! solver (default parameters), seeds 0, 1, 2, `tol = 1e-6`, at most 100000 oracle calls and 20 s per
-//! run, under each problem's declared run defaults and over them the per-problem budgets of
-//! [`DEFAULT_PROBLEM_BUDGETS`] (the MLP GAN gets 5000 calls and 30 s). Problems that cannot be built with defaults (e.g. `affine`, which needs a data file)
-//! are recorded as `Skipped` with the reason.
+//! solver (default parameters), seeds 0, 1, 2 (one for a configuration that reads no seed),
+//! `tol = 1e-6`, at most 100000 oracle calls and 20 s per run, under each problem's declared
+//! run defaults and over them the per-problem budgets of [`DEFAULT_PROBLEM_BUDGETS`] (the MLP
+//! GAN gets 5000 calls and 30 s). Cases that cannot be built with defaults (e.g. a stochastic
+//! method on a problem that is not a finite sum) are recorded as `Skipped` with the reason.
 //!
 //! # Outputs (in `--out DIR`)
 //!
@@ -121,7 +122,6 @@
 //!
 //! then `vi-bench report results/shard-* --out results/all` merges the shards into one summary.
 //! (`--resume` makes a requeued task continue where it stopped.)
-
 //!
 //! # Modules
 //!
@@ -197,7 +197,11 @@ pub fn execute(a: &SuiteArgs) -> Result<()> {
         let verdicts = validate(&spec, &cases)?;
         for c in cases.iter().filter(|c| shard.is_none_or(|s| s.contains(c.index))) {
             let skip = verdicts[c.index].as_deref().map(|r| format!("  (skipped: {r})")).unwrap_or_default();
-            println!("{:>6} {} {} x {} seed {}{skip}", c.index, c.id, c.problem_label, c.solver_label, c.spec.seed);
+            let once = if c.uses_seed { "" } else { " (deterministic: this seed only)" };
+            println!(
+                "{:>6} {} {} x {} seed {}{once}{skip}",
+                c.index, c.id, c.problem_label, c.solver_label, c.spec.seed
+            );
         }
         return Ok(());
     }
