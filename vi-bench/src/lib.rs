@@ -1,6 +1,7 @@
 //! # vi-bench: the command line and the comparative benchmark harness
 //!
-//! `vi-bench list | run | suite | report | diagnose` (see `vi-bench --help` and docs/architecture.md §5).
+//! `vi-bench list | run | suite | report | diagnose | trajectory` (see `vi-bench --help` and
+//! docs/architecture.md §5; [`commands`] dispatches to the module of each).
 //! The library exposes the same pieces for tests and for users who drive the harness from Rust.
 
 #![warn(missing_docs)]
@@ -10,14 +11,19 @@ use vi_problems as _;
 use vi_solvers as _;
 
 pub mod cli;
+pub mod commands;
 pub mod diagnose;
 pub mod error;
+pub mod list;
 pub mod output;
 pub mod plot;
 pub mod profile;
+pub mod record;
 pub mod report;
+pub mod run;
 pub mod scatter;
 pub mod suite;
+pub mod summary;
 pub mod trajectory;
 
 pub use error::{BenchError, Result};

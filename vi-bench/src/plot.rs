@@ -115,47 +115,8 @@ struct Drawn {
 /// [`BenchError::Plot`] if nothing can be drawn or the backend fails.
 pub fn residual_curves_plot(curves: &[Curve], title: &str, path: &Path, x_scale: XScale) -> Result<()> {
     let err = |reason: String| BenchError::Plot { path: path.display().to_string(), reason };
-    let finite = |c: &Curve| -> Vec<(f64, f64)> {
-        c.points
-            .iter()
-            .copied()
-            .filter(|&(x, y)| x.is_finite() && y.is_finite() && y >= 0.0)
-            .map(|(x, y)| if x_scale == XScale::Log { (x.max(1.0), y) } else { (x, y) })
-            .collect()
-    };
-    let all: Vec<Vec<(f64, f64)>> = curves.iter().map(finite).collect();
-    if all.iter().all(Vec::is_empty) {
-        return Err(err("no trace points to plot (run with a trace)".into()));
-    }
-    let start = all.iter().filter_map(|c| c.first().map(|q| q.1)).fold(0.0, f64::max);
-    let top = if start > 0.0 { start * 10f64.powf(WINDOW_DECADES) } else { f64::INFINITY };
-    let ymin_pos = all.iter().flatten().map(|q| q.1).filter(|&y| y > 0.0).fold(f64::INFINITY, f64::min);
-    let ymin_pos = if ymin_pos.is_finite() { ymin_pos.max(1e-300) } else { 1e-16 };
-    let any_zero = all.iter().flatten().any(|q| q.1 == 0.0);
-    let floor = if any_zero { ymin_pos / 10.0 } else { ymin_pos };
-    let drawn: Vec<Drawn> = curves
-        .iter()
-        .zip(&all)
-        .filter(|(_, pts)| !pts.is_empty())
-        .map(|(c, pts)| {
-            let mut out = Vec::with_capacity(pts.len());
-            let (mut zero, mut escaped) = (false, false);
-            for &(x, y) in pts {
-                if y > top {
-                    out.push((x, top));
-                    escaped = true;
-                    break;
-                }
-                if y == 0.0 {
-                    out.push((x, floor));
-                    zero = true;
-                    break;
-                }
-                out.push((x, y));
-            }
-            Drawn { label: c.label.clone(), color: c.color, points: thin(&out, 400), zero, escaped }
-        })
-        .collect();
+    let (drawn, floor) =
+        windowed(curves, x_scale).ok_or_else(|| err("no trace points to plot (run with a trace)".into()))?;
     let xmax = drawn.iter().flat_map(|c| c.points.iter().map(|q| q.0)).fold(1.0, f64::max);
     let ymax = drawn.iter().flat_map(|c| c.points.iter().map(|q| q.1)).fold(0.0, f64::max).max(floor * 10.0);
     let root = SVGBackend::new(path, FIGURE).into_drawing_area();
@@ -202,6 +163,53 @@ pub fn residual_curves_plot(curves: &[Curve], title: &str, path: &Path, x_scale:
     draw_legend(&legend_area, &entries, &notes).map_err(err)?;
     root.present().map_err(|e| err(e.to_string()))?;
     Ok(())
+}
+
+/// The curves as drawn, and the floor where exact zeros sit: non-finite points left out, each
+/// curve cut where it first reaches zero or leaves the window (`None` when nothing is left).
+fn windowed(curves: &[Curve], x_scale: XScale) -> Option<(Vec<Drawn>, f64)> {
+    let finite = |c: &Curve| -> Vec<(f64, f64)> {
+        c.points
+            .iter()
+            .copied()
+            .filter(|&(x, y)| x.is_finite() && y.is_finite() && y >= 0.0)
+            .map(|(x, y)| if x_scale == XScale::Log { (x.max(1.0), y) } else { (x, y) })
+            .collect()
+    };
+    let all: Vec<Vec<(f64, f64)>> = curves.iter().map(finite).collect();
+    if all.iter().all(Vec::is_empty) {
+        return None;
+    }
+    let start = all.iter().filter_map(|c| c.first().map(|q| q.1)).fold(0.0, f64::max);
+    let top = if start > 0.0 { start * 10f64.powf(WINDOW_DECADES) } else { f64::INFINITY };
+    let ymin_pos = all.iter().flatten().map(|q| q.1).filter(|&y| y > 0.0).fold(f64::INFINITY, f64::min);
+    let ymin_pos = if ymin_pos.is_finite() { ymin_pos.max(1e-300) } else { 1e-16 };
+    let any_zero = all.iter().flatten().any(|q| q.1 == 0.0);
+    let floor = if any_zero { ymin_pos / 10.0 } else { ymin_pos };
+    let drawn = curves
+        .iter()
+        .zip(&all)
+        .filter(|(_, pts)| !pts.is_empty())
+        .map(|(c, pts)| {
+            let mut out = Vec::with_capacity(pts.len());
+            let (mut zero, mut escaped) = (false, false);
+            for &(x, y) in pts {
+                if y > top {
+                    out.push((x, top));
+                    escaped = true;
+                    break;
+                }
+                if y == 0.0 {
+                    out.push((x, floor));
+                    zero = true;
+                    break;
+                }
+                out.push((x, y));
+            }
+            Drawn { label: c.label.clone(), color: c.color, points: thin(&out, 400), zero, escaped }
+        })
+        .collect();
+    Some((drawn, floor))
 }
 
 /// The marker shape of colour index `i`: five shapes, so that 20 colours give distinct pairs.
@@ -367,7 +375,7 @@ pub fn profile_plot(profile: &Profile, title: &str, path: &Path) -> Result<()> {
         .configure_mesh()
         .x_desc("performance ratio tau (oracle calls / best)")
         .y_desc("fraction of problems solved within tau")
-        .x_label_formatter(&|v| format!("{v:.0}"))
+        .x_label_formatter(&|v| ratio_label(*v))
         .draw()
         .map_err(|e| err(e.to_string()))?;
     for i in 0..profile.solvers.len() {
@@ -389,9 +397,26 @@ pub fn profile_plot(profile: &Profile, title: &str, path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// A tick label of the ratio axis: whole numbers from 10 on, else up to two decimals without
+/// trailing zeros (a profile whose ratios stay below 4 gets ticks 1, 1.19, 1.41, ..., not
+/// 1, 1, 1, 2).
+fn ratio_label(v: f64) -> String {
+    if v >= 10.0 {
+        return format!("{v:.0}");
+    }
+    let s = format!("{v:.2}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
 #[cfg(test)]
 mod tests {
-    use super::wrap_label;
+    use super::{ratio_label, wrap_label};
+
+    #[test]
+    fn ratio_ticks_keep_the_digits_that_tell_them_apart() {
+        let ticks: Vec<String> = [1.0, 1.189, 1.5, 2.0, 3.364, 16.0, 256.0].iter().map(|v| ratio_label(*v)).collect();
+        assert_eq!(ticks, ["1", "1.19", "1.5", "2", "3.36", "16", "256"]);
+    }
 
     #[test]
     fn long_legend_labels_wrap_after_a_parenthesis_and_keep_what_tells_them_apart() {

@@ -134,19 +134,7 @@ pub fn trajectory_plot(
             "no trace point carries coordinates {i} and {j} (the runner records z only for problems of dimension <= 4)"
         )));
     }
-    let all = || curves.iter().flat_map(|(_, p)| p.iter().copied()).chain(deco.solution);
-    let (mut x0, mut x1, mut y0, mut y1) = (f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY);
-    for (x, y) in all() {
-        x0 = x0.min(x);
-        x1 = x1.max(x);
-        y0 = y0.min(y);
-        y1 = y1.max(y);
-    }
-    let pad = |a: f64, b: f64| {
-        let w = (b - a).max(1e-12 * a.abs().max(1.0)).max(1e-9);
-        (a - 0.06 * w, b + 0.06 * w)
-    };
-    let ((x0, x1), (y0, y1)) = (pad(x0, x1), pad(y0, y1));
+    let ((x0, x1), (y0, y1)) = padded_bounds(curves.iter().flat_map(|(_, p)| p.iter().copied()).chain(deco.solution));
     let root = SVGBackend::new(path, (820, 760)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| err(e.to_string()))?;
     let mut chart = ChartBuilder::on(&root)
@@ -191,6 +179,22 @@ pub fn trajectory_plot(
         .map_err(|e| err(e.to_string()))?;
     root.present().map_err(|e| err(e.to_string()))?;
     Ok(())
+}
+
+/// The ranges of `points` in x and y, each widened by 6% on both sides (and never empty).
+fn padded_bounds(points: impl Iterator<Item = (f64, f64)>) -> ((f64, f64), (f64, f64)) {
+    let (mut x0, mut x1, mut y0, mut y1) = (f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY);
+    for (x, y) in points {
+        x0 = x0.min(x);
+        x1 = x1.max(x);
+        y0 = y0.min(y);
+        y1 = y1.max(y);
+    }
+    let pad = |a: f64, b: f64| {
+        let w = (b - a).max(1e-12 * a.abs().max(1.0)).max(1e-9);
+        (a - 0.06 * w, b + 0.06 * w)
+    };
+    (pad(x0, x1), pad(y0, y1))
 }
 
 /// The trajectory of one finished run (`vi-bench run ... --trajectory FILE.svg`).

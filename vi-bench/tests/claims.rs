@@ -8,8 +8,9 @@ use std::process::Command;
 
 use serde_json::Value;
 
-/// Runs a shipped suite and returns its results keyed by (problem label, solver name).
-fn run_shipped(name: &str) -> BTreeMap<(String, String), Value> {
+/// Runs a shipped suite and returns its results keyed by (problem label, solver name), and its
+/// summary.md.
+fn run_shipped(name: &str) -> (BTreeMap<(String, String), Value>, String) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
@@ -24,18 +25,20 @@ fn run_shipped(name: &str) -> BTreeMap<(String, String), Value> {
         .unwrap();
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     let text = std::fs::read_to_string(out.join("results.jsonl")).unwrap();
-    text.lines()
+    let records = text
+        .lines()
         .map(|l| {
             let v: Value = serde_json::from_str(l).unwrap();
             let key = (v["problem_label"].as_str().unwrap().to_string(), v["solver"].as_str().unwrap().to_string());
             (key, v)
         })
-        .collect()
+        .collect();
+    (records, std::fs::read_to_string(out.join("summary.md")).unwrap())
 }
 
 #[test]
 fn nagarajan_kolter_the_nk_term_removes_the_wgan_cycle() {
-    let rs = run_shipped("nagarajan-kolter");
+    let (rs, _) = run_shipped("nagarajan-kolter");
     assert_eq!(rs.len(), 24);
     let get = |problem: &str, solver: &str| {
         let r = rs.get(&(problem.to_string(), solver.to_string())).unwrap_or_else(|| panic!("{problem} x {solver}"));
@@ -63,7 +66,7 @@ fn nagarajan_kolter_the_nk_term_removes_the_wgan_cycle() {
 
 #[test]
 fn asymmetric_regularization_stabilizes_the_small_gan_games() {
-    let rs = run_shipped("asymmetric-regularization");
+    let (rs, _) = run_shipped("asymmetric-regularization");
     assert_eq!(rs.len(), 36);
     let get = |problem: &str, solver: &str| {
         let r = rs.get(&(problem.to_string(), solver.to_string())).unwrap_or_else(|| panic!("{problem} x {solver}"));
@@ -90,4 +93,124 @@ fn asymmetric_regularization_stabilizes_the_small_gan_games() {
         assert_eq!(get("gan-covariance(reg=asymmetric)", solver).0, "Converged", "{solver}");
         assert_eq!(get("gan-gaussian-mean(reg=asymmetric)", solver).0, "Converged", "{solver}");
     }
+}
+
+/// The JARE suite, run once for the tests below.
+struct Jare {
+    records: BTreeMap<(String, String), Value>,
+    summary: String,
+}
+
+fn jare() -> &'static Jare {
+    static RUN: std::sync::OnceLock<Jare> = std::sync::OnceLock::new();
+    RUN.get_or_init(|| {
+        let (records, summary) = run_shipped("jare");
+        assert_eq!(records.len(), 92);
+        Jare { records, summary }
+    })
+}
+
+impl Jare {
+    fn get(&self, problem: &str, solver: &str) -> &Value {
+        self.records.get(&(problem.to_string(), solver.to_string())).unwrap_or_else(|| panic!("{problem} x {solver}"))
+    }
+
+    /// A field of the Jacobian summary (the same in every record of a configuration); "inf" is
+    /// infinite.
+    fn factor(&self, problem: &str, key: &str) -> f64 {
+        let v = &self.get(problem, "extragradient")["jacobian"][key];
+        v.as_f64().unwrap_or_else(|| if v == "inf" { f64::INFINITY } else { panic!("{problem}: {key} = {v}") })
+    }
+
+    fn phase(&self, problem: &str) -> f64 {
+        self.factor(problem, "phase_factor")
+    }
+
+    fn cond(&self, problem: &str) -> f64 {
+        self.factor(problem, "conditioning_factor")
+    }
+
+    fn iterations(&self, problem: &str, solver: &str) -> u64 {
+        let r = self.get(problem, solver);
+        assert_eq!(r["status"], "Converged", "{problem} x {solver}");
+        r["iterations"].as_u64().unwrap()
+    }
+
+    /// The row of `label` in summary.md's Jacobian table.
+    fn row(&self, label: &str) -> &str {
+        let s = &self.summary;
+        s.lines().find(|l| l.starts_with(&format!("| {label} |"))).unwrap_or_else(|| panic!("{label}\n{s}"))
+    }
+}
+
+fn gm(reg: &str) -> String {
+    format!("gan-gaussian-mean(gamma=3.0, reg={reg})")
+}
+
+#[test]
+fn jare_lowers_both_factors_where_the_other_regularizers_trade_one_for_the_other() {
+    let j = jare();
+    // Gaussian-mean game: the spectrum of docs/math.md §3.6 without regularization.
+    let none = "gan-gaussian-mean(reg=none)";
+    assert!((j.phase(none) - 3.96).abs() < 0.01 && (j.cond(none) - 18.1).abs() < 0.01, "{}", j.cond(none));
+    // At gamma = 3 JARE lowers both factors, and converges faster than without it and than every
+    // other weighted regularizer, with both methods.
+    assert!(j.phase(&gm("jare")) < 0.3 && j.cond(&gm("jare")) < 16.0);
+    for solver in ["extragradient", "eftp"] {
+        let jare = j.iterations(&gm("jare"), solver);
+        assert!(jare < j.iterations(none, solver), "{solver}");
+        for reg in ["asymmetric", "r1", "r2", "nk", "consensus"] {
+            assert!(jare * 3 < j.iterations(&gm(reg), solver), "{reg} x {solver}");
+        }
+    }
+    // The others trade: no phase left but a worse conditioning factor, or (consensus) a smaller
+    // phase with a much larger L.
+    for reg in ["asymmetric", "r1", "r2", "nk"] {
+        assert!(j.phase(&gm(reg)) < 1e-9 && j.cond(&gm(reg)) > 50.0, "{reg}");
+    }
+    assert!(j.phase(&gm("consensus")) < 0.3 && j.cond(&gm("consensus")) > 100.0);
+    assert!(j.factor(&gm("consensus"), "lipschitz") > 18.0);
+    // At the default weight JARE only trades too; proximal training lowers both.
+    let jare_low = "gan-gaussian-mean(gamma=0.3, reg=jare)";
+    assert!(j.phase(jare_low) < j.phase(none) && j.cond(jare_low) > j.cond(none));
+    let prox = "gan-gaussian-mean(reg=proximal)";
+    assert!(j.phase(prox) < 2.1 && j.cond(prox) < 4.4);
+    // WGAN-GP moves the rest point: no convergence.
+    for solver in ["extragradient", "eftp"] {
+        assert_eq!(j.get(&gm("wgan-gp"), solver)["status"], "MaxIterations");
+    }
+}
+
+#[test]
+fn jare_keeps_the_dirac_gan_conditioned_and_nothing_conditions_the_covariance_game() {
+    let j = jare();
+    // Dirac-GAN: a purely rotational Jacobian; JARE's pair 0.25 gamma +- 0.5i keeps conditioning
+    // 1, the penalties at gamma = 3 split it into two real eigenvalues far apart.
+    assert_eq!(j.phase("gan-dirac(reg=none)"), f64::INFINITY);
+    let (jare, r1) = ("gan-dirac(gamma=3.0, reg=jare)", "gan-dirac(gamma=3.0, reg=r1)");
+    assert!((j.phase(jare) - 2.0 / 3.0).abs() < 1e-6 && (j.cond(jare) - 1.0).abs() < 1e-6);
+    assert!(j.phase(r1) < 1e-9 && (j.cond(r1) - 33.97).abs() < 0.01);
+    assert!(j.iterations(jare, "extragradient") * 10 < j.iterations(r1, "extragradient"));
+    // Consensus has the same Jacobian at the equilibrium, but drifts into the saturated region.
+    let consensus = j.get("gan-dirac(gamma=3.0, reg=consensus)", "extragradient");
+    assert_eq!(consensus["status"], "MaxIterations");
+    assert!(consensus["distance_to_solution"].as_f64().unwrap() > 10.0);
+    // Covariance game: a manifold of equilibria, so J is singular under every regularizer.
+    for (label, _) in j.records.keys().filter(|(p, _)| p.starts_with("gan-covariance")) {
+        assert!(j.cond(label) > 1e9, "{label}: {}", j.cond(label));
+    }
+    assert!((j.phase("gan-covariance(gamma=3.0, reg=jare)") - 0.187).abs() < 1e-3);
+}
+
+#[test]
+fn the_jare_summary_tables_the_jacobian_numbers_and_where_runs_ended() {
+    let j = jare();
+    assert!(j.summary.contains("## Jacobian at the solution\n"));
+    let (eg, eftp) = (j.iterations(&gm("jare"), "extragradient"), j.iterations(&gm("jare"), "eftp"));
+    let row = j.row(&gm("jare"));
+    assert!(row.ends_with(&format!("| 0.259 | 15.196 | 0.231, 0.872 ± 0.226i, 3.514 | {eg} | {eftp} |")), "{row}");
+    let row = j.row("gan-dirac(reg=none)");
+    assert!(row.contains("| 0 | 0.500 | inf | 1 | 0 ± 0.500i |"), "{row}");
+    // WGAN-GP's runs on the Dirac-GAN at gamma = 3 converge to its own rest point theta = 6.
+    assert!(j.row("gan-dirac(gamma=3.0, reg=wgan-gp)").contains("(ended 6.000 from the solution)"));
 }

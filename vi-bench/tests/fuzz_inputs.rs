@@ -15,7 +15,8 @@ use std::cell::Cell;
 use clap::Parser;
 use proptest::prelude::*;
 use serde_json::{json, Value};
-use vi_bench::cli::{split_assignments, Cli};
+use vi_bench::cli::split_assignments;
+use vi_bench::commands::Cli;
 use vi_bench::suite::{SuiteSpec, MAX_CASES};
 
 // Force-link the plugin crates.
@@ -98,8 +99,11 @@ fn read_suite(text: &str) {
             assert!(!spec.problems.is_empty() && !spec.solvers.is_empty());
             match spec.cases() {
                 Ok(cases) => {
+                    // case_count counts every seed; a configuration that reads none runs once.
                     assert!(cases.len() as u64 <= MAX_CASES);
-                    assert_eq!(Some(cases.len() as u64), spec.case_count());
+                    assert!(Some(cases.len() as u64) <= spec.case_count());
+                    let every_seed = spec.cases_with(|_| true).unwrap().len() as u64;
+                    assert_eq!(Some(every_seed), spec.case_count());
                 }
                 Err(e) => assert!(!e.to_string().is_empty()),
             }
@@ -260,7 +264,9 @@ fn the_valid_suite_reads_and_expands() {
     let spec = SuiteSpec::from_toml(VALID, "fuzz.toml").unwrap();
     // bilinear: 2 x 2 grid points x 1 seed; gan-dirac: 2 x 2 seeds; solvers: 2 + 1 points.
     assert_eq!(spec.case_count(), Some((4 + 4) * 3));
-    assert_eq!(spec.cases().unwrap().len(), 24);
+    assert_eq!(spec.cases_with(|_| true).unwrap().len(), 24);
+    // The Dirac-GAN and these solvers read no seed: its 2 x 3 configurations run once.
+    assert_eq!(spec.cases().unwrap().len(), 12 + 6);
 }
 
 proptest! {
@@ -402,12 +408,12 @@ proptest! {
     ) {
         let argv = std::iter::once("vi-bench").chain(args.iter().copied());
         if let Ok(cli) = Cli::try_parse_from(argv) {
-            if let vi_bench::cli::Command::Run(r) = &cli.command {
+            if let vi_bench::commands::Command::Run(r) = &cli.command {
                 // Parsed numbers are in range; the spec is built or refused, never a panic.
                 prop_assert!(r.check_every.is_none_or(|c| c >= 1) && r.tol.is_none_or(|t| t.is_finite() && t >= 0.0));
                 let _ = r.spec();
             }
-            if let vi_bench::cli::Command::Diagnose(d) = &cli.command {
+            if let vi_bench::commands::Command::Diagnose(d) = &cli.command {
                 prop_assert!(d.offset.is_finite() && d.offset > 0.0);
             }
         }

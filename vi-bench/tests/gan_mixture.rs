@@ -109,7 +109,7 @@ fn samples_flag_draws_a_scatter_plot() {
     ];
     let mut argv: Vec<String> = args.iter().map(|s| s.to_string()).collect();
     argv.push(svg.display().to_string());
-    vi_bench::cli::execute(vi_bench::cli::Cli::try_parse_from(&argv).unwrap()).unwrap();
+    vi_bench::commands::execute(vi_bench::commands::Cli::try_parse_from(&argv).unwrap()).unwrap();
     let text = std::fs::read_to_string(&svg).unwrap();
     assert!(text.contains("<svg") && text.matches("<circle").count() >= 2500, "samples drawn");
     // A problem without a sampler: a clear error.
@@ -119,7 +119,8 @@ fn samples_flag_draws_a_scatter_plot() {
             .map(|s| s.to_string())
             .chain([svg.display().to_string()])
             .collect::<Vec<_>>();
-    let e = vi_bench::cli::execute(vi_bench::cli::Cli::try_parse_from(&argv).unwrap()).unwrap_err().to_string();
+    let e =
+        vi_bench::commands::execute(vi_bench::commands::Cli::try_parse_from(&argv).unwrap()).unwrap_err().to_string();
     assert!(e.contains("--samples") && e.contains("bilinear"), "{e}");
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -86,16 +86,22 @@ fn ids(path: &Path) -> Vec<String> {
 }
 
 /// Parses summary.md: `## label` sections followed by table rows, as
-/// (problem label, solver label) -> (runs, status cell).
+/// (problem label, solver label) -> (runs, status cell); the Jacobian table is left out.
 fn summary_rows(md: &str) -> BTreeMap<(String, String), (usize, String)> {
     let mut rows = BTreeMap::new();
     let mut section = String::new();
     for line in md.lines() {
         if let Some(h) = line.strip_prefix("## ") {
             section = h.to_string();
-        } else if line.starts_with("| ") && !line.starts_with("| solver |") && !section.starts_with("Performance") {
+        } else if line.starts_with("| ")
+            && !line.starts_with("| solver |")
+            && !section.starts_with("Performance")
+            && !section.starts_with("Jacobian")
+        {
             let cells: Vec<&str> = line.trim_matches('|').split(" | ").map(str::trim).collect();
-            rows.insert((section.clone(), cells[0].to_string()), (cells[1].parse().unwrap(), cells[2].to_string()));
+            // The seeds column: a number of runs, or one run of a deterministic configuration.
+            let runs = if cells[1] == "deterministic" { 1 } else { cells[1].parse().unwrap() };
+            rows.insert((section.clone(), cells[0].to_string()), (runs, cells[2].to_string()));
         }
     }
     rows
@@ -510,4 +516,61 @@ fn suites_merge_each_problems_run_defaults_under_their_budgets() {
     let c = &off.cases().unwrap()[0].spec;
     assert_eq!((c.config.check_every, c.config.max_iters, c.config.tol), (7, 100_000, 1e-8));
     assert!(c.solver_params.get("precond").is_none());
+}
+
+#[test]
+fn a_deterministic_case_runs_once_and_resumes_and_shards_like_any_other() {
+    let text = r#"
+seeds = [4, 5, 6]
+[budget]
+tol = 1e-6
+max_calls = 4000
+[[problems]]
+name = "bilinear"
+params = { m = 3, n = 3 }
+[[problems]]
+name = "gan-dirac"
+[[solvers]]
+name = "extragradient"
+[[solvers]]
+name = "agraal"
+"#;
+    let spec = || SuiteSpec::from_toml(text, "det.toml").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let o = run_suite(&spec(), &SuiteOptions::new(dir.path())).unwrap();
+    // bilinear draws its matrix and agraal its start perturbation from the seed; the Dirac-GAN
+    // with extragradient reads none: 2 x 3 + 3 + 1 cases.
+    assert_eq!(o.total_cases, 10);
+    let records = lines(&o.results);
+    let dirac_eg: Vec<&Value> =
+        records.iter().filter(|r| r["problem"] == "gan-dirac" && r["solver"] == "extragradient").collect();
+    assert_eq!(dirac_eg.len(), 1);
+    assert_eq!((dirac_eg[0]["seed"].as_u64(), &dirac_eg[0]["uses_seed"]), (Some(4), &Value::Bool(false)));
+    assert!(records.iter().filter(|r| r["uses_seed"] == false).count() == 1);
+    // Its id is the one it has with its first seed when every seed runs.
+    let all = spec().cases_with(|_| true).unwrap();
+    assert!(all.iter().any(|c| c.id == dirac_eg[0]["case_id"].as_str().unwrap() && c.spec.seed == 4));
+    let md = std::fs::read_to_string(&o.summary).unwrap();
+    assert!(md.contains("| extragradient | deterministic | Converged |"), "{md}");
+    assert_outputs_agree(dir.path());
+
+    // Killed after 4 runs: resuming runs the other 6 and gives the same records.
+    let full = normalized(&o.results);
+    let kept: Vec<String> = std::fs::read_to_string(&o.results).unwrap().lines().take(4).map(str::to_string).collect();
+    std::fs::write(&o.results, kept.join("\n") + "\n").unwrap();
+    let mut resume = SuiteOptions::new(dir.path());
+    resume.resume = true;
+    let again = run_suite(&spec(), &resume).unwrap();
+    assert_eq!((again.already_recorded, again.ran.len()), (4, 6));
+    assert_eq!(normalized(&o.results), full);
+
+    // Two shards are the whole suite.
+    let mut union = BTreeMap::new();
+    for i in 1..=2 {
+        let d = tempfile::tempdir().unwrap();
+        let mut opts = SuiteOptions::new(d.path());
+        opts.shard = Some(Shard::parse(&format!("{i}/2")).unwrap());
+        union.extend(normalized(&run_suite(&spec(), &opts).unwrap().results));
+    }
+    assert_eq!(union, full);
 }

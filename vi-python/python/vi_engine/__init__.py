@@ -447,7 +447,9 @@ def suite(
     under ``problem = "python"`` with the label ``python(problem=NAME)``.
 
     Outputs in ``out``: ``results.jsonl`` (one line per run: the fields of ``run().to_dict()``
-    plus ``case_id``, labels and a compact trace), ``summary.md`` and ``figures/``.
+    plus ``case_id``, labels and a compact trace), ``summary.md`` and ``figures/``. A problem
+    and solver that read no seed (a Python problem never does) run once, with the first seed,
+    and their records say ``uses_seed = False``.
     ``jobs`` runs in parallel (default: all cores), ``shard="I/N"`` runs a slice, ``resume``
     skips recorded runs. Built-in problems run in parallel without the GIL; Python problems run
     on the same worker threads but take turns on the GIL, one oracle call at a time (so they
