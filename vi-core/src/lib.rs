@@ -72,6 +72,7 @@ pub mod operator;
 pub mod params;
 pub mod problem;
 pub mod registry;
+pub mod report;
 pub mod rng;
 pub mod runner;
 pub mod sets;

@@ -608,6 +608,10 @@ impl Operator for GanMixtureOperator {
         }
         self.engine.field(z, &self.monitor, out);
     }
+    fn eval_is_exact(&self) -> bool {
+        // A finite data set is evaluated in full; a fixed sample is not the monitoring sample.
+        !self.data.is_empty()
+    }
     fn monotonicity(&self) -> Monotonicity {
         Monotonicity::NonMonotone
     }
