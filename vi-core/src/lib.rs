@@ -80,7 +80,7 @@ pub mod solver;
 pub mod status;
 pub mod theory;
 
-pub use defaults::{Applied, Budget, RunDefaults};
+pub use defaults::{Applied, Budget, RunDefaults, SuiteDefaults};
 pub use error::{Error, Result};
 pub use finite_sum::{AffineSum, ComponentSampler, FiniteSum, MiniBatch, Sampling};
 pub use operator::{AffineOperator, FnOperator, Monotonicity, Operator, TikhonovTerm};
