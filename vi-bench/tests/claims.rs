@@ -91,3 +91,27 @@ fn asymmetric_regularization_stabilizes_the_small_gan_games() {
         assert_eq!(get("gan-gaussian-mean(reg=asymmetric)", solver).0, "Converged", "{solver}");
     }
 }
+
+#[test]
+fn farnia_ozdaglar_proximal_training_reaches_the_proximal_equilibrium() {
+    let rs = run_shipped("farnia-ozdaglar");
+    assert_eq!(rs.len(), 12);
+    let get = |problem: &str, solver: &str| {
+        let r = rs.get(&(problem.to_string(), solver.to_string())).unwrap_or_else(|| panic!("{problem} x {solver}"));
+        (r["status"].as_str().unwrap().to_string(), r["residual"].as_f64().unwrap(), r["distance_to_solution"].as_f64())
+    };
+    for solver in ["gda", "alternating-gda", "extragradient", "eftp"] {
+        // No local Nash equilibrium: every stationary point repels, the iterates cycle.
+        let (status, residual, dist) = get("gan-two-point(reg=none)", solver);
+        assert_eq!(status, "MaxIterations", "{solver}");
+        assert!(residual > 0.5 && dist.unwrap() > 0.5, "{solver}: residual {residual}, distance {dist:?}");
+        // lambda = 0.5 < lambda_max = 1: the closed-form proximal equilibrium (1/sqrt 2, -sqrt 2, 1).
+        let (status, residual, dist) = get("gan-two-point(reg=proximal)", solver);
+        assert_eq!(status, "Converged", "{solver}");
+        assert!(residual <= 1e-10 && dist.unwrap() < 1e-9, "{solver}: residual {residual}, distance {dist:?}");
+        // lambda = 2 > lambda_max: no longer a proximal equilibrium, and no method finds it.
+        let (status, residual, _) = get("gan-two-point(prox_lambda=2.0, prox_lr=0.4, reg=proximal)", solver);
+        assert_eq!(status, "MaxIterations", "{solver}");
+        assert!(residual > 0.1, "{solver}: residual {residual}");
+    }
+}
