@@ -33,6 +33,12 @@ fn run_shipped(name: &str) -> BTreeMap<(String, String), Value> {
         .collect()
 }
 
+/// `(status, residual, distance_to_solution)` of one run of a shipped suite.
+fn outcome(rs: &BTreeMap<(String, String), Value>, problem: &str, solver: &str) -> (String, f64, Option<f64>) {
+    let r = rs.get(&(problem.to_string(), solver.to_string())).unwrap_or_else(|| panic!("{problem} x {solver}"));
+    (r["status"].as_str().unwrap().to_string(), r["residual"].as_f64().unwrap(), r["distance_to_solution"].as_f64())
+}
+
 #[test]
 fn nagarajan_kolter_the_nk_term_removes_the_wgan_cycle() {
     let rs = run_shipped("nagarajan-kolter");
@@ -65,10 +71,7 @@ fn nagarajan_kolter_the_nk_term_removes_the_wgan_cycle() {
 fn asymmetric_regularization_stabilizes_the_small_gan_games() {
     let rs = run_shipped("asymmetric-regularization");
     assert_eq!(rs.len(), 36);
-    let get = |problem: &str, solver: &str| {
-        let r = rs.get(&(problem.to_string(), solver.to_string())).unwrap_or_else(|| panic!("{problem} x {solver}"));
-        (r["status"].as_str().unwrap().to_string(), r["residual"].as_f64().unwrap(), r["distance_to_solution"].as_f64())
-    };
+    let get = |problem: &str, solver: &str| outcome(&rs, problem, solver);
     // The Dirac-GAN table (docs/math.md §1.6): ||z_500|| from ||z_0|| = 1.414.
     let dist = |problem: &str, solver: &str| get(problem, solver).2.unwrap();
     assert!(dist("gan-dirac(reg=none)", "gda") > 3.0);
@@ -96,10 +99,7 @@ fn asymmetric_regularization_stabilizes_the_small_gan_games() {
 fn farnia_ozdaglar_proximal_training_reaches_the_proximal_equilibrium() {
     let rs = run_shipped("farnia-ozdaglar");
     assert_eq!(rs.len(), 12);
-    let get = |problem: &str, solver: &str| {
-        let r = rs.get(&(problem.to_string(), solver.to_string())).unwrap_or_else(|| panic!("{problem} x {solver}"));
-        (r["status"].as_str().unwrap().to_string(), r["residual"].as_f64().unwrap(), r["distance_to_solution"].as_f64())
-    };
+    let get = |problem: &str, solver: &str| outcome(&rs, problem, solver);
     for solver in ["gda", "alternating-gda", "extragradient", "eftp"] {
         // No local Nash equilibrium: every stationary point repels, the iterates cycle.
         let (status, residual, dist) = get("gan-two-point(reg=none)", solver);
