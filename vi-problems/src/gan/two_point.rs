@@ -168,7 +168,7 @@ const TWO_POINT_DOCS: [(&str, &str); 13] = [
     ("r", "data 1/2 delta_{-r} + 1/2 delta_{+r}, in [1e-100, 1e100]"),
     ("ridge", "the discriminator's ridge weight eps in V = E D - D(theta) - eps/2 ||psi||^2, in [1e-100, 1e100]"),
     ("loss", "only \"wgan\" (the closed form)"),
-    COMMON_DOCS[1],
+    ("reg", "none | asymmetric | r1 | r2 | nk | jare | consensus | proximal; combine with + (e.g. \"r1+nk\")"),
     COMMON_DOCS[2],
     COMMON_DOCS[3],
     COMMON_DOCS[4],
