@@ -357,25 +357,21 @@ fn run(a: &RunArgs) -> Result<()> {
             applied.describe(&spec.problem)
         );
     }
-    let report = match &a.samples {
-        None => spec.run()?,
-        Some(path) => {
-            // Keep the problem after the run to ask it for samples of the final iterate.
-            let (mut problem, mut solver, solver_params) = spec.build()?;
-            let mut report = vi_core::Runner::new(spec.config.clone())?.run(&mut problem, solver.as_mut())?;
-            spec.finish(&mut report, solver_params);
-            let z = vi_core::linalg::col_from_slice(&report.z);
-            let samples = problem.samples(z.as_ref(), crate::scatter::DEFAULT_SAMPLES).ok_or_else(|| {
-                BenchError::Usage(format!(
-                    "--samples: problem `{}` has no 2-D sampler (e.g. gan-mixture has one)",
-                    report.problem
-                ))
-            })?;
-            let title = format!("{} on {}: {} samples", report.solver, report.problem, samples.len());
-            crate::scatter::scatter_svg(&samples, problem.reference_points(), &title, path)?;
-            report
-        }
-    };
+    let mut prepared = spec.prepare()?;
+    let report = prepared.run()?;
+    if let Some(path) = &a.samples {
+        // The problem outlives the run: ask it for samples of the final iterate.
+        let problem = &mut prepared.problem;
+        let z = vi_core::linalg::col_from_slice(&report.z);
+        let samples = problem.samples(z.as_ref(), crate::scatter::DEFAULT_SAMPLES).ok_or_else(|| {
+            BenchError::Usage(format!(
+                "--samples: problem `{}` has no 2-D sampler (e.g. gan-mixture has one)",
+                report.problem
+            ))
+        })?;
+        let title = format!("{} on {}: {} samples", report.solver, report.problem, samples.len());
+        crate::scatter::scatter_svg(&samples, problem.reference_points(), &title, path)?;
+    }
     if let Some(path) = &a.trace {
         output::write_trace_csv(&report, path)?;
     }

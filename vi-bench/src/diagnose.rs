@@ -41,14 +41,15 @@
 use std::path::Path;
 
 use clap::Args;
+use faer::c64;
 use faer::Col;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 use vi_core::diagnostics::{
-    jacobian_with_source, krylov_spectrum, spectrum, symmetric_extremes, JacobianSource, LinearModel, Prediction,
+    jacobian_with_source, krylov_spectrum, spectrum, symmetric_extremes, JacobianSource, Prediction,
     RegularizationBounds, Spectrum,
 };
-use vi_core::{build_problem, build_solver, linalg, Problem, RunConfig, Runner};
+use vi_core::{build_problem, build_solver, linalg, LinearModel, Linearization, Problem, RunConfig, Runner};
 
 use crate::cli::{arg, Selection};
 use crate::error::{BenchError, Result};
@@ -192,40 +193,6 @@ fn point(problem: &Problem, at: &str) -> Result<Col<f64>> {
     Ok(z)
 }
 
-/// The step a solver would use at this point: `(step, how)`.
-fn resolve_step(
-    solver: &str,
-    defaults: &Map<String, Value>,
-    overrides: &Map<String, Value>,
-    lip: f64,
-    problem_mu: Option<f64>,
-) -> (Option<f64>, String) {
-    let get = |k: &str| overrides.get(k).or_else(|| defaults.get(k)).cloned().unwrap_or(Value::Null);
-    let step = get("step");
-    if let Some(eta) = step.as_f64() {
-        return (Some(eta), format!("fixed {eta}"));
-    }
-    let phi = get("phi").as_f64();
-    let factor = get("factor").as_f64().or(match solver {
-        "graal" | "agraal" => phi.map(|p| p / 2.0),
-        "eag" => Some(0.125),
-        _ => None,
-    });
-    if matches!(solver, "gda" | "alternating-gda") && step.as_str() == Some("auto") {
-        if let Some(mu) = problem_mu.filter(|m| *m > 0.0) {
-            return (Some(mu / (lip * lip)), format!("auto: mu / L^2 with declared mu = {mu} and local L = {lip:.6}"));
-        }
-    }
-    match (step.as_str(), factor) {
-        (Some(rule @ ("auto" | "adaptive")), Some(f)) if lip > 0.0 => {
-            let extra = if rule == "adaptive" { " (adaptive: the initial step)" } else { "" };
-            (Some(f / lip), format!("{rule}: factor {f} / local L {lip:.6}{extra}"))
-        }
-        (Some(rule), _) => (None, format!("{rule}: no step factor to resolve")),
-        _ => (None, format!("step = {step}")),
-    }
-}
-
 /// A deterministic unit direction of length `n`.
 fn direction(n: usize) -> Col<f64> {
     let d = Col::from_fn(n, |i| ((i as f64 + 1.0) * 0.754_877_666_246_692_7).fract() - 0.5 + 1e-3);
@@ -325,87 +292,36 @@ pub fn diagnose(a: &DiagnoseArgs) -> Result<Diagnosis> {
     let p_gen = problem.blocks().first().map_or(n, |b| b.range.len());
     let problem_mu = problem.strong_monotonicity();
     let jm = jac.unwrap_or_else(|| faer::Mat::zeros(0, 0));
+    let eigs: Vec<c64> = spec.eigenvalues.iter().map(|&[re, im]| c64::new(re, im)).collect();
+    let lin = Linearization { jacobian: jm.as_ref(), eigenvalues: &eigs, first_block: p_gen };
     let eigvecs = if method == "dense" { jm.eigen().ok() } else { None };
     let mut predictions = Map::new();
     for s in &names {
-        let entry = reg.solver(s)?;
-        let defaults: Map<String, Value> = (entry.params)().into_iter().map(|pi| (pi.name, pi.default)).collect();
-        let (step, rule) = resolve_step(s, &defaults, &sp, spec.lipschitz, problem_mu);
-        let mut pred = if method == "dense" {
-            let mut pr = Prediction::new(s, jm.as_ref(), &spec.eigenvalues, p_gen, step, rule);
-            if let (Some(LinearModel::Graal(_)), Some(phi)) =
-                (pr.model, sp.get("phi").or_else(|| defaults.get("phi")).and_then(Value::as_f64))
-            {
-                pr = Prediction { model: Some(LinearModel::Graal(phi)), ..pr };
-                let m = LinearModel::Graal(phi);
-                pr.rate = step.map(|eta| m.rate(jm.as_ref(), &spec.eigenvalues, p_gen, eta));
-                pr.rate_per_call = pr.rate;
-                let lip = spec.lipschitz.max(1e-300);
-                pr.max_stable_step = Some(m.max_stable_step(jm.as_ref(), &spec.eigenvalues, p_gen, 4.0 / lip));
+        reg.solver(s)?;
+        // What the solver says about itself: its linear model and its step at the local L.
+        let mut pred = match build_solver(s, &Value::Object(sp.clone()), a.selection.seed) {
+            Ok((solver, _)) => {
+                let model = solver.linear_model();
+                let step = solver.predicted_step(spec.lipschitz, problem_mu);
+                let mut pr = Prediction::new(s, model.as_ref().map_err(Clone::clone), &lin, step);
+                if method != "dense" && model.is_ok() && pr.note.is_empty() {
+                    pr.note = "from Ritz values (extremal eigenvalues)".into();
+                }
+                if a.measure_iters > 0 {
+                    let dir =
+                        model.ok().zip(pr.step).and_then(|(m, eta)| slowest_mode(&m, &lin, eta, eigvecs.as_ref()));
+                    measure_into(&mut pr, name, &pp, s, &sp, a, z.as_ref(), dir);
+                }
+                pr
             }
-            pr
-        } else {
-            let mut pr = Prediction::new(s, jm.as_ref(), &spec.eigenvalues, p_gen, step, rule);
-            if pr.model == Some(LinearModel::AlternatingGda) {
-                pr.rate = None;
-                pr.rate_per_call = None;
-                pr.max_stable_step = None;
-                pr.note = "matrix-free mode: the alternating sweep needs the dense Jacobian".into();
-            } else {
-                pr.note = "from Ritz values (extremal eigenvalues)".into();
+            Err(e) => {
+                let mut pr = Prediction::new(s, Err(String::new()), &lin, None);
+                pr.note = format!("not built with these parameters: {e}");
+                pr
             }
-            pr
         };
-        if sp.get("precond").or_else(|| defaults.get("precond")).and_then(Value::as_str).is_some_and(|p| p != "none") {
-            pred.note = "preconditioned: the unpreconditioned linear model does not apply".into();
-        }
-        if a.measure_iters > 0 {
-            // The slowest mode's eigenvector, when there is a model and a dense decomposition.
-            let dir = match (pred.model, pred.step, &eigvecs) {
-                (Some(m), Some(eta), Some(e)) => {
-                    let ev = e.S().column_vector();
-                    let worst = (0..ev.nrows())
-                        .map(|i| {
-                            let m1 = if m == LinearModel::AlternatingGda { LinearModel::Gda } else { m };
-                            (i, m1.rate(jm.as_ref(), &[[ev[i].re, ev[i].im]], p_gen, eta))
-                        })
-                        .max_by(|x, y| x.1.total_cmp(&y.1))
-                        .map(|x| x.0);
-                    worst.and_then(|i| {
-                        let u = e.U();
-                        let re = Col::from_fn(n, |r| u[(r, i)].re);
-                        let v = if re.norm_l2() > 1e-8 { re } else { Col::from_fn(n, |r| u[(r, i)].im) };
-                        let nv = v.norm_l2();
-                        (nv > 0.0).then(|| Col::from_fn(n, |r| v[r] / nv))
-                    })
-                }
-                _ => None,
-            };
-            // Measure at the predicted step: an "auto" rule inside the solver would resolve
-            // against its own L estimate (a secant at the start), not the local ||J||.
-            let mut sp_run = sp.clone();
-            let auto = pred.step_rule.starts_with("auto");
-            if let (true, Some(eta)) = (auto, pred.step) {
-                sp_run.insert("step".into(), json!(eta));
-            }
-            match measure(name, &pp, s, &sp_run, a, z.as_ref(), dir) {
-                Ok(Some((rate, its))) => {
-                    pred.measured_rate = Some(rate);
-                    pred.measured_iterations = Some(its);
-                }
-                Ok(None) => {
-                    if !pred.note.is_empty() {
-                        pred.note.push_str("; ");
-                    }
-                    pred.note.push_str("measurement: the residual reached round-off at once or was not finite");
-                }
-                Err(e) => {
-                    if !pred.note.is_empty() {
-                        pred.note.push_str("; ");
-                    }
-                    pred.note.push_str(&format!("measurement failed: {e}"));
-                }
-            }
+        if pred.model.is_none() && pred.note.is_empty() {
+            pred.note = "no linear model".into();
         }
         predictions.insert(s.clone(), serde_json::to_value(&pred).unwrap_or(Value::Null));
     }
@@ -475,6 +391,72 @@ fn check_bounds(
         "samples": rows.len(), "radius": radius, "mu_holds": mu_holds, "lipschitz_holds": l_holds,
         "worst_mu_margin": mu_margin, "worst_lipschitz_margin": l_margin, "points": rows,
     }))
+}
+
+/// The unit direction of the slowest mode at step `eta`: for a per-eigenvalue model, the
+/// (real part of the) eigenvector of `J` whose eigenvalue has the largest predicted factor; for
+/// a matrix model, the dominant eigenvector of its iteration matrix. `None` without a dense
+/// decomposition.
+fn slowest_mode(
+    m: &LinearModel,
+    lin: &Linearization<'_>,
+    eta: f64,
+    eigvecs: Option<&faer::linalg::solvers::Eigen<f64>>,
+) -> Option<Col<f64>> {
+    let n = lin.jacobian.nrows();
+    let (values, vectors) = match m.iteration_matrix(lin, eta) {
+        Some(it) => {
+            let e = it.eigen().ok()?;
+            let v: Vec<c64> = e.S().column_vector().iter().copied().collect();
+            let best = (0..v.len()).max_by(|&i, &j| v[i].norm().total_cmp(&v[j].norm()))?;
+            return real_unit(e.U().col(best), n);
+        }
+        None => {
+            let e = eigvecs?;
+            (e.S().column_vector().iter().copied().collect::<Vec<c64>>(), e.U())
+        }
+    };
+    let best = (0..values.len())
+        .filter_map(|i| m.mode_rate(values[i], eta).map(|r| (i, r)))
+        .max_by(|x, y| x.1.total_cmp(&y.1))?
+        .0;
+    real_unit(vectors.col(best), n)
+}
+
+/// The real part of a complex vector (its imaginary part if the real part vanishes), normalised.
+fn real_unit(v: faer::ColRef<'_, c64>, n: usize) -> Option<Col<f64>> {
+    let re = Col::from_fn(n, |r| v[r].re);
+    let w = if re.norm_l2() > 1e-8 { re } else { Col::from_fn(n, |r| v[r].im) };
+    let nw = w.norm_l2();
+    (nw > 0.0).then(|| Col::from_fn(n, |r| w[r] / nw))
+}
+
+/// Measures a solver's rate beside its prediction, at the predicted step (inside the solver an
+/// `"auto"` rule would resolve against its own secant estimate of `L` at the start, not the
+/// local `||J||`); notes why when it cannot.
+#[allow(clippy::too_many_arguments)]
+fn measure_into(
+    pred: &mut Prediction,
+    problem: &str,
+    pp: &Map<String, Value>,
+    solver: &str,
+    sp: &Map<String, Value>,
+    a: &DiagnoseArgs,
+    z: faer::ColRef<'_, f64>,
+    dir: Option<Col<f64>>,
+) {
+    let mut sp_run = sp.clone();
+    if let (true, Some(eta)) = (pred.step_rule.starts_with("auto"), pred.step) {
+        sp_run.insert("step".into(), json!(eta));
+    }
+    match measure(problem, pp, solver, &sp_run, a, z, dir) {
+        Ok(Some((rate, its))) => {
+            pred.measured_rate = Some(rate);
+            pred.measured_iterations = Some(its);
+        }
+        Ok(None) => pred.add_note("measurement: the residual reached round-off at once or was not finite"),
+        Err(e) => pred.add_note(&format!("measurement failed: {e}")),
+    }
 }
 
 /// One short run of `solver` from `z + offset`; the measured factor per iteration.

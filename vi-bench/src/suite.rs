@@ -814,7 +814,7 @@ pub fn validate(spec: &SuiteSpec, cases: &[Case]) -> Result<Vec<Option<String>>>
         .map(|g| {
             let spec = &cases[g[0]].spec;
             let r = catch_unwind(AssertUnwindSafe(|| -> vi_core::Result<()> {
-                let (mut problem, mut solver, _) = spec.build()?;
+                let vi_core::PreparedRun { mut problem, mut solver, .. } = spec.prepare()?;
                 solver.init(&mut problem)
             }));
             match r {

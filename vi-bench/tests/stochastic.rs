@@ -90,7 +90,7 @@ fn stationary_mean_square(step: f64, burn: u64, k_max: u64, seeds: u64) -> f64 {
     for seed in 0..seeds {
         let s =
             spec("finite-sum-quadratic", json!({}), "stochastic-eg", json!({"step": step}), seed, RunConfig::default());
-        let (mut p, mut solver, _) = s.build().unwrap();
+        let vi_core::PreparedRun { problem: mut p, mut solver, .. } = s.prepare().unwrap();
         solver.init(&mut p).unwrap();
         for k in 0..k_max {
             solver.step(&mut p);
@@ -131,7 +131,7 @@ fn decreasing_schedule_converges_at_rate_one_over_k() {
             seed,
             RunConfig::default(),
         );
-        let (mut p, mut solver, _) = s.build().unwrap();
+        let vi_core::PreparedRun { problem: mut p, mut solver, .. } = s.prepare().unwrap();
         solver.init(&mut p).unwrap();
         let mut k = 0;
         for (c, &target) in checkpoints.iter().enumerate() {

@@ -5,29 +5,25 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Command;
 
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use vi_bench::suite::{run_suite, Shard, SuiteOptions, SuiteSpec};
-use vi_core::{BuildContext, FnOperator, Params, Problem};
+use vi_core::{BuildContext, FnOperator, Problem};
 
 // Force-link the plugin crates.
 use vi_problems as _;
 use vi_solvers as _;
 
 // A problem that panics on its `after`-th oracle call (after = 0: while being built).
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-struct PanickingParams {
-    after: u64,
-}
-impl Default for PanickingParams {
-    fn default() -> Self {
-        Self { after: 5 }
+vi_core::params! {
+    /// Parameters of the panicking problem.
+    struct PanickingParams {
+        /// the oracle call that panics (0: the build panics)
+        after: u64 = 5;
     }
 }
-impl Params for PanickingParams {}
 
-fn build_panicking(p: PanickingParams, _ctx: &BuildContext) -> vi_core::Result<Problem> {
+fn build_panicking(p: vi_core::Checked<PanickingParams>, _ctx: &BuildContext) -> vi_core::Result<Problem> {
+    let p = p.into_inner();
     assert!(p.after > 0, "boom while building");
     let mut calls = 0u64;
     let op = FnOperator::new(2, move |z, mut out| {

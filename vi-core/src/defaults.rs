@@ -205,18 +205,6 @@ pub fn merge(
     (config, params, applied)
 }
 
-/// The run defaults of problem `name` with parameter overrides `params` (a JSON object; the
-/// generic `start` is ignored here).
-///
-/// # Errors
-/// Unknown problem, unknown or invalid parameter (as building it would report).
-pub fn problem_defaults(name: &str, params: &Map<String, Value>) -> Result<RunDefaults> {
-    let entry = crate::registry()?.problem(name)?;
-    let mut map = params.clone();
-    map.remove("start");
-    (entry.defaults)(&map)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,25 +15,15 @@
 //!   grows; `lambda_min((H_k + H_k^T)/2)` is the Rayleigh-Ritz estimate (an upper bound) of
 //!   `mu`, since `V_k^T J^T V_k = H_k^T`. Only JVPs are needed, no transposed products.
 //!
-//! And what the theory predicts from them (docs/math.md §2, §3.3 and §5), for the linearisation
-//! `F(z) ~ J (z - z*)` and each method's linear recursion, per eigenvalue `lambda` of `J`:
-//!
-//! | method | per-step factor | notes |
-//! |---|---|---|
-//! | GDA | `max |1 - eta lambda|` | stable iff `eta < min 2 Re(lambda) / |lambda|^2` |
-//! | alternating GDA | spectral radius of the Gauss-Seidel sweep matrix | needs the blocks |
-//! | extragradient | `max |1 - eta lambda + eta^2 lambda^2|` | |
-//! | EFTP / OGDA / reflected gradient | largest root of `t^2 - (1 - 2 eta lambda) t - eta lambda` | the same method unconstrained (docs/math.md §2.4) |
-//! | GRAAL (fixed step, `phi`) | largest root of `t^2 - (1 - eta lambda) t - eta lambda / phi` | from `zbar_k = ((phi-1) z_k + zbar_{k-1}) / phi` |
-//!
-//! [`LinearModel::max_stable_step`] finds the largest step with factor `< 1` (exact for GDA,
-//! by scanning and bisection for the others).
+//! What the theory predicts from them is each solver's own business
+//! ([`crate::Solver::linear_model`], [`crate::theory`]); [`Prediction`] puts the two together.
 
 use faer::{ColRef, Mat, MatRef};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::operator::{dense_jacobian, Operator};
+use crate::theory::{LinearModel, Linearization, PredictedStep};
 
 /// The derived bounds of docs/math.md §1.4 on the local strong-monotonicity modulus and
 /// Lipschitz constant of a regularized GAN operator at a point, with the terms they are built
@@ -240,176 +230,15 @@ pub fn symmetric_extremes(g: MatRef<'_, f64>) -> Result<(f64, f64)> {
     Ok((ev[0], ev[ev.len() - 1]))
 }
 
-/// A complex number, just enough arithmetic for the rate formulas.
-#[derive(Clone, Copy, Debug, PartialEq)]
-struct C(f64, f64);
-
-impl C {
-    fn add(self, o: C) -> C {
-        C(self.0 + o.0, self.1 + o.1)
-    }
-    fn sub(self, o: C) -> C {
-        C(self.0 - o.0, self.1 - o.1)
-    }
-    fn mul(self, o: C) -> C {
-        C(self.0 * o.0 - self.1 * o.1, self.0 * o.1 + self.1 * o.0)
-    }
-    fn scale(self, a: f64) -> C {
-        C(a * self.0, a * self.1)
-    }
-    fn abs(self) -> f64 {
-        self.0.hypot(self.1)
-    }
-    fn sqrt(self) -> C {
-        let r = self.abs();
-        let re = ((r + self.0) / 2.0).max(0.0).sqrt();
-        let im = ((r - self.0) / 2.0).max(0.0).sqrt();
-        C(re, if self.1 < 0.0 { -im } else { im })
-    }
-}
-
-/// The larger modulus of the roots of `t^2 - b t - c = 0`.
-fn max_root(b: C, c: C) -> f64 {
-    let disc = b.mul(b).add(c.scale(4.0)).sqrt();
-    let r1 = b.add(disc).scale(0.5);
-    let r2 = b.sub(disc).scale(0.5);
-    r1.abs().max(r2.abs())
-}
-
-/// The linear recursion a method follows on `F(z) = J (z - z*)` (unconstrained).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum LinearModel {
-    /// `z+ = z - eta F(z)`.
-    Gda,
-    /// Gauss-Seidel sweep over two blocks (`generator` first, `p` coordinates).
-    AlternatingGda,
-    /// Korpelevich's extragradient.
-    Extragradient,
-    /// EFTP / Popov / OGDA / reflected gradient (one method when unconstrained).
-    Optimistic,
-    /// GRAAL with constant step and parameter `phi`.
-    Graal(f64),
-}
-
-impl LinearModel {
-    /// The model of a registered solver name, if it has a linear rate (anchored and
-    /// continuation methods, `eag` and `tikhonov`, converge sublinearly or in stages: `None`).
-    pub fn for_solver(name: &str) -> Option<Self> {
-        match name {
-            "gda" => Some(Self::Gda),
-            "alternating-gda" => Some(Self::AlternatingGda),
-            "extragradient" | "eg" => Some(Self::Extragradient),
-            "eftp" | "ogda" | "prg" | "popov" | "frb" | "optimistic" => Some(Self::Optimistic),
-            "graal" => Some(Self::Graal((1.0 + 5f64.sqrt()) / 2.0)),
-            "agraal" => Some(Self::Graal(1.5)),
-            _ => None,
-        }
-    }
-
-    /// Oracle calls per iteration of the method (2 for extragradient and for an alternating
-    /// sweep over two players).
-    pub fn calls_per_iteration(self) -> u32 {
-        match self {
-            Self::Extragradient | Self::AlternatingGda => 2,
-            _ => 1,
-        }
-    }
-
-    /// The predicted per-iteration contraction factor at step `eta` for the Jacobian `j` (with
-    /// eigenvalues `eigs`) and `p` generator coordinates (used by the alternating sweep).
-    pub fn rate(self, j: MatRef<'_, f64>, eigs: &[[f64; 2]], p: usize, eta: f64) -> f64 {
-        let one = C(1.0, 0.0);
-        let each = |f: &dyn Fn(C) -> f64| eigs.iter().map(|&[re, im]| f(C(re, im))).fold(0.0, f64::max);
-        match self {
-            Self::Gda => each(&|l| one.sub(l.scale(eta)).abs()),
-            Self::Extragradient => each(&|l| one.sub(l.scale(eta)).add(l.mul(l).scale(eta * eta)).abs()),
-            Self::Optimistic => each(&|l| max_root(one.sub(l.scale(2.0 * eta)), l.scale(eta))),
-            Self::Graal(phi) => each(&|l| max_root(one.sub(l.scale(eta)), l.scale(eta / phi))),
-            Self::AlternatingGda => alternating_radius(j, p, eta),
-        }
-    }
-
-    /// The largest `eta` (up to `hi`) below which the factor stays `< 1`, starting from 0:
-    /// exact `min 2 Re(lambda) / |lambda|^2` for GDA, otherwise a log-spaced scan of
-    /// `[1e-4 hi, hi]` refined by bisection at the first crossing. `0` when no step in the scan
-    /// contracts.
-    pub fn max_stable_step(self, j: MatRef<'_, f64>, eigs: &[[f64; 2]], p: usize, hi: f64) -> f64 {
-        if self == Self::Gda {
-            return eigs
-                .iter()
-                .map(|&[re, im]| {
-                    let a2 = re * re + im * im;
-                    if a2 == 0.0 {
-                        f64::INFINITY
-                    } else {
-                        (2.0 * re / a2).max(0.0)
-                    }
-                })
-                .fold(f64::INFINITY, f64::min)
-                .min(hi);
-        }
-        let stable = |eta: f64| self.rate(j, eigs, p, eta) < 1.0;
-        let grid = 400;
-        let lo_exp = -4.0f64;
-        let mut prev = 0.0;
-        for i in 0..=grid {
-            let eta = hi * 10f64.powf(lo_exp * (1.0 - i as f64 / grid as f64));
-            if !stable(eta) {
-                if i == 0 {
-                    return 0.0;
-                }
-                let (mut a, mut b) = (prev, eta);
-                for _ in 0..60 {
-                    let m = 0.5 * (a + b);
-                    if stable(m) {
-                        a = m;
-                    } else {
-                        b = m;
-                    }
-                }
-                return a;
-            }
-            prev = eta;
-        }
-        hi
-    }
-}
-
-/// Spectral radius of the alternating (generator first) GDA sweep on `F = J z`:
-/// `[[I - eta A, -eta B], [-eta C (I - eta A), I - eta D + eta^2 C B]]` with
-/// `J = [[A, B], [C, D]]` and `A` of size `p`.
-fn alternating_radius(j: MatRef<'_, f64>, p: usize, eta: f64) -> f64 {
-    let n = j.nrows();
-    let p = p.min(n);
-    // Apply the sweep to each basis vector.
-    let mut m = Mat::<f64>::zeros(n, n);
-    for c in 0..n {
-        let mut z: Vec<f64> = (0..n).map(|i| f64::from(u8::from(i == c))).collect();
-        let f: Vec<f64> = (0..p).map(|r| (0..n).map(|k| j[(r, k)] * z[k]).sum()).collect();
-        for r in 0..p {
-            z[r] -= eta * f[r];
-        }
-        let g: Vec<f64> = (p..n).map(|r| (0..n).map(|k| j[(r, k)] * z[k]).sum()).collect();
-        for r in p..n {
-            z[r] -= eta * g[r - p];
-        }
-        for r in 0..n {
-            m[(r, c)] = z[r];
-        }
-    }
-    m.eigenvalues().map(|ev| ev.iter().map(|c| c.re.hypot(c.im)).fold(0.0, f64::max)).unwrap_or(f64::NAN)
-}
-
 /// What the theory predicts for one solver at the diagnosed point.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Prediction {
     /// The registered solver name.
     pub solver: String,
-    /// The linear model used (`null`: none applies, e.g. anchored or continuation methods).
-    pub model: Option<LinearModel>,
-    /// The step the solver would use (its fixed step, or its default rule resolved against the
-    /// local `L`).
+    /// The solver's linear model ([`crate::Solver::linear_model`]; `null`: none applies).
+    pub model: Option<String>,
+    /// The step the solver would use (its fixed step, or its rule resolved against the local
+    /// `L`).
     pub step: Option<f64>,
     /// How `step` was obtained.
     pub step_rule: String,
@@ -430,45 +259,57 @@ pub struct Prediction {
 }
 
 impl Prediction {
-    /// The prediction for `solver` at step `step` (`None`: unknown step) on Jacobian `j`.
-    pub fn new(solver: &str, j: MatRef<'_, f64>, eigs: &[[f64; 2]], p: usize, step: Option<f64>, rule: String) -> Self {
-        let model = LinearModel::for_solver(solver);
-        let lip = eigs.iter().map(|[a, b]| a.hypot(*b)).fold(0.0, f64::max).max(1e-300);
-        let (mut rate, mut stable, mut per_call, mut calls) = (None, None, None, None);
-        let mut note = String::new();
-        match model {
-            Some(m) => {
-                // Scan up to well past every method's bound (4 / |lambda|_max).
-                stable = Some(m.max_stable_step(j, eigs, p, 4.0 / lip));
-                calls = Some(m.calls_per_iteration());
-                if let Some(eta) = step {
-                    let r = m.rate(j, eigs, p, eta);
-                    rate = Some(r);
-                    per_call = Some(r.powf(1.0 / f64::from(m.calls_per_iteration())));
-                }
-                if matches!(m, LinearModel::Graal(_)) && solver == "agraal" {
-                    note =
-                        "adaptive steps: predicted with GRAAL's fixed-step recursion (phi = 1.5) at the initial step"
-                            .into();
-                }
-            }
-            None => {
-                note = format!("no linear-rate model for `{solver}` (anchored / continuation methods converge sublinearly or in stages)");
-            }
-        }
-        Self {
+    /// The prediction for `solver`, whose linear model is `model` (or the reason it has none),
+    /// at its predicted `step`, on the linearization `lin`.
+    pub fn new(
+        solver: &str,
+        model: std::result::Result<&LinearModel, String>,
+        lin: &Linearization<'_>,
+        step: Option<PredictedStep>,
+    ) -> Self {
+        let lip = lin.eigenvalues.iter().map(|l| l.norm()).fold(0.0, f64::max).max(1e-300);
+        let (eta, step_rule) = match step {
+            Some(s) => (Some(s.step), s.rule),
+            None => (None, "not determined by L and mu".to_string()),
+        };
+        let mut p = Self {
             solver: solver.to_string(),
-            model,
-            step,
-            step_rule: rule,
-            max_stable_step: stable,
-            rate,
-            rate_per_call: per_call,
-            calls_per_iteration: calls,
+            model: None,
+            step: eta,
+            step_rule,
+            max_stable_step: None,
+            rate: None,
+            rate_per_call: None,
+            calls_per_iteration: None,
             measured_rate: None,
             measured_iterations: None,
-            note,
+            note: String::new(),
+        };
+        match model {
+            Ok(m) => {
+                p.model = Some(m.name().to_string());
+                p.calls_per_iteration = Some(m.calls_per_iteration());
+                p.note = m.note().to_string();
+                if m.needs_jacobian() && lin.jacobian.nrows() == 0 {
+                    p.add_note("matrix-free mode: this model needs the dense Jacobian");
+                    return p;
+                }
+                // Scan up to well past every method's bound (4 / |lambda|_max).
+                p.max_stable_step = m.max_stable_step(lin, 4.0 / lip);
+                p.rate = eta.and_then(|e| m.rate(lin, e));
+                p.rate_per_call = p.rate.map(|r| r.powf(1.0 / f64::from(m.calls_per_iteration())));
+            }
+            Err(why) => p.note = why,
         }
+        p
+    }
+
+    /// Appends a remark to the note.
+    pub fn add_note(&mut self, note: &str) {
+        if !self.note.is_empty() {
+            self.note.push_str("; ");
+        }
+        self.note.push_str(note);
     }
 }
 
@@ -489,40 +330,6 @@ mod tests {
         assert!((s.eigenvalues[1][1].abs() - 0.490).abs() < 1e-3);
         assert!((s.mu - 0.1).abs() < 1e-12);
         assert!((s.lipschitz - 0.639).abs() < 1e-3);
-    }
-
-    #[test]
-    fn linear_rates_match_math_formulas() {
-        // One eigenvalue pair a +- ib (docs/math.md §3.3): the factors are exact.
-        let j = mat![[0.2, 0.49], [-0.49, 0.2]];
-        let eigs = spectrum(j.as_ref()).unwrap().eigenvalues;
-        let eta = 0.2;
-        let l = C(0.2, 0.49);
-        let gda = LinearModel::Gda.rate(j.as_ref(), &eigs, 1, eta);
-        assert!((gda - C(1.0 - eta * 0.2, -eta * 0.49).abs()).abs() < 1e-12);
-        let eg = LinearModel::Extragradient.rate(j.as_ref(), &eigs, 1, eta);
-        let want = C(1.0, 0.0).sub(l.scale(eta)).add(l.mul(l).scale(eta * eta)).abs();
-        assert!((eg - want).abs() < 1e-12);
-        // GDA stable range: 2 Re / |lambda|^2.
-        let smax = LinearModel::Gda.max_stable_step(j.as_ref(), &eigs, 1, 100.0);
-        assert!((smax - 0.4 / (0.04 + 0.49 * 0.49)).abs() < 1e-12);
-        // Bilinear x*y (lambda = +- i): EG stable iff eta < 1, EFTP iff eta < 1/sqrt(3)
-        // (docs/math.md §2.3, §2.4); GDA never.
-        let xy = mat![[0.0, 1.0], [-1.0, 0.0]];
-        let e = spectrum(xy.as_ref()).unwrap().eigenvalues;
-        assert_eq!(LinearModel::Gda.max_stable_step(xy.as_ref(), &e, 1, 4.0), 0.0);
-        let s = LinearModel::Extragradient.max_stable_step(xy.as_ref(), &e, 1, 4.0);
-        assert!((s - 1.0).abs() < 1e-6, "{s}");
-        let s = LinearModel::Optimistic.max_stable_step(xy.as_ref(), &e, 1, 4.0);
-        assert!((s - 1.0 / 3f64.sqrt()).abs() < 1e-6, "{s}");
-        // Alternating GDA on x*y: determinant 1, eigenvalues on the unit circle for eta < 2.
-        let r = LinearModel::AlternatingGda.rate(xy.as_ref(), &e, 1, 0.5);
-        assert!((r - 1.0).abs() < 1e-12, "{r}");
-        // EFTP on one real eigenvalue lambda: roots of t^2 - (1 - 2 eta l) t - eta l.
-        let one = mat![[1.0]];
-        let r = LinearModel::Optimistic.rate(one.as_ref(), &[[1.0, 0.0]], 1, 0.25);
-        let want = (0.5 + (0.25f64 + 1.0).sqrt()) / 2.0;
-        assert!((r - want).abs() < 1e-12, "{r} vs {want}");
     }
 
     #[test]

@@ -9,7 +9,7 @@
 //! | finite sum | [`FiniteSum`], [`ComponentSampler`] | `F = (1/N) sum_i F_i`: components, minibatches, seeded sampling |
 //! | set | [`ConstraintSet`] | `C`, with an exact in-place projection |
 //! | block | [`Block`] | a named index range of `z`: one player |
-//! | Tikhonov | [`Tikhonov`], [`TikhonovTerm`] | `F(z) + eps_b (z - anchor)` per block |
+//! | Tikhonov | [`TikhonovTerm`], [`Problem::set_tikhonov`] | `F(z) + eps_b (z - anchor)` per block |
 //! | problem | [`Problem`] | operator + set + start + blocks + known solution + metrics; counts oracle calls |
 //! | solver | [`Solver`] | one algorithm: `init` allocates, `step` iterates without allocating |
 //! | runner | [`Runner`] | the loop, stopping rules, averaged iterate, trace, observers → [`Report`] |
@@ -69,27 +69,34 @@ pub mod json_float;
 pub mod linalg;
 pub mod memory;
 pub mod operator;
+pub mod params;
 pub mod problem;
 pub mod registry;
 pub mod rng;
 pub mod runner;
 pub mod sets;
 pub mod solver;
+pub mod status;
+pub mod theory;
 
 pub use defaults::{Applied, Budget, RunDefaults};
 pub use error::{Error, Result};
 pub use finite_sum::{AffineSum, ComponentSampler, FiniteSum, MiniBatch, Sampling};
-pub use operator::{AffineOperator, FnOperator, Monotonicity, Operator, Tikhonov, TikhonovTerm};
+pub use operator::{AffineOperator, FnOperator, Monotonicity, Operator, TikhonovTerm};
+pub use params::{Checked, NoParams, ParamInfo, Params};
 pub use problem::{Block, Counters, FnMetric, Metric, Problem};
 pub use registry::{
-    build_problem, build_solver, registry, BuildContext, ParamInfo, Params, ProblemEntry, Registry, RunSpec,
-    SolverEntry,
+    build_problem, build_problem_in, build_solver, build_solver_in, registry, BuildContext, PreparedRun, ProblemEntry,
+    Registry, RunSpec, Seed, SolverEntry,
 };
 pub use runner::{Observation, Observer, Report, RunConfig, Runner, Status, TracePoint};
 pub use sets::{Ball, BoxSet, ConstraintSet, NonnegativeOrthant, Product, Simplex, WholeSpace};
-pub use solver::{Solver, StepRule, StepStatus};
+pub use solver::{Method, Solver, StepRule, StepStatus};
+pub use theory::{LinearModel, Linearization, PredictedStep};
 
 #[doc(hidden)]
 pub use inventory;
+#[doc(hidden)]
+pub use serde;
 #[doc(hidden)]
 pub use serde_json;

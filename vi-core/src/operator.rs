@@ -12,9 +12,9 @@
 //! fixed once, [`Operator::jacobian_pattern`], and values refreshed into a caller-owned slice,
 //! [`Operator::jacobian_values_into`]).
 //!
-//! Provided here: [`AffineOperator`] (`F(z) = M z + q`, dense, on faer), the Tikhonov combinator
-//! [`Tikhonov`] (`F(z) + eps_b (z - anchor)` with one weight per block) and [`FnOperator`] (a
-//! closure, for quick experiments).
+//! Provided here: [`AffineOperator`] (`F(z) = M z + q`, dense, on faer), the Tikhonov term
+//! [`TikhonovTerm`] (`eps_b (z - anchor)` with one weight per block, which a problem adds to `F`
+//! during Tikhonov continuation) and [`FnOperator`] (a closure, for quick experiments).
 
 use faer::linalg::matmul::matmul;
 use faer::prelude::ReborrowMut;
@@ -24,7 +24,7 @@ use faer::{Accum, Col, ColMut, ColRef, Mat, MatMut, MatRef, Par};
 use crate::error::{Error, Result};
 use crate::finite_sum::FiniteSum;
 use crate::linalg;
-use crate::problem::Block;
+use crate::sets::Block;
 
 /// What is known about the monotonicity of an operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -315,7 +315,7 @@ impl Operator for AffineOperator {
 }
 
 /// The Tikhonov term `eps_i (z_i - anchor_i)` with one weight per coordinate (expanded from
-/// per-block weights). Shared by the [`Tikhonov`] combinator and by
+/// per-block weights), installed on a problem by
 /// [`crate::Problem::set_tikhonov`] (used by Tikhonov continuation).
 #[derive(Clone, Debug)]
 pub struct TikhonovTerm {
@@ -395,104 +395,6 @@ impl TikhonovTerm {
     /// The per-coordinate weights.
     pub fn weights(&self) -> ColRef<'_, f64> {
         self.weights.as_ref()
-    }
-}
-
-/// The Tikhonov combinator `F_eps(z) = F(z) + eps_b (z - anchor)` (docs/math.md §2.7).
-///
-/// With all weights `>= eps > 0` and `F` monotone, `F_eps` is `eps`-strongly monotone and
-/// `(L + max eps)`-Lipschitz, so `VI(C, F_eps)` has a unique solution.
-#[derive(Clone)]
-pub struct Tikhonov {
-    inner: Box<dyn Operator>,
-    term: TikhonovTerm,
-    /// Positions of the diagonal entries in the inner sparse Jacobian's values (if it has one).
-    sparse_diagonal: Option<Vec<usize>>,
-}
-
-impl Tikhonov {
-    /// Wraps `inner` with the given term.
-    ///
-    /// # Errors
-    /// [`Error::Dimension`] if the term's length differs from `inner.dim()`.
-    pub fn new(inner: Box<dyn Operator>, term: TikhonovTerm) -> Result<Self> {
-        if term.anchor.nrows() != inner.dim() {
-            return Err(Error::dim("Tikhonov anchor", inner.dim(), term.anchor.nrows()));
-        }
-        let n = inner.dim();
-        let sparse_diagonal = inner.jacobian_pattern().and_then(|p| check_jacobian_pattern(p.as_ref(), n).ok());
-        Ok(Self { inner, term, sparse_diagonal })
-    }
-
-    /// The Tikhonov term.
-    pub fn term(&self) -> &TikhonovTerm {
-        &self.term
-    }
-}
-
-impl Operator for Tikhonov {
-    fn dim(&self) -> usize {
-        self.inner.dim()
-    }
-    fn eval(&mut self, z: ColRef<'_, f64>, mut out: ColMut<'_, f64>) {
-        self.inner.eval(z, out.rb_mut());
-        self.term.add_to(z, out);
-    }
-    fn eval_monitor(&mut self, z: ColRef<'_, f64>, mut out: ColMut<'_, f64>) {
-        self.inner.eval_monitor(z, out.rb_mut());
-        self.term.add_to(z, out);
-    }
-    fn lipschitz(&self) -> Option<f64> {
-        self.inner.lipschitz().map(|l| l + self.term.max_weight())
-    }
-    fn strong_monotonicity(&self) -> Option<f64> {
-        match self.inner.monotonicity() {
-            Monotonicity::Monotone | Monotonicity::StronglyMonotone => {
-                Some(self.inner.strong_monotonicity().unwrap_or(0.0) + self.term.min_weight())
-            }
-            _ => None,
-        }
-    }
-    fn monotonicity(&self) -> Monotonicity {
-        match (self.inner.monotonicity(), self.term.min_weight() > 0.0) {
-            (Monotonicity::Monotone | Monotonicity::StronglyMonotone, true) => Monotonicity::StronglyMonotone,
-            (m, _) => m,
-        }
-    }
-    fn jvp(&mut self, z: ColRef<'_, f64>, v: ColRef<'_, f64>, mut out: ColMut<'_, f64>) {
-        self.inner.jvp(z, v, out.rb_mut());
-        faer::zip!(out, v, self.term.weights.as_ref()).for_each(|faer::unzip!(o, v, w)| *o += *w * *v);
-    }
-    fn jacobian(&mut self, z: ColRef<'_, f64>) -> Option<Mat<f64>> {
-        let mut j = self.inner.jacobian(z)?;
-        for i in 0..j.nrows() {
-            j[(i, i)] += self.term.weights[i];
-        }
-        Some(j)
-    }
-    fn jacobian_into(&mut self, z: ColRef<'_, f64>, mut out: MatMut<'_, f64>) -> bool {
-        if !self.inner.jacobian_into(z, out.rb_mut()) {
-            return false;
-        }
-        for i in 0..out.nrows() {
-            out[(i, i)] += self.term.weights[i];
-        }
-        true
-    }
-    fn jacobian_pattern(&self) -> Option<SymbolicSparseColMat<usize>> {
-        // The inner pattern contains the diagonal (checked in `new`): the shift fits in it.
-        self.sparse_diagonal.as_ref()?;
-        self.inner.jacobian_pattern()
-    }
-    fn jacobian_values_into(&mut self, z: ColRef<'_, f64>, values: &mut [f64]) -> bool {
-        let Some(diag) = &self.sparse_diagonal else { return false };
-        if !self.inner.jacobian_values_into(z, values) {
-            return false;
-        }
-        for (i, &k) in diag.iter().enumerate() {
-            values[k] += self.term.weights[i];
-        }
-        true
     }
 }
 
@@ -589,61 +491,27 @@ mod tests {
     }
 
     #[test]
-    fn jacobian_into_of_affine_and_tikhonov() {
+    fn jacobian_into_of_affine() {
         let m = mat![[1.0, 2.0], [3.0, 4.0]];
         let mut op = AffineOperator::new(m.clone(), Col::zeros(2)).unwrap();
         let z = Col::<f64>::zeros(2);
         let mut j = Mat::<f64>::zeros(2, 2);
         assert!(op.jacobian_into(z.as_ref(), j.as_mut()));
         assert_eq!(j, m);
-        let term = TikhonovTerm::uniform(0.5, z.as_ref()).unwrap();
-        let mut t = Tikhonov::new(Box::new(op), term).unwrap();
-        assert!(t.jacobian_into(z.as_ref(), j.as_mut()));
-        assert_eq!(j, mat![[1.5, 2.0], [3.0, 4.5]]);
         // No analytic Jacobian: the default says so.
         let mut f = FnOperator::new(2, |z: ColRef<'_, f64>, mut out: ColMut<'_, f64>| out.copy_from(z));
         assert!(!f.jacobian_into(z.as_ref(), j.as_mut()));
     }
 
-    /// `F(z) = M z` with `M = [[2, 0], [1, 3]]` stored sparse (diagonal included).
-    #[derive(Clone)]
-    struct SparseTwo;
-    impl Operator for SparseTwo {
-        fn dim(&self) -> usize {
-            2
-        }
-        fn eval(&mut self, z: ColRef<'_, f64>, mut out: ColMut<'_, f64>) {
-            out[0] = 2.0 * z[0];
-            out[1] = z[0] + 3.0 * z[1];
-        }
-        fn jacobian_pattern(&self) -> Option<SymbolicSparseColMat<usize>> {
-            Some(SymbolicSparseColMat::new_checked(2, 2, vec![0, 2, 3], None, vec![0, 1, 1]))
-        }
-        fn jacobian_values_into(&mut self, _z: ColRef<'_, f64>, values: &mut [f64]) -> bool {
-            values.copy_from_slice(&[2.0, 1.0, 3.0]);
-            true
-        }
-    }
-
     #[test]
-    fn sparse_jacobian_of_tikhonov_shifts_the_diagonal_entries() {
-        let z = Col::<f64>::zeros(2);
-        let mut t = Tikhonov::new(Box::new(SparseTwo), TikhonovTerm::uniform(0.5, z.as_ref()).unwrap()).unwrap();
-        let p = t.jacobian_pattern().unwrap();
-        assert_eq!(check_jacobian_pattern(p.as_ref(), 2).unwrap(), vec![0, 2]);
-        let mut v = [0.0; 3];
-        assert!(t.jacobian_values_into(z.as_ref(), &mut v));
-        assert_eq!(v, [2.5, 1.0, 3.5]);
-        // An operator without a sparse Jacobian: neither has one.
-        let f = FnOperator::new(2, |z: ColRef<'_, f64>, mut out: ColMut<'_, f64>| out.copy_from(z));
-        let mut t = Tikhonov::new(Box::new(f), TikhonovTerm::uniform(0.5, z.as_ref()).unwrap()).unwrap();
-        assert!(t.jacobian_pattern().is_none() && !t.jacobian_values_into(z.as_ref(), &mut v));
-        // The pattern contract: diagonal present, rows increasing.
+    fn jacobian_patterns_must_hold_the_diagonal() {
         let no_diag = SymbolicSparseColMat::new_checked(2, 2, vec![0, 1, 2], None, vec![1, 0]);
         let e = check_jacobian_pattern(no_diag.as_ref(), 2).unwrap_err().to_string();
         assert!(e.contains("diagonal entry (0, 0) is missing"), "{e}");
         let e = check_jacobian_pattern(no_diag.as_ref(), 3).unwrap_err().to_string();
         assert!(e.contains("sparse Jacobian pattern"), "{e}");
+        let ok = SymbolicSparseColMat::new_checked(2, 2, vec![0, 2, 3], None, vec![0, 1, 1]);
+        assert_eq!(check_jacobian_pattern(ok.as_ref(), 2).unwrap(), vec![0, 2]);
     }
 
     #[test]
@@ -675,23 +543,15 @@ mod tests {
     }
 
     #[test]
-    fn tikhonov_adds_weighted_shift() {
+    fn tikhonov_term_adds_the_weighted_shift() {
         let blocks = vec![Block::new("x", 0..1), Block::new("y", 1..2)];
         let anchor = linalg::col_from_slice(&[1.0, 0.0]);
         let term = TikhonovTerm::per_block(&blocks, &[0.5, 0.0], anchor.as_ref()).unwrap();
-        let inner = FnOperator::new(2, |z, mut out| {
-            out[0] = z[1];
-            out[1] = -z[0];
-        })
-        .with_lipschitz(1.0)
-        .with_strong_monotonicity(0.0);
-        let mut t = Tikhonov::new(Box::new(inner), term).unwrap();
         let z = linalg::col_from_slice(&[3.0, 2.0]);
-        let mut out = Col::zeros(2);
-        t.eval(z.as_ref(), out.as_mut());
+        let mut out = linalg::col_from_slice(&[2.0, -3.0]);
+        term.add_to(z.as_ref(), out.as_mut());
         assert_eq!((out[0], out[1]), (2.0 + 0.5 * 2.0, -3.0));
-        assert_eq!(t.lipschitz(), Some(1.5));
-        assert_eq!(t.strong_monotonicity(), Some(0.0));
+        assert_eq!((term.max_weight(), term.min_weight()), (0.5, 0.0));
         assert!(TikhonovTerm::uniform(-1.0, anchor.as_ref()).is_err());
     }
 }

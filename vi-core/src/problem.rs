@@ -7,32 +7,15 @@
 //! [`Problem::natural_residual`], which is not counted and does not touch the operator's random
 //! state.
 
-use std::ops::Range;
-
 use faer::prelude::ReborrowMut;
-use faer::{Col, ColMut, ColRef};
+use faer::{Col, ColMut, ColRef, MatMut};
 
 use crate::error::{Error, Result};
 use crate::finite_sum::MiniBatch;
 use crate::linalg;
 use crate::operator::{Monotonicity, Operator, TikhonovTerm};
+pub use crate::sets::Block;
 use crate::sets::{ConstraintSet, WholeSpace};
-
-/// A named index range of `z`: one player of a game (e.g. `generator`, `discriminator`).
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Block {
-    /// The player's name.
-    pub name: String,
-    /// Its coordinates in `z`.
-    pub range: Range<usize>,
-}
-
-impl Block {
-    /// A block named `name` over `range`.
-    pub fn new(name: impl Into<String>, range: Range<usize>) -> Self {
-        Self { name: name.into(), range }
-    }
-}
 
 /// A named scalar measured at a point (duality gap, distance to equilibrium, modes covered...).
 ///
@@ -95,6 +78,9 @@ pub struct Problem {
     metrics: Vec<Box<dyn Metric>>,
     lipschitz: Option<f64>,
     shift: Option<TikhonovTerm>,
+    /// Positions of the diagonal entries in the operator's sparse Jacobian values, if it has a
+    /// (valid) pattern: where a Tikhonov shift lands.
+    sparse_diagonal: Option<Vec<usize>>,
     counters: Counters,
     /// Full evaluations made so far (`oracle_calls` adds the component passes).
     full_calls: u64,
@@ -149,6 +135,7 @@ impl Problem {
             metrics: Vec::new(),
             lipschitz: None,
             shift: None,
+            sparse_diagonal: None,
             counters: Counters::default(),
             full_calls: 0,
             scratch: Col::zeros(n),
@@ -381,12 +368,50 @@ impl Problem {
     /// Activates (or clears) a Tikhonov shift `eps (z - anchor)` added to every counted
     /// evaluation. Used by Tikhonov continuation; residuals and metrics ignore it.
     pub fn set_tikhonov(&mut self, shift: Option<TikhonovTerm>) {
+        if shift.is_some() && self.sparse_diagonal.is_none() {
+            let n = self.dim();
+            self.sparse_diagonal = self
+                .operator
+                .jacobian_pattern()
+                .and_then(|p| crate::operator::check_jacobian_pattern(p.as_ref(), n).ok());
+        }
         self.shift = shift;
     }
 
     /// The active Tikhonov shift.
     pub fn tikhonov(&self) -> Option<&TikhonovTerm> {
         self.shift.as_ref()
+    }
+
+    /// The dense Jacobian of the operator the solver sees (`F` plus the active Tikhonov shift,
+    /// whose Jacobian is the diagonal of its weights) into `out`; `false` when the operator has
+    /// no analytic Jacobian. Not counted (callers count their Jacobian work, e.g. Newton).
+    pub fn jacobian_into(&mut self, z: ColRef<'_, f64>, mut out: MatMut<'_, f64>) -> bool {
+        if !self.operator.jacobian_into(z, out.rb_mut()) {
+            return false;
+        }
+        if let Some(s) = &self.shift {
+            for i in 0..out.nrows() {
+                out[(i, i)] += s.weights()[i];
+            }
+        }
+        true
+    }
+
+    /// The values of the sparse Jacobian of the operator the solver sees (pattern
+    /// [`Operator::jacobian_pattern`], which holds the diagonal), with the active Tikhonov
+    /// shift added on the diagonal; `false` when the operator writes none. Not counted.
+    pub fn jacobian_values_into(&mut self, z: ColRef<'_, f64>, values: &mut [f64]) -> bool {
+        if !self.operator.jacobian_values_into(z, values) {
+            return false;
+        }
+        if let Some(s) = &self.shift {
+            let Some(diag) = &self.sparse_diagonal else { return false };
+            for (i, &k) in diag.iter().enumerate() {
+                values[k] += s.weights()[i];
+            }
+        }
+        true
     }
 
     /// The natural residual `||z - P_C(z - F(z))||` of the *original* problem (no shift),
@@ -461,6 +486,47 @@ mod tests {
     use super::*;
     use crate::operator::FnOperator;
     use crate::sets::Simplex;
+
+    /// `F(z) = M z` with `M = [[2, 0], [1, 3]]`, dense and sparse (diagonal included).
+    #[derive(Clone)]
+    struct SparseTwo;
+    impl Operator for SparseTwo {
+        fn dim(&self) -> usize {
+            2
+        }
+        fn eval(&mut self, z: ColRef<'_, f64>, mut out: ColMut<'_, f64>) {
+            out[0] = 2.0 * z[0];
+            out[1] = z[0] + 3.0 * z[1];
+        }
+        fn jacobian_into(&mut self, _z: ColRef<'_, f64>, mut out: MatMut<'_, f64>) -> bool {
+            out.copy_from(faer::mat![[2.0, 0.0], [1.0, 3.0]]);
+            true
+        }
+        fn jacobian_pattern(&self) -> Option<faer::sparse::SymbolicSparseColMat<usize>> {
+            Some(faer::sparse::SymbolicSparseColMat::new_checked(2, 2, vec![0, 2, 3], None, vec![0, 1, 1]))
+        }
+        fn jacobian_values_into(&mut self, _z: ColRef<'_, f64>, values: &mut [f64]) -> bool {
+            values.copy_from_slice(&[2.0, 1.0, 3.0]);
+            true
+        }
+    }
+
+    #[test]
+    fn the_jacobian_a_solver_sees_includes_the_tikhonov_shift() {
+        let z = Col::<f64>::zeros(2);
+        let mut p = Problem::unconstrained("two", Box::new(SparseTwo), z.clone()).unwrap();
+        let (mut j, mut v) = (faer::Mat::<f64>::zeros(2, 2), [0.0; 3]);
+        assert!(p.jacobian_into(z.as_ref(), j.as_mut()) && p.jacobian_values_into(z.as_ref(), &mut v));
+        assert_eq!((j[(0, 0)], v), (2.0, [2.0, 1.0, 3.0]));
+        p.set_tikhonov(Some(TikhonovTerm::uniform(0.5, z.as_ref()).unwrap()));
+        assert!(p.jacobian_into(z.as_ref(), j.as_mut()) && p.jacobian_values_into(z.as_ref(), &mut v));
+        assert_eq!(j, faer::mat![[2.5, 0.0], [1.0, 3.5]]);
+        assert_eq!(v, [2.5, 1.0, 3.5]);
+        // No analytic Jacobian: nothing is written.
+        let mut q = Problem::unconstrained("rot", rotation(), z.clone()).unwrap();
+        q.set_tikhonov(Some(TikhonovTerm::uniform(0.5, z.as_ref()).unwrap()));
+        assert!(!q.jacobian_into(z.as_ref(), j.as_mut()) && !q.jacobian_values_into(z.as_ref(), &mut v));
+    }
 
     fn rotation() -> Box<dyn Operator> {
         Box::new(FnOperator::new(2, |z, mut out| {

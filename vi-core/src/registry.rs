@@ -8,25 +8,20 @@
 //! # Registering your own problem
 //!
 //! ```
-//! use serde::{Deserialize, Serialize};
-//! use vi_core::{register_problem, FnOperator, Params, Problem, Result, BuildContext};
+//! use vi_core::{register_problem, BuildContext, Checked, FnOperator, Problem, Result};
 //!
-//! /// Parameters of the scalar bilinear game `x * y` scaled by `a`.
-//! #[derive(Clone, Debug, Serialize, Deserialize)]
-//! #[serde(default, deny_unknown_fields)]
-//! struct ScaledXy { a: f64 }
-//! impl Default for ScaledXy { fn default() -> Self { Self { a: 1.0 } } }
-//! impl Params for ScaledXy {
-//!     fn validate(&self, owner: &str) -> Result<()> {
-//!         if self.a == 0.0 { return Err(vi_core::Error::param(owner, "a", "must be nonzero")); }
-//!         Ok(())
+//! vi_core::params! {
+//!     /// Parameters of the scalar bilinear game `x * y` scaled by `a`.
+//!     struct ScaledXy {
+//!         /// the scale of the game
+//!         a: f64 = 1.0, positive();
 //!     }
 //! }
 //!
-//! fn build(p: ScaledXy, _ctx: &BuildContext) -> Result<Problem> {
+//! fn build(p: Checked<ScaledXy>, _ctx: &BuildContext) -> Result<Problem> {
 //!     let a = p.a;
 //!     let op = FnOperator::new(2, move |z, mut out| { out[0] = a * z[1]; out[1] = -a * z[0]; })
-//!         .with_lipschitz(a.abs());
+//!         .with_lipschitz(a);
 //!     Problem::unconstrained("doc-scaled-xy", Box::new(op), faer::Col::from_fn(2, |_| 1.0))
 //! }
 //!
@@ -36,56 +31,67 @@
 //! assert_eq!(p.lipschitz(), Some(2.0));
 //! ```
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::defaults::{Applied, Budget, RunDefaults};
 use crate::error::{Error, Result};
+use crate::params::{parse_params, ParamInfo, Params};
 use crate::problem::Problem;
 use crate::runner::{Report, RunConfig, Runner};
-use crate::solver::Solver;
-
-/// Typed parameters of a problem or solver.
-///
-/// Implement on a struct with `#[derive(Serialize, Deserialize, Default)]` and
-/// `#[serde(default, deny_unknown_fields)]`; every field is one parameter, its default the
-/// `Default` value. `validate` checks ranges once; after it the values are trusted.
-pub trait Params: Serialize + DeserializeOwned + Default + Clone {
-    /// Checks ranges; `owner` is e.g. `problem bilinear`, to be used in the error.
-    ///
-    /// # Errors
-    /// [`Error::InvalidParameter`] naming the field and the allowed range.
-    fn validate(&self, owner: &str) -> Result<()> {
-        let _ = owner;
-        Ok(())
-    }
-
-    /// One-line documentation per parameter, `(name, doc)`.
-    fn docs() -> &'static [(&'static str, &'static str)] {
-        &[]
-    }
-}
-
-/// One parameter as shown by `vi-bench list`.
-#[derive(Clone, Debug, Serialize)]
-pub struct ParamInfo {
-    /// Its name.
-    pub name: String,
-    /// Its default value.
-    pub default: Value,
-    /// What it does.
-    pub doc: String,
-}
+use crate::solver::{Method, Solver};
 
 /// Seed and other context given to build functions.
-#[derive(Clone, Copy, Debug, Default)]
+///
+/// The seed is read through [`BuildContext::seed`] (or passed on as a [`Seed`]), which records
+/// the read: a problem or solver that never reads it is deterministic, and the harness runs it
+/// once instead of once per seed ([`RunSpec::uses_seed`]). Read it only where randomness is
+/// actually drawn (e.g. only for the random preset of a problem).
+#[derive(Clone, Debug, Default)]
 pub struct BuildContext {
-    /// The run's seed: random problem data and stochastic oracles derive from it.
-    pub seed: u64,
+    seed: u64,
+    read: Cell<bool>,
+}
+
+impl BuildContext {
+    /// A context for the run seeded with `seed`.
+    pub fn new(seed: u64) -> Self {
+        Self { seed, read: Cell::new(false) }
+    }
+
+    /// The run's seed (random problem data and stochastic oracles derive from it); records the read.
+    pub fn seed(&self) -> u64 {
+        self.read.set(true);
+        self.seed
+    }
+
+    /// Whether a build function read the seed.
+    pub fn seed_was_read(&self) -> bool {
+        self.read.get()
+    }
+}
+
+/// Where a seed comes from: a plain number (tests, direct API use) or a [`BuildContext`], whose
+/// read is then recorded only when the data generator actually draws from it.
+pub trait Seed {
+    /// The seed value.
+    fn get(self) -> u64;
+}
+
+impl Seed for u64 {
+    fn get(self) -> u64 {
+        self
+    }
+}
+
+impl Seed for &BuildContext {
+    fn get(self) -> u64 {
+        self.seed()
+    }
 }
 
 /// A registered problem.
@@ -194,64 +200,6 @@ pub fn registry() -> Result<&'static Registry> {
     r.as_ref().map_err(|(kind, name)| Error::DuplicateName { kind, name: name.to_string() })
 }
 
-/// The parameter table of `P`: names and defaults from `P::default()`, docs from `P::docs()`.
-pub fn param_table<P: Params>() -> Vec<ParamInfo> {
-    let defaults = serde_json::to_value(P::default()).unwrap_or(Value::Null);
-    let docs = P::docs();
-    match defaults {
-        Value::Object(map) => map
-            .into_iter()
-            .map(|(name, default)| {
-                let doc = docs.iter().find(|(n, _)| *n == name).map(|(_, d)| d.to_string()).unwrap_or_default();
-                ParamInfo { name, default, doc }
-            })
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
-/// Parses and validates `P` from JSON overrides: unknown keys are rejected with the list of
-/// valid names; an ill-typed value names its parameter; then [`Params::validate`] runs.
-///
-/// `kind` is `problem` or `solver`, `owner` the registered name.
-///
-/// # Errors
-/// [`Error::UnknownParameter`] or [`Error::InvalidParameter`].
-pub fn parse_params<P: Params>(kind: &'static str, owner: &str, overrides: &Map<String, Value>) -> Result<P> {
-    let defaults = match serde_json::to_value(P::default()) {
-        Ok(Value::Object(m)) => m,
-        _ => Map::new(),
-    };
-    let who = format!("{kind} {owner}");
-    for (k, v) in overrides {
-        if !defaults.contains_key(k) {
-            let mut valid: Vec<&str> = defaults.keys().map(String::as_str).collect();
-            if kind == "problem" && !valid.contains(&"start") {
-                valid.push("start");
-            }
-            return Err(Error::UnknownParameter {
-                kind,
-                owner: owner.to_string(),
-                param: k.clone(),
-                valid: valid.join(", "),
-            });
-        }
-        // Type-check this key alone so the error names it.
-        let mut single = defaults.clone();
-        single.insert(k.clone(), v.clone());
-        if let Err(e) = serde_json::from_value::<P>(Value::Object(single)) {
-            return Err(Error::param(&who, k, format!("{e} (got {v})")));
-        }
-    }
-    let mut merged = defaults;
-    for (k, v) in overrides {
-        merged.insert(k.clone(), v.clone());
-    }
-    let p: P = serde_json::from_value(Value::Object(merged)).map_err(|e| Error::param(&who, "(all)", e.to_string()))?;
-    p.validate(&who)?;
-    Ok(p)
-}
-
 /// Builds the problem `name` with parameter overrides (a JSON object or `null`) and a seed.
 ///
 /// The generic parameter `start` (an array) is accepted by every problem and replaces the
@@ -260,10 +208,18 @@ pub fn parse_params<P: Params>(kind: &'static str, owner: &str, overrides: &Map<
 /// # Errors
 /// Unknown name, unknown or ill-typed parameter, invalid value, wrong dimension of `start`.
 pub fn build_problem(name: &str, params: &Value, seed: u64) -> Result<Problem> {
+    build_problem_in(name, params, &BuildContext::new(seed))
+}
+
+/// [`build_problem`] with a given context (to learn afterwards whether the seed was read).
+///
+/// # Errors
+/// As [`build_problem`].
+pub fn build_problem_in(name: &str, params: &Value, ctx: &BuildContext) -> Result<Problem> {
     let entry = registry()?.problem(name)?;
     let mut map = as_object("problem", name, params)?;
     let start = map.remove("start");
-    let mut p = (entry.build)(&map, &BuildContext { seed })?;
+    let mut p = (entry.build)(&map, ctx)?;
     let mut resolved = match p.params().clone() {
         Value::Object(m) => m,
         _ => Map::new(),
@@ -278,14 +234,35 @@ pub fn build_problem(name: &str, params: &Value, seed: u64) -> Result<Problem> {
     Ok(p.with_params(Value::Object(resolved)))
 }
 
+/// The run defaults of problem `name` with parameter overrides `params` (a JSON object; the
+/// generic `start` is ignored here).
+///
+/// # Errors
+/// Unknown problem, unknown or invalid parameter (as building it would report).
+pub fn problem_defaults(name: &str, params: &Map<String, Value>) -> Result<RunDefaults> {
+    let entry = registry()?.problem(name)?;
+    let mut map = params.clone();
+    map.remove("start");
+    (entry.defaults)(&map)
+}
+
 /// Builds the solver `name` with parameter overrides; returns it with its resolved parameters.
 ///
 /// # Errors
 /// Unknown name, unknown or ill-typed parameter, invalid value.
 pub fn build_solver(name: &str, params: &Value, seed: u64) -> Result<(Box<dyn Solver>, Value)> {
+    build_solver_in(name, params, &BuildContext::new(seed))
+}
+
+/// [`build_solver`] with a given context (a continuation method builds its inner solver in its
+/// own context, so the inner solver's use of the seed is recorded).
+///
+/// # Errors
+/// As [`build_solver`].
+pub fn build_solver_in(name: &str, params: &Value, ctx: &BuildContext) -> Result<(Box<dyn Solver>, Value)> {
     let entry = registry()?.solver(name)?;
     let map = as_object("solver", name, params)?;
-    (entry.build)(&map, &BuildContext { seed })
+    (entry.build)(&map, ctx)
 }
 
 fn as_object(kind: &str, name: &str, v: &Value) -> Result<Map<String, Value>> {
@@ -322,23 +299,20 @@ impl RunSpec {
     /// # Errors
     /// Bad names, parameters or configuration; never for how the run ended.
     pub fn run(&self) -> Result<Report> {
-        let (mut problem, mut solver, solver_params) = self.build()?;
-        let runner = Runner::new(self.config.clone())?;
-        let mut report = runner.run(&mut problem, solver.as_mut())?;
-        self.finish(&mut report, solver_params);
-        Ok(report)
+        self.prepare()?.run()
     }
 
-    /// Builds the problem and the solver (validating everything) without running.
+    /// Checks the configuration and builds the problem and the solver, once: the run as it
+    /// will be made, whose report is complete (seed and resolved parameters included).
     ///
     /// # Errors
-    /// As [`RunSpec::run`].
-    pub fn build(&self) -> Result<(Problem, Box<dyn Solver>, Value)> {
-        self.config.validate()?;
+    /// Bad names, parameters or configuration.
+    pub fn prepare(&self) -> Result<PreparedRun> {
+        let runner = Runner::new(self.config.clone())?;
         let problem = build_problem(&self.problem, &Value::Object(self.problem_params.clone()), self.seed)?;
         let (solver, solver_params) =
             build_solver(&self.solver, &Value::Object(self.solver_params.clone()), self.seed)?;
-        Ok((problem, solver, solver_params))
+        Ok(PreparedRun { problem, solver, runner: runner.with_identity(self.seed, solver_params) })
     }
 
     /// Resolves the spec before building: `self.config` is the base configuration and
@@ -354,7 +328,7 @@ impl RunSpec {
             self.config = given.apply(self.config);
             return Ok((self, Applied::default()));
         }
-        let defaults = crate::defaults::problem_defaults(&self.problem, &self.problem_params)?;
+        let defaults = self::problem_defaults(&self.problem, &self.problem_params)?;
         let keys: Vec<String> = (registry()?.solver(&self.solver)?.params)().into_iter().map(|p| p.name).collect();
         let (config, params, applied) =
             crate::defaults::merge(&defaults, self.config, given, &self.solver_params, &keys);
@@ -363,13 +337,50 @@ impl RunSpec {
         Ok((self, applied))
     }
 
-    /// Fills the report's identifying fields (seed, resolved solver parameters).
-    pub fn finish(&self, report: &mut Report, solver_params: Value) {
-        report.seed = self.seed;
-        report.solver = self.solver.clone();
-        if let Value::Object(m) = &mut report.params {
-            m.insert("solver".into(), solver_params);
-        }
+    /// Whether the run depends on its seed: builds the problem and the solver and reports
+    /// whether either read the seed (all randomness of a run flows from it, see
+    /// [`BuildContext`]). A spec that does not use its seed gives the same numbers for every seed.
+    ///
+    /// # Errors
+    /// As [`RunSpec::prepare`].
+    pub fn uses_seed(&self) -> Result<bool> {
+        let (pc, sc) = (BuildContext::new(self.seed), BuildContext::new(self.seed));
+        build_problem_in(&self.problem, &Value::Object(self.problem_params.clone()), &pc)?;
+        build_solver_in(&self.solver, &Value::Object(self.solver_params.clone()), &sc)?;
+        Ok(pc.seed_was_read() || sc.seed_was_read())
+    }
+}
+
+/// A run built and checked by [`RunSpec::prepare`]: its problem and solver stay available
+/// after the run (for samples of the final iterate, plots of the problem's geometry...).
+pub struct PreparedRun {
+    /// The problem.
+    pub problem: Problem,
+    /// The solver.
+    pub solver: Box<dyn Solver>,
+    runner: Runner,
+}
+
+impl PreparedRun {
+    /// Runs the solver on the problem.
+    ///
+    /// # Errors
+    /// Only configuration the solver rejects at `init`; how the run ended is in the report.
+    pub fn run(&mut self) -> Result<Report> {
+        self.runner.run(&mut self.problem, self.solver.as_mut())
+    }
+
+    /// As [`PreparedRun::run`], calling every observer at each residual check.
+    ///
+    /// # Errors
+    /// As [`PreparedRun::run`].
+    pub fn run_observed(&mut self, observers: &mut [&mut dyn crate::runner::Observer]) -> Result<Report> {
+        self.runner.run_observed(&mut self.problem, self.solver.as_mut(), observers)
+    }
+
+    /// The stopping rules.
+    pub fn config(&self) -> &RunConfig {
+        self.runner.config()
     }
 }
 
@@ -411,9 +422,9 @@ pub fn parse_assignment(s: &str) -> Result<(Target, String, Value)> {
 }
 
 /// Registers a problem: `register_problem!(name, summary, ParamsType, build_fn)` where
-/// `build_fn: fn(ParamsType, &BuildContext) -> Result<Problem>`, optionally followed by
-/// `defaults = defaults_fn` with `defaults_fn: fn(&ParamsType) -> RunDefaults`: the run defaults
-/// its claims are made with (see [`crate::defaults`]).
+/// `build_fn: fn(Checked<ParamsType>, &BuildContext) -> Result<Problem>`, optionally followed
+/// by `defaults = defaults_fn` with `defaults_fn: fn(&ParamsType) -> RunDefaults`: the run
+/// defaults its claims are made with (see [`crate::defaults`]).
 #[macro_export]
 macro_rules! register_problem {
     ($name:expr, $summary:expr, $params:ty, $build:path $(,)?) => {
@@ -430,14 +441,14 @@ macro_rules! register_problem {
             $crate::ProblemEntry {
                 name: $name,
                 summary: $summary,
-                params: $crate::registry::param_table::<$params>,
+                params: <$params as $crate::Params>::table,
                 build: |map, ctx| {
-                    let p: $params = $crate::registry::parse_params("problem", $name, map)?;
-                    let resolved = $crate::serde_json::to_value(&p).unwrap_or($crate::serde_json::Value::Null);
+                    let p = $crate::params::parse_params::<$params>("problem", $name, map)?;
+                    let resolved = $crate::Params::to_json(&*p);
                     Ok($build(p, ctx)?.with_params(resolved))
                 },
                 defaults: |map| {
-                    let p: $params = $crate::registry::parse_params("problem", $name, map)?;
+                    let p = $crate::params::parse_params::<$params>("problem", $name, map)?;
                     Ok($defaults(&p))
                 },
             }
@@ -450,24 +461,29 @@ pub fn no_defaults<P>(_: &P) -> RunDefaults {
     RunDefaults::default()
 }
 
-/// Registers a solver: `register_solver!(name, summary, ParamsType, build_fn)` where
-/// `build_fn: fn(ParamsType, &BuildContext) -> Result<Box<dyn Solver>>`.
+/// Registers a solver type through its [`Method`] implementation: `register_solver!(MySolver);`.
 #[macro_export]
 macro_rules! register_solver {
-    ($name:expr, $summary:expr, $params:ty, $build:path $(,)?) => {
+    ($ty:ty $(,)?) => {
         $crate::inventory::submit! {
             $crate::SolverEntry {
-                name: $name,
-                summary: $summary,
-                params: $crate::registry::param_table::<$params>,
-                build: |map, ctx| {
-                    let p: $params = $crate::registry::parse_params("solver", $name, map)?;
-                    let resolved = $crate::serde_json::to_value(&p).unwrap_or($crate::serde_json::Value::Null);
-                    Ok(($build(p, ctx)?, resolved))
-                },
+                name: <$ty as $crate::Method>::NAME,
+                summary: <$ty as $crate::Method>::SUMMARY,
+                params: <<$ty as $crate::Method>::Params as $crate::Params>::table,
+                build: $crate::registry::build_method::<$ty>,
             }
         }
     };
+}
+
+/// The [`SolverEntry::build`] of a [`Method`]: parses and checks its parameters, then builds it.
+///
+/// # Errors
+/// Unknown or invalid parameters, or the method's own build error.
+pub fn build_method<M: Method>(map: &Map<String, Value>, ctx: &BuildContext) -> Result<(Box<dyn Solver>, Value)> {
+    let p = parse_params::<M::Params>("solver", M::NAME, map)?;
+    let resolved = p.to_json();
+    Ok((Box::new(M::build(p, ctx)?), resolved))
 }
 
 #[cfg(test)]

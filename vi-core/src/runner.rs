@@ -18,31 +18,7 @@ use crate::error::{Error, Result};
 use crate::linalg;
 use crate::problem::Problem;
 use crate::solver::{Solver, StepStatus};
-
-/// How a run ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Status {
-    /// The natural residual reached the tolerance.
-    Converged,
-    /// The iteration limit was reached.
-    MaxIterations,
-    /// The oracle-call budget was reached.
-    OracleBudget,
-    /// The wall-time limit was reached.
-    TimeLimit,
-    /// The residual grew past the divergence threshold or the iterate overflowed.
-    Diverged,
-    /// NaN appeared (or a method-specific numerical failure, e.g. a step size collapsing).
-    NumericalError,
-    /// Stopped by an observer or by the solver itself (e.g. a finished schedule).
-    Stopped,
-}
-
-impl std::fmt::Display for Status {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Debug::fmt(self, f)
-    }
-}
+pub use crate::status::Status;
 
 /// Stopping rules and monitoring intervals.
 ///
@@ -232,6 +208,8 @@ pub trait Observer {
 #[derive(Clone, Debug, Default)]
 pub struct Runner {
     config: RunConfig,
+    /// The run's seed and the solver's resolved parameters, recorded in the report.
+    identity: Option<(u64, serde_json::Value)>,
 }
 
 impl Runner {
@@ -241,7 +219,15 @@ impl Runner {
     /// [`Error::InvalidParameter`] from [`RunConfig::validate`].
     pub fn new(config: RunConfig) -> Result<Self> {
         config.validate()?;
-        Ok(Self { config })
+        Ok(Self { config, identity: None })
+    }
+
+    /// The same runner recording `seed` and the solver's resolved parameters in every report
+    /// (what [`crate::RunSpec::prepare`] sets), so a report is complete when it is made.
+    #[must_use]
+    pub fn with_identity(mut self, seed: u64, solver_params: serde_json::Value) -> Self {
+        self.identity = Some((seed, solver_params));
+        self
     }
 
     /// The stopping rules.
@@ -471,8 +457,11 @@ impl Runner {
         Report {
             problem: problem.name().to_string(),
             solver: solver.name().to_string(),
-            params: serde_json::json!({ "problem": problem.params(), "run": cfg }),
-            seed: 0,
+            params: match &self.identity {
+                Some((_, sp)) => serde_json::json!({ "problem": problem.params(), "run": cfg, "solver": sp }),
+                None => serde_json::json!({ "problem": problem.params(), "run": cfg }),
+            },
+            seed: self.identity.as_ref().map_or(0, |(s, _)| *s),
             status,
             message,
             iterations,

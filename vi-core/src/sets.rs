@@ -25,6 +25,22 @@ use faer::{Col, ColMut, ColRef};
 use crate::error::{Error, Result};
 use crate::linalg;
 
+/// A named index range of `z`: one player of a game (e.g. `generator`, `discriminator`).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Block {
+    /// The player's name.
+    pub name: String,
+    /// Its coordinates in `z`.
+    pub range: Range<usize>,
+}
+
+impl Block {
+    /// A block named `name` over `range`.
+    pub fn new(name: impl Into<String>, range: Range<usize>) -> Self {
+        Self { name: name.into(), range }
+    }
+}
+
 /// A closed convex set with an exact Euclidean projection.
 pub trait ConstraintSet: dyn_clone::DynClone + Send + Sync + Debug {
     /// The dimension of the ambient space.

@@ -15,7 +15,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::{Error, Result};
 use crate::problem::Problem;
-use crate::Status;
+use crate::status::Status;
+use crate::theory::{LinearModel, PredictedStep};
 
 /// What a step reports to the runner.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,9 +70,47 @@ pub trait Solver: dyn_clone::DynClone + Send {
     fn info(&self) -> serde_json::Value {
         serde_json::Value::Null
     }
+
+    /// What the theory says about this configured method on a linear operator (`vi-bench
+    /// diagnose` sets it beside a measured run); `Err` says why there is none.
+    ///
+    /// # Errors
+    /// The reason there is no model (the default: none declared).
+    fn linear_model(&self) -> std::result::Result<LinearModel, String> {
+        Err(format!("`{}` declares no linear model", self.name()))
+    }
+
+    /// The step this configuration takes on an operator with Lipschitz constant `lipschitz` and
+    /// strong-monotonicity modulus `mu` (if known): its fixed step, or its rule resolved
+    /// against them. `None`: the step is not determined by them.
+    fn predicted_step(&self, lipschitz: f64, mu: Option<f64>) -> Option<PredictedStep> {
+        let _ = (lipschitz, mu);
+        None
+    }
 }
 
 dyn_clone::clone_trait_object!(Solver);
+
+/// What a solver type says about itself to the registry: its name, a one-line summary, its
+/// parameters and its constructor. Built-in and user solvers implement it alike and register
+/// with one line, `vi_core::register_solver!(MySolver);`; what the theory says about a
+/// configured solver is on [`Solver`] itself ([`Solver::linear_model`],
+/// [`Solver::predicted_step`]).
+pub trait Method: Solver + Sized + 'static {
+    /// The registered (kebab-case) name.
+    const NAME: &'static str;
+    /// One line for `vi-bench list`.
+    const SUMMARY: &'static str;
+    /// Its parameters (declared with [`crate::params!`]).
+    type Params: crate::Params;
+
+    /// Builds the solver from checked parameters; the seed, if the method draws random numbers,
+    /// comes from `ctx` (read it only where it is used, see [`crate::BuildContext`]).
+    ///
+    /// # Errors
+    /// A configuration that is invalid beyond the parameters' own checks.
+    fn build(params: crate::Checked<Self::Params>, ctx: &crate::BuildContext) -> Result<Self>;
+}
 
 /// How a solver chooses its step size. Serialized as a number, `"auto"` or `"adaptive"`.
 #[derive(Clone, Copy, Debug, PartialEq, Default)]
@@ -99,6 +138,23 @@ impl StepRule {
                 format!("must be a finite number > 0, \"auto\" or \"adaptive\"; got {s}"),
             )),
             _ => Ok(()),
+        }
+    }
+
+    /// The step this rule gives with `eta = factor / L` on an operator with Lipschitz constant
+    /// `lipschitz` (for `"adaptive"`, the initial step), as [`StepRule::resolve`] would.
+    pub fn predict(&self, factor: f64, lipschitz: f64) -> Option<PredictedStep> {
+        match *self {
+            StepRule::Fixed(s) => Some(PredictedStep { step: s, rule: format!("fixed {s}") }),
+            _ if !(lipschitz > 0.0 && lipschitz.is_finite()) => None,
+            StepRule::Auto => Some(PredictedStep {
+                step: factor / lipschitz,
+                rule: format!("auto: factor {factor} / L {lipschitz:.6}"),
+            }),
+            StepRule::Adaptive => Some(PredictedStep {
+                step: factor / lipschitz,
+                rule: format!("adaptive: the initial step, factor {factor} / L {lipschitz:.6}"),
+            }),
         }
     }
 

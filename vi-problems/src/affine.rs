@@ -50,11 +50,10 @@ use faer::prelude::{ReborrowMut, Solve};
 use faer::sparse::linalg::matmul::sparse_dense_matmul;
 use faer::sparse::SparseColMat;
 use faer::{Accum, Col, ColMut, ColRef, Mat, Par};
-use serde::{Deserialize, Serialize};
 use vi_core::memory::{self, Size};
 use vi_core::operator::spectral_constants;
 use vi_core::{
-    linalg, Block, BoxSet, BuildContext, ConstraintSet, Error, Monotonicity, NonnegativeOrthant, Operator, Params,
+    linalg, Block, BoxSet, BuildContext, Checked, ConstraintSet, Error, Monotonicity, NonnegativeOrthant, Operator,
     Problem, Product, Result, Simplex, WholeSpace,
 };
 
@@ -355,93 +354,58 @@ pub fn reference_solution(
     (z, r)
 }
 
-/// Parameters of the `affine` problem.
-///
-/// | name | default | purpose | range |
-/// |---|---|---|---|
-/// | `matrix` | `""` | Matrix Market or plain-rows file for `M`; `""`: the built-in 8 x 8 example | a readable square matrix |
-/// | `vector` | `""` | file for `q`; `""`: zero (the example's own `q` with the example matrix) | length n |
-/// | `set` | `"none"` | `"none"`, `"orthant"`, `"box"`, `"simplex"` | one of these |
-/// | `lower` | -1 | box lower bound (every coordinate) | finite, <= `upper` |
-/// | `upper` | 1 | box upper bound (every coordinate) | finite, >= `lower` |
-/// | `blocks` | `[]` | simplex block sizes (sum n); `[]`: one simplex over all of z | each >= 1, sum = n |
-///
-/// The matrix must fit the memory limit of [`vi_core::memory`] (about 16 n + 3 nnz values).
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct AffineParams {
-    /// Path of the matrix file; `""` for the built-in example (default).
-    pub matrix: String,
-    /// Path of the vector file; `""` for zero / the example's vector (default).
-    pub vector: String,
-    /// The constraint set (default `"none"`).
-    pub set: String,
-    /// Box lower bound (default -1).
-    pub lower: f64,
-    /// Box upper bound (default 1).
-    pub upper: f64,
-    /// Simplex block sizes (default empty: one simplex).
-    pub blocks: Vec<usize>,
-}
-
-impl Default for AffineParams {
-    fn default() -> Self {
-        Self {
-            matrix: String::new(),
-            vector: String::new(),
-            set: "none".into(),
-            lower: -1.0,
-            upper: 1.0,
-            blocks: Vec::new(),
-        }
+vi_core::params! {
+    /// Parameters of the `affine` problem.
+    ///
+    /// The matrix must fit the memory limit of [`vi_core::memory`] (about 16 n + 3 nnz values).
+    pub struct AffineParams {
+        /// Matrix Market (coordinate/array) or plain-rows file for M; "" = built-in 8x8 example
+        pub matrix: String = String::new();
+        /// file for q (numbers, or a one-column Matrix Market array); "" = zero
+        pub vector: String = String::new();
+        /// constraint set: "none", "orthant", "box" (lower/upper), "simplex" (blocks)
+        pub set: String = "none";
+        /// box lower bound on every coordinate (set = "box")
+        pub lower: f64 = -1.0;
+        /// box upper bound on every coordinate (set = "box")
+        pub upper: f64 = 1.0;
+        /// simplex block sizes summing to n, e.g. [3,4]; [] = one simplex (set = "simplex")
+        pub blocks: Vec<usize> = Vec::new();
     }
-}
-
-const SETS: &str = "\"none\", \"orthant\", \"box\", \"simplex\"";
-
-impl Params for AffineParams {
-    fn validate(&self, owner: &str) -> Result<()> {
-        if !["none", "orthant", "box", "simplex"].contains(&self.set.as_str()) {
-            return Err(Error::param(owner, "set", format!("unknown set `{}`; valid sets: {SETS}", self.set)));
+    validate(p, owner) {
+        if !["none", "orthant", "box", "simplex"].contains(&p.set.as_str()) {
+            return Err(Error::param(owner, "set", format!("unknown set `{}`; valid sets: {SETS}", p.set)));
         }
-        if !self.lower.is_finite() {
-            return Err(Error::param(owner, "lower", format!("must be a finite number, got {}", self.lower)));
+        if !p.lower.is_finite() {
+            return Err(Error::param(owner, "lower", format!("must be a finite number, got {}", p.lower)));
         }
-        if !self.upper.is_finite() {
-            return Err(Error::param(owner, "upper", format!("must be a finite number, got {}", self.upper)));
+        if !p.upper.is_finite() {
+            return Err(Error::param(owner, "upper", format!("must be a finite number, got {}", p.upper)));
         }
-        if self.set == "box" && self.lower > self.upper {
-            return Err(Error::param(owner, "lower", format!("must be <= upper = {}, got {}", self.upper, self.lower)));
+        if p.set == "box" && p.lower > p.upper {
+            return Err(Error::param(owner, "lower", format!("must be <= upper = {}, got {}", p.upper, p.lower)));
         }
-        if !self.blocks.is_empty() && self.set != "simplex" {
+        if !p.blocks.is_empty() && p.set != "simplex" {
             return Err(Error::param(owner, "blocks", "block sizes are only used with set = \"simplex\""));
         }
-        if self.blocks.contains(&0) {
+        if p.blocks.contains(&0) {
             return Err(Error::param(owner, "blocks", "every block size must be >= 1"));
         }
-        if checked_total(&self.blocks).is_none() {
+        if checked_total(&p.blocks).is_none() {
             return Err(Error::param(
                 owner,
                 "blocks",
-                format!("block sizes {:?} sum to more than {} (the sizes must sum to n)", self.blocks, usize::MAX),
+                format!("block sizes {:?} sum to more than {} (the sizes must sum to n)", p.blocks, usize::MAX),
             ));
         }
-        if !self.vector.is_empty() && self.matrix.is_empty() {
+        if !p.vector.is_empty() && p.matrix.is_empty() {
             return Err(Error::param(owner, "vector", "give `matrix` too (the built-in example has its own vector)"));
         }
         Ok(())
     }
-    fn docs() -> &'static [(&'static str, &'static str)] {
-        &[
-            ("matrix", "Matrix Market (coordinate/array) or plain-rows file for M; \"\" = built-in 8x8 example"),
-            ("vector", "file for q (numbers, or a one-column Matrix Market array); \"\" = zero"),
-            ("set", "constraint set: \"none\", \"orthant\", \"box\" (lower/upper), \"simplex\" (blocks)"),
-            ("lower", "box lower bound on every coordinate (set = \"box\")"),
-            ("upper", "box upper bound on every coordinate (set = \"box\")"),
-            ("blocks", "simplex block sizes summing to n, e.g. [3,4]; [] = one simplex (set = \"simplex\")"),
-        ]
-    }
 }
+
+const SETS: &str = "\"none\", \"orthant\", \"box\", \"simplex\"";
 
 /// The built-in example matrix: `tridiag(-1.5, 2, 0.5)`, 8 x 8, in Matrix Market format.
 pub const EXAMPLE_MATRIX: &str = "%%MatrixMarket matrix coordinate real general
@@ -489,7 +453,8 @@ fn make_set(p: &AffineParams, n: usize) -> Result<(Box<dyn ConstraintSet>, Vec<B
     })
 }
 
-fn build(p: AffineParams, _ctx: &BuildContext) -> Result<Problem> {
+fn build(p: Checked<AffineParams>, _ctx: &BuildContext) -> Result<Problem> {
+    let p = p.into_inner();
     let (data, mpath) = if p.matrix.is_empty() {
         (io::parse_matrix(EXAMPLE_MATRIX, "<built-in example>")?, "<built-in example>".to_string())
     } else {

@@ -22,87 +22,33 @@
 
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Col, ColMut, ColRef, Mat, Par};
-use serde::{Deserialize, Serialize};
 use vi_core::memory::{self, Size};
-use vi_core::{Block, BuildContext, Error, FnMetric, Monotonicity, Operator, Params, Problem, Result};
+use vi_core::{Block, BuildContext, Checked, Error, FnMetric, Monotonicity, Operator, Problem, Result};
 
-/// Parameters of the `bilinear` problem.
-///
-/// | name | default | purpose | range |
-/// |---|---|---|---|
-/// | `m` | 10 | dimension of `x` | >= 1 |
-/// | `n` | 10 | dimension of `y` | >= 1 |
-/// | `rank` | 0 (= min(m, n)) | rank of `A` | 0..=min(m, n) |
-/// | `cond` | 4.0 | `sigma_max / sigma_min` over the nonzero singular values | >= 1 |
-/// | `sigma_max` | 1.0 | largest singular value (= L) | [1e-100, 1e100] |
-///
-/// `m`, `n` and `rank` must fit the memory limit ([`vi_core::memory`]: about `2 m n + 3 (m + n)
-/// r` values) and the work limit ([`crate::limits`]: `2 m n r + 4 (m + n) r^2` operations).
-/// | `preset` | `""` | `"xy"` for the scalar game x*y | `""`, `"xy"` |
-/// | `threads` | 1 | threads of one oracle call ([`crate::sweep`]); results do not depend on it | 1..=256 |
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct BilinearParams {
-    /// Dimension of `x` (default 10).
-    #[serde(deserialize_with = "dimension")]
-    pub m: usize,
-    /// Dimension of `y` (default 10).
-    #[serde(deserialize_with = "dimension")]
-    pub n: usize,
-    /// Rank of `A`; 0 means full rank `min(m, n)` (default 0).
-    #[serde(deserialize_with = "dimension")]
-    pub rank: usize,
-    /// Condition number over the nonzero singular values (default 4).
-    pub cond: f64,
-    /// Largest singular value (default 1).
-    pub sigma_max: f64,
-    /// `""` (random data) or `"xy"` (the scalar game).
-    pub preset: String,
-    /// Threads of one oracle call (default 1: suites parallelise across runs instead). Same
-    /// numbers for every value.
-    #[serde(deserialize_with = "dimension")]
-    pub threads: usize,
-}
-
-/// Deserializes a dimension or count (`usize`) with a message a user understands: a negative or
-/// fractional value is rejected as "expected a dimension: a whole number >= 0" instead of
-/// serde's "expected usize". Ranges (e.g. `>= 1`) are checked by each `validate`.
-///
-/// # Errors
-/// The deserializer's error for anything that is not a non-negative whole number.
-pub fn dimension<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<usize, D::Error> {
-    struct V;
-    impl serde::de::Visitor<'_> for V {
-        type Value = usize;
-        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("a dimension: a whole number >= 0")
-        }
-        fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<usize, E> {
-            usize::try_from(v).map_err(|_| E::invalid_value(serde::de::Unexpected::Unsigned(v), &self))
-        }
-        fn visit_i64<E: serde::de::Error>(self, v: i64) -> std::result::Result<usize, E> {
-            usize::try_from(v).map_err(|_| E::invalid_value(serde::de::Unexpected::Signed(v), &self))
-        }
-        fn visit_f64<E: serde::de::Error>(self, v: f64) -> std::result::Result<usize, E> {
-            if v >= 0.0 && v.fract() == 0.0 && v <= usize::MAX as f64 {
-                Ok(v as usize)
-            } else {
-                Err(E::invalid_value(serde::de::Unexpected::Float(v), &self))
-            }
-        }
+vi_core::params! {
+    /// Parameters of the `bilinear` problem.
+    ///
+    ///
+    /// `m`, `n` and `rank` must fit the memory limit ([`vi_core::memory`]: about `2 m n + 3 (m + n)
+    /// r` values) and the work limit ([`crate::limits`]: `2 m n r + 4 (m + n) r^2` operations).
+    pub struct BilinearParams {
+        /// dimension of x (the minimizing player)
+        pub m: usize = 10;
+        /// dimension of y (the maximizing player)
+        pub n: usize = 10;
+        /// rank of A; 0 = full rank min(m,n); smaller gives a non-unique solution set
+        pub rank: usize = 0;
+        /// sigma_max / sigma_min over the nonzero singular values, >= 1
+        pub cond: f64 = 4.0;
+        /// largest singular value of A (the Lipschitz constant), in [1e-100, 1e100]
+        pub sigma_max: f64 = 1.0;
+        /// "xy" for the scalar game x*y; "" for random data
+        pub preset: String = String::new();
+        /// threads of one oracle call, 1..=256 (default 1); the numbers do not depend on it
+        pub threads: usize = 1;
     }
-    d.deserialize_any(V)
-}
-
-impl Default for BilinearParams {
-    fn default() -> Self {
-        Self { m: 10, n: 10, rank: 0, cond: 4.0, sigma_max: 1.0, preset: String::new(), threads: 1 }
-    }
-}
-
-impl Params for BilinearParams {
-    fn validate(&self, owner: &str) -> Result<()> {
-        match self.preset.as_str() {
+    validate(p, owner) {
+        match p.preset.as_str() {
             "" | "xy" => {}
             other => {
                 return Err(Error::param(
@@ -112,34 +58,34 @@ impl Params for BilinearParams {
                 ))
             }
         }
-        if !(1..=256).contains(&self.threads) {
-            return Err(Error::param(owner, "threads", format!("must be in 1..=256, got {}", self.threads)));
+        if !(1..=256).contains(&p.threads) {
+            return Err(Error::param(owner, "threads", format!("must be in 1..=256, got {}", p.threads)));
         }
-        if self.m == 0 || self.n == 0 {
-            return Err(Error::param(owner, if self.m == 0 { "m" } else { "n" }, "must be >= 1"));
+        if p.m == 0 || p.n == 0 {
+            return Err(Error::param(owner, if p.m == 0 { "m" } else { "n" }, "must be >= 1"));
         }
-        if self.rank > self.m.min(self.n) {
+        if p.rank > p.m.min(p.n) {
             return Err(Error::param(
                 owner,
                 "rank",
-                format!("must be <= min(m, n) = {}, got {}", self.m.min(self.n), self.rank),
+                format!("must be <= min(m, n) = {}, got {}", p.m.min(p.n), p.rank),
             ));
         }
-        if !(self.cond >= 1.0 && self.cond.is_finite()) {
-            return Err(Error::param(owner, "cond", format!("must be a finite number >= 1, got {}", self.cond)));
+        if !(p.cond >= 1.0 && p.cond.is_finite()) {
+            return Err(Error::param(owner, "cond", format!("must be a finite number >= 1, got {}", p.cond)));
         }
-        if !(self.sigma_max > 0.0 && self.sigma_max.is_finite()) {
+        if !(p.sigma_max > 0.0 && p.sigma_max.is_finite()) {
             return Err(Error::param(
                 owner,
                 "sigma_max",
-                format!("must be a finite number > 0, got {}", self.sigma_max),
+                format!("must be a finite number > 0, got {}", p.sigma_max),
             ));
         }
         // Beyond this the entries of A, b and c overflow.
-        crate::limits::check_range(owner, "sigma_max", self.sigma_max, 1e-100, 1e100)?;
-        if self.preset.is_empty() {
-            let (m, n) = (self.m, self.n);
-            let r = if self.rank == 0 { m.min(n) } else { self.rank };
+        crate::limits::check_range(owner, "sigma_max", p.sigma_max, 1e-100, 1e100)?;
+        if p.preset.is_empty() {
+            let (m, n) = (p.m, p.n);
+            let r = if p.rank == 0 { m.min(n) } else { p.rank };
             let big = if m >= n { "m" } else { "n" };
             let what = format_args!("m x n = {m} x {n} (rank {r})");
             // A and its copy in the operator; U, V, their Gaussian seeds and U diag(s); vectors.
@@ -150,17 +96,6 @@ impl Params for BilinearParams {
             crate::limits::check_build(owner, big, what, flops, "use smaller m, n or rank (2 m n r <= 1e11)")?;
         }
         Ok(())
-    }
-    fn docs() -> &'static [(&'static str, &'static str)] {
-        &[
-            ("m", "dimension of x (the minimizing player)"),
-            ("n", "dimension of y (the maximizing player)"),
-            ("rank", "rank of A; 0 = full rank min(m,n); smaller gives a non-unique solution set"),
-            ("cond", "sigma_max / sigma_min over the nonzero singular values, >= 1"),
-            ("sigma_max", "largest singular value of A (the Lipschitz constant), in [1e-100, 1e100]"),
-            ("preset", "\"xy\" for the scalar game x*y; \"\" for random data"),
-            ("threads", "threads of one oracle call, 1..=256 (default 1); the numbers do not depend on it"),
-        ]
     }
 }
 
@@ -189,7 +124,7 @@ pub struct BilinearData {
 }
 
 /// Generates the data of a validated parameter set from `seed`.
-pub fn bilinear_data(p: &BilinearParams, seed: u64) -> BilinearData {
+pub fn bilinear_data(p: &BilinearParams, seed: impl vi_core::Seed) -> BilinearData {
     if p.preset == "xy" {
         let one = Mat::from_fn(1, 1, |_, _| 1.0);
         return BilinearData {
@@ -204,7 +139,7 @@ pub fn bilinear_data(p: &BilinearParams, seed: u64) -> BilinearData {
     }
     let (m, n) = (p.m, p.n);
     let r = if p.rank == 0 { m.min(n) } else { p.rank };
-    let mut rng = vi_core::rng::seeded(seed, 0xb111);
+    let mut rng = vi_core::rng::seeded(seed.get(), 0xb111);
     let u = random_orthonormal(m, r, &mut rng);
     let v = random_orthonormal(n, r, &mut rng);
     let s: Vec<f64> = (0..r)
@@ -329,8 +264,9 @@ pub fn bilinear_operator(d: &BilinearData) -> Result<BilinearOperator> {
     BilinearOperator::new(d.a.clone(), d.b.clone(), d.c.clone(), d.sigma_max)
 }
 
-fn build(p: BilinearParams, ctx: &BuildContext) -> Result<Problem> {
-    let d = bilinear_data(&p, ctx.seed);
+fn build(p: Checked<BilinearParams>, ctx: &BuildContext) -> Result<Problem> {
+    let p = p.into_inner();
+    let d = bilinear_data(&p, ctx);
     let (m, n) = (d.a.nrows(), d.a.ncols());
     let op = bilinear_operator(&d)?.with_threads(p.threads);
     let start = Col::from_fn(m + n, |_| 1.0);

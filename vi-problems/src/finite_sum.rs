@@ -34,9 +34,8 @@
 //! unique solution. Blocks `x` and `y`; unconstrained; start `z_0 = 0`.
 
 use faer::{Col, Mat};
-use serde::{Deserialize, Serialize};
 use vi_core::rng::{self, Rng};
-use vi_core::{AffineSum, Block, BuildContext, Error, Params, Problem, Result};
+use vi_core::{AffineSum, Block, BuildContext, Checked, Error, Problem, Result};
 
 use crate::bilinear::random_orthonormal;
 use crate::limits;
@@ -52,79 +51,74 @@ pub const MAX_CUBE: usize = 2_000_000_000;
 /// Largest `mu`, `l`, `rho`, `noise`, `hetero`, `spread`.
 pub const MAX_SCALE: f64 = 1e6;
 
-/// Parameters of `finite-sum-quadratic`.
-///
-/// | name | default | purpose | range |
-/// |---|---|---|---|
-/// | `n` | 10 | dimension | 2..=200 |
-/// | `components` | 50 | number of components `N` | 1..=100000, `N n^2 <= 8e6` |
-/// | `mu` | 0.1 | strong monotonicity of every `S_i` (0: merely monotone) | [0, l] |
-/// | `l` | 1.0 | largest eigenvalue of every `S_i` | [mu, 1e6] |
-/// | `rho` | 1.0 | rotation: every singular value of `K` | [0, 1e6] |
-/// | `spread` | 10 | `L_max / L_min` over components (`c_N / c_1`) | [1, 1e6] |
-/// | `noise` | 1.0 | scale of `F_i(z*)` | [0, 1e6] |
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct FiniteSumQuadraticParams {
-    /// Dimension (default 10).
-    #[serde(deserialize_with = "crate::bilinear::dimension")]
-    pub n: usize,
-    /// Number of components `N` (default 50).
-    #[serde(deserialize_with = "crate::bilinear::dimension")]
-    pub components: usize,
-    /// Strong monotonicity of every symmetric part (default 0.1).
-    pub mu: f64,
-    /// Largest eigenvalue of every symmetric part (default 1).
-    pub l: f64,
-    /// Rotation magnitude (default 1).
-    pub rho: f64,
-    /// Ratio of the largest to the smallest component weight (default 10).
-    pub spread: f64,
-    /// Scale of the components at the solution (default 1).
-    pub noise: f64,
-}
-
-impl Default for FiniteSumQuadraticParams {
-    fn default() -> Self {
-        Self { n: 10, components: 50, mu: 0.1, l: 1.0, rho: 1.0, spread: 10.0, noise: 1.0 }
+vi_core::params! {
+    /// Parameters of `finite-sum-quadratic`.
+    pub struct FiniteSumQuadraticParams {
+        /// dimension, in 2..=200 (even when l = 0)
+        pub n: usize = 10;
+        /// number of components N, in 1..=100000 with N n^2 <= 8e6
+        pub components: usize = 50;
+        /// Strong monotonicity of every symmetric part (default 0.1).
+        pub mu: f64 = 0.1;
+        /// largest eigenvalue of every symmetric part, in [mu, 1e6]; l = mu = 0 is a pure rotation
+        pub l: f64 = 1.0;
+        /// rotation magnitude: every singular value of the common skew part K, in [0, 1e6]
+        pub rho: f64 = 1.0;
+        /// ratio of the largest to the smallest component weight c_i (so of L_i), in [1, 1e6]
+        pub spread: f64 = 10.0;
+        /// scale of the components at the solution F_i(z*), in [0, 1e6]; 0 = interpolation
+        pub noise: f64 = 1.0;
+    }
+    validate(p, owner) {
+        check_sizes(owner, 2, p.n, p.n, p.components)?;
+        check_common(owner, p.mu, p.l, p.spread, p.noise)?;
+        limits::check_range(owner, "rho", p.rho, 0.0, MAX_SCALE)?;
+        if p.l == 0.0 && p.rho == 0.0 {
+            return Err(Error::param(owner, "rho", "must be > 0 when l = 0 (otherwise F is constant)"));
+        }
+        if p.l == 0.0 && p.n % 2 != 0 {
+            return Err(Error::param(
+                owner,
+                "n",
+                format!(
+                    "must be even for a pure rotation (l = 0): a skew matrix of odd size is singular, got {}",
+                    p.n
+                ),
+            ));
+        }
+        Ok(())
     }
 }
 
-/// Parameters of `finite-sum-bilinear`.
-///
-/// | name | default | purpose | range |
-/// |---|---|---|---|
-/// | `n` | 5 | dimension of each player | 1..=200 |
-/// | `components` | 50 | number of components `N` | 1..=100000, `N (2n)^2 <= 8e6` |
-/// | `mu` | 0.5 | smallest singular value of `Abar` | (0, l] |
-/// | `l` | 1.0 | largest singular value of `Abar` | [mu, 1e6] |
-/// | `spread` | 10 | `c_N / c_1` | [1, 1e6] |
-/// | `hetero` | 0.3 | scale of the zero-mean perturbations `G_i` | [0, 1e6] |
-/// | `noise` | 1.0 | scale of `F_i(z*)` | [0, 1e6] |
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct FiniteSumBilinearParams {
-    /// Dimension of each player (default 5).
-    #[serde(deserialize_with = "crate::bilinear::dimension")]
-    pub n: usize,
-    /// Number of components `N` (default 50).
-    #[serde(deserialize_with = "crate::bilinear::dimension")]
-    pub components: usize,
-    /// Smallest singular value of the mean matrix (default 0.5).
-    pub mu: f64,
-    /// Largest singular value of the mean matrix (default 1).
-    pub l: f64,
-    /// Ratio of the largest to the smallest component weight (default 10).
-    pub spread: f64,
-    /// Scale of the zero-mean perturbations (default 0.3).
-    pub hetero: f64,
-    /// Scale of the components at the solution (default 1).
-    pub noise: f64,
-}
-
-impl Default for FiniteSumBilinearParams {
-    fn default() -> Self {
-        Self { n: 5, components: 50, mu: 0.5, l: 1.0, spread: 10.0, hetero: 0.3, noise: 1.0 }
+vi_core::params! {
+    /// Parameters of `finite-sum-bilinear`.
+    pub struct FiniteSumBilinearParams {
+        /// dimension of each player, in 1..=200
+        pub n: usize = 5;
+        /// number of components N, in 1..=100000 with N (2n)^2 <= 8e6
+        pub components: usize = 50;
+        /// smallest singular value of the mean matrix, in (0, l]
+        pub mu: f64 = 0.5;
+        /// largest singular value of the mean matrix (= L), in [mu, 1e6]
+        pub l: f64 = 1.0;
+        /// ratio of the largest to the smallest component weight c_i, in [1, 1e6]
+        pub spread: f64 = 10.0;
+        /// scale of the zero-mean perturbations G_i of the components, in [0, 1e6]
+        pub hetero: f64 = 0.3;
+        /// scale of the components at the solution F_i(z*), in [0, 1e6]; 0 = interpolation
+        pub noise: f64 = 1.0;
+    }
+    validate(p, owner) {
+        check_sizes(owner, 1, p.n, 2 * p.n, p.components)?;
+        check_common(owner, p.mu, p.l, p.spread, p.noise)?;
+        if p.mu <= 0.0 {
+            return Err(Error::param(
+                owner,
+                "mu",
+                "must be > 0 (the mean matrix must be invertible for a unique solution)",
+            ));
+        }
+        limits::check_range(owner, "hetero", p.hetero, 0.0, MAX_SCALE)
     }
 }
 
@@ -158,68 +152,6 @@ fn check_common(owner: &str, mu: f64, l: f64, spread: f64, noise: f64) -> Result
     }
     limits::check_range(owner, "spread", spread, 1.0, MAX_SCALE)?;
     limits::check_range(owner, "noise", noise, 0.0, MAX_SCALE)
-}
-
-impl Params for FiniteSumQuadraticParams {
-    fn validate(&self, owner: &str) -> Result<()> {
-        check_sizes(owner, 2, self.n, self.n, self.components)?;
-        check_common(owner, self.mu, self.l, self.spread, self.noise)?;
-        limits::check_range(owner, "rho", self.rho, 0.0, MAX_SCALE)?;
-        if self.l == 0.0 && self.rho == 0.0 {
-            return Err(Error::param(owner, "rho", "must be > 0 when l = 0 (otherwise F is constant)"));
-        }
-        if self.l == 0.0 && self.n % 2 != 0 {
-            return Err(Error::param(
-                owner,
-                "n",
-                format!(
-                    "must be even for a pure rotation (l = 0): a skew matrix of odd size is singular, got {}",
-                    self.n
-                ),
-            ));
-        }
-        Ok(())
-    }
-    fn docs() -> &'static [(&'static str, &'static str)] {
-        &[
-            ("n", "dimension, in 2..=200 (even when l = 0)"),
-            ("components", "number of components N, in 1..=100000 with N n^2 <= 8e6"),
-            (
-                "mu",
-                "strong monotonicity of every component's symmetric part (times c_i), in [0, l]; 0 = merely monotone",
-            ),
-            ("l", "largest eigenvalue of every symmetric part, in [mu, 1e6]; l = mu = 0 is a pure rotation"),
-            ("rho", "rotation magnitude: every singular value of the common skew part K, in [0, 1e6]"),
-            ("spread", "ratio of the largest to the smallest component weight c_i (so of L_i), in [1, 1e6]"),
-            ("noise", "scale of the components at the solution F_i(z*), in [0, 1e6]; 0 = interpolation"),
-        ]
-    }
-}
-
-impl Params for FiniteSumBilinearParams {
-    fn validate(&self, owner: &str) -> Result<()> {
-        check_sizes(owner, 1, self.n, 2 * self.n, self.components)?;
-        check_common(owner, self.mu, self.l, self.spread, self.noise)?;
-        if self.mu <= 0.0 {
-            return Err(Error::param(
-                owner,
-                "mu",
-                "must be > 0 (the mean matrix must be invertible for a unique solution)",
-            ));
-        }
-        limits::check_range(owner, "hetero", self.hetero, 0.0, MAX_SCALE)
-    }
-    fn docs() -> &'static [(&'static str, &'static str)] {
-        &[
-            ("n", "dimension of each player, in 1..=200"),
-            ("components", "number of components N, in 1..=100000 with N (2n)^2 <= 8e6"),
-            ("mu", "smallest singular value of the mean matrix, in (0, l]"),
-            ("l", "largest singular value of the mean matrix (= L), in [mu, 1e6]"),
-            ("spread", "ratio of the largest to the smallest component weight c_i, in [1, 1e6]"),
-            ("hetero", "scale of the zero-mean perturbations G_i of the components, in [0, 1e6]"),
-            ("noise", "scale of the components at the solution F_i(z*), in [0, 1e6]; 0 = interpolation"),
-        ]
-    }
 }
 
 /// Weights `c_1..c_N` geometric with ratio `spread` end to end, mean 1.
@@ -280,8 +212,9 @@ fn affine_offsets(m: &[Mat<f64>], w: &Col<f64>, noise: Vec<Col<f64>>) -> Vec<Col
         .collect()
 }
 
-fn build_quadratic(p: FiniteSumQuadraticParams, ctx: &BuildContext) -> Result<Problem> {
-    let mut rng = rng::seeded(ctx.seed, 0xf5a1);
+fn build_quadratic(p: Checked<FiniteSumQuadraticParams>, ctx: &BuildContext) -> Result<Problem> {
+    let p = p.into_inner();
+    let mut rng = rng::seeded(ctx.seed(), 0xf5a1);
     let m = quadratic_matrices(&p, &mut rng);
     let w = gaussian_col(p.n, &mut rng);
     let noise = centred_noise(p.components, p.n, p.noise, &mut rng);
@@ -290,9 +223,10 @@ fn build_quadratic(p: FiniteSumQuadraticParams, ctx: &BuildContext) -> Result<Pr
     Problem::unconstrained("finite-sum-quadratic", Box::new(op), Col::zeros(p.n))?.with_solution(w)
 }
 
-fn build_bilinear(p: FiniteSumBilinearParams, ctx: &BuildContext) -> Result<Problem> {
+fn build_bilinear(p: Checked<FiniteSumBilinearParams>, ctx: &BuildContext) -> Result<Problem> {
+    let p = p.into_inner();
     let n = p.n;
-    let mut rng = rng::seeded(ctx.seed, 0xf5b1);
+    let mut rng = rng::seeded(ctx.seed(), 0xf5b1);
     let u = random_orthonormal(n, n, &mut rng);
     let v = random_orthonormal(n, n, &mut rng);
     let sigma: Vec<f64> =

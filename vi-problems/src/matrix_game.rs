@@ -45,9 +45,8 @@
 
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Col, ColMut, ColRef, Mat, Par};
-use serde::{Deserialize, Serialize};
 use vi_core::{
-    Block, BuildContext, ConstraintSet, Error, FnMetric, Monotonicity, Operator, Params, Problem, Product, Result,
+    Block, BuildContext, Checked, ConstraintSet, Error, FnMetric, Monotonicity, Operator, Problem, Product, Result,
     Simplex,
 };
 
@@ -56,61 +55,41 @@ use vi_core::memory::{self, Size};
 use crate::affine::{dense_spectral_norm_estimate, io, reference_solution, SMALL};
 use crate::limits;
 
-/// Parameters of the `matrix-game` problem.
-///
-/// | name | default | purpose | range |
-/// |---|---|---|---|
-/// | `preset` | `"rps"` | `"rps"`, `"matching-pennies"`, `"two-by-two"`, `"random"`, `"file"` | one of these |
-/// | `m` | 5 | rows of `A` (dimension of `x`), preset `random` | >= 1 |
-/// | `n` | 5 | columns of `A` (dimension of `y`), preset `random` | >= 1 |
-///
-/// With preset `random`, `m x n` must fit the memory limit ([`vi_core::memory`]: about
-/// `5 m n` values) and the build's singular values the work limit ([`crate::limits`]: `4 m n
-/// min(m, n)` operations up to `min(m, n) = 1000`, `3200 m n` beyond).
-/// | `file` | `""` | payoff matrix file (plain rows or Matrix Market); implies preset `file` | a readable matrix |
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct MatrixGameParams {
-    /// The game (default `"rps"`).
-    pub preset: String,
-    /// Rows of a random `A` (default 5).
-    #[serde(deserialize_with = "crate::bilinear::dimension")]
-    pub m: usize,
-    /// Columns of a random `A` (default 5).
-    #[serde(deserialize_with = "crate::bilinear::dimension")]
-    pub n: usize,
-    /// Payoff matrix file (default `""`: none).
-    pub file: String,
-}
-
-impl Default for MatrixGameParams {
-    fn default() -> Self {
-        Self { preset: "rps".into(), m: 5, n: 5, file: String::new() }
+vi_core::params! {
+    /// Parameters of the `matrix-game` problem.
+    ///
+    /// With preset `random`, `m x n` must fit the memory limit ([`vi_core::memory`]: about
+    /// `5 m n` values) and the build's singular values the work limit ([`crate::limits`]: `4 m n
+    /// min(m, n)` operations up to `min(m, n) = 1000`, `3200 m n` beyond).
+    pub struct MatrixGameParams {
+        /// "rps", "matching-pennies", "two-by-two" (value 1/5), "random" (m x n), "file"
+        pub preset: String = "rps";
+        /// rows of A = dimension of x (the minimizer), for preset "random", >= 1
+        pub m: usize = 5;
+        /// columns of A = dimension of y (the maximizer), for preset "random", >= 1
+        pub n: usize = 5;
+        /// payoff matrix file: plain rows (whitespace/commas) or Matrix Market; implies preset "file"
+        pub file: String = String::new();
     }
-}
-
-const PRESETS: &str = "\"rps\", \"matching-pennies\", \"two-by-two\", \"random\", \"file\"";
-
-impl Params for MatrixGameParams {
-    fn validate(&self, owner: &str) -> Result<()> {
-        if !["rps", "matching-pennies", "two-by-two", "random", "file"].contains(&self.preset.as_str()) {
+    validate(p, owner) {
+        if !["rps", "matching-pennies", "two-by-two", "random", "file"].contains(&p.preset.as_str()) {
             return Err(Error::param(
                 owner,
                 "preset",
-                format!("unknown preset `{}`; valid presets: {PRESETS}", self.preset),
+                format!("unknown preset `{}`; valid presets: {PRESETS}", p.preset),
             ));
         }
-        if self.m == 0 {
+        if p.m == 0 {
             return Err(Error::param(owner, "m", "must be >= 1"));
         }
-        if self.n == 0 {
+        if p.n == 0 {
             return Err(Error::param(owner, "n", "must be >= 1"));
         }
-        let fixed = if self.file.is_empty() { self.preset.as_str() } else { "file" };
+        let fixed = if p.file.is_empty() { p.preset.as_str() } else { "file" };
         if fixed != "random" {
             // A preset or a file fixes the size: a size given beside it would be silently ignored.
             let d = MatrixGameParams::default();
-            for (name, v, default) in [("m", self.m, d.m), ("n", self.n, d.n)] {
+            for (name, v, default) in [("m", p.m, d.m), ("n", p.n, d.n)] {
                 if v != default {
                     return Err(Error::param(
                         owner,
@@ -122,9 +101,9 @@ impl Params for MatrixGameParams {
                 }
             }
         }
-        if self.preset == "random" {
+        if p.preset == "random" {
             // A, its copies in the operator and the two metrics, SVD workspace; vectors.
-            let (m, n) = (self.m, self.n);
+            let (m, n) = (p.m, p.n);
             let big = if m >= n { "m" } else { "n" };
             let what = format_args!("m x n = {m} x {n}");
             let words = Size::of(m) * n * 5usize + (Size::of(m) + n) * 8usize;
@@ -133,27 +112,21 @@ impl Params for MatrixGameParams {
             let flops = if small <= SMALL { Size::of(m) * n * small * 4usize } else { Size::of(m) * n * 3200usize };
             limits::check_build(owner, big, what, flops, "use m x n <= 2.5e7")?;
         }
-        if self.preset == "file" && self.file.is_empty() {
+        if p.preset == "file" && p.file.is_empty() {
             return Err(Error::param(owner, "file", "preset \"file\" needs a payoff matrix file in `file`"));
         }
-        if !self.file.is_empty() && !["rps", "file"].contains(&self.preset.as_str()) {
+        if !p.file.is_empty() && !["rps", "file"].contains(&p.preset.as_str()) {
             return Err(Error::param(
                 owner,
                 "file",
-                format!("a payoff file conflicts with preset \"{}\"; give one or the other", self.preset),
+                format!("a payoff file conflicts with preset \"{}\"; give one or the other", p.preset),
             ));
         }
         Ok(())
     }
-    fn docs() -> &'static [(&'static str, &'static str)] {
-        &[
-            ("preset", "\"rps\", \"matching-pennies\", \"two-by-two\" (value 1/5), \"random\" (m x n), \"file\""),
-            ("m", "rows of A = dimension of x (the minimizer), for preset \"random\", >= 1"),
-            ("n", "columns of A = dimension of y (the maximizer), for preset \"random\", >= 1"),
-            ("file", "payoff matrix file: plain rows (whitespace/commas) or Matrix Market; implies preset \"file\""),
-        ]
-    }
 }
+
+const PRESETS: &str = "\"rps\", \"matching-pennies\", \"two-by-two\", \"random\", \"file\"";
 
 /// `F(x, y) = (A y, -A^T x)` for an `m x n` payoff matrix.
 #[derive(Clone, Debug)]
@@ -234,7 +207,7 @@ pub fn duality_gap(a: faer::MatRef<'_, f64>, z: ColRef<'_, f64>, ax: ColMut<'_, 
 }
 
 /// The payoff matrix and the known equilibrium `(x*, y*)` of a preset, if it has one.
-pub fn preset_payoff(p: &MatrixGameParams, seed: u64) -> Result<(Mat<f64>, Option<Col<f64>>)> {
+pub fn preset_payoff(p: &MatrixGameParams, seed: impl vi_core::Seed) -> Result<(Mat<f64>, Option<Col<f64>>)> {
     let from = |rows: &[&[f64]]| Mat::from_fn(rows.len(), rows[0].len(), |i, j| rows[i][j]);
     let col = |v: &[f64]| Col::from_fn(v.len(), |i| v[i]);
     Ok(match p.preset.as_str() {
@@ -244,7 +217,7 @@ pub fn preset_payoff(p: &MatrixGameParams, seed: u64) -> Result<(Mat<f64>, Optio
         "matching-pennies" => (from(&[&[1.0, -1.0], &[-1.0, 1.0]]), Some(col(&[0.5; 4]))),
         "two-by-two" => (from(&[&[2.0, -1.0], &[-1.0, 1.0]]), Some(col(&[0.4, 0.6, 0.4, 0.6]))),
         "random" => {
-            let mut rng = vi_core::rng::seeded(seed, 0x6a3e);
+            let mut rng = vi_core::rng::seeded(seed.get(), 0x6a3e);
             (Mat::from_fn(p.m, p.n, |_, _| 2.0 * vi_core::rng::uniform(&mut rng) - 1.0), None)
         }
         _ => (io::read_matrix(&p.file)?.to_dense(&p.file)?, None),
@@ -267,8 +240,9 @@ pub fn skewed_start(m: usize, n: usize) -> Col<f64> {
     Col::from_fn(m + n, |i| if i < m { (i + 1) as f64 / sx } else { (m + n - i) as f64 / sy })
 }
 
-fn build(p: MatrixGameParams, ctx: &BuildContext) -> Result<Problem> {
-    let (a, known) = preset_payoff(&p, ctx.seed)?;
+fn build(p: Checked<MatrixGameParams>, ctx: &BuildContext) -> Result<Problem> {
+    let p = p.into_inner();
+    let (a, known) = preset_payoff(&p, ctx)?;
     let (m, n) = (a.nrows(), a.ncols());
     let mut op = MatrixGameOperator::new(a.clone())?;
     let set: Box<dyn ConstraintSet> =
@@ -426,7 +400,7 @@ mod tests {
         assert_eq!(
             build_err(serde_json::json!({ "n": -2 })),
             "invalid value for parameter `n` of problem matrix-game: invalid value: integer `-2`, expected a \
-             dimension: a whole number >= 0 (got -2)"
+             whole number >= 0 (got -2)"
         );
         let e = build_err(serde_json::json!({ "preset": "file" }));
         assert_eq!(

@@ -101,10 +101,9 @@
 //!   258-268.
 
 use faer::{Col, ColMut, ColRef, Mat, MatMut};
-use serde::{Deserialize, Serialize};
 use vi_core::{
-    AffineOperator, BuildContext, ConstraintSet, Error, FnMetric, NonnegativeOrthant, Operator, Params, Problem,
-    Product, Result, WholeSpace,
+    AffineOperator, BuildContext, Checked, ConstraintSet, Error, FnMetric, NoParams, NonnegativeOrthant, Operator,
+    Problem, Product, Result, WholeSpace,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -166,14 +165,7 @@ impl Operator for CournotOperator {
     }
 }
 
-/// `nash-cournot` has no parameters (besides the generic `start`).
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct NoParams {}
-
-impl Params for NoParams {}
-
-fn build_cournot(_: NoParams, _: &BuildContext) -> Result<Problem> {
+fn build_cournot(_: Checked<NoParams>, _: &BuildContext) -> Result<Problem> {
     Problem::new(
         "nash-cournot",
         Box::new(CournotOperator),
@@ -291,18 +283,18 @@ fn small(kind: SmallNcp, start: f64) -> Result<Problem> {
     )
 }
 
-fn build_kojima_shindo(_: NoParams, _: &BuildContext) -> Result<Problem> {
+fn build_kojima_shindo(_: Checked<NoParams>, _: &BuildContext) -> Result<Problem> {
     let [a, b] = kojima_shindo_solutions();
     Ok(small(SmallNcp::KojimaShindo, 0.0)?.with_solution(Col::from_fn(4, |i| b[i]))?.with_metric(Box::new(
         FnMetric::new("distance_to_solution_set", move |z: ColRef<'_, f64>| dist4(z, &a).min(dist4(z, &b))),
     )))
 }
 
-fn build_josephy(_: NoParams, _: &BuildContext) -> Result<Problem> {
+fn build_josephy(_: Checked<NoParams>, _: &BuildContext) -> Result<Problem> {
     small(SmallNcp::Josephy, 0.0)?.with_solution(Col::from_fn(4, |i| kojima_shindo_solutions()[1][i]))
 }
 
-fn build_mathiesen(_: NoParams, _: &BuildContext) -> Result<Problem> {
+fn build_mathiesen(_: Checked<NoParams>, _: &BuildContext) -> Result<Problem> {
     Ok(small(SmallNcp::Mathiesen, 1.0)?.with_metric(Box::new(FnMetric::new(
         "distance_to_solution_set",
         |z: ColRef<'_, f64>| {
@@ -329,43 +321,19 @@ vi_core::register_problem!(
 // ---------------------------------------------------------------------------------------------
 // HPHard
 
-/// Parameters of `hphard`.
-///
-/// | name | default | purpose | range |
-/// |---|---|---|---|
-/// | `n` | 100 | dimension | 2..=2000 |
-/// | `compensated` | true | evaluate `M z + q` in compensated arithmetic | bool |
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct HpHardParams {
-    /// Dimension (default 100).
-    #[serde(deserialize_with = "crate::bilinear::dimension")]
-    pub n: usize,
-    /// Compensated evaluation of `F` (default true; see the module docs).
-    pub compensated: bool,
-}
-
-impl Default for HpHardParams {
-    fn default() -> Self {
-        Self { n: 100, compensated: true }
+vi_core::params! {
+    /// Parameters of `hphard`.
+    pub struct HpHardParams {
+        /// dimension of the LCP, 2..=2000 (Harker-Pang use 100..1000)
+        pub n: usize = 100;
+        /// Compensated evaluation of `F` (default true; see the module docs).
+        pub compensated: bool = true;
     }
-}
-
-impl Params for HpHardParams {
-    fn validate(&self, owner: &str) -> Result<()> {
-        if !(2..=2000).contains(&self.n) {
-            return Err(Error::param(owner, "n", format!("must be in 2..=2000, got {}", self.n)));
+    validate(p, owner) {
+        if !(2..=2000).contains(&p.n) {
+            return Err(Error::param(owner, "n", format!("must be in 2..=2000, got {}", p.n)));
         }
         Ok(())
-    }
-    fn docs() -> &'static [(&'static str, &'static str)] {
-        &[
-            ("n", "dimension of the LCP, 2..=2000 (Harker-Pang use 100..1000)"),
-            (
-                "compensated",
-                "evaluate F = M z + q with compensated products and sums (error near eps |F| instead of eps |M| |z|), so tolerances near 1e-10 are reachable at n = 1000; false: plain faer product, 4-7x cheaper",
-            ),
-        ]
     }
 }
 
@@ -390,8 +358,9 @@ pub fn hphard_data(n: usize, seed: u64) -> (Mat<f64>, Col<f64>, Col<f64>) {
     (m, q, zs)
 }
 
-fn build_hphard(p: HpHardParams, ctx: &BuildContext) -> Result<Problem> {
-    let (m, q, zs) = hphard_data(p.n, ctx.seed);
+fn build_hphard(p: Checked<HpHardParams>, ctx: &BuildContext) -> Result<Problem> {
+    let p = p.into_inner();
+    let (m, q, zs) = hphard_data(p.n, ctx.seed());
     let op: Box<dyn Operator> =
         if p.compensated { Box::new(CompensatedAffine::new(m, q)?) } else { Box::new(AffineOperator::new(m, q)?) };
     Problem::new("hphard", op, Box::new(NonnegativeOrthant::new(p.n)), Col::zeros(p.n))?.with_solution(zs)
@@ -494,33 +463,17 @@ vi_core::register_problem!(
 // ---------------------------------------------------------------------------------------------
 // Braess
 
-/// Parameters of `braess`.
-///
-/// | name | default | purpose | range |
-/// |---|---|---|---|
-/// | `demand` | 6 | travel demand from s to t | > 0 |
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct BraessParams {
-    /// Demand (default 6).
-    pub demand: f64,
-}
-
-impl Default for BraessParams {
-    fn default() -> Self {
-        Self { demand: 6.0 }
+vi_core::params! {
+    /// Parameters of `braess`.
+    pub struct BraessParams {
+        /// travel demand from s to t, > 0 (all three paths used for 40/11 <= d <= 80/9)
+        pub demand: f64 = 6.0;
     }
-}
-
-impl Params for BraessParams {
-    fn validate(&self, owner: &str) -> Result<()> {
-        if !(self.demand > 0.0 && self.demand.is_finite()) {
-            return Err(Error::param(owner, "demand", format!("must be a finite number > 0, got {}", self.demand)));
+    validate(p, owner) {
+        if !(p.demand > 0.0 && p.demand.is_finite()) {
+            return Err(Error::param(owner, "demand", format!("must be a finite number > 0, got {}", p.demand)));
         }
         Ok(())
-    }
-    fn docs() -> &'static [(&'static str, &'static str)] {
-        &[("demand", "travel demand from s to t, > 0 (all three paths used for 40/11 <= d <= 80/9)")]
     }
 }
 
@@ -537,7 +490,8 @@ pub fn braess_solution(d: f64) -> [f64; 4] {
     }
 }
 
-fn build_braess(p: BraessParams, _: &BuildContext) -> Result<Problem> {
+fn build_braess(p: Checked<BraessParams>, _: &BuildContext) -> Result<Problem> {
+    let p = p.into_inner();
     // Path costs: C1 = 10(h1 + h3) + h1 + 50, C2 = h2 + 50 + 10(h2 + h3),
     // C3 = 10(h1 + h3) + h3 + 10 + 10(h2 + h3).
     let m =
@@ -562,47 +516,26 @@ vi_core::register_problem!(
 // ---------------------------------------------------------------------------------------------
 // Grid LCP
 
-/// Parameters of `grid-lcp`.
-///
-/// | name | default | purpose | range |
-/// |---|---|---|---|
-/// | `k` | 100 | grid side, `n = k^2` | 2..=1000 |
-/// | `convection` | 0.5 | skew (convection) coefficient `c_conv` | finite, `|c| <= 100` |
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct GridLcpParams {
-    /// Grid side (default 100, so `n = 10^4`).
-    #[serde(deserialize_with = "crate::bilinear::dimension")]
-    pub k: usize,
-    /// Convection coefficient (default 0.5).
-    pub convection: f64,
-}
-
-impl Default for GridLcpParams {
-    fn default() -> Self {
-        Self { k: 100, convection: 0.5 }
+vi_core::params! {
+    /// Parameters of `grid-lcp`.
+    pub struct GridLcpParams {
+        /// grid side, n = k^2, 2..=1000
+        pub k: usize = 100;
+        /// skew-symmetric convection coefficient, in [-100, 100]
+        pub convection: f64 = 0.5;
     }
-}
-
-impl Params for GridLcpParams {
-    fn validate(&self, owner: &str) -> Result<()> {
-        if !(2..=1000).contains(&self.k) {
-            return Err(Error::param(owner, "k", format!("must be in 2..=1000 (n = k^2), got {}", self.k)));
+    validate(p, owner) {
+        if !(2..=1000).contains(&p.k) {
+            return Err(Error::param(owner, "k", format!("must be in 2..=1000 (n = k^2), got {}", p.k)));
         }
-        if !(self.convection.is_finite() && self.convection.abs() <= 100.0) {
+        if !(p.convection.is_finite() && p.convection.abs() <= 100.0) {
             return Err(Error::param(
                 owner,
                 "convection",
-                format!("must be a finite number in [-100, 100], got {}", self.convection),
+                format!("must be a finite number in [-100, 100], got {}", p.convection),
             ));
         }
         Ok(())
-    }
-    fn docs() -> &'static [(&'static str, &'static str)] {
-        &[
-            ("k", "grid side, n = k^2, 2..=1000"),
-            ("convection", "skew-symmetric convection coefficient, in [-100, 100]"),
-        ]
     }
 }
 
@@ -647,9 +580,10 @@ pub fn grid_lcp_data(k: usize, c: f64, seed: u64) -> (Vec<GridEntry>, Col<f64>, 
     (t, q, zs)
 }
 
-fn build_grid_lcp(p: GridLcpParams, ctx: &BuildContext) -> Result<Problem> {
+fn build_grid_lcp(p: Checked<GridLcpParams>, ctx: &BuildContext) -> Result<Problem> {
+    let p = p.into_inner();
     let n = p.k * p.k;
-    let (t, q, zs) = grid_lcp_data(p.k, p.convection, ctx.seed);
+    let (t, q, zs) = grid_lcp_data(p.k, p.convection, ctx.seed());
     let s = (std::f64::consts::PI / (2.0 * (p.k as f64 + 1.0))).sin();
     let mu = 8.0 * s * s;
     let op = crate::SparseAffine::from_triplets(n, n, &t, q, Some(8.0 + 2.0 * p.convection.abs()), Some(mu))?;

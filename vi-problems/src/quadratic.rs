@@ -30,9 +30,8 @@
 
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Col, ColMut, ColRef, Mat, Par};
-use serde::{Deserialize, Serialize};
 use vi_core::{
-    BoxSet, BuildContext, ConstraintSet, Error, Monotonicity, Operator, Params, Problem, Result, WholeSpace,
+    BoxSet, BuildContext, Checked, ConstraintSet, Error, Monotonicity, Operator, Problem, Result, WholeSpace,
 };
 
 use vi_core::memory::{self, Size};
@@ -41,100 +40,62 @@ use crate::affine::{dense_spectral_norm_estimate, reference_solution, DenseAffin
 use crate::bilinear::random_orthonormal;
 use crate::limits;
 
-/// Parameters of the `quadratic` problem.
-///
-/// | name | default | purpose | range |
-/// |---|---|---|---|
-/// | `n` | 20 | dimension | 2..=2300 for `dense`; even for `blocks` |
-/// | `mu` | 0.1 | strong monotonicity `lambda_min(S)` | [1e-100, l] |
-/// | `l` | 1.0 | largest eigenvalue of `S` | [mu, 1e100] |
-/// | `rho` | 1.0 | rotation magnitude `||K||_2` (`blocks`: the imaginary parts) | [0, 1e100] |
-/// | `family` | `"dense"` | `"dense"` or `"blocks"` | one of these |
-/// | `box` | 0 | half-width `h` of the box `[-h, h]^n`; 0 = unconstrained | >= 0, finite |
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct QuadraticParams {
-    /// Dimension (default 20).
-    #[serde(deserialize_with = "crate::bilinear::dimension")]
-    pub n: usize,
-    /// Strong monotonicity modulus (default 0.1).
-    pub mu: f64,
-    /// Upper end of the spectrum of `S` (default 1).
-    pub l: f64,
-    /// Rotation magnitude (default 1).
-    pub rho: f64,
-    /// `"dense"` or `"blocks"` (default `"dense"`).
-    pub family: String,
-    /// Box half-width; 0 = unconstrained (default 0).
-    #[serde(rename = "box")]
-    pub box_half_width: f64,
-}
-
-/// Largest magnitude of `mu`, `l` and `rho` (beyond it `M` or its SVD overflows).
-pub const MAX_SCALE: f64 = 1e100;
-/// Smallest `mu` and `l`.
-pub const MIN_SCALE: f64 = 1e-100;
-/// Largest `n` of family `dense` within [`limits::MAX_BUILD_FLOPS`] (its build is `O(n^3)`).
-pub const MAX_DENSE_N: usize = 2300;
-
-/// Operations of a dense build: QR and `Q diag(s) Q^T` (`~5 n^3`), two SVDs up to [`SMALL`]
-/// (`~12 n^3`), block power iteration beyond (`6400 n^2`).
-fn dense_build_flops(n: usize) -> Size {
-    let cube = Size::of(n) * n * n;
-    if n <= SMALL {
-        cube * 17usize
-    } else {
-        cube * 5usize + Size::of(n) * n * 6400usize
+vi_core::params! {
+    /// Parameters of the `quadratic` problem.
+    pub struct QuadraticParams {
+        /// dimension, >= 2; <= 2300 for family "dense" (O(n^3) build); even for "blocks"
+        pub n: usize = 20;
+        /// strong monotonicity = lambda_min of the symmetric part, in [1e-100, l]
+        pub mu: f64 = 0.1;
+        /// largest eigenvalue of the symmetric part S, in [mu, 1e100]
+        pub l: f64 = 1.0;
+        /// rotation magnitude ||K||_2 ("blocks": imaginary part of every eigenvalue), in [0, 1e100]
+        pub rho: f64 = 1.0;
+        /// "dense" (random S + K) or "blocks" (2x2 rotation blocks, closed-form constants)
+        pub family: String = "dense";
+        /// Box half-width; 0 = unconstrained (default 0).
+        pub r#box: f64 = 0.0;
     }
-}
-
-impl Default for QuadraticParams {
-    fn default() -> Self {
-        Self { n: 20, mu: 0.1, l: 1.0, rho: 1.0, family: "dense".into(), box_half_width: 0.0 }
-    }
-}
-
-impl Params for QuadraticParams {
-    fn validate(&self, owner: &str) -> Result<()> {
-        if !["dense", "blocks"].contains(&self.family.as_str()) {
+    validate(p, owner) {
+        if !["dense", "blocks"].contains(&p.family.as_str()) {
             return Err(Error::param(
                 owner,
                 "family",
-                format!("unknown family `{}`; valid families: \"dense\", \"blocks\"", self.family),
+                format!("unknown family `{}`; valid families: \"dense\", \"blocks\"", p.family),
             ));
         }
-        if self.n < 2 {
-            return Err(Error::param(owner, "n", format!("must be >= 2, got {}", self.n)));
+        if p.n < 2 {
+            return Err(Error::param(owner, "n", format!("must be >= 2, got {}", p.n)));
         }
-        if self.family == "blocks" && self.n % 2 != 0 {
+        if p.family == "blocks" && p.n % 2 != 0 {
             return Err(Error::param(
                 owner,
                 "n",
-                format!("must be even for family \"blocks\" (2 x 2 blocks), got {}", self.n),
+                format!("must be even for family \"blocks\" (2 x 2 blocks), got {}", p.n),
             ));
         }
-        if !(self.l.is_finite() && self.l > 0.0) {
-            return Err(Error::param(owner, "l", format!("must be a finite number > 0, got {}", self.l)));
+        if !(p.l.is_finite() && p.l > 0.0) {
+            return Err(Error::param(owner, "l", format!("must be a finite number > 0, got {}", p.l)));
         }
-        if !(self.mu > 0.0 && self.mu.is_finite()) {
-            return Err(Error::param(owner, "mu", format!("must be a finite number > 0, got {}", self.mu)));
+        if !(p.mu > 0.0 && p.mu.is_finite()) {
+            return Err(Error::param(owner, "mu", format!("must be a finite number > 0, got {}", p.mu)));
         }
-        if self.mu > self.l {
+        if p.mu > p.l {
             return Err(Error::param(
                 owner,
                 "mu",
-                format!("must be <= l = {}, got {}", limits::num(self.l), limits::num(self.mu)),
+                format!("must be <= l = {}, got {}", limits::num(p.l), limits::num(p.mu)),
             ));
         }
-        if !(self.rho >= 0.0 && self.rho.is_finite()) {
-            return Err(Error::param(owner, "rho", format!("must be a finite number >= 0, got {}", self.rho)));
+        if !(p.rho >= 0.0 && p.rho.is_finite()) {
+            return Err(Error::param(owner, "rho", format!("must be a finite number >= 0, got {}", p.rho)));
         }
         // Beyond these scales the entries of M or its decompositions overflow or underflow.
-        limits::check_range(owner, "l", self.l, MIN_SCALE, MAX_SCALE)?;
-        limits::check_range(owner, "mu", self.mu, MIN_SCALE, MAX_SCALE)?;
-        limits::check_range(owner, "rho", self.rho, 0.0, MAX_SCALE)?;
-        let n = self.n;
-        if self.family == "dense" {
+        limits::check_range(owner, "l", p.l, MIN_SCALE, MAX_SCALE)?;
+        limits::check_range(owner, "mu", p.mu, MIN_SCALE, MAX_SCALE)?;
+        limits::check_range(owner, "rho", p.rho, 0.0, MAX_SCALE)?;
+        let n = p.n;
+        if p.family == "dense" {
             memory::check(owner, "n", format_args!("n = {n} (dense)"), (Size::of(n) * n * 8usize).f64s().get())?;
             if n > MAX_DENSE_N {
                 return Err(Error::param(
@@ -152,24 +113,32 @@ impl Params for QuadraticParams {
         } else {
             memory::check(owner, "n", format_args!("n = {n}"), (Size::of(n) * 12usize).f64s().get())?;
         }
-        if !(self.box_half_width >= 0.0 && self.box_half_width.is_finite()) {
+        if !(p.r#box >= 0.0 && p.r#box.is_finite()) {
             return Err(Error::param(
                 owner,
                 "box",
-                format!("must be a finite number >= 0 (0 = unconstrained), got {}", self.box_half_width),
+                format!("must be a finite number >= 0 (0 = unconstrained), got {}", p.r#box),
             ));
         }
         Ok(())
     }
-    fn docs() -> &'static [(&'static str, &'static str)] {
-        &[
-            ("n", "dimension, >= 2; <= 2300 for family \"dense\" (O(n^3) build); even for \"blocks\""),
-            ("mu", "strong monotonicity = lambda_min of the symmetric part, in [1e-100, l]"),
-            ("l", "largest eigenvalue of the symmetric part S, in [mu, 1e100]"),
-            ("rho", "rotation magnitude ||K||_2 (\"blocks\": imaginary part of every eigenvalue), in [0, 1e100]"),
-            ("family", "\"dense\" (random S + K) or \"blocks\" (2x2 rotation blocks, closed-form constants)"),
-            ("box", "half-width h of the box [-h, h]^n; 0 = unconstrained"),
-        ]
+}
+
+/// Largest magnitude of `mu`, `l` and `rho` (beyond it `M` or its SVD overflows).
+pub const MAX_SCALE: f64 = 1e100;
+/// Smallest `mu` and `l`.
+pub const MIN_SCALE: f64 = 1e-100;
+/// Largest `n` of family `dense` within [`limits::MAX_BUILD_FLOPS`] (its build is `O(n^3)`).
+pub const MAX_DENSE_N: usize = 2300;
+
+/// Operations of a dense build: QR and `Q diag(s) Q^T` (`~5 n^3`), two SVDs up to [`SMALL`]
+/// (`~12 n^3`), block power iteration beyond (`6400 n^2`).
+fn dense_build_flops(n: usize) -> Size {
+    let cube = Size::of(n) * n * n;
+    if n <= SMALL {
+        cube * 17usize
+    } else {
+        cube * 5usize + Size::of(n) * n * 6400usize
     }
 }
 
@@ -305,13 +274,14 @@ pub fn quadratic_operator(p: &QuadraticParams, seed: u64) -> Result<(Box<dyn Ope
     Ok((Box::new(DenseAffine::new(m, q, Some(l), Some(p.mu))?), w))
 }
 
-fn build(p: QuadraticParams, ctx: &BuildContext) -> Result<Problem> {
+fn build(p: Checked<QuadraticParams>, ctx: &BuildContext) -> Result<Problem> {
+    let p = p.into_inner();
     let n = p.n;
-    let (mut op, w) = quadratic_operator(&p, ctx.seed)?;
+    let (mut op, w) = quadratic_operator(&p, ctx.seed())?;
     let l = op.lipschitz().unwrap_or(p.l + p.rho);
     let start = Col::zeros(n);
-    let (set, solution): (Box<dyn ConstraintSet>, Option<Col<f64>>) = if p.box_half_width > 0.0 {
-        let h = p.box_half_width;
+    let (set, solution): (Box<dyn ConstraintSet>, Option<Col<f64>>) = if p.r#box > 0.0 {
+        let h = p.r#box;
         let set = BoxSet::uniform(n, -h, h)?;
         let work = if p.family == "dense" { 2.0 * (n * n) as f64 } else { 4.0 * n as f64 };
         let max_iters = (2e9 / work).min(1_000_000.0) as usize;
@@ -468,13 +438,13 @@ mod tests {
         );
         assert_eq!(
             build_err(serde_json::json!({ "n": -4 })),
-            "invalid value for parameter `n` of problem quadratic: invalid value: integer `-4`, expected a dimension: \
-             a whole number >= 0 (got -4)"
+            "invalid value for parameter `n` of problem quadratic: invalid value: integer `-4`, expected a whole \
+             number >= 0 (got -4)"
         );
         assert_eq!(
             build_err(serde_json::json!({ "n": 2.5 })),
-            "invalid value for parameter `n` of problem quadratic: invalid value: floating point `2.5`, expected a \
-             dimension: a whole number >= 0 (got 2.5)"
+            "invalid value for parameter `n` of problem quadratic: invalid type: floating point `2.5`, expected a \
+             whole number >= 0 (got 2.5)"
         );
         assert_eq!(build_p(serde_json::json!({ "n": 6.0 })).dim(), 6);
         assert_eq!(

@@ -159,12 +159,9 @@ pub fn run_registered(
     let (spec, _) = spec.resolve(&parse_budget(config)?, problem_defaults).map_err(value_error)?;
     let state = RunState::default();
     let report = py.detach(|| -> vi_core::Result<Report> {
-        let (mut problem, mut solver, resolved) = spec.build()?;
+        let mut prepared = spec.prepare()?;
         let mut stop = Interrupts::new(&state);
-        let mut report =
-            Runner::new(spec.config.clone())?.run_observed(&mut problem, solver.as_mut(), &mut [&mut stop])?;
-        spec.finish(&mut report, resolved);
-        Ok(report)
+        prepared.run_observed(&mut [&mut stop])
     });
     let report = match report {
         Ok(r) => r,
@@ -193,16 +190,12 @@ pub fn run_python(
     let sp = Value::Object(parse_object("solver_params", solver_params)?);
     let (mut s, resolved) = vi_core::build_solver(&solver, &sp, seed).map_err(value_error)?;
     let mut stop = Interrupts::new(&state);
-    let report = Runner::new(config).and_then(|r| r.run_observed(&mut p, s.as_mut(), &mut [&mut stop]));
-    let mut report = match report {
+    let runner = Runner::new(config).map(|r| r.with_identity(seed, resolved));
+    let report = runner.and_then(|r| r.run_observed(&mut p, s.as_mut(), &mut [&mut stop]));
+    let report = match report {
         Ok(r) => r,
         Err(e) => return Err(state.take_error().unwrap_or_else(|| value_error(e))),
     };
-    report.seed = seed;
-    report.solver = solver;
-    if let Value::Object(m) = &mut report.params {
-        m.insert("solver".into(), resolved);
-    }
     finish(py, &state, report)
 }
 

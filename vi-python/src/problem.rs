@@ -12,8 +12,7 @@ use faer::Col;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use serde::{Deserialize, Serialize};
-use vi_core::{Block, BuildContext, ConstraintSet, Error, Params, Problem, WholeSpace};
+use vi_core::{Block, BuildContext, ConstraintSet, Error, Problem, WholeSpace};
 
 use crate::operator::{Callables, OnError, PyOperator, RunState};
 use crate::sets;
@@ -137,34 +136,27 @@ pub fn store_into(state: Option<Arc<RunState>>) {
     *STORE_INTO.lock().unwrap_or_else(PoisonError::into_inner) = state;
 }
 
-/// Parameters of the `python` registry entry.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct PythonParams {
-    /// Name of a Python problem handed to the harness by `vi_engine`.
-    pub problem: String,
-}
-
-impl Params for PythonParams {
-    fn validate(&self, owner: &str) -> vi_core::Result<()> {
+vi_core::params! {
+    /// Parameters of the `python` registry entry.
+    pub struct PythonParams {
+        /// name of a vi_engine.Problem passed to vi_engine.suite or vi_engine.diagnose
+        pub problem: String = "";
+    }
+    validate(p, owner) {
         let table = TABLE.lock().unwrap_or_else(PoisonError::into_inner);
-        if !table.contains_key(&self.problem) {
+        if !table.contains_key(&p.problem) {
             let valid: Vec<&str> = table.keys().map(String::as_str).collect();
             return Err(Error::param(
                 owner,
                 "problem",
-                format!("no Python problem named `{}`; known: {}", self.problem, valid.join(", ")),
+                format!("no Python problem named `{}`; known: {}", p.problem, valid.join(", ")),
             ));
         }
         Ok(())
     }
-
-    fn docs() -> &'static [(&'static str, &'static str)] {
-        &[("problem", "name of a vi_engine.Problem passed to vi_engine.suite or vi_engine.diagnose")]
-    }
 }
 
-fn build(p: PythonParams, _ctx: &BuildContext) -> vi_core::Result<Problem> {
+fn build(p: vi_core::Checked<PythonParams>, _ctx: &BuildContext) -> vi_core::Result<Problem> {
     // Clone the Arc out before building: building attaches to Python, and the table's lock must
     // never be held while waiting for the interpreter.
     let def = TABLE.lock().unwrap_or_else(PoisonError::into_inner).get(&p.problem).cloned();

@@ -34,63 +34,25 @@
 //!   (2020); code `ymalitsky/graal`, `nash_equilibrium/algorithms.py::explicit_graal`.
 
 use faer::{Col, ColRef};
-use serde::{Deserialize, Serialize};
-use vi_core::{linalg, rng, BuildContext, Error, Params, Problem, Result, Solver, Status, StepRule, StepStatus};
+use vi_core::{
+    linalg, rng, BuildContext, Checked, LinearModel, Method, PredictedStep, Problem, Result, Solver, Status, StepRule,
+    StepStatus,
+};
 
 use crate::graal::GOLDEN;
 
 /// RNG stream of the initial perturbation.
 const STREAM: u64 = 0xA6AA1;
 
-/// Parameters of [`Agraal`].
-///
-/// | name | default | purpose | range |
-/// |---|---|---|---|
-/// | `step` | `"adaptive"` | `"adaptive"`/`"auto"`: `lambda_0` from a perturbation; a number: `lambda_0` | > 0 |
-/// | `phi` | `1.5` | averaging parameter | (1, 1.618...] |
-/// | `lambda_max` | `1e6` | cap on the step | > 0 |
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct AgraalParams {
-    /// Initial step rule (default `"adaptive"`).
-    pub step: StepRule,
-    /// Averaging parameter (default 1.5, as in Malitsky's code).
-    pub phi: f64,
-    /// Upper bound on the step (default 1e6).
-    pub lambda_max: f64,
-}
-
-impl Default for AgraalParams {
-    fn default() -> Self {
-        Self { step: StepRule::Adaptive, phi: 1.5, lambda_max: 1e6 }
-    }
-}
-
-impl Params for AgraalParams {
-    fn validate(&self, owner: &str) -> Result<()> {
-        self.step.validate(owner)?;
-        if !(self.phi > 1.0 && self.phi <= GOLDEN) {
-            return Err(Error::param(
-                owner,
-                "phi",
-                format!("must be in (1, {GOLDEN}] (the golden ratio), got {}", self.phi),
-            ));
-        }
-        if !(self.lambda_max > 0.0 && self.lambda_max.is_finite()) {
-            return Err(Error::param(
-                owner,
-                "lambda_max",
-                format!("must be a finite number > 0, got {}", self.lambda_max),
-            ));
-        }
-        Ok(())
-    }
-    fn docs() -> &'static [(&'static str, &'static str)] {
-        &[
-            ("step", "\"adaptive\" or \"auto\": lambda_0 from a tiny seeded perturbation; a number: lambda_0"),
-            ("phi", "averaging parameter in (1, golden ratio]; default 1.5"),
-            ("lambda_max", "upper bound on the step, > 0; default 1e6"),
-        ]
+vi_core::params! {
+    /// Parameters of [`Agraal`].
+    pub struct AgraalParams {
+        /// "adaptive" or "auto": lambda_0 from a tiny seeded perturbation; a number: lambda_0
+        pub step: StepRule = StepRule::Adaptive, step_rule();
+        /// averaging parameter in (1, golden ratio]
+        pub phi: f64 = 1.5, open_closed(1.0, GOLDEN).because("the golden ratio");
+        /// upper bound on the step
+        pub lambda_max: f64 = 1e6, positive();
     }
 }
 
@@ -109,20 +71,19 @@ pub struct Agraal {
 }
 
 impl Agraal {
-    /// A new solver with the given parameters (validated) and the seed of its perturbation.
-    ///
-    /// # Errors
-    /// [`vi_core::Error::InvalidParameter`] from validation.
-    pub fn new(params: AgraalParams, seed: u64) -> Result<Self> {
-        params.validate("solver agraal")?;
+    /// A new solver with the given parameters (validated) and the seed of its perturbation
+    /// (read only when the initial step is estimated, i.e. `step` is not a number).
+    pub fn new(params: Checked<AgraalParams>, seed: impl vi_core::Seed) -> Self {
+        let params = params.into_inner();
+        let seed = if matches!(params.step, StepRule::Fixed(_)) { 0 } else { seed.get() };
         let z = || Col::zeros(0);
-        Ok(Self { params, seed, lambda: 0.0, theta: 1.0, z: z(), z_new: z(), z_bar: z(), f: z(), f_new: z() })
+        Self { params, seed, lambda: 0.0, theta: 1.0, z: z(), z_new: z(), z_bar: z(), f: z(), f_new: z() }
     }
 }
 
 impl Solver for Agraal {
     fn name(&self) -> &str {
-        "agraal"
+        Self::NAME
     }
 
     fn init(&mut self, problem: &mut Problem) -> Result<()> {
@@ -195,29 +156,42 @@ impl Solver for Agraal {
     fn step_size(&self) -> Option<f64> {
         Some(self.lambda)
     }
+
+    fn linear_model(&self) -> std::result::Result<LinearModel, String> {
+        let phi = self.params.phi;
+        Ok(crate::graal::graal_model(phi).with_note(format!(
+            "adaptive steps: predicted with GRAAL's fixed-step recursion (phi = {phi}) at the initial step"
+        )))
+    }
+
+    fn predicted_step(&self, lipschitz: f64, _mu: Option<f64>) -> Option<PredictedStep> {
+        // The initial step from the perturbation is phi / (2 L_local).
+        self.params.step.predict(self.params.phi / 2.0, lipschitz)
+    }
 }
 
-fn build(p: AgraalParams, ctx: &BuildContext) -> Result<Box<dyn Solver>> {
-    Ok(Box::new(Agraal::new(p, ctx.seed)?))
+impl Method for Agraal {
+    const NAME: &'static str = "agraal";
+    const SUMMARY: &'static str = "adaptive golden ratio algorithm (no L needed): one oracle call per iteration";
+    type Params = AgraalParams;
+
+    fn build(params: Checked<AgraalParams>, ctx: &BuildContext) -> Result<Self> {
+        Ok(Self::new(params, ctx))
+    }
 }
 
-vi_core::register_solver!(
-    "agraal",
-    "adaptive golden ratio algorithm (no L needed): one oracle call per iteration",
-    AgraalParams,
-    build
-);
+vi_core::register_solver!(Agraal);
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{assert_send_clone, bilinear_xy, build_error, random_orthogonal, run};
+    use crate::test_support::{assert_send_clone, bilinear_xy, build_error, checked, random_orthogonal, run};
     use faer::Mat;
     use vi_core::{FnOperator, Operator};
 
     #[test]
     fn boxed_solver_is_send_and_clone() {
-        assert_send_clone(Box::new(Agraal::new(AgraalParams::default(), 0).unwrap()));
+        assert_send_clone(Box::new(Agraal::new(checked(AgraalParams::default()), 0)));
     }
 
     #[test]
@@ -234,7 +208,7 @@ mod tests {
         // any perturbation. z2 = (1,1) - 0.75 (1,-1) = (0.25, 1.75); rho = 1/1.5 + 1/2.25;
         // lambda_1 = min(rho 0.75, 1.5 * 1 / (4 * 0.75) * 1) = 0.5; z^ = (0.5 z2 + (1,1))/1.5.
         let mut p = bilinear_xy(&[1.0, 1.0]);
-        let mut s = Agraal::new(AgraalParams::default(), 3).unwrap();
+        let mut s = Agraal::new(checked(AgraalParams::default()), 3);
         s.init(&mut p).unwrap();
         assert!((s.step_size().unwrap() - 0.75).abs() < 1e-6);
         s.step(&mut p);
@@ -270,7 +244,7 @@ mod tests {
         assert!(op.lipschitz().is_none());
         let start = vi_core::linalg::col_from_slice(&[1.0, -1.0, 0.5, 0.3, 0.2, -0.7]);
         let mut p = Problem::unconstrained("bilinear-no-l", op, start).unwrap().with_solution(Col::zeros(6)).unwrap();
-        let r = run(&mut p, &mut Agraal::new(AgraalParams::default(), 1).unwrap(), 1e-10, 100_000);
+        let r = run(&mut p, &mut Agraal::new(checked(AgraalParams::default()), 1), 1e-10, 100_000);
         assert_eq!(r.status, Status::Converged);
         assert!(r.distance_to_solution.unwrap() < 1e-9);
 
@@ -284,7 +258,7 @@ mod tests {
             .unwrap()
             .with_solution(sol)
             .unwrap();
-        let r = run(&mut p, &mut Agraal::new(AgraalParams::default(), 2).unwrap(), 1e-10, 100_000);
+        let r = run(&mut p, &mut Agraal::new(checked(AgraalParams::default()), 2), 1e-10, 100_000);
         assert_eq!(r.status, Status::Converged);
         assert!(r.distance_to_solution.unwrap() < 1e-9);
     }

@@ -38,9 +38,10 @@
 //!   alternating gradient descent-ascent", COLT 2020.
 
 use faer::{Col, ColRef};
-use vi_core::{BuildContext, Params, Problem, Result, Solver, StepStatus};
+use faer::{Mat, MatRef};
+use vi_core::{BuildContext, Checked, LinearModel, Method, Params, PredictedStep, Problem, Result, Solver, StepStatus};
 
-use crate::gda::{gda_step, GdaParams};
+use crate::gda::{gda_predicted_step, gda_step, GdaParams};
 
 /// Parameters of [`AlternatingGda`]: the same as [`GdaParams`].
 pub type AlternatingGdaParams = GdaParams;
@@ -58,13 +59,9 @@ pub struct AlternatingGda {
 }
 
 impl AlternatingGda {
-    /// A new solver with the given parameters (validated).
-    ///
-    /// # Errors
-    /// [`vi_core::Error::InvalidParameter`] from validation.
-    pub fn new(params: GdaParams) -> Result<Self> {
-        params.validate("solver alternating-gda")?;
-        Ok(Self { params, eta: 0.0, z: Col::zeros(0), f: Col::zeros(0), group: Vec::new(), groups: 0 })
+    /// A new solver with checked parameters.
+    pub fn new(params: Checked<GdaParams>) -> Self {
+        Self { params: params.into_inner(), eta: 0.0, z: Col::zeros(0), f: Col::zeros(0), group: Vec::new(), groups: 0 }
     }
 
     /// A solver with a fixed step.
@@ -72,7 +69,9 @@ impl AlternatingGda {
     /// # Errors
     /// If `eta` is not finite and positive.
     pub fn with_step(eta: f64) -> Result<Self> {
-        Self::new(GdaParams { step: vi_core::StepRule::Fixed(eta), ..Default::default() })
+        Ok(Self::new(
+            GdaParams { step: vi_core::StepRule::Fixed(eta), ..Default::default() }.check("solver alternating-gda")?,
+        ))
     }
 
     /// Number of sequential block updates (= oracle calls) per iteration.
@@ -83,7 +82,7 @@ impl AlternatingGda {
 
 impl Solver for AlternatingGda {
     fn name(&self) -> &str {
-        "alternating-gda"
+        Self::NAME
     }
 
     fn init(&mut self, problem: &mut Problem) -> Result<()> {
@@ -123,18 +122,53 @@ impl Solver for AlternatingGda {
     fn step_size(&self) -> Option<f64> {
         Some(self.eta)
     }
+
+    fn linear_model(&self) -> std::result::Result<LinearModel, String> {
+        // Two players (generator first): the Gauss-Seidel sweep matrix, not a per-eigenvalue
+        // recursion (docs/math.md §2.2).
+        Ok(LinearModel::matrix("alternating-gda", 2, sweep_matrix))
+    }
+
+    fn predicted_step(&self, lipschitz: f64, mu: Option<f64>) -> Option<PredictedStep> {
+        gda_predicted_step(self.params.step, self.params.factor, lipschitz, mu)
+    }
 }
 
-fn build(p: GdaParams, _ctx: &BuildContext) -> Result<Box<dyn Solver>> {
-    Ok(Box::new(AlternatingGda::new(p)?))
+/// The alternating sweep (the first `p` coordinates first) on `F = J z`, as a matrix:
+/// `[[I - eta A, -eta B], [-eta C (I - eta A), I - eta D + eta^2 C B]]` for
+/// `J = [[A, B], [C, D]]`, built by sweeping each basis vector.
+fn sweep_matrix(j: MatRef<'_, f64>, p: usize, eta: f64) -> Mat<f64> {
+    let n = j.nrows();
+    let p = p.min(n);
+    let mut m = Mat::<f64>::zeros(n, n);
+    for c in 0..n {
+        let mut z: Vec<f64> = (0..n).map(|i| f64::from(u8::from(i == c))).collect();
+        let f: Vec<f64> = (0..p).map(|r| (0..n).map(|k| j[(r, k)] * z[k]).sum()).collect();
+        for r in 0..p {
+            z[r] -= eta * f[r];
+        }
+        let g: Vec<f64> = (p..n).map(|r| (0..n).map(|k| j[(r, k)] * z[k]).sum()).collect();
+        for r in p..n {
+            z[r] -= eta * g[r - p];
+        }
+        for r in 0..n {
+            m[(r, c)] = z[r];
+        }
+    }
+    m
 }
 
-vi_core::register_solver!(
-    "alternating-gda",
-    "Gauss-Seidel GDA over the problem's blocks: one oracle call per block",
-    GdaParams,
-    build
-);
+impl Method for AlternatingGda {
+    const NAME: &'static str = "alternating-gda";
+    const SUMMARY: &'static str = "Gauss-Seidel GDA over the problem's blocks: one oracle call per block";
+    type Params = GdaParams;
+
+    fn build(params: Checked<GdaParams>, _ctx: &BuildContext) -> Result<Self> {
+        Ok(Self::new(params))
+    }
+}
+
+vi_core::register_solver!(AlternatingGda);
 
 #[cfg(test)]
 mod tests {

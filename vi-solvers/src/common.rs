@@ -2,22 +2,51 @@
 
 use vi_core::{Error, Result, StepRule};
 
+vi_core::params! {
+    /// The step rule of the extragradient-type methods with its backtracking search, flattened
+    /// into extragradient, EFTP and OGDA (each declares its own defaults for `factor` and `nu`).
+    pub struct StepSearch {
+        /// step size: a number, "auto" (factor/L) or "adaptive" (backtracking)
+        pub step: StepRule = StepRule::Auto, step_rule();
+        /// eta = factor / L for "auto" and as the adaptive initial guess
+        pub factor: f64 = 0.5, open(0.0, 1.0);
+        /// adaptive: accept eta when eta ||F(z') - F(z)|| <= nu ||z' - z||
+        pub nu: f64 = 0.9, open(0.0, 1.0);
+        /// adaptive: multiply eta by this after each accepted step
+        pub grow: f64 = 1.2, at_least(1.0);
+    }
+}
+
+impl StepSearch {
+    /// The group with other defaults for `factor` and `nu`.
+    pub fn with(factor: f64, nu: f64) -> Self {
+        Self { factor, nu, ..Self::default() }
+    }
+
+    /// Whether the step is searched by backtracking.
+    pub fn adaptive(&self) -> bool {
+        self.step == StepRule::Adaptive
+    }
+
+    /// The backtracking search from the step `eta`: `trial(eta)` makes the trial point with
+    /// that step (one oracle call) and returns `(||z' - z||, ||F(z') - F(z)||)` against its
+    /// reference point. The first trial uses `eta`; each failed one halves it. Returns the
+    /// accepted step, or `None` after 60 halvings.
+    pub fn search(&self, mut eta: f64, mut trial: impl FnMut(f64) -> (f64, f64)) -> Option<f64> {
+        for _ in 0..=MAX_HALVINGS {
+            let (dz, df) = trial(eta);
+            if lipschitz_test_passes(eta, self.nu, dz, df) {
+                return Some(eta);
+            }
+            eta *= 0.5;
+        }
+        None
+    }
+}
+
 /// Maximum number of halvings in one backtracking search before the step is declared collapsed
 /// (`2^-60` of the trial step).
 pub(crate) const MAX_HALVINGS: u32 = 60;
-
-/// Rejects `step = "adaptive"` for a method that has no adaptive rule.
-pub(crate) fn no_adaptive(step: StepRule, owner: &str) -> Result<()> {
-    step.validate(owner)?;
-    if step == StepRule::Adaptive {
-        return Err(Error::param(
-            owner,
-            "step",
-            "\"adaptive\" is not available for this method; use a finite number > 0 or \"auto\"",
-        ));
-    }
-    Ok(())
-}
 
 /// Checks `lo < x < hi` (open interval), naming the field.
 pub(crate) fn open_range(owner: &str, field: &str, x: f64, lo: f64, hi: f64, why: &str) -> Result<()> {

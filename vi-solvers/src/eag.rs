@@ -36,7 +36,9 @@
 
 use faer::{Col, ColRef};
 use serde::{Deserialize, Serialize};
-use vi_core::{BuildContext, Error, Params, Problem, Result, Solver, StepRule, StepStatus};
+use vi_core::{
+    BuildContext, Checked, Error, LinearModel, Method, PredictedStep, Problem, Result, Solver, StepRule, StepStatus,
+};
 
 use crate::common;
 
@@ -51,44 +53,19 @@ pub enum EagVariant {
     Varying,
 }
 
-/// Parameters of [`Eag`].
-///
-/// | name | default | purpose | range |
-/// |---|---|---|---|
-/// | `step` | `"auto"` | `alpha` (or `alpha_0`): a number or `"auto"` (`factor/L`) | > 0 |
-/// | `variant` | `"constant"` | `"constant"` (EAG-C) or `"varying"` (EAG-V) | |
-/// | `factor` | `null` | `alpha = factor / L` for `"auto"`; `null`: 1/8 (constant), 0.618 (varying) | constant: (0, 1/8], varying: (0, 1) |
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct EagParams {
-    /// Step size rule (default `"auto"`).
-    pub step: StepRule,
-    /// `"constant"` or `"varying"` (default `"constant"`).
-    pub variant: EagVariant,
-    /// `alpha = factor / L` for `"auto"` (default: the variant's theory value).
-    pub factor: Option<f64>,
-}
-
-impl Default for EagParams {
-    fn default() -> Self {
-        Self { step: StepRule::Auto, variant: EagVariant::Constant, factor: None }
+vi_core::params! {
+    /// Parameters of [`Eag`].
+    pub struct EagParams {
+        /// alpha (constant) or alpha_0 (varying): a number or "auto" (factor/L)
+        pub step: StepRule = StepRule::Auto, fixed_or_auto();
+        /// "constant" (EAG-C, alpha = 1/(8L)) or "varying" (EAG-V recursion, alpha_0 = 0.618/L)
+        pub variant: EagVariant = EagVariant::Constant;
+        /// alpha = factor/L for "auto"; null = 1/8 (constant) or 0.618 (varying)
+        pub factor: Option<f64> = None;
     }
-}
-
-impl EagParams {
-    fn factor(&self) -> f64 {
-        self.factor.unwrap_or(match self.variant {
-            EagVariant::Constant => 0.125,
-            EagVariant::Varying => 0.618,
-        })
-    }
-}
-
-impl Params for EagParams {
-    fn validate(&self, owner: &str) -> Result<()> {
-        common::no_adaptive(self.step, owner)?;
-        let f = self.factor();
-        match self.variant {
+    validate(p, owner) {
+        let f = p.factor();
+        match p.variant {
             EagVariant::Constant if !(f > 0.0 && f <= 0.125) => Err(Error::param(
                 owner,
                 "factor",
@@ -98,12 +75,14 @@ impl Params for EagParams {
             _ => Ok(()),
         }
     }
-    fn docs() -> &'static [(&'static str, &'static str)] {
-        &[
-            ("step", "alpha (constant) or alpha_0 (varying): a number or \"auto\" (factor/L)"),
-            ("variant", "\"constant\" (EAG-C, alpha = 1/(8L)) or \"varying\" (EAG-V recursion, alpha_0 = 0.618/L)"),
-            ("factor", "alpha = factor/L for \"auto\"; null = 1/8 (constant) or 0.618 (varying)"),
-        ]
+}
+
+impl EagParams {
+    fn factor(&self) -> f64 {
+        self.factor.unwrap_or(match self.variant {
+            EagVariant::Constant => 0.125,
+            EagVariant::Varying => 0.618,
+        })
     }
 }
 
@@ -123,14 +102,11 @@ pub struct Eag {
 }
 
 impl Eag {
-    /// A new solver with the given parameters (validated).
-    ///
-    /// # Errors
-    /// [`vi_core::Error::InvalidParameter`] from validation.
-    pub fn new(params: EagParams) -> Result<Self> {
-        params.validate("solver eag")?;
+    /// A new solver with checked parameters.
+    pub fn new(params: Checked<EagParams>) -> Self {
+        let params = params.into_inner();
         let z = || Col::zeros(0);
-        Ok(Self { params, alpha: 0.0, lipschitz: 0.0, k: 0, anchor: z(), z: z(), z_half: z(), f: z(), f_half: z() })
+        Self { params, alpha: 0.0, lipschitz: 0.0, k: 0, anchor: z(), z: z(), z_half: z(), f: z(), f_half: z() }
     }
 
     /// `out = z + beta (anchor - z) - alpha g`, projected.
@@ -151,7 +127,7 @@ impl Eag {
 
 impl Solver for Eag {
     fn name(&self) -> &str {
-        "eag"
+        Self::NAME
     }
 
     fn init(&mut self, problem: &mut Problem) -> Result<()> {
@@ -205,27 +181,37 @@ impl Solver for Eag {
     fn step_size(&self) -> Option<f64> {
         Some(self.alpha)
     }
+
+    fn linear_model(&self) -> std::result::Result<LinearModel, String> {
+        Err("anchored: the anchor's weight 1/(k+2) changes every iteration, so no fixed linear rate (O(1/k) on ||F||, docs/math.md §2.6)".into())
+    }
+
+    fn predicted_step(&self, lipschitz: f64, _mu: Option<f64>) -> Option<PredictedStep> {
+        self.params.step.predict(self.params.factor(), lipschitz)
+    }
 }
 
-fn build(p: EagParams, _ctx: &BuildContext) -> Result<Box<dyn Solver>> {
-    Ok(Box::new(Eag::new(p)?))
+impl Method for Eag {
+    const NAME: &'static str = "eag";
+    const SUMMARY: &'static str =
+        "extra anchored gradient (Yoon-Ryu), O(1/k^2) on ||F||^2: two oracle calls per iteration";
+    type Params = EagParams;
+
+    fn build(params: Checked<EagParams>, _ctx: &BuildContext) -> Result<Self> {
+        Ok(Self::new(params))
+    }
 }
 
-vi_core::register_solver!(
-    "eag",
-    "extra anchored gradient (Yoon-Ryu), O(1/k^2) on ||F||^2: two oracle calls per iteration",
-    EagParams,
-    build
-);
+vi_core::register_solver!(Eag);
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{assert_send_clone, bilinear_xy, build_error, random_bilinear, run};
+    use crate::test_support::{assert_send_clone, bilinear_xy, build_error, checked, random_bilinear, run};
     use vi_core::Status;
 
     fn fixed(alpha: f64, variant: EagVariant) -> Eag {
-        Eag::new(EagParams { step: StepRule::Fixed(alpha), variant, factor: None }).unwrap()
+        Eag::new(checked(EagParams { step: StepRule::Fixed(alpha), variant, factor: None }))
     }
 
     #[test]
@@ -240,7 +226,7 @@ mod tests {
         let e = build_error("eag", serde_json::json!({"variant": "linear"}));
         assert!(e.contains("`variant`") && e.contains("varying"), "{e}");
         let mut s =
-            Eag::new(EagParams { step: StepRule::Fixed(1.5), variant: EagVariant::Varying, factor: None }).unwrap();
+            Eag::new(checked(EagParams { step: StepRule::Fixed(1.5), variant: EagVariant::Varying, factor: None }));
         let e = s.init(&mut bilinear_xy(&[1.0, 1.0])).unwrap_err().to_string();
         assert!(e.contains("alpha_0 * L = 1.5") && e.contains("`step`"), "{e}");
     }
@@ -285,7 +271,7 @@ mod tests {
     #[test]
     fn end_to_end_on_known_solutions() {
         for variant in [EagVariant::Constant, EagVariant::Varying] {
-            let mut s = Eag::new(EagParams { variant, ..Default::default() }).unwrap();
+            let mut s = Eag::new(checked(EagParams { variant, ..Default::default() }));
             // ||F(z_k)|| decays like 1/(alpha k) (sublinear): a loose tolerance.
             let r = run(&mut random_bilinear(&[1.0, 0.7, 0.5], 1), &mut s, 1e-3, 200_000);
             assert_eq!(r.status, Status::Converged, "{variant:?}");

@@ -38,107 +38,20 @@
 //!   stochastic extra-gradient methods", NeurIPS 2019.
 
 use faer::{Col, ColRef};
-use serde::{Deserialize, Serialize};
-use vi_core::{linalg, BuildContext, Params, Problem, Result, Solver, Status, StepRule, StepStatus};
+use vi_core::{
+    linalg, BuildContext, Checked, LinearModel, Method, PredictedStep, Problem, Result, Solver, Status, StepStatus,
+};
 
-use crate::common::{self, MAX_HALVINGS};
-use crate::precond::{self, PrecondConfig, PrecondKind, Preconditioner};
+use crate::common::StepSearch;
+use crate::precond::{PrecondParams, Preconditioner};
 
-/// Parameters of [`Eftp`].
-///
-/// | name | default | purpose | range |
-/// |---|---|---|---|
-/// | `step` | `"auto"` | a number, `"auto"` (`factor/L`) or `"adaptive"` | > 0 |
-/// | `factor` | `0.4` | `eta = factor / L` for `"auto"` and the adaptive initial guess | (0, 1) |
-/// | `nu` | `0.4` | adaptive acceptance ratio | (0, 1) |
-/// | `grow` | `1.2` | adaptive growth after an accepted step | >= 1 |
-/// | `precond` | `"none"` | `"none"`, `"rmsprop"`, `"adam"`, `"block-rmsprop"` | |
-/// | `beta1` | `0.5` | Adam first-moment decay | [0, 1) |
-/// | `beta2` | `0.999` | second-moment decay | [0, 1) |
-/// | `precond_eps` | `1e-8` | added to `sqrt(v)` | > 0 |
-/// | `amsgrad` | `false` | running maximum of the second moment | |
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct EftpParams {
-    /// Step size rule (default `"auto"`).
-    pub step: StepRule,
-    /// `eta = factor / L` for `"auto"` (default 0.4).
-    pub factor: f64,
-    /// Adaptive acceptance ratio (default 0.4).
-    pub nu: f64,
-    /// Adaptive growth factor (default 1.2).
-    pub grow: f64,
-    /// Diagonal preconditioner (default `"none"`).
-    pub precond: PrecondKind,
-    /// Adam first-moment decay (default 0.5).
-    pub beta1: f64,
-    /// Second-moment decay (default 0.999).
-    pub beta2: f64,
-    /// Preconditioner epsilon (default 1e-8).
-    pub precond_eps: f64,
-    /// AMSGrad running maximum of the second moment (default false).
-    pub amsgrad: bool,
-}
-
-impl Default for EftpParams {
-    fn default() -> Self {
-        Self {
-            step: StepRule::Auto,
-            factor: 0.4,
-            nu: 0.4,
-            grow: 1.2,
-            precond: PrecondKind::None,
-            beta1: precond::DEFAULT_BETA1,
-            beta2: precond::DEFAULT_BETA2,
-            precond_eps: precond::DEFAULT_EPS,
-            amsgrad: false,
-        }
+vi_core::params! {
+    /// Parameters of [`Eftp`].
+    pub struct EftpParams {
+        ..search: StepSearch = StepSearch::with(0.4, 0.4);
+        ..precond: PrecondParams;
     }
-}
-
-impl EftpParams {
-    fn precond_config(&self) -> PrecondConfig {
-        PrecondConfig {
-            kind: self.precond,
-            beta1: self.beta1,
-            beta2: self.beta2,
-            eps: self.precond_eps,
-            amsgrad: self.amsgrad,
-        }
-    }
-}
-
-impl Params for EftpParams {
-    fn validate(&self, owner: &str) -> Result<()> {
-        self.step.validate(owner)?;
-        common::open_range(owner, "factor", self.factor, 0.0, 1.0, "")?;
-        common::open_range(owner, "nu", self.nu, 0.0, 1.0, "")?;
-        if !(self.grow >= 1.0 && self.grow.is_finite()) {
-            return Err(vi_core::Error::param(
-                owner,
-                "grow",
-                format!("must be a finite number >= 1, got {}", self.grow),
-            ));
-        }
-        self.precond_config().validate(owner, self.step)
-    }
-    fn docs() -> &'static [(&'static str, &'static str)] {
-        const D: [(&str, &str); 9] = [
-            ("step", "step size: a number, \"auto\" (factor/L) or \"adaptive\" (backtracking)"),
-            (
-                "factor",
-                "eta = factor / L for \"auto\" and the adaptive initial guess, in (0,1); default 0.4 < 1/sqrt(3)",
-            ),
-            ("nu", "adaptive: accept when eta*||F(z~_k)-F(z~_{k-1})|| <= nu*||z~_k-z~_{k-1}||, in (0,1)"),
-            ("grow", "adaptive: multiply eta by this after each accepted step, >= 1"),
-            precond::DOCS[0],
-            precond::DOCS[1],
-            precond::DOCS[2],
-            precond::DOCS[3],
-            precond::DOCS[4],
-        ];
-        &D
-    }
+    validate(p, owner) { p.precond.check_step(owner, p.search.step) }
 }
 
 /// Extrapolation from the past (Popov's method). See the module documentation.
@@ -163,15 +76,12 @@ pub struct Eftp {
 }
 
 impl Eftp {
-    /// A new solver with the given parameters (validated).
-    ///
-    /// # Errors
-    /// [`vi_core::Error::InvalidParameter`] from validation.
-    pub fn new(params: EftpParams) -> Result<Self> {
-        params.validate("solver eftp")?;
+    /// A new solver with checked parameters.
+    pub fn new(params: Checked<EftpParams>) -> Self {
+        let params = params.into_inner();
         let z = || Col::zeros(0);
-        Ok(Self {
-            pre: Preconditioner::new(params.precond_config()),
+        Self {
+            pre: Preconditioner::new(params.precond.clone()),
             params,
             eta: 0.0,
             z: z(),
@@ -181,7 +91,7 @@ impl Eftp {
             f_past: z(),
             d_past: z(),
             d: z(),
-        })
+        }
     }
 
     /// A solver with a fixed step.
@@ -189,12 +99,14 @@ impl Eftp {
     /// # Errors
     /// If `eta` is not finite and positive.
     pub fn with_step(eta: f64) -> Result<Self> {
-        Self::new(EftpParams { step: StepRule::Fixed(eta), ..Default::default() })
+        let mut p = EftpParams::default();
+        p.search.step = vi_core::StepRule::Fixed(eta);
+        Ok(Self::new(vi_core::Params::check(p, "solver eftp")?))
     }
 
     /// Without a preconditioner the direction is `F` itself: `d` and `d_past` are not used.
     fn plain(&self) -> bool {
-        self.params.precond == PrecondKind::None
+        !self.params.precond.active()
     }
 
     /// `z~ = P(z - eta d_past)`, then `f_half = F(z~)`.
@@ -208,7 +120,7 @@ impl Eftp {
 
 impl Solver for Eftp {
     fn name(&self) -> &str {
-        "eftp"
+        Self::NAME
     }
 
     fn init(&mut self, problem: &mut Problem) -> Result<()> {
@@ -220,7 +132,7 @@ impl Solver for Eftp {
         self.f_past = Col::zeros(n);
         self.d_past = Col::zeros(n);
         self.d = Col::zeros(n);
-        self.eta = self.params.step.resolve(problem, self.params.factor)?;
+        self.eta = self.params.search.step.resolve(problem, self.params.search.factor)?;
         self.pre.init(problem);
         // z~_{-1} = z_0: its evaluation is the first "past" value.
         problem.eval(self.z.as_ref(), self.f_past.as_mut());
@@ -229,23 +141,23 @@ impl Solver for Eftp {
     }
 
     fn step(&mut self, problem: &mut Problem) -> StepStatus {
-        self.extrapolate(problem);
-        let adaptive = self.params.step == StepRule::Adaptive;
+        let adaptive = self.params.search.adaptive();
         if adaptive {
-            let mut tries = 0;
-            loop {
-                let dz = linalg::dist(self.z_half.as_ref(), self.z_past.as_ref());
-                let df = linalg::dist(self.f_half.as_ref(), self.f_past.as_ref());
-                if crate::common::lipschitz_test_passes(self.eta, self.params.nu, dz, df) {
-                    break;
-                }
-                tries += 1;
-                if tries > MAX_HALVINGS {
-                    return StepStatus::Finished(Status::NumericalError);
-                }
-                self.eta *= 0.5;
+            // Backtrack until the local Lipschitz test passes.
+            let search = self.params.search.clone();
+            let accepted = search.search(self.eta, |eta| {
+                self.eta = eta;
                 self.extrapolate(problem);
+                (
+                    linalg::dist(self.z_half.as_ref(), self.z_past.as_ref()),
+                    linalg::dist(self.f_half.as_ref(), self.f_past.as_ref()),
+                )
+            });
+            if accepted.is_none() {
+                return StepStatus::Finished(Status::NumericalError);
             }
+        } else {
+            self.extrapolate(problem);
         }
         let d = if self.plain() {
             &self.f_half
@@ -264,7 +176,7 @@ impl Solver for Eftp {
         if adaptive {
             // Only the adaptive test reads z~_{k-1}.
             self.z_past.copy_from(&self.z_half);
-            self.eta *= self.params.grow;
+            self.eta *= self.params.search.grow;
         }
         StepStatus::Continue
     }
@@ -284,23 +196,38 @@ impl Solver for Eftp {
     fn step_size(&self) -> Option<f64> {
         Some(self.eta)
     }
+
+    fn linear_model(&self) -> std::result::Result<LinearModel, String> {
+        if self.params.precond.active() {
+            return Err("preconditioned: the unpreconditioned linear model does not apply".into());
+        }
+        // Unconstrained it is the optimistic recursion z+ = (1 - 2h) z + h z- per eigenvalue,
+        // h = eta lambda (docs/math.md §2.4).
+        Ok(LinearModel::modal("optimistic", 1, |h| vec![1.0 - 2.0 * h, h]))
+    }
+
+    fn predicted_step(&self, lipschitz: f64, _mu: Option<f64>) -> Option<PredictedStep> {
+        self.params.search.step.predict(self.params.search.factor, lipschitz)
+    }
 }
 
-fn build(p: EftpParams, _ctx: &BuildContext) -> Result<Box<dyn Solver>> {
-    Ok(Box::new(Eftp::new(p)?))
+impl Method for Eftp {
+    const NAME: &'static str = "eftp";
+    const SUMMARY: &'static str = "extrapolation from the past (Popov): one new oracle call per iteration";
+    type Params = EftpParams;
+
+    fn build(params: Checked<EftpParams>, _ctx: &BuildContext) -> Result<Self> {
+        Ok(Self::new(params))
+    }
 }
 
-vi_core::register_solver!(
-    "eftp",
-    "extrapolation from the past (Popov): one new oracle call per iteration",
-    EftpParams,
-    build
-);
+vi_core::register_solver!(Eftp);
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{assert_send_clone, bilinear_xy, build_error, run, strongly_monotone};
+    use crate::test_support::{assert_send_clone, bilinear_xy, build_error, params, run, strongly_monotone};
+    use vi_core::StepRule;
 
     #[test]
     fn boxed_solver_is_send_and_clone() {
@@ -341,11 +268,11 @@ mod tests {
     #[test]
     fn converges_with_auto_and_adaptive_steps() {
         for step in [StepRule::Auto, StepRule::Adaptive] {
-            let mut s = Eftp::new(EftpParams { step, ..Default::default() }).unwrap();
+            let mut s = Eftp::new(params(serde_json::json!({"step": step})));
             let r = run(&mut bilinear_xy(&[1.0, 1.0]), &mut s, 1e-10, 100_000);
             assert_eq!(r.status, Status::Converged, "{step:?}");
             assert!(r.distance_to_solution.unwrap() < 1e-9);
-            let mut s = Eftp::new(EftpParams { step, ..Default::default() }).unwrap();
+            let mut s = Eftp::new(params(serde_json::json!({"step": step})));
             let r = run(&mut strongly_monotone(8, 0.2, 1.0, 5), &mut s, 1e-10, 100_000);
             assert_eq!(r.status, Status::Converged, "{step:?}");
             assert!(r.distance_to_solution.unwrap() < 1e-9);
@@ -355,7 +282,7 @@ mod tests {
     #[test]
     fn adaptive_step_recovers_from_a_too_large_guess() {
         // Start at eta = 50 / L on xy: backtracking cuts it down, then it converges.
-        let mut s = Eftp::new(EftpParams { step: StepRule::Adaptive, factor: 0.99, ..Default::default() }).unwrap();
+        let mut s = Eftp::new(params(serde_json::json!({"step": "adaptive", "factor": 0.99})));
         let mut p = bilinear_xy(&[1.0, 1.0]);
         s.init(&mut p).unwrap();
         s.eta = 50.0;
@@ -378,9 +305,9 @@ mod tests {
         });
         let mut p =
             vi_core::Problem::unconstrained("nan", Box::new(op), vi_core::linalg::col_from_slice(&[1.0, 1.0])).unwrap();
-        let mut s = Eftp::new(EftpParams { step: StepRule::Fixed(0.1), ..Default::default() }).unwrap();
+        let mut s = Eftp::new(params(serde_json::json!({"step": 0.1})));
         s.init(&mut p).unwrap();
-        s.params.step = StepRule::Adaptive;
+        s.params.search.step = StepRule::Adaptive;
         assert_eq!(s.step(&mut p), StepStatus::Finished(Status::NumericalError));
         // Through the runner the report says why the solver ended the run.
         let mut calls = 0u32;
@@ -394,7 +321,7 @@ mod tests {
         .with_lipschitz(1.0);
         let mut p =
             vi_core::Problem::unconstrained("nan", Box::new(op), vi_core::linalg::col_from_slice(&[1.0, 1.0])).unwrap();
-        let mut s = Eftp::new(EftpParams { step: StepRule::Adaptive, ..Default::default() }).unwrap();
+        let mut s = Eftp::new(params(serde_json::json!({"step": "adaptive"})));
         let r = run(&mut p, &mut s, 1e-10, 100);
         assert_eq!(r.status, Status::NumericalError);
         let msg = r.message.unwrap();

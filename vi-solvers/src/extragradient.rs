@@ -34,108 +34,18 @@
 //!   perspective on generative adversarial networks", ICLR 2019 (Extra-Adam).
 
 use faer::{Col, ColRef};
-use serde::{Deserialize, Serialize};
-use vi_core::{linalg, BuildContext, Error, Params, Problem, Result, Solver, StepRule, StepStatus};
+use vi_core::{linalg, BuildContext, Checked, LinearModel, Method, PredictedStep, Problem, Result, Solver, StepStatus};
 
-use crate::common::MAX_HALVINGS;
-use crate::precond::{self, PrecondConfig, PrecondKind, Preconditioner};
+use crate::common::StepSearch;
+use crate::precond::{PrecondParams, Preconditioner};
 
-/// Parameters of [`Extragradient`].
-///
-/// | name | default | purpose | range |
-/// |---|---|---|---|
-/// | `step` | `"auto"` | step size: number, `"auto"` (0.5/L) or `"adaptive"` | > 0 |
-/// | `factor` | `0.5` | `eta = factor / L` for `"auto"` and the adaptive initial guess | (0, 1) |
-/// | `nu` | `0.9` | adaptive acceptance ratio | (0, 1) |
-/// | `grow` | `1.2` | adaptive growth after an accepted step | >= 1 |
-/// | `precond` | `"none"` | `"none"`, `"rmsprop"`, `"adam"`, `"block-rmsprop"` | |
-/// | `beta1` | `0.5` | Adam first-moment decay | [0, 1) |
-/// | `beta2` | `0.999` | second-moment decay | [0, 1) |
-/// | `precond_eps` | `1e-8` | added to `sqrt(v)` | > 0 |
-/// | `amsgrad` | `false` | running maximum of the second moment | |
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct ExtragradientParams {
-    /// Step size rule (default `"auto"`).
-    pub step: StepRule,
-    /// `eta = factor / L` for `"auto"` (default 0.5).
-    pub factor: f64,
-    /// Adaptive acceptance ratio (default 0.9).
-    pub nu: f64,
-    /// Adaptive growth factor (default 1.2).
-    pub grow: f64,
-    /// Diagonal preconditioner (default `"none"`).
-    pub precond: PrecondKind,
-    /// Adam first-moment decay (default 0.5).
-    pub beta1: f64,
-    /// Second-moment decay (default 0.999).
-    pub beta2: f64,
-    /// Preconditioner epsilon (default 1e-8).
-    pub precond_eps: f64,
-    /// AMSGrad running maximum of the second moment (default false).
-    pub amsgrad: bool,
-}
-
-impl ExtragradientParams {
-    fn precond_config(&self) -> PrecondConfig {
-        PrecondConfig {
-            kind: self.precond,
-            beta1: self.beta1,
-            beta2: self.beta2,
-            eps: self.precond_eps,
-            amsgrad: self.amsgrad,
-        }
+vi_core::params! {
+    /// Parameters of [`Extragradient`].
+    pub struct ExtragradientParams {
+        ..search: StepSearch = StepSearch::with(0.5, 0.9);
+        ..precond: PrecondParams;
     }
-}
-
-impl Default for ExtragradientParams {
-    fn default() -> Self {
-        Self {
-            step: StepRule::Auto,
-            factor: 0.5,
-            nu: 0.9,
-            grow: 1.2,
-            precond: PrecondKind::None,
-            beta1: precond::DEFAULT_BETA1,
-            beta2: precond::DEFAULT_BETA2,
-            precond_eps: precond::DEFAULT_EPS,
-            amsgrad: false,
-        }
-    }
-}
-
-impl Params for ExtragradientParams {
-    fn validate(&self, owner: &str) -> Result<()> {
-        self.step.validate(owner)?;
-        if !(self.factor > 0.0 && self.factor < 1.0) {
-            return Err(Error::param(
-                owner,
-                "factor",
-                format!("must be in (0, 1) (EG needs eta < 1/L), got {}", self.factor),
-            ));
-        }
-        if !(self.nu > 0.0 && self.nu < 1.0) {
-            return Err(Error::param(owner, "nu", format!("must be in (0, 1), got {}", self.nu)));
-        }
-        if !(self.grow >= 1.0 && self.grow.is_finite()) {
-            return Err(Error::param(owner, "grow", format!("must be >= 1, got {}", self.grow)));
-        }
-        self.precond_config().validate(owner, self.step)
-    }
-    fn docs() -> &'static [(&'static str, &'static str)] {
-        const D: [(&str, &str); 9] = [
-            ("step", "step size: a number, \"auto\" (factor/L) or \"adaptive\" (backtracking)"),
-            ("factor", "eta = factor / L for \"auto\" and as the adaptive initial guess, in (0,1)"),
-            ("nu", "adaptive: accept when eta*||F(z~)-F(z)|| <= nu*||z~-z||, in (0,1)"),
-            ("grow", "adaptive: multiply eta by this after each accepted step, >= 1"),
-            precond::DOCS[0],
-            precond::DOCS[1],
-            precond::DOCS[2],
-            precond::DOCS[3],
-            precond::DOCS[4],
-        ];
-        &D
-    }
+    validate(p, owner) { p.precond.check_step(owner, p.search.step) }
 }
 
 /// The extragradient method. See the module documentation.
@@ -153,15 +63,12 @@ pub struct Extragradient {
 }
 
 impl Extragradient {
-    /// A new solver with the given parameters (validated).
-    ///
-    /// # Errors
-    /// [`Error::InvalidParameter`] from validation.
-    pub fn new(params: ExtragradientParams) -> Result<Self> {
-        params.validate("solver extragradient")?;
+    /// A new solver with checked parameters.
+    pub fn new(params: Checked<ExtragradientParams>) -> Self {
+        let params = params.into_inner();
         let z = || Col::zeros(0);
-        Ok(Self {
-            pre: Preconditioner::new(params.precond_config()),
+        Self {
+            pre: Preconditioner::new(params.precond.clone()),
             params,
             eta: 0.0,
             z: z(),
@@ -169,7 +76,7 @@ impl Extragradient {
             f: z(),
             f_half: z(),
             d: z(),
-        })
+        }
     }
 
     /// A solver with a fixed step.
@@ -177,7 +84,9 @@ impl Extragradient {
     /// # Errors
     /// If `eta` is not finite and positive.
     pub fn with_step(eta: f64) -> Result<Self> {
-        Self::new(ExtragradientParams { step: StepRule::Fixed(eta), ..Default::default() })
+        let mut p = ExtragradientParams::default();
+        p.search.step = vi_core::StepRule::Fixed(eta);
+        Ok(Self::new(vi_core::Params::check(p, "solver extragradient")?))
     }
 
     /// `z~ = P(z - eta d)` into `z_half` and `f_half = F(z~)`, given `d` = scaled `F(z)`.
@@ -190,7 +99,7 @@ impl Extragradient {
 
 impl Solver for Extragradient {
     fn name(&self) -> &str {
-        "extragradient"
+        Self::NAME
     }
 
     fn init(&mut self, problem: &mut Problem) -> Result<()> {
@@ -200,7 +109,7 @@ impl Solver for Extragradient {
         self.f = Col::zeros(n);
         self.f_half = Col::zeros(n);
         self.d = Col::zeros(n);
-        self.eta = self.params.step.resolve(problem, self.params.factor)?;
+        self.eta = self.params.search.step.resolve(problem, self.params.search.factor)?;
         self.pre.init(problem);
         Ok(())
     }
@@ -208,30 +117,29 @@ impl Solver for Extragradient {
     fn step(&mut self, problem: &mut Problem) -> StepStatus {
         problem.eval(self.z.as_ref(), self.f.as_mut());
         self.pre.direction(self.f.as_ref(), self.d.as_mut());
-        self.extrapolate(problem);
-        if self.params.step == StepRule::Adaptive {
-            // Backtrack until the local Lipschitz test passes (at most MAX_HALVINGS halvings).
-            let mut tries = 0;
-            loop {
-                let dz = linalg::dist(self.z_half.as_ref(), self.z.as_ref());
-                let df = linalg::dist(self.f_half.as_ref(), self.f.as_ref());
-                if crate::common::lipschitz_test_passes(self.eta, self.params.nu, dz, df) {
-                    break;
-                }
-                tries += 1;
-                if tries > MAX_HALVINGS {
-                    return StepStatus::Finished(vi_core::Status::NumericalError);
-                }
-                self.eta *= 0.5;
+        if self.params.search.adaptive() {
+            // Backtrack until the local Lipschitz test passes between z~ and z.
+            let search = self.params.search.clone();
+            let accepted = search.search(self.eta, |eta| {
+                self.eta = eta;
                 self.extrapolate(problem);
+                (
+                    linalg::dist(self.z_half.as_ref(), self.z.as_ref()),
+                    linalg::dist(self.f_half.as_ref(), self.f.as_ref()),
+                )
+            });
+            if accepted.is_none() {
+                return StepStatus::Finished(vi_core::Status::NumericalError);
             }
+        } else {
+            self.extrapolate(problem);
         }
         // z <- P(z - eta d(F(z~)))
         self.pre.direction(self.f_half.as_ref(), self.d.as_mut());
         linalg::axpy(-self.eta, self.d.as_ref(), self.z.as_mut());
         problem.project(self.z.as_mut());
-        if self.params.step == StepRule::Adaptive {
-            self.eta *= self.params.grow;
+        if self.params.search.adaptive() {
+            self.eta *= self.params.search.grow;
         }
         StepStatus::Continue
     }
@@ -251,24 +159,37 @@ impl Solver for Extragradient {
     fn step_size(&self) -> Option<f64> {
         Some(self.eta)
     }
+
+    fn linear_model(&self) -> std::result::Result<LinearModel, String> {
+        if self.params.precond.active() {
+            return Err("preconditioned: the unpreconditioned linear model does not apply".into());
+        }
+        // Per eigenvalue: z+ = (1 - h + h^2) z with h = eta lambda (docs/math.md §2.3).
+        Ok(LinearModel::modal("extragradient", 2, |h| vec![1.0 - h + h * h]))
+    }
+
+    fn predicted_step(&self, lipschitz: f64, _mu: Option<f64>) -> Option<PredictedStep> {
+        self.params.search.step.predict(self.params.search.factor, lipschitz)
+    }
 }
 
-fn build(p: ExtragradientParams, _ctx: &BuildContext) -> Result<Box<dyn Solver>> {
-    Ok(Box::new(Extragradient::new(p)?))
+impl Method for Extragradient {
+    const NAME: &'static str = "extragradient";
+    const SUMMARY: &'static str = "Korpelevich's extragradient: two oracle calls per iteration";
+    type Params = ExtragradientParams;
+
+    fn build(params: Checked<ExtragradientParams>, _ctx: &BuildContext) -> Result<Self> {
+        Ok(Self::new(params))
+    }
 }
 
-vi_core::register_solver!(
-    "extragradient",
-    "Korpelevich's extragradient: two oracle calls per iteration",
-    ExtragradientParams,
-    build
-);
+vi_core::register_solver!(Extragradient);
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::test_support::{bilinear_xy, run};
-    use vi_core::Status;
+    use vi_core::{Status, StepRule};
 
     #[test]
     fn boxed_solver_is_send_and_clone() {
@@ -282,8 +203,8 @@ mod tests {
     fn rejects_invalid_parameters() {
         let e = Extragradient::with_step(-0.1).unwrap_err().to_string();
         assert!(e.contains("`step`") && e.contains("got -0.1"), "{e}");
-        let e = Extragradient::new(ExtragradientParams { factor: 1.5, ..Default::default() }).unwrap_err().to_string();
-        assert!(e.contains("`factor`"), "{e}");
+        let e = crate::test_support::build_error("extragradient", serde_json::json!({"factor": 1.5}));
+        assert!(e.contains("`factor`") && e.contains("must be in (0, 1)"), "{e}");
     }
 
     #[test]
@@ -318,7 +239,9 @@ mod tests {
     #[test]
     fn converges_on_xy_with_auto_and_adaptive_steps() {
         for step in [StepRule::Auto, StepRule::Adaptive] {
-            let mut s = Extragradient::new(ExtragradientParams { step, ..Default::default() }).unwrap();
+            let mut p = ExtragradientParams::default();
+            p.search.step = step;
+            let mut s = Extragradient::new(vi_core::Params::check(p, "solver extragradient").unwrap());
             let r = run(&mut bilinear_xy(&[1.0, 1.0]), &mut s, 1e-10, 100_000);
             assert_eq!(r.status, Status::Converged, "{step:?}");
             assert!(r.distance_to_solution.unwrap() < 1e-9);

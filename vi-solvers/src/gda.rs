@@ -27,42 +27,20 @@
 //! - L. Mescheder, S. Nowozin, A. Geiger, "The numerics of GANs", NeurIPS 2017.
 
 use faer::{Col, ColRef};
-use serde::{Deserialize, Serialize};
-use vi_core::{linalg, BuildContext, Params, Problem, Result, Solver, StepRule, StepStatus};
+use vi_core::{
+    linalg, BuildContext, Checked, LinearModel, Method, Params, PredictedStep, Problem, Result, Solver, StepRule,
+    StepStatus,
+};
 
 use crate::common;
 
-/// Parameters of [`Gda`].
-///
-/// | name | default | purpose | range |
-/// |---|---|---|---|
-/// | `step` | `"auto"` | a number, or `"auto"` (`mu/L^2` if `mu > 0` is known, else `factor/L`) | > 0 |
-/// | `factor` | `0.1` | `eta = factor / L` for `"auto"` when `mu` is unknown or 0 | (0, 2) |
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct GdaParams {
-    /// Step size rule (default `"auto"`).
-    pub step: StepRule,
-    /// Fallback `eta = factor / L` for `"auto"` without `mu` (default 0.1).
-    pub factor: f64,
-}
-
-impl Default for GdaParams {
-    fn default() -> Self {
-        Self { step: StepRule::Auto, factor: 0.1 }
-    }
-}
-
-impl Params for GdaParams {
-    fn validate(&self, owner: &str) -> Result<()> {
-        common::no_adaptive(self.step, owner)?;
-        common::open_range(owner, "factor", self.factor, 0.0, 2.0, "")
-    }
-    fn docs() -> &'static [(&'static str, &'static str)] {
-        &[
-            ("step", "step size: a number or \"auto\" (mu/L^2 when mu > 0 is known, else factor/L)"),
-            ("factor", "eta = factor / L for \"auto\" when mu is unknown or 0, in (0,2)"),
-        ]
+vi_core::params! {
+    /// Parameters of [`Gda`] (and of [`crate::AlternatingGda`]).
+    pub struct GdaParams {
+        /// step size: a number or "auto" (mu/L^2 when mu > 0 is known, else factor/L)
+        pub step: StepRule = StepRule::Auto, fixed_or_auto();
+        /// eta = factor / L for "auto" when mu is unknown or 0
+        pub factor: f64 = 0.1, open(0.0, 2.0);
     }
 }
 
@@ -81,6 +59,16 @@ pub(crate) fn gda_step(step: StepRule, factor: f64, problem: &mut Problem) -> Re
     step.resolve(problem, factor)
 }
 
+/// GDA's step at a given `L` and `mu`, as [`gda_step`] resolves it on a problem.
+pub(crate) fn gda_predicted_step(step: StepRule, factor: f64, l: f64, mu: Option<f64>) -> Option<PredictedStep> {
+    match (step, mu) {
+        (StepRule::Auto, Some(mu)) if mu > 1e-9 * l && l > 0.0 => {
+            Some(PredictedStep { step: mu / (l * l), rule: format!("auto: mu / L^2 with mu = {mu} and L = {l:.6}") })
+        }
+        _ => step.predict(factor, l),
+    }
+}
+
 /// Projected simultaneous gradient descent-ascent. See the module documentation.
 #[derive(Clone, Debug)]
 pub struct Gda {
@@ -91,13 +79,10 @@ pub struct Gda {
 }
 
 impl Gda {
-    /// A new solver with the given parameters (validated).
-    ///
-    /// # Errors
-    /// [`vi_core::Error::InvalidParameter`] from validation.
-    pub fn new(params: GdaParams) -> Result<Self> {
-        params.validate("solver gda")?;
-        Ok(Self { params, eta: 0.0, z: Col::zeros(0), f: Col::zeros(0) })
+    /// A new solver with checked parameters.
+    pub fn new(params: Checked<GdaParams>) -> Self {
+        let params = params.into_inner();
+        Self { params, eta: 0.0, z: Col::zeros(0), f: Col::zeros(0) }
     }
 
     /// A solver with a fixed step.
@@ -105,13 +90,13 @@ impl Gda {
     /// # Errors
     /// If `eta` is not finite and positive.
     pub fn with_step(eta: f64) -> Result<Self> {
-        Self::new(GdaParams { step: StepRule::Fixed(eta), ..Default::default() })
+        Ok(Self::new(GdaParams { step: StepRule::Fixed(eta), ..Default::default() }.check("solver gda")?))
     }
 }
 
 impl Solver for Gda {
     fn name(&self) -> &str {
-        "gda"
+        Self::NAME
     }
 
     fn init(&mut self, problem: &mut Problem) -> Result<()> {
@@ -135,18 +120,33 @@ impl Solver for Gda {
     fn step_size(&self) -> Option<f64> {
         Some(self.eta)
     }
+
+    fn linear_model(&self) -> std::result::Result<LinearModel, String> {
+        // z+ = (1 - h) z per eigenvalue, h = eta lambda (docs/math.md §2.1).
+        Ok(LinearModel::modal("gda", 1, |h| vec![1.0 - h]))
+    }
+
+    fn predicted_step(&self, lipschitz: f64, mu: Option<f64>) -> Option<PredictedStep> {
+        gda_predicted_step(self.params.step, self.params.factor, lipschitz, mu)
+    }
 }
 
-fn build(p: GdaParams, _ctx: &BuildContext) -> Result<Box<dyn Solver>> {
-    Ok(Box::new(Gda::new(p)?))
+impl Method for Gda {
+    const NAME: &'static str = "gda";
+    const SUMMARY: &'static str = "projected simultaneous gradient descent-ascent: one oracle call";
+    type Params = GdaParams;
+
+    fn build(params: Checked<GdaParams>, _ctx: &BuildContext) -> Result<Self> {
+        Ok(Self::new(params))
+    }
 }
 
-vi_core::register_solver!("gda", "projected simultaneous gradient descent-ascent: one oracle call", GdaParams, build);
+vi_core::register_solver!(Gda);
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{assert_send_clone, bilinear_xy, build_error, run, strongly_monotone};
+    use crate::test_support::{assert_send_clone, bilinear_xy, build_error, checked, run, strongly_monotone};
     use vi_core::Status;
 
     #[test]
@@ -163,7 +163,7 @@ mod tests {
         let e = build_error("gda", serde_json::json!({"factor": 2.5}));
         assert!(e.contains("`factor`") && e.contains("(0, 2)"), "{e}");
         let e = build_error("gda", serde_json::json!({"eta": 0.1}));
-        assert!(e.contains("`eta`") && e.contains("valid parameters: factor, step"), "{e}");
+        assert!(e.contains("`eta`") && e.contains("valid parameters: step, factor"), "{e}");
     }
 
     #[test]
@@ -197,7 +197,7 @@ mod tests {
     fn converges_on_a_strongly_monotone_problem_with_auto_step() {
         // mu = 0.5, L <= 1.3: eta = mu / L^2 and factor 1 - mu^2/L^2 per step.
         let mut p = strongly_monotone(6, 0.5, 0.3, 3);
-        let r = run(&mut p, &mut Gda::new(GdaParams::default()).unwrap(), 1e-10, 10_000);
+        let r = run(&mut p, &mut Gda::new(checked(GdaParams::default())), 1e-10, 10_000);
         assert_eq!(r.status, Status::Converged);
         assert!(r.distance_to_solution.unwrap() < 1e-9);
         let (mu, l) = (p.strong_monotonicity().unwrap(), p.lipschitz().unwrap());

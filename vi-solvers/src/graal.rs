@@ -22,35 +22,30 @@
 //!   (2020).
 
 use faer::{Col, ColRef};
-use serde::{Deserialize, Serialize};
-use vi_core::{BuildContext, Error, Params, Problem, Result, Solver, StepRule, StepStatus};
-
-use crate::common;
+use vi_core::{
+    BuildContext, Checked, Error, LinearModel, Method, Params, PredictedStep, Problem, Result, Solver, StepRule,
+    StepStatus,
+};
 
 /// The golden ratio `(1 + sqrt 5) / 2`.
 pub const GOLDEN: f64 = 1.618_033_988_749_895;
 
-/// Parameters of [`Graal`].
-///
-/// | name | default | purpose | range |
-/// |---|---|---|---|
-/// | `step` | `"auto"` | `lambda`: a number or `"auto"` (`factor/L`) | > 0 |
-/// | `phi` | golden ratio | averaging parameter | (1, 1.618...] |
-/// | `factor` | `null` | `lambda = factor / L` for `"auto"`; `null`: `phi / 2` | (0, phi/2] |
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct GraalParams {
-    /// Step size rule (default `"auto"`).
-    pub step: StepRule,
-    /// Averaging parameter (default the golden ratio).
-    pub phi: f64,
-    /// `lambda = factor / L` for `"auto"` (default `phi / 2`).
-    pub factor: Option<f64>,
-}
-
-impl Default for GraalParams {
-    fn default() -> Self {
-        Self { step: StepRule::Auto, phi: GOLDEN, factor: None }
+vi_core::params! {
+    /// Parameters of [`Graal`].
+    pub struct GraalParams {
+        /// lambda: a number or "auto" (factor/L)
+        pub step: StepRule = StepRule::Auto, fixed_or_auto();
+        /// averaging parameter in (1, golden ratio]
+        pub phi: f64 = GOLDEN, open_closed(1.0, GOLDEN).because("the golden ratio");
+        /// lambda = factor / L for "auto", in (0, phi/2]; null = phi/2
+        pub factor: Option<f64> = None;
+    }
+    validate(p, owner) {
+        let f = p.factor();
+        if !(f > 0.0 && f <= p.phi / 2.0) {
+            return Err(Error::param(owner, "factor", format!("must be in (0, phi/2 = {}], got {f}", p.phi / 2.0)));
+        }
+        Ok(())
     }
 }
 
@@ -60,29 +55,11 @@ impl GraalParams {
     }
 }
 
-impl Params for GraalParams {
-    fn validate(&self, owner: &str) -> Result<()> {
-        common::no_adaptive(self.step, owner)?;
-        if !(self.phi > 1.0 && self.phi <= GOLDEN) {
-            return Err(Error::param(
-                owner,
-                "phi",
-                format!("must be in (1, {GOLDEN}] (the golden ratio), got {}", self.phi),
-            ));
-        }
-        let f = self.factor();
-        if !(f > 0.0 && f <= self.phi / 2.0) {
-            return Err(Error::param(owner, "factor", format!("must be in (0, phi/2 = {}], got {f}", self.phi / 2.0)));
-        }
-        Ok(())
-    }
-    fn docs() -> &'static [(&'static str, &'static str)] {
-        &[
-            ("step", "lambda: a number or \"auto\" (factor/L)"),
-            ("phi", "averaging parameter in (1, golden ratio]; default the golden ratio"),
-            ("factor", "lambda = factor / L for \"auto\", in (0, phi/2]; null = phi/2"),
-        ]
-    }
+/// GRAAL's linear model: unconstrained, `zbar_k = ((phi - 1) z_k + zbar_{k-1}) / phi` and
+/// `z_{k+1} = zbar_k - lambda F(z_k)` give per eigenvalue the recursion
+/// `x+ = (1 - h) x + (h / phi) x-` with `h = lambda eta` (docs/math.md §2.8).
+pub(crate) fn graal_model(phi: f64) -> LinearModel {
+    LinearModel::modal(format!("graal(phi = {phi})"), 1, move |h| vec![1.0 - h, h / phi])
 }
 
 /// The fixed-step golden ratio algorithm. See the module documentation.
@@ -96,13 +73,10 @@ pub struct Graal {
 }
 
 impl Graal {
-    /// A new solver with the given parameters (validated).
-    ///
-    /// # Errors
-    /// [`vi_core::Error::InvalidParameter`] from validation.
-    pub fn new(params: GraalParams) -> Result<Self> {
-        params.validate("solver graal")?;
-        Ok(Self { params, lambda: 0.0, z: Col::zeros(0), z_bar: Col::zeros(0), f: Col::zeros(0) })
+    /// A new solver with checked parameters.
+    pub fn new(params: Checked<GraalParams>) -> Self {
+        let params = params.into_inner();
+        Self { params, lambda: 0.0, z: Col::zeros(0), z_bar: Col::zeros(0), f: Col::zeros(0) }
     }
 
     /// A solver with a fixed step and the golden ratio.
@@ -110,13 +84,13 @@ impl Graal {
     /// # Errors
     /// If `lambda` is not finite and positive.
     pub fn with_step(lambda: f64) -> Result<Self> {
-        Self::new(GraalParams { step: StepRule::Fixed(lambda), ..Default::default() })
+        Ok(Self::new(GraalParams { step: StepRule::Fixed(lambda), ..Default::default() }.check("solver graal")?))
     }
 }
 
 impl Solver for Graal {
     fn name(&self) -> &str {
-        "graal"
+        Self::NAME
     }
 
     fn init(&mut self, problem: &mut Problem) -> Result<()> {
@@ -146,23 +120,34 @@ impl Solver for Graal {
     fn step_size(&self) -> Option<f64> {
         Some(self.lambda)
     }
+
+    fn linear_model(&self) -> std::result::Result<LinearModel, String> {
+        Ok(graal_model(self.params.phi))
+    }
+
+    fn predicted_step(&self, lipschitz: f64, _mu: Option<f64>) -> Option<PredictedStep> {
+        self.params.step.predict(self.params.factor(), lipschitz)
+    }
 }
 
-fn build(p: GraalParams, _ctx: &BuildContext) -> Result<Box<dyn Solver>> {
-    Ok(Box::new(Graal::new(p)?))
+impl Method for Graal {
+    const NAME: &'static str = "graal";
+    const SUMMARY: &'static str = "Malitsky's golden ratio algorithm, fixed step: one oracle call per iteration";
+    type Params = GraalParams;
+
+    fn build(params: Checked<GraalParams>, _ctx: &BuildContext) -> Result<Self> {
+        Ok(Self::new(params))
+    }
 }
 
-vi_core::register_solver!(
-    "graal",
-    "Malitsky's golden ratio algorithm, fixed step: one oracle call per iteration",
-    GraalParams,
-    build
-);
+vi_core::register_solver!(Graal);
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{assert_send_clone, bilinear_xy, build_error, random_bilinear, run, strongly_monotone};
+    use crate::test_support::{
+        assert_send_clone, bilinear_xy, build_error, checked, random_bilinear, run, strongly_monotone,
+    };
     use vi_core::Status;
 
     #[test]
@@ -197,14 +182,14 @@ mod tests {
     #[test]
     fn converges_at_the_largest_step_on_bilinear_and_strongly_monotone_problems() {
         // docs/math.md §2.6: converges on a random bilinear game at lambda = phi/(2L).
-        let mut s = Graal::new(GraalParams::default()).unwrap();
+        let mut s = Graal::new(checked(GraalParams::default()));
         let r = run(&mut random_bilinear(&[1.0, 0.8, 0.6, 0.4, 0.3], 2), &mut s, 1e-8, 200_000);
         assert_eq!(r.status, Status::Converged);
         assert!(r.distance_to_solution.unwrap() < 1e-7);
         assert!((r.step_size.unwrap() - GOLDEN / 2.0).abs() < 1e-12);
         let r = run(
             &mut strongly_monotone(8, 0.2, 1.0, 8),
-            &mut Graal::new(GraalParams::default()).unwrap(),
+            &mut Graal::new(checked(GraalParams::default())),
             1e-10,
             100_000,
         );

@@ -42,7 +42,7 @@
 //! every solver on a strongly monotone and a bilinear game.
 //!
 //! ```
-//! use vi_core::{FnOperator, Problem, RunConfig, Runner, Solver, Status};
+//! use vi_core::{FnOperator, Params, Problem, RunConfig, Runner, Solver, Status};
 //! use vi_solvers::{Eftp, EftpParams};
 //!
 //! // The bilinear game min_x max_y x*y: F(x, y) = (y, -x), L = 1, solution 0.
@@ -53,7 +53,7 @@
 //! .with_lipschitz(1.0);
 //! let start = vi_core::linalg::col_from_slice(&[1.0, 1.0]);
 //! let mut problem = Problem::unconstrained("xy", Box::new(op), start).unwrap();
-//! let mut eftp = Eftp::new(EftpParams::default()).unwrap(); // step "auto" = 0.4 / L
+//! let mut eftp = Eftp::new(EftpParams::default().check("solver eftp").unwrap()); // step "auto" = 0.4 / L
 //! let report = Runner::new(RunConfig { tol: 1e-10, ..Default::default() })
 //!     .unwrap()
 //!     .run(&mut problem, &mut eftp)
@@ -67,15 +67,18 @@
 //! assert_eq!(params["precond"], "none");
 //! ```
 //!
-//! To add a method, copy `extragradient.rs`: a params struct implementing [`vi_core::Params`],
-//! a struct implementing [`vi_core::Solver`] (allocate in `init`, never in `step`), and one
-//! `vi_core::register_solver!` line.
+//! To add a method, copy `extragradient.rs`: its parameters declared once with
+//! [`vi_core::params!`] (shared groups such as [`StepSearch`] and [`PrecondParams`] flattened in),
+//! a struct implementing [`vi_core::Solver`] (allocate in `init`, never in `step`; optionally
+//! what the theory says: [`vi_core::Solver::linear_model`], [`vi_core::Solver::predicted_step`]),
+//! [`vi_core::Method`] (name, summary, parameters, constructor) and one
+//! `vi_core::register_solver!(MySolver);` line; then add `pub mod my_solver;` here.
 
 #![warn(missing_docs)]
 
 pub mod agraal;
 pub mod alternating_gda;
-mod common;
+pub mod common;
 pub mod eag;
 pub mod eftp;
 pub mod extragradient;
@@ -99,16 +102,17 @@ mod theory_tests;
 
 pub use agraal::{Agraal, AgraalParams};
 pub use alternating_gda::{AlternatingGda, AlternatingGdaParams};
+pub use common::StepSearch;
 pub use eag::{Eag, EagParams, EagVariant};
 pub use eftp::{Eftp, EftpParams};
 pub use extragradient::{Extragradient, ExtragradientParams};
 pub use gda::{Gda, GdaParams};
 pub use graal::{Graal, GraalParams};
 pub use ogda::{Ogda, OgdaParams};
-pub use precond::{PrecondConfig, PrecondKind, Preconditioner};
+pub use precond::{PrecondKind, PrecondParams, Preconditioner};
 pub use prg::{Prg, PrgParams};
 pub use semismooth_newton::{JacobianSource, SemismoothNewton, SemismoothNewtonParams};
-pub use stochastic::Schedule;
+pub use stochastic::{Draws, Schedule, StochasticSteps};
 pub use stochastic_eftp::{StochasticEftp, StochasticEftpParams};
 pub use stochastic_eg::{StochasticEg, StochasticEgParams};
 pub use svrg_eg::{SvrgEg, SvrgEgParams};

@@ -36,104 +36,20 @@
 //!   optimistic gradient methods for saddle point problems", AISTATS 2020.
 
 use faer::{Col, ColRef};
-use serde::{Deserialize, Serialize};
-use vi_core::{linalg, BuildContext, Params, Problem, Result, Solver, Status, StepRule, StepStatus};
+use vi_core::{
+    linalg, BuildContext, Checked, LinearModel, Method, PredictedStep, Problem, Result, Solver, Status, StepStatus,
+};
 
-use crate::common::{self, MAX_HALVINGS};
-use crate::precond::{self, PrecondConfig, PrecondKind, Preconditioner};
+use crate::common::StepSearch;
+use crate::precond::{PrecondParams, Preconditioner};
 
-/// Parameters of [`Ogda`].
-///
-/// | name | default | purpose | range |
-/// |---|---|---|---|
-/// | `step` | `"auto"` | a number, `"auto"` (`factor/L`) or `"adaptive"` | > 0 |
-/// | `factor` | `0.4` | `eta = factor / L` for `"auto"` and the adaptive initial guess | (0, 1) |
-/// | `nu` | `0.4` | adaptive acceptance ratio | (0, 1) |
-/// | `grow` | `1.2` | adaptive growth after an accepted step | >= 1 |
-/// | `precond` | `"none"` | `"none"`, `"rmsprop"`, `"adam"`, `"block-rmsprop"` | |
-/// | `beta1` | `0.5` | Adam first-moment decay | [0, 1) |
-/// | `beta2` | `0.999` | second-moment decay | [0, 1) |
-/// | `precond_eps` | `1e-8` | added to `sqrt(v)` | > 0 |
-/// | `amsgrad` | `false` | running maximum of the second moment | |
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct OgdaParams {
-    /// Step size rule (default `"auto"`).
-    pub step: StepRule,
-    /// `eta = factor / L` for `"auto"` (default 0.4).
-    pub factor: f64,
-    /// Adaptive acceptance ratio (default 0.4).
-    pub nu: f64,
-    /// Adaptive growth factor (default 1.2).
-    pub grow: f64,
-    /// Diagonal preconditioner (default `"none"`).
-    pub precond: PrecondKind,
-    /// Adam first-moment decay (default 0.5).
-    pub beta1: f64,
-    /// Second-moment decay (default 0.999).
-    pub beta2: f64,
-    /// Preconditioner epsilon (default 1e-8).
-    pub precond_eps: f64,
-    /// AMSGrad running maximum of the second moment (default false).
-    pub amsgrad: bool,
-}
-
-impl Default for OgdaParams {
-    fn default() -> Self {
-        Self {
-            step: StepRule::Auto,
-            factor: 0.4,
-            nu: 0.4,
-            grow: 1.2,
-            precond: PrecondKind::None,
-            beta1: precond::DEFAULT_BETA1,
-            beta2: precond::DEFAULT_BETA2,
-            precond_eps: precond::DEFAULT_EPS,
-            amsgrad: false,
-        }
+vi_core::params! {
+    /// Parameters of [`Ogda`].
+    pub struct OgdaParams {
+        ..search: StepSearch = StepSearch::with(0.4, 0.4);
+        ..precond: PrecondParams;
     }
-}
-
-impl OgdaParams {
-    fn precond_config(&self) -> PrecondConfig {
-        PrecondConfig {
-            kind: self.precond,
-            beta1: self.beta1,
-            beta2: self.beta2,
-            eps: self.precond_eps,
-            amsgrad: self.amsgrad,
-        }
-    }
-}
-
-impl Params for OgdaParams {
-    fn validate(&self, owner: &str) -> Result<()> {
-        self.step.validate(owner)?;
-        common::open_range(owner, "factor", self.factor, 0.0, 1.0, "")?;
-        common::open_range(owner, "nu", self.nu, 0.0, 1.0, "")?;
-        if !(self.grow >= 1.0 && self.grow.is_finite()) {
-            return Err(vi_core::Error::param(
-                owner,
-                "grow",
-                format!("must be a finite number >= 1, got {}", self.grow),
-            ));
-        }
-        self.precond_config().validate(owner, self.step)
-    }
-    fn docs() -> &'static [(&'static str, &'static str)] {
-        const D: [(&str, &str); 9] = [
-            ("step", "step size: a number, \"auto\" (factor/L) or \"adaptive\" (backtracking)"),
-            ("factor", "eta = factor / L for \"auto\" and the adaptive initial guess, in (0,1); default 0.4 < 1/2"),
-            ("nu", "adaptive: accept when eta*||F(z_{k+1})-F(z_k)|| <= nu*||z_{k+1}-z_k||, in (0,1)"),
-            ("grow", "adaptive: multiply eta by this after each accepted step, >= 1"),
-            precond::DOCS[0],
-            precond::DOCS[1],
-            precond::DOCS[2],
-            precond::DOCS[3],
-            precond::DOCS[4],
-        ];
-        &D
-    }
+    validate(p, owner) { p.precond.check_step(owner, p.search.step) }
 }
 
 /// Optimistic GDA / projected forward-reflected-backward. See the module documentation.
@@ -158,15 +74,12 @@ pub struct Ogda {
 }
 
 impl Ogda {
-    /// A new solver with the given parameters (validated).
-    ///
-    /// # Errors
-    /// [`vi_core::Error::InvalidParameter`] from validation.
-    pub fn new(params: OgdaParams) -> Result<Self> {
-        params.validate("solver ogda")?;
+    /// A new solver with checked parameters.
+    pub fn new(params: Checked<OgdaParams>) -> Self {
+        let params = params.into_inner();
         let z = || Col::zeros(0);
-        Ok(Self {
-            pre: Preconditioner::new(params.precond_config()),
+        Self {
+            pre: Preconditioner::new(params.precond.clone()),
             params,
             eta: 0.0,
             eta_prev: 0.0,
@@ -177,7 +90,7 @@ impl Ogda {
             d: z(),
             d_prev: z(),
             d_new: z(),
-        })
+        }
     }
 
     /// A solver with a fixed step.
@@ -185,7 +98,9 @@ impl Ogda {
     /// # Errors
     /// If `eta` is not finite and positive.
     pub fn with_step(eta: f64) -> Result<Self> {
-        Self::new(OgdaParams { step: StepRule::Fixed(eta), ..Default::default() })
+        let mut p = OgdaParams::default();
+        p.search.step = vi_core::StepRule::Fixed(eta);
+        Ok(Self::new(vi_core::Params::check(p, "solver ogda")?))
     }
 
     /// `z_new = P(z - eta_k d - eta_{k-1} (d - d_prev))`, then `f_new = F(z_new)`.
@@ -200,7 +115,7 @@ impl Ogda {
 
 impl Solver for Ogda {
     fn name(&self) -> &str {
-        "ogda"
+        Self::NAME
     }
 
     fn init(&mut self, problem: &mut Problem) -> Result<()> {
@@ -212,7 +127,7 @@ impl Solver for Ogda {
         self.d = Col::zeros(n);
         self.d_prev = Col::zeros(n);
         self.d_new = Col::zeros(n);
-        self.eta = self.params.step.resolve(problem, self.params.factor)?;
+        self.eta = self.params.search.step.resolve(problem, self.params.search.factor)?;
         self.eta_prev = self.eta;
         self.pre.init(problem);
         problem.eval(self.z.as_ref(), self.f.as_mut());
@@ -223,23 +138,20 @@ impl Solver for Ogda {
     }
 
     fn step(&mut self, problem: &mut Problem) -> StepStatus {
-        self.trial(problem);
-        let adaptive = self.params.step == StepRule::Adaptive;
+        let adaptive = self.params.search.adaptive();
         if adaptive {
-            let mut tries = 0;
-            loop {
-                let dz = linalg::dist(self.z_new.as_ref(), self.z.as_ref());
-                let df = linalg::dist(self.f_new.as_ref(), self.f.as_ref());
-                if crate::common::lipschitz_test_passes(self.eta, self.params.nu, dz, df) {
-                    break;
-                }
-                tries += 1;
-                if tries > MAX_HALVINGS {
-                    return StepStatus::Finished(Status::NumericalError);
-                }
-                self.eta *= 0.5;
+            // Backtrack until the local Lipschitz test passes.
+            let search = self.params.search.clone();
+            let accepted = search.search(self.eta, |eta| {
+                self.eta = eta;
                 self.trial(problem);
+                (linalg::dist(self.z_new.as_ref(), self.z.as_ref()), linalg::dist(self.f_new.as_ref(), self.f.as_ref()))
+            });
+            if accepted.is_none() {
+                return StepStatus::Finished(Status::NumericalError);
             }
+        } else {
+            self.trial(problem);
         }
         self.pre.direction(self.f_new.as_ref(), self.d_new.as_mut());
         // Shift: (z, F, d_prev, d) <- (z_new, F_new, d, d_new).
@@ -249,7 +161,7 @@ impl Solver for Ogda {
         std::mem::swap(&mut self.d, &mut self.d_new);
         self.eta_prev = self.eta;
         if adaptive {
-            self.eta *= self.params.grow;
+            self.eta *= self.params.search.grow;
         }
         StepStatus::Continue
     }
@@ -265,23 +177,39 @@ impl Solver for Ogda {
     fn step_size(&self) -> Option<f64> {
         Some(self.eta_prev)
     }
+
+    fn linear_model(&self) -> std::result::Result<LinearModel, String> {
+        if self.params.precond.active() {
+            return Err("preconditioned: the unpreconditioned linear model does not apply".into());
+        }
+        // Unconstrained it is the optimistic recursion z+ = (1 - 2h) z + h z- per eigenvalue,
+        // h = eta lambda (docs/math.md §2.4).
+        Ok(LinearModel::modal("optimistic", 1, |h| vec![1.0 - 2.0 * h, h]))
+    }
+
+    fn predicted_step(&self, lipschitz: f64, _mu: Option<f64>) -> Option<PredictedStep> {
+        self.params.search.step.predict(self.params.search.factor, lipschitz)
+    }
 }
 
-fn build(p: OgdaParams, _ctx: &BuildContext) -> Result<Box<dyn Solver>> {
-    Ok(Box::new(Ogda::new(p)?))
+impl Method for Ogda {
+    const NAME: &'static str = "ogda";
+    const SUMMARY: &'static str =
+        "optimistic GDA, projected forward-reflected-backward form: one oracle call per iteration";
+    type Params = OgdaParams;
+
+    fn build(params: Checked<OgdaParams>, _ctx: &BuildContext) -> Result<Self> {
+        Ok(Self::new(params))
+    }
 }
 
-vi_core::register_solver!(
-    "ogda",
-    "optimistic GDA, projected forward-reflected-backward form: one oracle call per iteration",
-    OgdaParams,
-    build
-);
+vi_core::register_solver!(Ogda);
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{assert_send_clone, bilinear_xy, build_error, run, strongly_monotone};
+    use crate::test_support::{assert_send_clone, bilinear_xy, build_error, params, run, strongly_monotone};
+    use vi_core::StepRule;
 
     #[test]
     fn boxed_solver_is_send_and_clone() {
@@ -315,11 +243,11 @@ mod tests {
     #[test]
     fn converges_with_auto_and_adaptive_steps() {
         for step in [StepRule::Auto, StepRule::Adaptive] {
-            let mut s = Ogda::new(OgdaParams { step, ..Default::default() }).unwrap();
+            let mut s = Ogda::new(params(serde_json::json!({"step": step})));
             let r = run(&mut bilinear_xy(&[1.0, 1.0]), &mut s, 1e-10, 100_000);
             assert_eq!(r.status, Status::Converged, "{step:?}");
             assert!(r.distance_to_solution.unwrap() < 1e-9);
-            let mut s = Ogda::new(OgdaParams { step, ..Default::default() }).unwrap();
+            let mut s = Ogda::new(params(serde_json::json!({"step": step})));
             let r = run(&mut strongly_monotone(8, 0.2, 1.0, 6), &mut s, 1e-10, 100_000);
             assert_eq!(r.status, Status::Converged, "{step:?}");
             assert!(r.distance_to_solution.unwrap() < 1e-9);
@@ -329,7 +257,7 @@ mod tests {
     #[test]
     fn adaptive_step_is_cut_to_the_acceptance_bound() {
         // On the rotation ||F(z') - F(z)|| = ||z' - z||: accepted steps satisfy eta <= nu.
-        let mut s = Ogda::new(OgdaParams { step: StepRule::Adaptive, factor: 0.99, ..Default::default() }).unwrap();
+        let mut s = Ogda::new(params(serde_json::json!({"step": "adaptive", "factor": 0.99})));
         let mut p = bilinear_xy(&[1.0, 1.0]);
         s.init(&mut p).unwrap();
         for _ in 0..50 {

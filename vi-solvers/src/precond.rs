@@ -90,54 +90,35 @@ pub enum PrecondKind {
     BlockRmsprop,
 }
 
-/// The preconditioner settings, as they appear (flat) in a solver's parameters.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct PrecondConfig {
-    /// Which preconditioner.
-    pub kind: PrecondKind,
-    /// First-moment decay (`"adam"` only), in `[0, 1)`.
-    pub beta1: f64,
-    /// Second-moment decay, in `[0, 1)`.
-    pub beta2: f64,
-    /// Added to `sqrt(v^)`, `> 0`.
-    pub eps: f64,
-    /// Use the running maximum of `v^` (AMSGrad).
-    pub amsgrad: bool,
+vi_core::params! {
+    /// The preconditioner settings, flattened into the parameters of extragradient, EFTP and
+    /// OGDA (see the module documentation).
+    pub struct PrecondParams {
+        /// diagonal preconditioner: "none", "rmsprop", "adam" or "block-rmsprop" (one scale per block)
+        pub precond: PrecondKind = PrecondKind::None;
+        /// first-moment decay for "adam" (0.5: GAN practice)
+        pub beta1: f64 = 0.5, closed_open(0.0, 1.0);
+        /// second-moment decay
+        pub beta2: f64 = 0.999, closed_open(0.0, 1.0);
+        /// added to sqrt(v) in the scaled direction
+        pub precond_eps: f64 = 1e-8, positive();
+        /// use the running maximum of the second moment (AMSGrad): steps never grow
+        pub amsgrad: bool = false;
+    }
 }
 
-/// Default `beta1` (GAN practice).
-pub const DEFAULT_BETA1: f64 = 0.5;
-/// Default `beta2`.
-pub const DEFAULT_BETA2: f64 = 0.999;
-/// Default `precond_eps`.
-pub const DEFAULT_EPS: f64 = 1e-8;
+impl PrecondParams {
+    /// Whether a preconditioner is active.
+    pub fn active(&self) -> bool {
+        self.precond != PrecondKind::None
+    }
 
-/// Parameter docs shared by the three solvers.
-pub(crate) const DOCS: [(&str, &str); 5] = [
-    ("precond", "diagonal preconditioner: \"none\", \"rmsprop\", \"adam\" or \"block-rmsprop\" (one scale per block)"),
-    ("beta1", "first-moment decay for \"adam\", in [0,1) (default 0.5, GAN practice)"),
-    ("beta2", "second-moment decay, in [0,1) (default 0.999)"),
-    ("precond_eps", "added to sqrt(v) in the scaled direction, > 0 (default 1e-8)"),
-    ("amsgrad", "use the running maximum of the second moment (AMSGrad): steps never grow (default false)"),
-];
-
-impl PrecondConfig {
-    /// Checks the ranges, naming the field; `"adaptive"` steps are rejected with a
-    /// preconditioner.
+    /// Rejects `"adaptive"` steps with a preconditioner (the cross-parameter rule of its users).
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`].
-    pub fn validate(&self, owner: &str, step: StepRule) -> Result<()> {
-        if !(self.beta1 >= 0.0 && self.beta1 < 1.0) {
-            return Err(Error::param(owner, "beta1", format!("must be in [0, 1), got {}", self.beta1)));
-        }
-        if !(self.beta2 >= 0.0 && self.beta2 < 1.0) {
-            return Err(Error::param(owner, "beta2", format!("must be in [0, 1), got {}", self.beta2)));
-        }
-        if !(self.eps > 0.0 && self.eps.is_finite()) {
-            return Err(Error::param(owner, "precond_eps", format!("must be a finite number > 0, got {}", self.eps)));
-        }
-        if self.kind != PrecondKind::None && step == StepRule::Adaptive {
+    /// [`Error::InvalidParameter`] naming `precond`.
+    pub fn check_step(&self, owner: &str, step: StepRule) -> Result<()> {
+        if self.active() && step == StepRule::Adaptive {
             return Err(Error::param(
                 owner,
                 "precond",
@@ -151,7 +132,7 @@ impl PrecondConfig {
 /// The preconditioner's state: moment estimates allocated at [`Preconditioner::init`].
 #[derive(Clone, Debug)]
 pub struct Preconditioner {
-    cfg: PrecondConfig,
+    cfg: PrecondParams,
     m: Col<f64>,
     v: Col<f64>,
     /// Running maximum of `v^` (AMSGrad).
@@ -172,7 +153,7 @@ pub struct Preconditioner {
 
 impl Preconditioner {
     /// A preconditioner with the given settings (no workspace yet).
-    pub fn new(cfg: PrecondConfig) -> Self {
+    pub fn new(cfg: PrecondParams) -> Self {
         Self {
             cfg,
             m: Col::zeros(0),
@@ -189,8 +170,8 @@ impl Preconditioner {
     }
 
     /// The settings.
-    pub fn config(&self) -> PrecondConfig {
-        self.cfg
+    pub fn config(&self) -> &PrecondParams {
+        &self.cfg
     }
 
     /// Allocates the moments for `problem.dim()` (and the groups from `problem.blocks()`) and
@@ -199,7 +180,7 @@ impl Preconditioner {
         let n = problem.dim();
         self.beta1_t = 1.0;
         self.beta2_t = 1.0;
-        match self.cfg.kind {
+        match self.cfg.precond {
             PrecondKind::None => {}
             PrecondKind::Rmsprop | PrecondKind::Adam => {
                 self.v = Col::zeros(n);
@@ -230,7 +211,8 @@ impl Preconditioner {
     /// Records one new oracle evaluation `g` and writes the scaled direction into `out`
     /// (`out = g` for `"none"`). Allocation-free.
     pub fn direction(&mut self, g: ColRef<'_, f64>, mut out: ColMut<'_, f64>) {
-        let PrecondConfig { kind, beta1, beta2, eps, amsgrad } = self.cfg;
+        let (kind, beta1, beta2, eps, amsgrad) =
+            (self.cfg.precond, self.cfg.beta1, self.cfg.beta2, self.cfg.precond_eps, self.cfg.amsgrad);
         // v^ or, with AMSGrad, the running maximum of v^ (updated in place).
         let denom = move |vh: f64, vm: &mut f64| {
             if amsgrad {
@@ -291,7 +273,7 @@ mod tests {
     use vi_core::linalg::col_from_slice;
 
     fn pre(kind: PrecondKind, beta1: f64) -> Preconditioner {
-        Preconditioner::new(PrecondConfig { kind, beta1, beta2: 0.9, eps: 1e-8, amsgrad: false })
+        Preconditioner::new(PrecondParams { precond: kind, beta1, beta2: 0.9, precond_eps: 1e-8, amsgrad: false })
     }
 
     #[test]
@@ -337,7 +319,8 @@ mod tests {
         // g = 2 then 0.1 (rmsprop, beta2 = 0.9): v^_2 = (0.9*0.1*4 + 0.1*0.01)/0.19 = 1.9, below
         // v^_1 = 4, so AMSGrad divides by 2 instead of sqrt(1.9).
         let p = bilinear_xy_blocks(&[1.0, 1.0]);
-        let mut a = Preconditioner::new(PrecondConfig { amsgrad: true, ..pre(PrecondKind::Rmsprop, 0.5).config() });
+        let mut a =
+            Preconditioner::new(PrecondParams { amsgrad: true, ..pre(PrecondKind::Rmsprop, 0.5).config().clone() });
         a.init(&p);
         let mut out = Col::zeros(2);
         a.direction(col_from_slice(&[2.0, 2.0]).as_ref(), out.as_mut());
@@ -352,14 +335,15 @@ mod tests {
 
     #[test]
     fn validation_names_the_field() {
-        let c = PrecondConfig { kind: PrecondKind::Adam, beta1: 1.0, beta2: 0.9, eps: 1e-8, amsgrad: false };
-        assert!(c.validate("solver x", StepRule::Auto).unwrap_err().to_string().contains("`beta1`"));
-        let c = PrecondConfig { beta1: 0.5, beta2: -0.1, ..c };
-        assert!(c.validate("solver x", StepRule::Auto).unwrap_err().to_string().contains("`beta2`"));
-        let c = PrecondConfig { beta2: 0.9, eps: 0.0, ..c };
-        assert!(c.validate("solver x", StepRule::Auto).unwrap_err().to_string().contains("`precond_eps`"));
-        let c = PrecondConfig { eps: 1e-8, ..c };
-        assert!(c.validate("solver x", StepRule::Adaptive).unwrap_err().to_string().contains("`precond`"));
+        use vi_core::Params;
+        let c = PrecondParams { precond: PrecondKind::Adam, beta1: 1.0, ..Default::default() };
+        assert!(c.validate("solver x").unwrap_err().to_string().contains("`beta1`"));
+        let c = PrecondParams { beta1: 0.5, beta2: -0.1, ..c };
+        assert!(c.validate("solver x").unwrap_err().to_string().contains("`beta2`"));
+        let c = PrecondParams { beta2: 0.9, precond_eps: 0.0, ..c };
+        assert!(c.validate("solver x").unwrap_err().to_string().contains("`precond_eps`"));
+        let c = PrecondParams { precond_eps: 1e-8, ..c };
+        assert!(c.check_step("solver x", StepRule::Adaptive).unwrap_err().to_string().contains("`precond`"));
         let e = serde_json::from_str::<PrecondKind>("\"adagrad\"").unwrap_err().to_string();
         assert!(e.contains("block-rmsprop"), "{e}");
     }

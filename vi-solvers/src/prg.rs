@@ -22,49 +22,18 @@
 //!   SIAM J. Optim. 25(1) (2015).
 
 use faer::{Col, ColRef};
-use serde::{Deserialize, Serialize};
-use vi_core::{linalg, BuildContext, Params, Problem, Result, Solver, StepRule, StepStatus};
+use vi_core::{
+    linalg, BuildContext, Checked, LinearModel, Method, Params, PredictedStep, Problem, Result, Solver, StepRule,
+    StepStatus,
+};
 
-use crate::common;
-
-/// Parameters of [`Prg`].
-///
-/// | name | default | purpose | range |
-/// |---|---|---|---|
-/// | `step` | `"auto"` | a number or `"auto"` (`factor/L`) | > 0 |
-/// | `factor` | `0.4` | `eta = factor / L` for `"auto"` | (0, sqrt(2) - 1) |
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct PrgParams {
-    /// Step size rule (default `"auto"`).
-    pub step: StepRule,
-    /// `eta = factor / L` for `"auto"` (default 0.4).
-    pub factor: f64,
-}
-
-impl Default for PrgParams {
-    fn default() -> Self {
-        Self { step: StepRule::Auto, factor: 0.4 }
-    }
-}
-
-impl Params for PrgParams {
-    fn validate(&self, owner: &str) -> Result<()> {
-        common::no_adaptive(self.step, owner)?;
-        common::open_range(
-            owner,
-            "factor",
-            self.factor,
-            0.0,
-            std::f64::consts::SQRT_2 - 1.0,
-            " (PRG needs eta < (sqrt2-1)/L)",
-        )
-    }
-    fn docs() -> &'static [(&'static str, &'static str)] {
-        &[
-            ("step", "step size: a number or \"auto\" (factor/L)"),
-            ("factor", "eta = factor / L for \"auto\", in (0, sqrt(2)-1); default 0.4"),
-        ]
+vi_core::params! {
+    /// Parameters of [`Prg`].
+    pub struct PrgParams {
+        /// step size: a number or "auto" (factor/L)
+        pub step: StepRule = StepRule::Auto, fixed_or_auto();
+        /// eta = factor / L for "auto"
+        pub factor: f64 = 0.4, open(0.0, std::f64::consts::SQRT_2 - 1.0).because("PRG needs eta < (sqrt2-1)/L");
     }
 }
 
@@ -80,14 +49,11 @@ pub struct Prg {
 }
 
 impl Prg {
-    /// A new solver with the given parameters (validated).
-    ///
-    /// # Errors
-    /// [`vi_core::Error::InvalidParameter`] from validation.
-    pub fn new(params: PrgParams) -> Result<Self> {
-        params.validate("solver prg")?;
+    /// A new solver with checked parameters.
+    pub fn new(params: Checked<PrgParams>) -> Self {
+        let params = params.into_inner();
         let z = || Col::zeros(0);
-        Ok(Self { params, eta: 0.0, z: z(), z_prev: z(), w: z(), f: z() })
+        Self { params, eta: 0.0, z: z(), z_prev: z(), w: z(), f: z() }
     }
 
     /// A solver with a fixed step.
@@ -95,13 +61,13 @@ impl Prg {
     /// # Errors
     /// If `eta` is not finite and positive.
     pub fn with_step(eta: f64) -> Result<Self> {
-        Self::new(PrgParams { step: StepRule::Fixed(eta), ..Default::default() })
+        Ok(Self::new(PrgParams { step: StepRule::Fixed(eta), ..Default::default() }.check("solver prg")?))
     }
 }
 
 impl Solver for Prg {
     fn name(&self) -> &str {
-        "prg"
+        Self::NAME
     }
 
     fn init(&mut self, problem: &mut Problem) -> Result<()> {
@@ -131,24 +97,35 @@ impl Solver for Prg {
     fn step_size(&self) -> Option<f64> {
         Some(self.eta)
     }
+
+    fn linear_model(&self) -> std::result::Result<LinearModel, String> {
+        // Unconstrained, PRG is the optimistic recursion z+ = (1 - 2h) z + h z- (docs/math.md §2.5).
+        Ok(LinearModel::modal("optimistic", 1, |h| vec![1.0 - 2.0 * h, h]))
+    }
+
+    fn predicted_step(&self, lipschitz: f64, _mu: Option<f64>) -> Option<PredictedStep> {
+        self.params.step.predict(self.params.factor, lipschitz)
+    }
 }
 
-fn build(p: PrgParams, _ctx: &BuildContext) -> Result<Box<dyn Solver>> {
-    Ok(Box::new(Prg::new(p)?))
+impl Method for Prg {
+    const NAME: &'static str = "prg";
+    const SUMMARY: &'static str = "Malitsky's projected reflected gradient: one oracle call per iteration";
+    type Params = PrgParams;
+
+    fn build(params: Checked<PrgParams>, _ctx: &BuildContext) -> Result<Self> {
+        Ok(Self::new(params))
+    }
 }
 
-vi_core::register_solver!(
-    "prg",
-    "Malitsky's projected reflected gradient: one oracle call per iteration",
-    PrgParams,
-    build
-);
+vi_core::register_solver!(Prg);
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::test_support::{
-        assert_send_clone, bilinear_xy, build_error, duality_gap, matrix_game, rps_matrix, run, strongly_monotone,
+        assert_send_clone, bilinear_xy, build_error, checked, duality_gap, matrix_game, rps_matrix, run,
+        strongly_monotone,
     };
     use vi_core::Status;
 
@@ -181,17 +158,17 @@ mod tests {
 
     #[test]
     fn converges_on_known_solutions() {
-        let r = run(&mut bilinear_xy(&[1.0, 1.0]), &mut Prg::new(PrgParams::default()).unwrap(), 1e-10, 100_000);
+        let r = run(&mut bilinear_xy(&[1.0, 1.0]), &mut Prg::new(checked(PrgParams::default())), 1e-10, 100_000);
         assert_eq!(r.status, Status::Converged);
         assert!(r.distance_to_solution.unwrap() < 1e-9);
         let r =
-            run(&mut strongly_monotone(8, 0.2, 1.0, 7), &mut Prg::new(PrgParams::default()).unwrap(), 1e-10, 100_000);
+            run(&mut strongly_monotone(8, 0.2, 1.0, 7), &mut Prg::new(checked(PrgParams::default())), 1e-10, 100_000);
         assert_eq!(r.status, Status::Converged);
         assert!(r.distance_to_solution.unwrap() < 1e-9);
         // Projected: rock-paper-scissors.
         let a = rps_matrix();
         let mut p = matrix_game(&a, &[0.6, 0.3, 0.1], &[0.2, 0.5, 0.3]);
-        let r = run(&mut p, &mut Prg::new(PrgParams::default()).unwrap(), 1e-12, 100_000);
+        let r = run(&mut p, &mut Prg::new(checked(PrgParams::default())), 1e-12, 100_000);
         assert_eq!(r.status, Status::Converged);
         assert!(duality_gap(&a, &r.z) < 1e-10, "{}", duality_gap(&a, &r.z));
     }

@@ -83,7 +83,9 @@ use faer::sparse::linalg::SupernodalThreshold;
 use faer::sparse::{SparseColMatRef, SymbolicSparseColMat};
 use faer::{Accum, Col, ColRef, Conj, Mat, Par};
 use serde::{Deserialize, Serialize};
-use vi_core::{linalg, BuildContext, Error, Params, Problem, Result, Solver, Status, StepRule, StepStatus};
+use vi_core::{
+    linalg, BuildContext, Checked, Error, LinearModel, Method, Problem, Result, Solver, Status, StepRule, StepStatus,
+};
 
 /// Where the Jacobian comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -121,134 +123,45 @@ pub enum SparseFactorization {
     Supernodal,
 }
 
-/// Parameters of [`SemismoothNewton`].
-///
-/// | name | default | purpose | range |
-/// |---|---|---|---|
-/// | `step` | `"auto"` | only `"auto"`: unit Newton step, then the line search (accepted so wrappers such as `tikhonov` can forward `step`) | `"auto"` |
-/// | `jacobian` | `"auto"` | `"auto"` (analytic if available) or `"finite-difference"` | |
-/// | `lambda` | `0.95` | penalized FB weight (1 = pure Fischer-Burmeister) | (0, 1] |
-/// | `sigma` | `1e-4` | sufficient-decrease constant | (0, 0.5) |
-/// | `beta` | `0.5` | backtracking factor | (0, 1) |
-/// | `memory` | `5` | non-monotone memory (1 = monotone Armijo) | 1..=100 |
-/// | `max_backtracks` | `30` | trials per direction | 1..=60 |
-/// | `rho` | `1e-8` | Newton descent test `g'd <= -rho ||d||^p` | > 0 |
-/// | `p` | `2.1` | exponent of the descent test | > 2 |
-/// | `max_dense_dim` | `5000` | largest `n` (dense Jacobian of `8 n^2` bytes) | >= 1 |
-/// | `linear_solver` | `"auto"` | `"auto"`, `"dense"` or `"sparse"` | |
-/// | `sparse_min_dim` | `200` | `auto` goes sparse from this `n` on (operator with a sparse Jacobian) | >= 1 |
-/// | `sparse_factorization` | `"simplicial"` | `"simplicial"` (no allocation per step) or `"supernodal"` (faster at large n, allocates) | |
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct SemismoothNewtonParams {
-    /// Step rule: only `"auto"` (default), the line search picks the step.
-    pub step: StepRule,
-    /// Jacobian source (default `"auto"`).
-    pub jacobian: JacobianSource,
-    /// Penalized Fischer-Burmeister weight (default 0.95).
-    pub lambda: f64,
-    /// Sufficient-decrease constant (default 1e-4).
-    pub sigma: f64,
-    /// Backtracking factor (default 0.5).
-    pub beta: f64,
-    /// Non-monotone memory (default 5).
-    pub memory: usize,
-    /// Backtracking trials per direction (default 30).
-    pub max_backtracks: u32,
-    /// Descent-test constant (default 1e-8).
-    pub rho: f64,
-    /// Descent-test exponent (default 2.1).
-    pub p: f64,
-    /// Largest dimension for the dense Jacobian (default 5000).
-    pub max_dense_dim: usize,
-    /// Linear algebra of the Newton system (default `"auto"`).
-    pub linear_solver: LinearSolver,
-    /// Smallest `n` at which `"auto"` picks the sparse LU (default 200).
-    pub sparse_min_dim: usize,
-    /// Sparse LU kind (default `"simplicial"`).
-    pub sparse_factorization: SparseFactorization,
-}
-
-impl Default for SemismoothNewtonParams {
-    fn default() -> Self {
-        Self {
-            step: StepRule::Auto,
-            jacobian: JacobianSource::Auto,
-            lambda: 0.95,
-            sigma: 1e-4,
-            beta: 0.5,
-            memory: 5,
-            max_backtracks: 30,
-            rho: 1e-8,
-            p: 2.1,
-            max_dense_dim: 5000,
-            linear_solver: LinearSolver::Auto,
-            sparse_min_dim: 200,
-            sparse_factorization: SparseFactorization::Simplicial,
-        }
+vi_core::params! {
+    /// Parameters of [`SemismoothNewton`].
+    pub struct SemismoothNewtonParams {
+        /// only "auto": unit Newton step, backtracked by the line search (accepted so wrappers such as tikhonov can forward `step`)
+        pub step: StepRule = StepRule::Auto;
+        /// "auto" (analytic if the operator has one, 1 call) or "finite-difference" (n calls)
+        pub jacobian: JacobianSource = JacobianSource::Auto;
+        /// penalized Fischer-Burmeister weight; 1 = pure FB
+        pub lambda: f64 = 0.95, open_closed(0.0, 1.0);
+        /// sufficient-decrease constant of the line search
+        pub sigma: f64 = 1e-4, open(0.0, 0.5);
+        /// backtracking factor
+        pub beta: f64 = 0.5, open(0.0, 1.0);
+        /// non-monotone memory: compare with the max of the last `memory` merits (1 = monotone Armijo)
+        pub memory: usize = 5, closed(1.0, 100.0);
+        /// line-search trials per direction before giving up
+        pub max_backtracks: u32 = 30, closed(1.0, 60.0);
+        /// Newton direction kept when g'd <= -rho ||d||^p
+        pub rho: f64 = 1e-8, positive();
+        /// exponent of the descent test
+        pub p: f64 = 2.1, above(2.0);
+        /// largest dimension (the dense Jacobian takes 8 n^2 bytes)
+        pub max_dense_dim: usize = 5000, at_least(1.0);
+        /// "auto" (sparse LU for a sparse Jacobian from sparse_min_dim on), "dense" or "sparse"
+        pub linear_solver: LinearSolver = LinearSolver::Auto;
+        /// smallest n at which "auto" uses the sparse LU
+        pub sparse_min_dim: usize = 200, at_least(1.0);
+        /// "simplicial" (no allocation per step) or "supernodal" (faster on large grids; faer allocates per factorization)
+        pub sparse_factorization: SparseFactorization = SparseFactorization::Simplicial;
     }
-}
-
-impl Params for SemismoothNewtonParams {
-    fn validate(&self, owner: &str) -> Result<()> {
-        if self.step != StepRule::Auto {
+    validate(p, owner) {
+        if p.step != StepRule::Auto {
             return Err(Error::param(
                 owner,
                 "step",
                 "only \"auto\" is available: the step comes from the unit Newton step and the line search",
             ));
         }
-        if !(self.lambda > 0.0 && self.lambda <= 1.0) {
-            return Err(Error::param(owner, "lambda", format!("must be in (0, 1], got {}", self.lambda)));
-        }
-        crate::common::open_range(owner, "sigma", self.sigma, 0.0, 0.5, "")?;
-        crate::common::open_range(owner, "beta", self.beta, 0.0, 1.0, "")?;
-        if !(1..=100).contains(&self.memory) {
-            return Err(Error::param(owner, "memory", format!("must be in 1..=100, got {}", self.memory)));
-        }
-        if !(1..=60).contains(&self.max_backtracks) {
-            return Err(Error::param(
-                owner,
-                "max_backtracks",
-                format!("must be in 1..=60, got {}", self.max_backtracks),
-            ));
-        }
-        if !(self.rho > 0.0 && self.rho.is_finite()) {
-            return Err(Error::param(owner, "rho", format!("must be a finite number > 0, got {}", self.rho)));
-        }
-        if !(self.p > 2.0 && self.p.is_finite()) {
-            return Err(Error::param(owner, "p", format!("must be a finite number > 2, got {}", self.p)));
-        }
-        if self.max_dense_dim == 0 {
-            return Err(Error::param(owner, "max_dense_dim", "must be >= 1"));
-        }
-        if self.sparse_min_dim == 0 {
-            return Err(Error::param(owner, "sparse_min_dim", "must be >= 1"));
-        }
         Ok(())
-    }
-    fn docs() -> &'static [(&'static str, &'static str)] {
-        &[
-            ("step", "only \"auto\": unit Newton step, backtracked by the line search"),
-            ("jacobian", "\"auto\" (analytic if the operator has one, 1 call) or \"finite-difference\" (n calls)"),
-            ("lambda", "penalized Fischer-Burmeister weight in (0, 1]; 1 = pure FB"),
-            ("sigma", "sufficient-decrease constant of the line search, in (0, 0.5)"),
-            ("beta", "backtracking factor, in (0, 1)"),
-            ("memory", "non-monotone memory: compare with the max of the last `memory` merits, 1..=100"),
-            ("max_backtracks", "line-search trials per direction before giving up, 1..=60"),
-            ("rho", "Newton direction kept when g'd <= -rho ||d||^p, > 0"),
-            ("p", "exponent of the descent test, > 2"),
-            ("max_dense_dim", "largest dimension (the dense Jacobian takes 8 n^2 bytes), >= 1"),
-            (
-                "linear_solver",
-                "\"auto\" (sparse LU for a sparse Jacobian from sparse_min_dim on), \"dense\" or \"sparse\"",
-            ),
-            ("sparse_min_dim", "smallest n at which \"auto\" uses the sparse LU, >= 1"),
-            (
-                "sparse_factorization",
-                "\"simplicial\" (no allocation per step) or \"supernodal\" (faster on large grids; faer allocates per factorization)",
-            ),
-        ]
     }
 }
 
@@ -370,14 +283,11 @@ fn component(z: f64, f: f64, l: f64, u: f64, lambda: f64) -> (f64, f64, f64) {
 }
 
 impl SemismoothNewton {
-    /// A new solver with the given parameters (validated).
-    ///
-    /// # Errors
-    /// [`Error::InvalidParameter`] from validation.
-    pub fn new(params: SemismoothNewtonParams) -> Result<Self> {
-        params.validate("solver semismooth-newton")?;
+    /// A new solver with checked parameters.
+    pub fn new(params: Checked<SemismoothNewtonParams>) -> Self {
+        let params = params.into_inner();
         let c = || Col::zeros(0);
-        Ok(Self {
+        Self {
             params,
             lo: c(),
             hi: c(),
@@ -409,7 +319,7 @@ impl SemismoothNewton {
             analytic_jacobians: 0,
             fd_jacobians: 0,
             trials: 0,
-        })
+        }
     }
 
     /// `Phi` of `(z, f)` into `phi` (and `D_a`, `D_b` when `derivs`); returns the merit.
@@ -477,7 +387,7 @@ impl SemismoothNewton {
     /// other way). Adds an active Tikhonov shift to the analytic Jacobian.
     fn jacobian(&mut self, problem: &mut Problem) -> bool {
         if let Some(sp) = &mut self.sparse {
-            if !problem.operator_mut().jacobian_values_into(self.z.as_ref(), &mut sp.values) {
+            if !problem.jacobian_values_into(self.z.as_ref(), &mut sp.values) {
                 return false;
             }
             self.analytic_jacobians += 1;
@@ -490,8 +400,8 @@ impl SemismoothNewton {
             }
             return true;
         }
-        let analytic = self.params.jacobian == JacobianSource::Auto
-            && problem.operator_mut().jacobian_into(self.z.as_ref(), self.jac.as_mut());
+        let analytic =
+            self.params.jacobian == JacobianSource::Auto && problem.jacobian_into(self.z.as_ref(), self.jac.as_mut());
         if analytic {
             self.analytic_jacobians += 1;
             problem.eval(self.z.as_ref(), self.f.as_mut());
@@ -652,7 +562,7 @@ impl SemismoothNewton {
 
 impl Solver for SemismoothNewton {
     fn name(&self) -> &str {
-        "semismooth-newton"
+        Self::NAME
     }
 
     fn init(&mut self, problem: &mut Problem) -> Result<()> {
@@ -891,28 +801,34 @@ impl Solver for SemismoothNewton {
             "rounding_floor": self.floor,
         })
     }
+
+    fn linear_model(&self) -> std::result::Result<LinearModel, String> {
+        Err("Newton: locally quadratic, not a linear rate".into())
+    }
 }
 
-fn build(p: SemismoothNewtonParams, _ctx: &BuildContext) -> Result<Box<dyn Solver>> {
-    Ok(Box::new(SemismoothNewton::new(p)?))
+impl Method for SemismoothNewton {
+    const NAME: &'static str = "semismooth-newton";
+    const SUMMARY: &'static str =
+        "semismooth Newton on the penalized Fischer-Burmeister reformulation (box-constrained VIs / MCPs)";
+    type Params = SemismoothNewtonParams;
+
+    fn build(params: Checked<SemismoothNewtonParams>, _ctx: &BuildContext) -> Result<Self> {
+        Ok(Self::new(params))
+    }
 }
 
-vi_core::register_solver!(
-    "semismooth-newton",
-    "semismooth Newton on the penalized Fischer-Burmeister reformulation (box-constrained VIs / MCPs)",
-    SemismoothNewtonParams,
-    build
-);
+vi_core::register_solver!(SemismoothNewton);
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{assert_send_clone, build_error, run, strongly_monotone};
+    use crate::test_support::{assert_send_clone, build_error, checked, run, strongly_monotone};
     use faer::{ColMut, MatMut};
     use vi_core::{BoxSet, FnOperator, NonnegativeOrthant, Operator, Simplex};
 
     fn newton() -> SemismoothNewton {
-        SemismoothNewton::new(SemismoothNewtonParams::default()).unwrap()
+        SemismoothNewton::new(checked(SemismoothNewtonParams::default()))
     }
 
     /// Josephy's NCP as a closure: no Jacobian, so finite differences are used.
@@ -941,7 +857,7 @@ mod tests {
         let e = build_error("semismooth-newton", serde_json::json!({"sigma": 0.7}));
         assert!(e.contains("`sigma`") && e.contains("(0, 0.5)"), "{e}");
         let e = build_error("semismooth-newton", serde_json::json!({"memory": 0}));
-        assert!(e.contains("`memory`") && e.contains("1..=100"), "{e}");
+        assert!(e.contains("`memory`") && e.contains("[1, 100]"), "{e}");
         let e = build_error("semismooth-newton", serde_json::json!({"max_backtracks": 61}));
         assert!(e.contains("`max_backtracks`"), "{e}");
         let e = build_error("semismooth-newton", serde_json::json!({"p": 2.0}));
@@ -954,7 +870,7 @@ mod tests {
                 .unwrap();
         let e = newton().init(&mut p).unwrap_err().to_string();
         assert!(e.contains("needs a box") && e.contains("simplex(2, r=1)"), "{e}");
-        let mut s = SemismoothNewton::new(SemismoothNewtonParams { max_dense_dim: 3, ..Default::default() }).unwrap();
+        let mut s = SemismoothNewton::new(checked(SemismoothNewtonParams { max_dense_dim: 3, ..Default::default() }));
         let e = s.init(&mut josephy_fn()).unwrap_err().to_string();
         assert!(e.contains("max_dense_dim = 3"), "{e}");
     }

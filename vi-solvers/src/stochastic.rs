@@ -156,14 +156,33 @@ impl Oracle {
     }
 }
 
-/// Checks `batch >= 1` and `gamma > 0`, and rejects `step = "adaptive"`.
-pub(crate) fn validate(owner: &str, step: StepRule, batch: usize, gamma: f64) -> Result<()> {
-    crate::common::no_adaptive(step, owner)?;
-    if batch == 0 {
-        return Err(Error::param(owner, "batch", "must be >= 1 (components per sample), got 0"));
+vi_core::params! {
+    /// How the stochastic methods draw components, flattened into their parameters.
+    pub struct Draws {
+        /// components per sample, in 1..=N
+        pub batch: usize = 1, at_least(1.0);
+        /// "uniform" or "lipschitz" (probabilities proportional to the component Lipschitz constants)
+        pub sampling: Sampling = Sampling::Uniform;
     }
-    if !(gamma.is_finite() && gamma > 0.0) {
-        return Err(Error::param(owner, "gamma", format!("must be a finite number > 0, got {gamma}")));
+}
+
+vi_core::params! {
+    /// The step rule and schedule of the plain stochastic methods (stochastic-eg, stochastic-eftp).
+    pub struct StochasticSteps {
+        /// step size: a number or "auto" (factor / L_Q, L_Q the mean-square Lipschitz constant of one draw)
+        pub step: StepRule = StepRule::Auto, fixed_or_auto();
+        /// eta = factor / L_Q for "auto"
+        pub factor: f64 = 0.5, open(0.0, 1.0);
+        /// "constant" (stalls at a noise floor ~ sqrt(eta)) or "decreasing" (eta_k = min(eta, gamma/(mu (k+1))))
+        pub schedule: Schedule = Schedule::Constant;
+        /// constant of the decreasing schedule
+        pub gamma: f64 = 2.0, positive();
     }
-    Ok(())
+}
+
+impl StochasticSteps {
+    /// The group with another default `factor`.
+    pub fn with_factor(factor: f64) -> Self {
+        Self { factor, ..Self::default() }
+    }
 }

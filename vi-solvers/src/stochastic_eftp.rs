@@ -27,49 +27,15 @@
 //!   stochastic extra-gradient methods", NeurIPS 2019.
 
 use faer::{Col, ColRef};
-use serde::{Deserialize, Serialize};
-use vi_core::{linalg, BuildContext, Params, Problem, Result, Sampling, Solver, StepRule, StepStatus};
+use vi_core::{linalg, BuildContext, Checked, Method, Problem, Result, Solver, StepStatus};
 
-use crate::stochastic::{self, Oracle, Schedule, Steps};
+use crate::stochastic::{Draws, Oracle, Steps, StochasticSteps};
 
-/// Parameters of [`StochasticEftp`]: as [`crate::StochasticEgParams`], with `factor = 0.4`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct StochasticEftpParams {
-    /// Step size rule (default `"auto"`).
-    pub step: StepRule,
-    /// `eta = factor / L_Q` for `"auto"` (default 0.4).
-    pub factor: f64,
-    /// Step schedule (default `"constant"`).
-    pub schedule: Schedule,
-    /// Decreasing schedule constant (default 2).
-    pub gamma: f64,
-    /// Components per sample (default 1).
-    pub batch: usize,
-    /// Component sampling (default `"uniform"`).
-    pub sampling: Sampling,
-}
-
-impl Default for StochasticEftpParams {
-    fn default() -> Self {
-        Self {
-            step: StepRule::Auto,
-            factor: 0.4,
-            schedule: Schedule::Constant,
-            gamma: 2.0,
-            batch: 1,
-            sampling: Sampling::Uniform,
-        }
-    }
-}
-
-impl Params for StochasticEftpParams {
-    fn validate(&self, owner: &str) -> Result<()> {
-        stochastic::validate(owner, self.step, self.batch, self.gamma)?;
-        crate::common::open_range(owner, "factor", self.factor, 0.0, 1.0, "")
-    }
-    fn docs() -> &'static [(&'static str, &'static str)] {
-        &crate::stochastic_eg::DOCS
+vi_core::params! {
+    /// Parameters of [`StochasticEftp`].
+    pub struct StochasticEftpParams {
+        ..steps: StochasticSteps = StochasticSteps::with_factor(0.4);
+        ..draws: Draws;
     }
 }
 
@@ -89,25 +55,23 @@ pub struct StochasticEftp {
 
 impl StochasticEftp {
     /// A new solver whose samples derive from `seed`.
-    ///
-    /// # Errors
-    /// [`vi_core::Error::InvalidParameter`] from validation.
-    pub fn new(params: StochasticEftpParams, seed: u64) -> Result<Self> {
-        params.validate("solver stochastic-eftp")?;
+    pub fn new(params: Checked<StochasticEftpParams>, seed: impl vi_core::Seed) -> Self {
+        let (params, seed) = (params.into_inner(), seed.get());
         let e = || Col::zeros(0);
-        Ok(Self { params, seed, oracle: None, steps: Steps::default(), k: 0, z: e(), z_half: e(), g: e() })
+        Self { params, seed, oracle: None, steps: Steps::default(), k: 0, z: e(), z_half: e(), g: e() }
     }
 }
 
 impl Solver for StochasticEftp {
     fn name(&self) -> &str {
-        "stochastic-eftp"
+        Self::NAME
     }
 
     fn init(&mut self, problem: &mut Problem) -> Result<()> {
         let p = &self.params;
-        let mut oracle = Oracle::new(problem, "stochastic-eftp", p.sampling, p.batch, self.seed)?;
-        self.steps = oracle.steps(problem, "stochastic-eftp", p.step, p.factor, p.schedule, p.gamma)?;
+        let mut oracle = Oracle::new(problem, "stochastic-eftp", p.draws.sampling, p.draws.batch, self.seed)?;
+        self.steps =
+            oracle.steps(problem, "stochastic-eftp", p.steps.step, p.steps.factor, p.steps.schedule, p.steps.gamma)?;
         let n = problem.dim();
         self.z = problem.start().to_owned();
         self.z_half = self.z.clone();
@@ -147,29 +111,30 @@ impl Solver for StochasticEftp {
     }
 }
 
-fn build(p: StochasticEftpParams, ctx: &BuildContext) -> Result<Box<dyn Solver>> {
-    Ok(Box::new(StochasticEftp::new(p, ctx.seed)?))
+impl Method for StochasticEftp {
+    const NAME: &'static str = "stochastic-eftp";
+    const SUMMARY: &'static str =
+        "single-call stochastic extragradient (extrapolation from the past sample) on a finite sum";
+    type Params = StochasticEftpParams;
+
+    fn build(params: Checked<StochasticEftpParams>, ctx: &BuildContext) -> Result<Self> {
+        Ok(Self::new(params, ctx))
+    }
 }
 
-vi_core::register_solver!(
-    "stochastic-eftp",
-    "single-call stochastic extragradient (extrapolation from the past sample) on a finite sum",
-    StochasticEftpParams,
-    build
-);
+vi_core::register_solver!(StochasticEftp);
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::test_support::finite_sum_2d;
-    use crate::{Eftp, EftpParams};
+    use crate::Eftp;
 
     #[test]
     fn one_component_is_deterministic_eftp() {
         let (mut p, mut q) = (finite_sum_2d(1, &[1.0, -2.0]), finite_sum_2d(1, &[1.0, -2.0]));
-        let prm = StochasticEftpParams { step: StepRule::Fixed(0.2), ..Default::default() };
-        let mut s = StochasticEftp::new(prm, 3).unwrap();
-        let mut e = Eftp::new(EftpParams { step: StepRule::Fixed(0.2), ..Default::default() }).unwrap();
+        let mut s = StochasticEftp::new(crate::test_support::params(serde_json::json!({"step": 0.2})), 3);
+        let mut e = Eftp::new(crate::test_support::params(serde_json::json!({"step": 0.2})));
         s.init(&mut p).unwrap();
         e.init(&mut q).unwrap();
         for _ in 0..20 {
@@ -188,8 +153,7 @@ mod tests {
         // z~_k is built from the sample drawn at z~_{k-1}: with N = 2 components and batch 1,
         // z~_1 = z_1 - eta g_0 where g_0 is the last sample of step 0.
         let mut p = finite_sum_2d(2, &[1.0, 1.0]);
-        let prm = StochasticEftpParams { step: StepRule::Fixed(0.1), ..Default::default() };
-        let mut s = StochasticEftp::new(prm, 5).unwrap();
+        let mut s = StochasticEftp::new(crate::test_support::params(serde_json::json!({"step": 0.1})), 5);
         s.init(&mut p).unwrap();
         s.step(&mut p);
         let (z1, g0) = (s.z.clone(), s.g.clone());

@@ -33,71 +33,15 @@
 //!   stochastic extra-gradient methods", NeurIPS 2019.
 
 use faer::{Col, ColRef};
-use serde::{Deserialize, Serialize};
-use vi_core::{linalg, BuildContext, Params, Problem, Result, Sampling, Solver, StepRule, StepStatus};
+use vi_core::{linalg, BuildContext, Checked, Method, Problem, Result, Solver, StepStatus};
 
-use crate::stochastic::{self, Oracle, Schedule, Steps};
+use crate::stochastic::{Draws, Oracle, Steps, StochasticSteps};
 
-/// Parameters of [`StochasticEg`].
-///
-/// | name | default | purpose | range |
-/// |---|---|---|---|
-/// | `step` | `"auto"` | a number or `"auto"` (`factor / L_Q`) | > 0 |
-/// | `factor` | `0.5` | `eta = factor / L_Q` for `"auto"` | (0, 1) |
-/// | `schedule` | `"constant"` | `"constant"` or `"decreasing"` | |
-/// | `gamma` | `2` | decreasing: `eta_k = min(eta, gamma / (mu (k + 1)))` | > 0 |
-/// | `batch` | `1` | components per sample | 1..=N |
-/// | `sampling` | `"uniform"` | `"uniform"` or `"lipschitz"` (proportional to `L_i`) | |
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct StochasticEgParams {
-    /// Step size rule (default `"auto"`).
-    pub step: StepRule,
-    /// `eta = factor / L_Q` for `"auto"` (default 0.5).
-    pub factor: f64,
-    /// Step schedule (default `"constant"`).
-    pub schedule: Schedule,
-    /// Decreasing schedule constant (default 2).
-    pub gamma: f64,
-    /// Components per sample (default 1).
-    pub batch: usize,
-    /// Component sampling (default `"uniform"`).
-    pub sampling: Sampling,
-}
-
-impl Default for StochasticEgParams {
-    fn default() -> Self {
-        Self {
-            step: StepRule::Auto,
-            factor: 0.5,
-            schedule: Schedule::Constant,
-            gamma: 2.0,
-            batch: 1,
-            sampling: Sampling::Uniform,
-        }
-    }
-}
-
-/// Parameter docs shared with `stochastic-eftp`.
-pub(crate) const DOCS: [(&str, &str); 6] = [
-    ("step", "step size: a number or \"auto\" (factor / L_Q, L_Q the mean-square Lipschitz constant of one draw)"),
-    ("factor", "eta = factor / L_Q for \"auto\", in (0, 1)"),
-    (
-        "schedule",
-        "\"constant\" (stalls at a noise floor ~ sqrt(eta)) or \"decreasing\" (eta_k = min(eta, gamma/(mu (k+1))))",
-    ),
-    ("gamma", "constant of the decreasing schedule, > 0"),
-    ("batch", "components per sample, in 1..=N"),
-    ("sampling", "\"uniform\" or \"lipschitz\" (probabilities proportional to the component Lipschitz constants)"),
-];
-
-impl Params for StochasticEgParams {
-    fn validate(&self, owner: &str) -> Result<()> {
-        stochastic::validate(owner, self.step, self.batch, self.gamma)?;
-        crate::common::open_range(owner, "factor", self.factor, 0.0, 1.0, "")
-    }
-    fn docs() -> &'static [(&'static str, &'static str)] {
-        &DOCS
+vi_core::params! {
+    /// Parameters of [`StochasticEg`].
+    pub struct StochasticEgParams {
+        ..steps: StochasticSteps = StochasticSteps::with_factor(0.5);
+        ..draws: Draws;
     }
 }
 
@@ -116,25 +60,23 @@ pub struct StochasticEg {
 
 impl StochasticEg {
     /// A new solver whose samples derive from `seed`.
-    ///
-    /// # Errors
-    /// [`vi_core::Error::InvalidParameter`] from validation.
-    pub fn new(params: StochasticEgParams, seed: u64) -> Result<Self> {
-        params.validate("solver stochastic-eg")?;
+    pub fn new(params: Checked<StochasticEgParams>, seed: impl vi_core::Seed) -> Self {
+        let (params, seed) = (params.into_inner(), seed.get());
         let e = || Col::zeros(0);
-        Ok(Self { params, seed, oracle: None, steps: Steps::default(), k: 0, z: e(), z_half: e(), g: e() })
+        Self { params, seed, oracle: None, steps: Steps::default(), k: 0, z: e(), z_half: e(), g: e() }
     }
 }
 
 impl Solver for StochasticEg {
     fn name(&self) -> &str {
-        "stochastic-eg"
+        Self::NAME
     }
 
     fn init(&mut self, problem: &mut Problem) -> Result<()> {
         let p = &self.params;
-        let oracle = Oracle::new(problem, "stochastic-eg", p.sampling, p.batch, self.seed)?;
-        self.steps = oracle.steps(problem, "stochastic-eg", p.step, p.factor, p.schedule, p.gamma)?;
+        let oracle = Oracle::new(problem, "stochastic-eg", p.draws.sampling, p.draws.batch, self.seed)?;
+        self.steps =
+            oracle.steps(problem, "stochastic-eg", p.steps.step, p.steps.factor, p.steps.schedule, p.steps.gamma)?;
         self.oracle = Some(oracle);
         let n = problem.dim();
         self.z = problem.start().to_owned();
@@ -174,28 +116,28 @@ impl Solver for StochasticEg {
     }
 }
 
-fn build(p: StochasticEgParams, ctx: &BuildContext) -> Result<Box<dyn Solver>> {
-    Ok(Box::new(StochasticEg::new(p, ctx.seed)?))
+impl Method for StochasticEg {
+    const NAME: &'static str = "stochastic-eg";
+    const SUMMARY: &'static str = "stochastic extragradient on a finite sum: two independent minibatches per iteration, constant or decreasing step";
+    type Params = StochasticEgParams;
+
+    fn build(params: Checked<StochasticEgParams>, ctx: &BuildContext) -> Result<Self> {
+        Ok(Self::new(params, ctx))
+    }
 }
 
-vi_core::register_solver!(
-    "stochastic-eg",
-    "stochastic extragradient on a finite sum: two independent minibatches per iteration, constant or decreasing step",
-    StochasticEgParams,
-    build
-);
+vi_core::register_solver!(StochasticEg);
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{assert_send_clone, bilinear_xy, build_error, finite_sum_2d};
+    use crate::test_support::{assert_send_clone, bilinear_xy, build_error, checked, finite_sum_2d, params};
     use crate::Extragradient;
 
     #[test]
     fn one_component_is_deterministic_extragradient() {
         let (mut p, mut q) = (finite_sum_2d(1, &[1.0, -2.0]), finite_sum_2d(1, &[1.0, -2.0]));
-        let mut s =
-            StochasticEg::new(StochasticEgParams { step: StepRule::Fixed(0.2), ..Default::default() }, 3).unwrap();
+        let mut s = StochasticEg::new(params(serde_json::json!({"step": 0.2})), 3);
         let mut eg = Extragradient::with_step(0.2).unwrap();
         s.init(&mut p).unwrap();
         eg.init(&mut q).unwrap();
@@ -214,7 +156,7 @@ mod tests {
     fn counts_components_as_full_passes_and_is_seeded() {
         let run = |seed| {
             let mut p = finite_sum_2d(10, &[1.0, 1.0]);
-            let mut s = StochasticEg::new(StochasticEgParams { batch: 2, ..Default::default() }, seed).unwrap();
+            let mut s = StochasticEg::new(params(serde_json::json!({"batch": 2})), seed);
             s.init(&mut p).unwrap();
             for _ in 0..7 {
                 s.step(&mut p);
@@ -233,14 +175,12 @@ mod tests {
         let mut p = finite_sum_2d(3, &[1.0, 1.0]);
         let l: Vec<f64> = p.component_lipschitz().unwrap().to_vec();
         let l_q = (l.iter().map(|v| v * v).sum::<f64>() / 3.0).sqrt();
-        let mut s = StochasticEg::new(StochasticEgParams::default(), 0).unwrap();
+        let mut s = StochasticEg::new(checked(StochasticEgParams::default()), 0);
         s.init(&mut p).unwrap();
         s.step(&mut p);
         assert!((s.step_size().unwrap() - 0.5 / l_q).abs() < 1e-15);
         // Decreasing: eta_k = min(eta, gamma / (mu (k + 1))) with mu = 1.
-        let prm =
-            StochasticEgParams { step: StepRule::Fixed(0.3), schedule: Schedule::Decreasing, ..Default::default() };
-        let mut s = StochasticEg::new(prm, 0).unwrap();
+        let mut s = StochasticEg::new(params(serde_json::json!({"step": 0.3, "schedule": "decreasing"})), 0);
         s.init(&mut p).unwrap();
         for _ in 0..19 {
             s.step(&mut p);
@@ -250,16 +190,16 @@ mod tests {
 
     #[test]
     fn refuses_problems_without_finite_sum_structure_and_bad_parameters() {
-        let mut s = StochasticEg::new(StochasticEgParams::default(), 0).unwrap();
+        let mut s = StochasticEg::new(checked(StochasticEgParams::default()), 0);
         let e = s.init(&mut bilinear_xy(&[1.0, 1.0])).unwrap_err().to_string();
         assert!(e.contains("finite-sum") && e.contains("deterministic solver"), "{e}");
         assert!(build_error("stochastic-eg", serde_json::json!({"batch": 0})).contains("`batch`"));
         assert!(build_error("stochastic-eg", serde_json::json!({"factor": 1.0})).contains("`factor`"));
         assert!(build_error("stochastic-eg", serde_json::json!({"step": "adaptive"})).contains("`step`"));
         assert!(build_error("stochastic-eg", serde_json::json!({"schedule": "cosine"})).contains("`schedule`"));
-        let mut s = StochasticEg::new(StochasticEgParams { batch: 4, ..Default::default() }, 0).unwrap();
+        let mut s = StochasticEg::new(params(serde_json::json!({"batch": 4})), 0);
         let e = s.init(&mut finite_sum_2d(3, &[1.0, 1.0])).unwrap_err().to_string();
         assert!(e.contains("`batch`") && e.contains("N = 3"), "{e}");
-        assert_send_clone(Box::new(StochasticEg::new(StochasticEgParams::default(), 0).unwrap()));
+        assert_send_clone(Box::new(StochasticEg::new(checked(StochasticEgParams::default()), 0)));
     }
 }

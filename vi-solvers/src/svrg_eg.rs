@@ -35,61 +35,20 @@
 //!   SVRG and Katyusha are better without the outer loop", ALT 2020 (the loopless snapshot).
 
 use faer::{Col, ColRef};
-use serde::{Deserialize, Serialize};
-use vi_core::{linalg, BuildContext, Error, Params, Problem, Result, Sampling, Solver, StepRule, StepStatus};
+use vi_core::{linalg, BuildContext, Checked, Method, Problem, Result, Solver, StepRule, StepStatus};
 
-use crate::stochastic::{self, Oracle, COIN_STREAM};
+use crate::stochastic::{self, Draws, Oracle, COIN_STREAM};
 
-/// Parameters of [`SvrgEg`].
-///
-/// | name | default | purpose | range |
-/// |---|---|---|---|
-/// | `step` | `"auto"` | a number or `"auto"` (`factor sqrt(p) / L_Q`) | > 0 |
-/// | `factor` | `0.9` | the paper's `gamma` | (0, 1) |
-/// | `p` | `0` | snapshot probability; 0 = `min(1, 2 batch / N)` | [0, 1] |
-/// | `batch` | `1` | components per sample | 1..=N |
-/// | `sampling` | `"uniform"` | `"uniform"` or `"lipschitz"` | |
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct SvrgEgParams {
-    /// Step size rule (default `"auto"`).
-    pub step: StepRule,
-    /// `tau = factor sqrt(p) / L_Q` for `"auto"` (default 0.9).
-    pub factor: f64,
-    /// Snapshot probability, 0 = `min(1, 2 batch / N)` (default 0).
-    pub p: f64,
-    /// Components per sample (default 1).
-    pub batch: usize,
-    /// Component sampling (default `"uniform"`).
-    pub sampling: Sampling,
-}
-
-impl Default for SvrgEgParams {
-    fn default() -> Self {
-        Self { step: StepRule::Auto, factor: 0.9, p: 0.0, batch: 1, sampling: Sampling::Uniform }
-    }
-}
-
-impl Params for SvrgEgParams {
-    fn validate(&self, owner: &str) -> Result<()> {
-        stochastic::validate(owner, self.step, self.batch, 1.0)?;
-        crate::common::open_range(owner, "factor", self.factor, 0.0, 1.0, " (the paper's gamma)")?;
-        if !(0.0..=1.0).contains(&self.p) {
-            return Err(Error::param(owner, "p", format!("must be in [0, 1] (0 = 2 batch / N), got {}", self.p)));
-        }
-        Ok(())
-    }
-    fn docs() -> &'static [(&'static str, &'static str)] {
-        &[
-            ("step", "step size: a number or \"auto\" (factor sqrt(p) / L_Q, L_Q the mean-square Lipschitz constant)"),
-            ("factor", "the paper's gamma in tau = gamma sqrt(p) / L_Q, in (0, 1)"),
-            ("p", "snapshot refresh probability, in [0, 1]; 0 = min(1, 2 batch / N)"),
-            ("batch", "components per sample, in 1..=N"),
-            (
-                "sampling",
-                "\"uniform\" or \"lipschitz\" (probabilities proportional to the component Lipschitz constants)",
-            ),
-        ]
+vi_core::params! {
+    /// Parameters of [`SvrgEg`].
+    pub struct SvrgEgParams {
+        /// step size: a number or "auto" (factor sqrt(p) / L_Q, L_Q the mean-square Lipschitz constant)
+        pub step: StepRule = StepRule::Auto, fixed_or_auto();
+        /// the paper's gamma in tau = gamma sqrt(p) / L_Q
+        pub factor: f64 = 0.9, open(0.0, 1.0).because("the paper's gamma");
+        /// snapshot refresh probability; 0 = min(1, 2 batch / N)
+        pub p: f64 = 0.0, closed(0.0, 1.0);
+        ..draws: Draws;
     }
 }
 
@@ -114,13 +73,10 @@ pub struct SvrgEg {
 
 impl SvrgEg {
     /// A new solver whose samples and snapshot coin derive from `seed`.
-    ///
-    /// # Errors
-    /// [`vi_core::Error::InvalidParameter`] from validation.
-    pub fn new(params: SvrgEgParams, seed: u64) -> Result<Self> {
-        params.validate("solver svrg-eg")?;
+    pub fn new(params: Checked<SvrgEgParams>, seed: impl vi_core::Seed) -> Self {
+        let (params, seed) = (params.into_inner(), seed.get());
         let e = || Col::zeros(0);
-        Ok(Self {
+        Self {
             params,
             seed,
             oracle: None,
@@ -135,19 +91,19 @@ impl SvrgEg {
             fw: e(),
             g: e(),
             gw: e(),
-        })
+        }
     }
 }
 
 impl Solver for SvrgEg {
     fn name(&self) -> &str {
-        "svrg-eg"
+        Self::NAME
     }
 
     fn init(&mut self, problem: &mut Problem) -> Result<()> {
         let prm = &self.params;
-        let oracle = Oracle::new(problem, "svrg-eg", prm.sampling, prm.batch, self.seed)?;
-        self.p = if prm.p > 0.0 { prm.p } else { (2.0 * prm.batch as f64 / oracle.components as f64).min(1.0) };
+        let oracle = Oracle::new(problem, "svrg-eg", prm.draws.sampling, prm.draws.batch, self.seed)?;
+        self.p = if prm.p > 0.0 { prm.p } else { (2.0 * prm.draws.batch as f64 / oracle.components as f64).min(1.0) };
         // tau = factor sqrt(p) / L_Q; a fixed step is taken as it is.
         let unit = oracle.steps(problem, "svrg-eg", prm.step, prm.factor, stochastic::Schedule::Constant, 1.0)?;
         self.tau = match prm.step {
@@ -214,28 +170,29 @@ impl Solver for SvrgEg {
     }
 }
 
-fn build(p: SvrgEgParams, ctx: &BuildContext) -> Result<Box<dyn Solver>> {
-    Ok(Box::new(SvrgEg::new(p, ctx.seed)?))
+impl Method for SvrgEg {
+    const NAME: &'static str = "svrg-eg";
+    const SUMMARY: &'static str = "loopless variance-reduced extragradient (Alacaoglu-Malitsky) on a finite sum: snapshot refreshed with probability p";
+    type Params = SvrgEgParams;
+
+    fn build(params: Checked<SvrgEgParams>, ctx: &BuildContext) -> Result<Self> {
+        Ok(Self::new(params, ctx))
+    }
 }
 
-vi_core::register_solver!(
-    "svrg-eg",
-    "loopless variance-reduced extragradient (Alacaoglu-Malitsky) on a finite sum: snapshot refreshed with probability p",
-    SvrgEgParams,
-    build
-);
+vi_core::register_solver!(SvrgEg);
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{bilinear_xy, build_error, finite_sum_2d};
+    use crate::test_support::{bilinear_xy, build_error, checked, finite_sum_2d};
     use crate::Extragradient;
 
     #[test]
     fn one_component_with_p_one_is_extragradient() {
         let (mut p, mut q) = (finite_sum_2d(1, &[1.0, -2.0]), finite_sum_2d(1, &[1.0, -2.0]));
         let prm = SvrgEgParams { step: StepRule::Fixed(0.2), p: 1.0, ..Default::default() };
-        let mut s = SvrgEg::new(prm, 3).unwrap();
+        let mut s = SvrgEg::new(checked(prm), 3);
         let mut eg = Extragradient::with_step(0.2).unwrap();
         s.init(&mut p).unwrap();
         eg.init(&mut q).unwrap();
@@ -251,7 +208,7 @@ mod tests {
     #[test]
     fn accounting_snapshot_rate_and_auto_step() {
         let mut p = finite_sum_2d(10, &[1.0, 1.0]);
-        let mut s = SvrgEg::new(SvrgEgParams::default(), 7).unwrap();
+        let mut s = SvrgEg::new(checked(SvrgEgParams::default()), 7);
         s.init(&mut p).unwrap();
         // p = 2 batch / N = 0.2, tau = 0.9 sqrt(0.2) / L_Q.
         assert!((s.p - 0.2).abs() < 1e-15);
@@ -275,7 +232,7 @@ mod tests {
 
     #[test]
     fn refuses_bad_input() {
-        let mut s = SvrgEg::new(SvrgEgParams::default(), 0).unwrap();
+        let mut s = SvrgEg::new(checked(SvrgEgParams::default()), 0);
         assert!(s.init(&mut bilinear_xy(&[1.0, 1.0])).unwrap_err().to_string().contains("finite-sum"));
         assert!(build_error("svrg-eg", serde_json::json!({"p": 1.5})).contains("`p`"));
         assert!(build_error("svrg-eg", serde_json::json!({"factor": 0.0})).contains("`factor`"));

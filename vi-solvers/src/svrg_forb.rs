@@ -36,64 +36,20 @@
 //!   without cocoercivity", SIAM J. Optim. 30 (2020) (the deterministic FoRB).
 
 use faer::{Col, ColRef};
-use serde::{Deserialize, Serialize};
-use vi_core::{linalg, BuildContext, Error, Params, Problem, Result, Sampling, Solver, StepRule, StepStatus};
+use vi_core::{linalg, BuildContext, Checked, Method, Problem, Result, Solver, StepRule, StepStatus};
 
-use crate::stochastic::{self, Oracle, COIN_STREAM};
+use crate::stochastic::{self, Draws, Oracle, COIN_STREAM};
 
-/// Parameters of [`SvrgForb`].
-///
-/// | name | default | purpose | range |
-/// |---|---|---|---|
-/// | `step` | `"auto"` | a number or `"auto"` (`factor (1 - sqrt(1 - p)) / (2 L_Q)`) | > 0 |
-/// | `factor` | `0.99` | fraction of the paper's step bound | (0, 1) |
-/// | `p` | `0` | snapshot probability; 0 = `min(1, 2 batch / N)` | [0, 1] |
-/// | `batch` | `1` | components per sample | 1..=N |
-/// | `sampling` | `"uniform"` | `"uniform"` or `"lipschitz"` | |
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct SvrgForbParams {
-    /// Step size rule (default `"auto"`).
-    pub step: StepRule,
-    /// `tau = factor (1 - sqrt(1 - p)) / (2 L_Q)` for `"auto"` (default 0.99).
-    pub factor: f64,
-    /// Snapshot probability, 0 = `min(1, 2 batch / N)` (default 0).
-    pub p: f64,
-    /// Components per sample (default 1).
-    pub batch: usize,
-    /// Component sampling (default `"uniform"`).
-    pub sampling: Sampling,
-}
-
-impl Default for SvrgForbParams {
-    fn default() -> Self {
-        Self { step: StepRule::Auto, factor: 0.99, p: 0.0, batch: 1, sampling: Sampling::Uniform }
-    }
-}
-
-impl Params for SvrgForbParams {
-    fn validate(&self, owner: &str) -> Result<()> {
-        stochastic::validate(owner, self.step, self.batch, 1.0)?;
-        crate::common::open_range(owner, "factor", self.factor, 0.0, 1.0, " (fraction of the step bound)")?;
-        if !(0.0..=1.0).contains(&self.p) {
-            return Err(Error::param(owner, "p", format!("must be in [0, 1] (0 = 2 batch / N), got {}", self.p)));
-        }
-        Ok(())
-    }
-    fn docs() -> &'static [(&'static str, &'static str)] {
-        &[
-            (
-                "step",
-                "step size: a number or \"auto\" (factor (1 - sqrt(1 - p)) / (2 L_Q), L_Q the mean-square Lipschitz constant)",
-            ),
-            ("factor", "fraction of the step bound (1 - sqrt(1 - p)) / (2 L_Q), in (0, 1)"),
-            ("p", "snapshot refresh probability, in [0, 1]; 0 = min(1, 2 batch / N)"),
-            ("batch", "components per sample, in 1..=N"),
-            (
-                "sampling",
-                "\"uniform\" or \"lipschitz\" (probabilities proportional to the component Lipschitz constants)",
-            ),
-        ]
+vi_core::params! {
+    /// Parameters of [`SvrgForb`].
+    pub struct SvrgForbParams {
+        /// step size: a number or "auto" (factor (1 - sqrt(1 - p)) / (2 L_Q), L_Q the mean-square Lipschitz constant)
+        pub step: StepRule = StepRule::Auto, fixed_or_auto();
+        /// fraction of the step bound (1 - sqrt(1 - p)) / (2 L_Q)
+        pub factor: f64 = 0.99, open(0.0, 1.0).because("fraction of the step bound");
+        /// snapshot refresh probability; 0 = min(1, 2 batch / N)
+        pub p: f64 = 0.0, closed(0.0, 1.0);
+        ..draws: Draws;
     }
 }
 
@@ -118,13 +74,10 @@ pub struct SvrgForb {
 
 impl SvrgForb {
     /// A new solver whose samples and snapshot coin derive from `seed`.
-    ///
-    /// # Errors
-    /// [`vi_core::Error::InvalidParameter`] from validation.
-    pub fn new(params: SvrgForbParams, seed: u64) -> Result<Self> {
-        params.validate("solver svrg-forb")?;
+    pub fn new(params: Checked<SvrgForbParams>, seed: impl vi_core::Seed) -> Self {
+        let (params, seed) = (params.into_inner(), seed.get());
         let e = || Col::zeros(0);
-        Ok(Self {
+        Self {
             params,
             seed,
             oracle: None,
@@ -138,19 +91,19 @@ impl SvrgForb {
             fw: e(),
             g: e(),
             gw: e(),
-        })
+        }
     }
 }
 
 impl Solver for SvrgForb {
     fn name(&self) -> &str {
-        "svrg-forb"
+        Self::NAME
     }
 
     fn init(&mut self, problem: &mut Problem) -> Result<()> {
         let prm = &self.params;
-        let oracle = Oracle::new(problem, "svrg-forb", prm.sampling, prm.batch, self.seed)?;
-        self.p = if prm.p > 0.0 { prm.p } else { (2.0 * prm.batch as f64 / oracle.components as f64).min(1.0) };
+        let oracle = Oracle::new(problem, "svrg-forb", prm.draws.sampling, prm.draws.batch, self.seed)?;
+        self.p = if prm.p > 0.0 { prm.p } else { (2.0 * prm.draws.batch as f64 / oracle.components as f64).min(1.0) };
         // unit.eta0 = factor / L_Q; the bound's (1 - sqrt(1 - p)) / 2 on top. A fixed step is
         // taken as it is.
         let unit = oracle.steps(problem, "svrg-forb", prm.step, prm.factor, stochastic::Schedule::Constant, 1.0)?;
@@ -210,28 +163,29 @@ impl Solver for SvrgForb {
     }
 }
 
-fn build(p: SvrgForbParams, ctx: &BuildContext) -> Result<Box<dyn Solver>> {
-    Ok(Box::new(SvrgForb::new(p, ctx.seed)?))
+impl Method for SvrgForb {
+    const NAME: &'static str = "svrg-forb";
+    const SUMMARY: &'static str = "loopless variance-reduced forward-reflected-backward (Alacaoglu-Malitsky-Cevher) on a finite sum: one projection per iteration, snapshot refreshed with probability p";
+    type Params = SvrgForbParams;
+
+    fn build(params: Checked<SvrgForbParams>, ctx: &BuildContext) -> Result<Self> {
+        Ok(Self::new(params, ctx))
+    }
 }
 
-vi_core::register_solver!(
-    "svrg-forb",
-    "loopless variance-reduced forward-reflected-backward (Alacaoglu-Malitsky-Cevher) on a finite sum: one projection per iteration, snapshot refreshed with probability p",
-    SvrgForbParams,
-    build
-);
+vi_core::register_solver!(SvrgForb);
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{bilinear_xy, build_error, finite_sum_2d};
+    use crate::test_support::{bilinear_xy, build_error, checked, finite_sum_2d};
     use crate::Ogda;
 
     #[test]
     fn one_component_with_p_one_is_ogda() {
         let (mut p, mut q) = (finite_sum_2d(1, &[1.0, -2.0]), finite_sum_2d(1, &[1.0, -2.0]));
         let prm = SvrgForbParams { step: StepRule::Fixed(0.2), p: 1.0, ..Default::default() };
-        let mut s = SvrgForb::new(prm, 3).unwrap();
+        let mut s = SvrgForb::new(checked(prm), 3);
         let mut ogda = Ogda::with_step(0.2).unwrap();
         s.init(&mut p).unwrap();
         ogda.init(&mut q).unwrap();
@@ -247,7 +201,7 @@ mod tests {
     #[test]
     fn accounting_auto_step_and_convergence_without_a_noise_floor() {
         let mut p = finite_sum_2d(10, &[1.0, 1.0]);
-        let mut s = SvrgForb::new(SvrgForbParams::default(), 7).unwrap();
+        let mut s = SvrgForb::new(checked(SvrgForbParams::default()), 7);
         s.init(&mut p).unwrap();
         // p = 2 batch / N = 0.2, tau = 0.99 (1 - sqrt(0.8)) / (2 L_Q).
         assert!((s.p - 0.2).abs() < 1e-15);
@@ -270,7 +224,7 @@ mod tests {
 
     #[test]
     fn refuses_bad_input() {
-        let mut s = SvrgForb::new(SvrgForbParams::default(), 0).unwrap();
+        let mut s = SvrgForb::new(checked(SvrgForbParams::default()), 0);
         assert!(s.init(&mut bilinear_xy(&[1.0, 1.0])).unwrap_err().to_string().contains("finite-sum"));
         assert!(build_error("svrg-forb", serde_json::json!({"p": -0.1})).contains("`p`"));
         assert!(build_error("svrg-forb", serde_json::json!({"factor": 1.0})).contains("`factor`"));

@@ -210,3 +210,14 @@ pub fn finite_sum_2d(n: usize, start: &[f64]) -> Problem {
         .with_solution(Col::zeros(2))
         .unwrap()
 }
+
+/// Parameters checked as the registry would check them (a test fails on invalid ones).
+pub fn checked<P: vi_core::Params>(p: P) -> vi_core::Checked<P> {
+    p.check("solver under test").unwrap()
+}
+
+/// Parameters from a JSON object of overrides, read and checked as the registry does (flattened
+/// group keys such as `step` or `beta1` sit at the top level).
+pub fn params<P: vi_core::Params>(overrides: serde_json::Value) -> vi_core::Checked<P> {
+    vi_core::params::parse_params::<P>("solver", "under-test", overrides.as_object().unwrap()).unwrap()
+}

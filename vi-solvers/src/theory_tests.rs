@@ -2,18 +2,16 @@
 //! games, exact linear rates on the rotation-block family, projected matrix games, EAG's
 //! `O(1/k^2)` rate, and the preconditioned variants.
 
+use faer::c64;
 use faer::Col;
 use serde_json::json;
-use vi_core::{Problem, Solver, Status, StepRule};
+use vi_core::{Problem, Solver, Status};
 
 use crate::test_support::{
-    duality_gap, matching_pennies_matrix, matrix_game, random_bilinear, rotation_blocks, rps_matrix, run,
-    strongly_monotone,
+    checked, duality_gap, matching_pennies_matrix, matrix_game, params, random_bilinear, rotation_blocks, rps_matrix,
+    run, strongly_monotone,
 };
-use crate::{
-    Eag, EagParams, EagVariant, Eftp, EftpParams, Extragradient, ExtragradientParams, Gda, Ogda, OgdaParams,
-    PrecondKind,
-};
+use crate::{Eag, EagParams, EagVariant, Eftp, Extragradient, Gda, Ogda};
 
 fn solver(name: &str, params: serde_json::Value) -> Box<dyn Solver> {
     vi_core::build_solver(name, &params, 0).unwrap().0
@@ -47,56 +45,37 @@ fn bilinear_step_thresholds_eg_below_one_eftp_ogda_below_inverse_sqrt3() {
 
 // --- exact rates on the rotation-block family (docs/math.md §3.3) ---------------------------
 
-#[derive(Clone, Copy)]
-struct C(f64, f64);
-impl C {
-    fn add(self, o: C) -> C {
-        C(self.0 + o.0, self.1 + o.1)
-    }
-    fn mul(self, o: C) -> C {
-        C(self.0 * o.0 - self.1 * o.1, self.0 * o.1 + self.1 * o.0)
-    }
-    fn scale(self, a: f64) -> C {
-        C(a * self.0, a * self.1)
-    }
-    fn abs(self) -> f64 {
-        self.0.hypot(self.1)
-    }
-    fn sqrt(self) -> C {
-        let r = self.abs();
-        let re = ((r + self.0) / 2.0).sqrt();
-        let im = ((r - self.0) / 2.0).sqrt().copysign(self.1);
-        C(re, im)
-    }
-}
-
-/// The exact per-step factor of each method at `w = eta * lambda` (docs/math.md §3.3).
-fn factor(method: &str, w: C) -> f64 {
-    let one = C(1.0, 0.0);
+/// The exact per-step factor of each method at `w = eta * lambda` (docs/math.md §3.3), written
+/// out independently of the solvers' own models.
+fn factor(method: &str, w: c64) -> f64 {
+    let one = c64::new(1.0, 0.0);
     match method {
-        "gda" => one.add(w.scale(-1.0)).abs(),
-        "extragradient" => one.add(w.scale(-1.0)).add(w.mul(w)).abs(),
+        "gda" => (one - w).norm(),
+        "extragradient" => (one - w + w * w).norm(),
         // Roots of t^2 - (1 - 2w) t - w: t = ((1 - 2w) +- sqrt(1 + 4 w^2)) / 2.
         _ => {
-            let b = one.add(w.scale(-2.0));
-            let d = one.add(w.mul(w).scale(4.0)).sqrt();
-            b.add(d).scale(0.5).abs().max(b.add(d.scale(-1.0)).scale(0.5).abs())
+            let b = one - w * 2.0;
+            let d = (one + w * w * 4.0).sqrt();
+            ((b + d) * 0.5).norm().max(((b - d) * 0.5).norm())
         }
     }
 }
 
 #[test]
-fn measured_linear_rates_match_the_exact_factors_on_rotation_blocks() {
+fn measured_linear_rates_match_the_exact_factors_and_the_solvers_own_models() {
     let blocks = [(1.0, 2.0), (0.5, 1.0), (2.0, 0.0)];
     let start = [1.0, -0.5, 0.3, 0.8, -1.0, 0.4];
-    for (name, eta) in [("gda", 0.1), ("extragradient", 0.2), ("eftp", 0.1), ("ogda", 0.1)] {
-        let predicted = blocks
-            .iter()
-            .flat_map(|&(a, b)| [C(a, b), C(a, -b)])
-            .map(|l| factor(name, l.scale(eta)))
-            .fold(0.0, f64::max);
-        let mut p = rotation_blocks(&blocks, &start);
+    let eigs: Vec<c64> = blocks.iter().flat_map(|&(a, b)| [c64::new(a, b), c64::new(a, -b)]).collect();
+    let none = faer::Mat::<f64>::zeros(0, 0);
+    let lin = vi_core::Linearization { jacobian: none.as_ref(), eigenvalues: &eigs, first_block: 0 };
+    for (name, eta) in [("gda", 0.1), ("extragradient", 0.2), ("eftp", 0.1), ("ogda", 0.1), ("prg", 0.1)] {
+        let predicted = eigs.iter().map(|&l| factor(name, l * eta)).fold(0.0, f64::max);
         let mut s = solver(name, json!({ "step": eta }));
+        // The solver's own description gives the same factor.
+        let model = s.linear_model().unwrap();
+        let own = model.rate(&lin, eta).unwrap();
+        assert!((own - predicted).abs() < 1e-12, "{name}: model {own} vs closed form {predicted}");
+        let mut p = rotation_blocks(&blocks, &start);
         s.init(&mut p).unwrap();
         for _ in 0..100 {
             s.step(&mut p);
@@ -110,6 +89,34 @@ fn measured_linear_rates_match_the_exact_factors_on_rotation_blocks() {
         assert!(rel < 1e-3, "{name}: measured {measured}, predicted {predicted}");
         assert!(predicted < 1.0);
     }
+}
+
+#[test]
+fn stable_step_ranges_from_the_models_match_the_known_bounds() {
+    // Bilinear x*y (lambda = +- i): EG is stable iff eta < 1, EFTP / OGDA iff eta < 1/sqrt(3)
+    // (docs/math.md §2.3, §2.4), GDA never; alternating GDA stays on the unit circle for eta < 2.
+    let xy = faer::mat![[0.0, 1.0], [-1.0, 0.0]];
+    let eigs = [c64::new(0.0, 1.0), c64::new(0.0, -1.0)];
+    let lin = vi_core::Linearization { jacobian: xy.as_ref(), eigenvalues: &eigs, first_block: 1 };
+    let stable = |name: &str| solver(name, json!({})).linear_model().unwrap().max_stable_step(&lin, 4.0).unwrap();
+    assert_eq!(stable("gda"), 0.0);
+    assert!((stable("extragradient") - 1.0).abs() < 1e-6);
+    assert!((stable("eftp") - 1.0 / 3f64.sqrt()).abs() < 1e-6);
+    assert!((stable("ogda") - 1.0 / 3f64.sqrt()).abs() < 1e-6);
+    let alt = solver("alternating-gda", json!({})).linear_model().unwrap();
+    assert!((alt.rate(&lin, 0.5).unwrap() - 1.0).abs() < 1e-12);
+    // GRAAL on one real eigenvalue: roots of t^2 - (1 - h) t - h / phi.
+    let one = [c64::new(1.0, 0.0)];
+    let lin1 = vi_core::Linearization { jacobian: xy.as_ref(), eigenvalues: &one, first_block: 1 };
+    let g = solver("graal", json!({"phi": 1.5})).linear_model().unwrap();
+    let (h, phi) = (0.25f64, 1.5f64);
+    let want = ((1.0 - h) + ((1.0 - h).powi(2) + 4.0 * h / phi).sqrt()) / 2.0;
+    assert!((g.rate(&lin1, h).unwrap() - want).abs() < 1e-12);
+    // Methods without a fixed linear rate say why.
+    for name in ["eag", "tikhonov", "semismooth-newton"] {
+        assert!(!solver(name, json!({})).linear_model().unwrap_err().is_empty(), "{name}");
+    }
+    assert!(solver("extragradient", json!({"precond": "adam"})).linear_model().unwrap_err().contains("preconditioned"));
 }
 
 // --- matrix games on simplices (docs/math.md §3.2) --------------------------------------------
@@ -149,7 +156,7 @@ fn eg_eftp_ogda_solve_rps_and_matching_pennies_while_gda_does_not() {
 fn eag_squared_residual_decays_like_k_to_the_minus_two() {
     for variant in [EagVariant::Constant, EagVariant::Varying] {
         let mut p = random_bilinear(&[1.0, 0.8, 0.6, 0.5], 4);
-        let mut s = Eag::new(EagParams { variant, ..Default::default() }).unwrap();
+        let mut s = Eag::new(checked(EagParams { variant, ..Default::default() }));
         s.init(&mut p).unwrap();
         let (mut xs, mut ys) = (Vec::new(), Vec::new());
         let mut k = 0u64;
@@ -205,14 +212,9 @@ fn extra_adam_step_matches_hand_computation() {
     // z1 = 1 - 0.1 m^ / sqrt(v^) = 0.901618...; with beta1 = 0 (RMSProp): 1 - 0.1*1.8/sqrt(3.6).
     for (beta1, expect) in [(0.5, 0.901_618_028_350_317_1), (0.0, 0.905_131_670_194_948_6)] {
         let mut p = crate::test_support::affine(faer::mat![[2.0]], Col::zeros(1), &[1.0]);
-        let mut s = Extragradient::new(ExtragradientParams {
-            step: StepRule::Fixed(0.1),
-            precond: PrecondKind::Adam,
-            beta1,
-            beta2: 0.9,
-            ..Default::default()
-        })
-        .unwrap();
+        let mut s = Extragradient::new(params(
+            serde_json::json!({"step": 0.1, "precond": "adam", "beta1": beta1, "beta2": 0.9}),
+        ));
         s.init(&mut p).unwrap();
         s.step(&mut p);
         assert!((s.averaging_point()[0] - 0.9).abs() < 1e-8);
@@ -220,20 +222,13 @@ fn extra_adam_step_matches_hand_computation() {
     }
     // Optimistic Adam's first step is sign-like: z1 = z0 - 0.1 * (2 - 1) d0 ~ 1 - 0.1.
     let mut p = crate::test_support::affine(faer::mat![[2.0]], Col::zeros(1), &[1.0]);
-    let mut s =
-        Ogda::new(OgdaParams { step: StepRule::Fixed(0.1), precond: PrecondKind::Adam, ..Default::default() }).unwrap();
+    let mut s = Ogda::new(params(serde_json::json!({"step": 0.1, "precond": "adam"})));
     s.init(&mut p).unwrap();
     s.step(&mut p);
     assert!((s.iterate()[0] - 0.9).abs() < 1e-8);
     // EFTP with Adam reuses the past direction: first extrapolation and update both use d(F(z0)).
     let mut p = crate::test_support::affine(faer::mat![[2.0]], Col::zeros(1), &[1.0]);
-    let mut s = Eftp::new(EftpParams {
-        step: StepRule::Fixed(0.1),
-        precond: PrecondKind::Adam,
-        beta2: 0.9,
-        ..Default::default()
-    })
-    .unwrap();
+    let mut s = Eftp::new(params(serde_json::json!({"step": 0.1, "precond": "adam", "beta2": 0.9})));
     s.init(&mut p).unwrap();
     s.step(&mut p);
     assert!((s.averaging_point()[0] - 0.9).abs() < 1e-8);

@@ -53,9 +53,9 @@
 use faer::{Col, ColRef};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
-use vi_core::{BuildContext, Error, Params, Problem, Result, Solver, StepRule, StepStatus, TikhonovTerm};
-
-use crate::common;
+use vi_core::{
+    BuildContext, Checked, Error, LinearModel, Method, Problem, Result, Solver, StepRule, StepStatus, TikhonovTerm,
+};
 
 /// Largest number of stages down to `eps_min`.
 const MAX_STAGES: usize = 1000;
@@ -96,59 +96,54 @@ impl<'de> Deserialize<'de> for Anchor {
     }
 }
 
-/// Parameters of [`TikhonovContinuation`].
-///
-/// | name | default | purpose | range |
-/// |---|---|---|---|
-/// | `inner` | `"extragradient"` | registered name of the inner solver | any but `tikhonov` |
-/// | `inner_params` | `{}` | parameters of the inner solver | its own |
-/// | `step` | `"auto"` | forwarded to the inner solver as `step` | as the inner's |
-/// | `eps0` | `1.0` | first regularisation weight | > 0 |
-/// | `shrink` | `0.5` | `eps_{j+1} = shrink * eps_j` | (0, 1) |
-/// | `eps_min` | `1e-12` | floor of the schedule | (0, eps0] |
-/// | `anchor` | `"zero"` | `"zero"`, `"start"` or an array | |
-/// | `stage_tol_factor` | `0.01` | stage ends when the shifted residual `<= factor * eps_j` | > 0 |
-/// | `stage_max_iters` | `10000` | inner-iteration cap per stage | >= 1 |
-/// | `stage_check_every` | `10` | stage residual test interval (one counted call each) | >= 1 |
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct TikhonovParams {
-    /// Inner solver name (default `"extragradient"`).
-    pub inner: String,
-    /// Inner solver parameters (default `{}`).
-    pub inner_params: Map<String, Value>,
-    /// Step rule forwarded to the inner solver (default `"auto"`).
-    pub step: StepRule,
-    /// First weight (default 1).
-    pub eps0: f64,
-    /// Geometric decrease (default 0.5).
-    pub shrink: f64,
-    /// Floor of the schedule (default 1e-12).
-    pub eps_min: f64,
-    /// Anchor (default `"zero"`).
-    pub anchor: Anchor,
-    /// Stage tolerance relative to `eps_j` (default 0.01).
-    pub stage_tol_factor: f64,
-    /// Inner-iteration cap per stage (default 10000).
-    pub stage_max_iters: u64,
-    /// Stage residual test every this many inner iterations (default 10).
-    pub stage_check_every: u64,
-}
-
-impl Default for TikhonovParams {
-    fn default() -> Self {
-        Self {
-            inner: "extragradient".into(),
-            inner_params: Map::new(),
-            step: StepRule::Auto,
-            eps0: 1.0,
-            shrink: 0.5,
-            eps_min: 1e-12,
-            anchor: Anchor::Zero,
-            stage_tol_factor: 0.01,
-            stage_max_iters: 10_000,
-            stage_check_every: 10,
+vi_core::params! {
+    /// Parameters of [`TikhonovContinuation`].
+    pub struct TikhonovParams {
+        /// registered name of the inner solver (any solver but tikhonov)
+        pub inner: String = "extragradient";
+        /// parameters of the inner solver, an object
+        pub inner_params: Map<String, Value> = Map::new();
+        /// forwarded to the inner solver as its `step` unless inner_params sets one
+        pub step: StepRule = StepRule::Auto, step_rule();
+        /// first regularisation weight
+        pub eps0: f64 = 1.0, positive();
+        /// eps_{j+1} = shrink * eps_j
+        pub shrink: f64 = 0.5, open(0.0, 1.0);
+        /// floor of the schedule, in (0, eps0]; the last stage runs until the runner stops
+        pub eps_min: f64 = 1e-12;
+        /// "zero" (limit: minimum-norm solution), "start" or an array of finite numbers
+        pub anchor: Anchor = Anchor::Zero;
+        /// a stage ends when the shifted natural residual <= stage_tol_factor * eps
+        pub stage_tol_factor: f64 = 0.01, positive();
+        /// inner-iteration cap per stage
+        pub stage_max_iters: u64 = 10_000, at_least(1.0);
+        /// test the stage residual every this many inner iterations (one counted oracle call each)
+        pub stage_check_every: u64 = 10, at_least(1.0);
+    }
+    validate(p, owner) {
+        if p.inner == "tikhonov" {
+            return Err(Error::param(
+                owner,
+                "inner",
+                "cannot be \"tikhonov\" itself; choose a registered method such as extragradient or eftp",
+            ));
         }
+        if !(p.eps_min > 0.0 && p.eps_min <= p.eps0) {
+            return Err(Error::param(owner, "eps_min", format!("must be in (0, eps0 = {}], got {}", p.eps0, p.eps_min)));
+        }
+        if p.schedule().len() > MAX_STAGES {
+            return Err(Error::param(
+                owner,
+                "shrink",
+                format!("the schedule from eps0 to eps_min needs more than {MAX_STAGES} stages; lower `shrink` or raise `eps_min`"),
+            ));
+        }
+        if let Anchor::Point(a) = &p.anchor {
+            if a.iter().any(|x| !x.is_finite()) {
+                return Err(Error::param(owner, "anchor", "must contain finite numbers only"));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -174,73 +169,6 @@ impl TikhonovParams {
             m.insert("step".into(), serde_json::to_value(self.step).unwrap_or(Value::Null));
         }
         Value::Object(m)
-    }
-}
-
-impl Params for TikhonovParams {
-    fn validate(&self, owner: &str) -> Result<()> {
-        self.step.validate(owner)?;
-        if self.inner == "tikhonov" {
-            return Err(Error::param(
-                owner,
-                "inner",
-                "cannot be \"tikhonov\" itself; choose a registered method such as extragradient or eftp",
-            ));
-        }
-        if !(self.eps0 > 0.0 && self.eps0.is_finite()) {
-            return Err(Error::param(owner, "eps0", format!("must be a finite number > 0, got {}", self.eps0)));
-        }
-        common::open_range(owner, "shrink", self.shrink, 0.0, 1.0, "")?;
-        if !(self.eps_min > 0.0 && self.eps_min <= self.eps0) {
-            return Err(Error::param(
-                owner,
-                "eps_min",
-                format!("must be in (0, eps0 = {}], got {}", self.eps0, self.eps_min),
-            ));
-        }
-        if self.schedule().len() > MAX_STAGES {
-            return Err(Error::param(
-                owner,
-                "shrink",
-                format!("the schedule from eps0 to eps_min needs more than {MAX_STAGES} stages; lower `shrink` or raise `eps_min`"),
-            ));
-        }
-        if !(self.stage_tol_factor > 0.0 && self.stage_tol_factor.is_finite()) {
-            return Err(Error::param(
-                owner,
-                "stage_tol_factor",
-                format!("must be a finite number > 0, got {}", self.stage_tol_factor),
-            ));
-        }
-        if self.stage_max_iters == 0 {
-            return Err(Error::param(owner, "stage_max_iters", "must be >= 1"));
-        }
-        if self.stage_check_every == 0 {
-            return Err(Error::param(owner, "stage_check_every", "must be >= 1"));
-        }
-        if let Anchor::Point(p) = &self.anchor {
-            if p.iter().any(|x| !x.is_finite()) {
-                return Err(Error::param(owner, "anchor", "must contain finite numbers only"));
-            }
-        }
-        Ok(())
-    }
-    fn docs() -> &'static [(&'static str, &'static str)] {
-        &[
-            ("inner", "registered name of the inner solver (any solver but tikhonov)"),
-            ("inner_params", "parameters of the inner solver, an object"),
-            ("step", "forwarded to the inner solver as its `step` unless inner_params sets one"),
-            ("eps0", "first regularisation weight, > 0"),
-            ("shrink", "eps_{j+1} = shrink * eps_j, in (0,1)"),
-            ("eps_min", "floor of the schedule, in (0, eps0]; the last stage runs until the runner stops"),
-            ("anchor", "\"zero\" (limit: minimum-norm solution), \"start\" or an array"),
-            ("stage_tol_factor", "a stage ends when the shifted natural residual <= stage_tol_factor * eps"),
-            ("stage_max_iters", "inner-iteration cap per stage, >= 1"),
-            (
-                "stage_check_every",
-                "test the stage residual every this many inner iterations (one counted oracle call each), >= 1",
-            ),
-        ]
     }
 }
 
@@ -289,9 +217,9 @@ impl TikhonovContinuation {
     ///
     /// # Errors
     /// Invalid parameters, an unknown inner name, or invalid inner parameters.
-    pub fn new(params: TikhonovParams, seed: u64) -> Result<Self> {
-        params.validate("solver tikhonov")?;
-        let (inner, _) = vi_core::build_solver(&params.inner, &params.inner_overrides(), seed)?;
+    pub fn new(params: Checked<TikhonovParams>, ctx: &BuildContext) -> Result<Self> {
+        let params = params.into_inner();
+        let (inner, _) = vi_core::build_solver_in(&params.inner, &params.inner_overrides(), ctx)?;
         Ok(Self {
             params,
             inner,
@@ -319,7 +247,7 @@ impl TikhonovContinuation {
 
 impl Solver for TikhonovContinuation {
     fn name(&self) -> &str {
-        "tikhonov"
+        Self::NAME
     }
 
     fn init(&mut self, problem: &mut Problem) -> Result<()> {
@@ -405,32 +333,41 @@ impl Solver for TikhonovContinuation {
             },
         })
     }
+
+    fn linear_model(&self) -> std::result::Result<LinearModel, String> {
+        Err("continuation: converges in stages as eps -> 0, no fixed linear rate".into())
+    }
 }
 
-fn build(p: TikhonovParams, ctx: &BuildContext) -> Result<Box<dyn Solver>> {
-    Ok(Box::new(TikhonovContinuation::new(p, ctx.seed)?))
+impl Method for TikhonovContinuation {
+    const NAME: &'static str = "tikhonov";
+    const SUMMARY: &'static str =
+        "Tikhonov continuation eps_j -> 0 around any inner solver: converges to the solution nearest the anchor";
+    type Params = TikhonovParams;
+
+    fn build(params: Checked<TikhonovParams>, ctx: &BuildContext) -> Result<Self> {
+        Self::new(params, ctx)
+    }
 }
 
-vi_core::register_solver!(
-    "tikhonov",
-    "Tikhonov continuation eps_j -> 0 around any inner solver: converges to the solution nearest the anchor",
-    TikhonovParams,
-    build
-);
+vi_core::register_solver!(TikhonovContinuation);
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::test_support::{
-        assert_send_clone, bilinear, bilinear_xy, build_error, matrix_with_singular_values, run,
+        assert_send_clone, bilinear, bilinear_xy, build_error, checked, matrix_with_singular_values, run,
     };
     use crate::Extragradient;
     use faer::Mat;
     use vi_core::{linalg, Status};
 
     fn eg_inner(step: f64, eps0: f64) -> TikhonovContinuation {
-        TikhonovContinuation::new(TikhonovParams { step: StepRule::Fixed(step), eps0, ..Default::default() }, 0)
-            .unwrap()
+        TikhonovContinuation::new(
+            checked(TikhonovParams { step: StepRule::Fixed(step), eps0, ..Default::default() }),
+            &BuildContext::new(0),
+        )
+        .unwrap()
     }
 
     #[test]
@@ -454,9 +391,11 @@ mod tests {
         assert!(e.contains("`nu`") && e.contains("extragradient"), "{e}");
         let e = build_error("tikhonov", serde_json::json!({"shrink": 0.9999, "eps_min": 1e-12}));
         assert!(e.contains("`shrink`") && e.contains("1000 stages"), "{e}");
-        let mut s =
-            TikhonovContinuation::new(TikhonovParams { anchor: Anchor::Point(vec![1.0]), ..Default::default() }, 0)
-                .unwrap();
+        let mut s = TikhonovContinuation::new(
+            checked(TikhonovParams { anchor: Anchor::Point(vec![1.0]), ..Default::default() }),
+            &BuildContext::new(0),
+        )
+        .unwrap();
         let e = s.init(&mut bilinear_xy(&[1.0, 1.0])).unwrap_err().to_string();
         assert!(e.contains("`anchor`") && e.contains("expected 2, got 1"), "{e}");
     }
@@ -504,13 +443,13 @@ mod tests {
         let (mut p, sol, ker) = rank_deficient(1.0);
         // Plain EG keeps the kernel component of the start (F(z) lies in range M, orthogonal
         // to ker M): it converges to the solution sol + P_ker(start), at distance ||P_ker(start)||.
-        let r = run(&mut p, &mut Extragradient::new(Default::default()).unwrap(), 1e-10, 100_000);
+        let r = run(&mut p, &mut Extragradient::new(checked(Default::default())), 1e-10, 100_000);
         assert_eq!(r.status, Status::Converged);
         let d = r.distance_to_solution.unwrap();
         assert!(d > 0.5 && (d - ker).abs() < 1e-8, "EG distance {d}, kernel part {ker}");
 
         let (mut p, _, _) = rank_deficient(1.0);
-        let mut s = TikhonovContinuation::new(TikhonovParams::default(), 0).unwrap();
+        let mut s = TikhonovContinuation::new(checked(TikhonovParams::default()), &BuildContext::new(0)).unwrap();
         let r = run(&mut p, &mut s, 1e-10, 1_000_000);
         assert_eq!(r.status, Status::Converged);
         let d = linalg::dist(linalg::col_from_slice(&r.z).as_ref(), sol.as_ref());

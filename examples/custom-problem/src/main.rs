@@ -12,10 +12,9 @@
 //! Run it with `cargo run --release -p custom-problem`.
 
 use faer::{Col, ColMut, ColRef};
-use serde::{Deserialize, Serialize};
 use vi_core::{
-    register_problem, BoxSet, BuildContext, Error, Monotonicity, Operator, Params, Problem, Result, RunConfig, RunSpec,
-    Runner,
+    register_problem, BoxSet, BuildContext, Checked, Error, Monotonicity, Operator, Params, Problem, Result, RunConfig,
+    RunSpec, Runner,
 };
 
 // Force-link the plugin crates so that the registry also holds the built-in solvers.
@@ -49,34 +48,17 @@ impl Operator for RotatingCubic {
     }
 }
 
-/// Its parameters: every field is a parameter with a default, unknown names are rejected.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct RotatingCubicParams {
-    /// The linear coefficient `a > 0` (default 0.5).
-    pub a: f64,
-}
-
-impl Default for RotatingCubicParams {
-    fn default() -> Self {
-        Self { a: 0.5 }
+vi_core::params! {
+    /// Its parameters, each declared once: doc line, type, default and range. Unknown names and
+    /// out-of-range values are rejected before `build` runs.
+    pub struct RotatingCubicParams {
+        /// linear coefficient of the cubic
+        pub a: f64 = 0.5, positive();
     }
 }
 
-impl Params for RotatingCubicParams {
-    fn validate(&self, owner: &str) -> Result<()> {
-        if !(self.a > 0.0 && self.a.is_finite()) {
-            return Err(Error::param(owner, "a", format!("must be a finite number > 0, got {}", self.a)));
-        }
-        Ok(())
-    }
-    fn docs() -> &'static [(&'static str, &'static str)] {
-        &[("a", "linear coefficient of the cubic, > 0")]
-    }
-}
-
-/// The build function: the registry calls it with validated parameters.
-pub fn build(p: RotatingCubicParams, _ctx: &BuildContext) -> Result<Problem> {
+/// The build function: the registry calls it with checked parameters.
+pub fn build(p: Checked<RotatingCubicParams>, _ctx: &BuildContext) -> Result<Problem> {
     let set = BoxSet::uniform(2, -2.0, 2.0)?;
     Problem::new("rotating-cubic", Box::new(RotatingCubic { a: p.a }), Box::new(set), Col::from_fn(2, |_| 2.0))
 }
@@ -110,7 +92,7 @@ fn main() -> Result<()> {
     println!("registry: {} after {} oracle calls, z = {:?}", report.status, report.oracle_calls, report.z);
 
     // 2. Directly through the Rust API.
-    let mut problem = build(RotatingCubicParams { a: 0.5 }, &BuildContext::default())?;
+    let mut problem = build(RotatingCubicParams { a: 0.5 }.check("problem rotating-cubic")?, &BuildContext::default())?;
     let mut solver = vi_solvers::Extragradient::with_step(0.05)?;
     let direct = Runner::new(RunConfig { tol: 1e-10, ..RunConfig::default() })?.run(&mut problem, &mut solver)?;
     println!("direct:   {} after {} iterations, z = {:?}", direct.status, direct.iterations, direct.z);
@@ -131,7 +113,8 @@ mod tests {
         assert_eq!(r.status, vi_core::Status::Converged);
         assert!((r.z[0] - x).abs() < 1e-7 && (r.z[1] - x).abs() < 1e-7, "{:?}", r.z);
 
-        let mut problem = build(RotatingCubicParams::default(), &BuildContext::default()).unwrap();
+        let params = RotatingCubicParams::default().check("problem rotating-cubic").unwrap();
+        let mut problem = build(params, &BuildContext::default()).unwrap();
         let mut solver = vi_solvers::Extragradient::with_step(0.05).unwrap();
         let d = Runner::new(RunConfig { tol: 1e-10, ..RunConfig::default() })
             .unwrap()

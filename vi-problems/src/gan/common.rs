@@ -218,6 +218,51 @@ pub fn validate_weights(owner: &str, gamma: f64, eps_g: f64, eps_d: f64) -> vi_c
     Ok(())
 }
 
+vi_core::params! {
+    /// The regularization of every GAN game (docs/math.md §4), flattened into each GAN problem's
+    /// parameters. `gamma`, the regularizers' weight, is declared by each game (its default
+    /// differs between games).
+    pub struct RegParams {
+        /// none | asymmetric | r1 | r2 | nk | jare | consensus | proximal | wgan-gp; combine with + (e.g. "r1+nk")
+        pub reg: String = "none";
+        /// Tikhonov weight on the generator, in [0, 1e100]
+        pub eps_g: f64 = 0.0;
+        /// Tikhonov weight on the discriminator, in [0, 1e100]; null = 0.1 with reg asymmetric, else 0
+        pub eps_d: Option<f64> = None;
+        /// samples of the asymmetric penalty: "real", "fake" or "both"
+        pub gp_on: GpOn = GpOn::Real;
+        /// Tikhonov anchor of the generator; [] = 0
+        pub anchor_g: Vec<f64> = Vec::new(), finite();
+        /// Tikhonov anchor of the discriminator; [] = 0
+        pub anchor_d: Vec<f64> = Vec::new(), finite();
+        /// proximal weight lambda (reg proximal), in [1e-100, 1e100]
+        pub prox_lambda: f64 = 1.0;
+        /// inner ascent steps per proximal evaluation (each one more gradient of V), 1..=10000
+        pub prox_steps: usize = 5;
+        /// inner ascent step length, in (0, 2 / prox_lambda]
+        pub prox_lr: f64 = 0.5;
+    }
+    validate(p, owner) { validate_prox(owner, p.prox_lambda, p.prox_steps, p.prox_lr) }
+}
+
+impl RegParams {
+    /// The group with another default inner step length.
+    pub fn with_prox_lr(prox_lr: f64) -> Self {
+        Self { prox_lr, ..Self::default() }
+    }
+
+    /// The active regularizers, parsed from `reg`, and the discriminator's Tikhonov weight:
+    /// `eps_d`, or its default, the game's `asymmetric_eps_d` under `asymmetric` and 0 otherwise.
+    ///
+    /// # Errors
+    /// [`vi_core::Error::InvalidParameter`] for an unknown regularizer.
+    pub fn regs(&self, owner: &str, asymmetric_eps_d: f64) -> vi_core::Result<(Vec<Reg>, f64)> {
+        let regs = Reg::parse_list(owner, &self.reg)?;
+        let eps_d = self.eps_d.unwrap_or(if regs.contains(&Reg::Asymmetric) { asymmetric_eps_d } else { 0.0 });
+        Ok((regs, eps_d))
+    }
+}
+
 /// Checks the proximal inner loop: `prox_lambda` in `[1e-100, 1e100]`, `prox_lr` > 0 with
 /// `prox_lr * prox_lambda <= 2` (beyond, the inner ascent on the `lambda`-strongly concave
 /// objective diverges), `prox_steps <= MAX_PROX_STEPS`.

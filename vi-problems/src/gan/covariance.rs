@@ -46,65 +46,52 @@
 
 use faer::prelude::ReborrowMut;
 use faer::{Col, ColMut, ColRef, Mat};
-use serde::{Deserialize, Serialize};
 use vi_core::memory::{self, Size};
-use vi_core::{BuildContext, Error, Params, Problem, Result};
+use vi_core::{BuildContext, Checked, Error, Problem, Result};
 
 use crate::limits;
 
-use super::common::{GpOn, Loss, Reg};
-use super::regularized::{build_problem, GanModel, RegConfig, COMMON_DOCS};
+use super::common::{GpOn, Loss, Reg, RegParams};
+use super::regularized::{build_problem, GanModel, RegConfig};
 
-/// Parameters of `gan-covariance` (see the module documentation for the table).
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct CovarianceParams {
-    /// Data covariance (default `[[2, 0.5], [0.5, 1]]`).
-    pub cov: Vec<Vec<f64>>,
-    /// The loss (default `wgan`, exact; the logistic losses use `samples` fixed samples).
-    pub loss: Loss,
-    /// Real and noise samples for the logistic losses (default 256).
-    #[serde(deserialize_with = "crate::bilinear::dimension")]
-    pub samples: usize,
-    /// Regularizers, `+`-separated (default `none`).
-    pub reg: String,
-    /// Regularizer weight (default 0.3).
-    pub gamma: f64,
-    /// Tikhonov weight on the generator (default 0).
-    pub eps_g: f64,
-    /// Tikhonov weight on the discriminator (default null: 0.1 under `asymmetric`, else 0).
-    pub eps_d: Option<f64>,
-    /// Samples of the `asymmetric` penalty (default `real`).
-    pub gp_on: GpOn,
-    /// Tikhonov anchor of the generator (default `[]` = 0).
-    pub anchor_g: Vec<f64>,
-    /// Tikhonov anchor of the discriminator (default `[]` = 0).
-    pub anchor_d: Vec<f64>,
-    /// Proximal weight (default 1).
-    pub prox_lambda: f64,
-    /// Inner steps per proximal evaluation (default 5).
-    pub prox_steps: usize,
-    /// Inner step length (default 0.5).
-    pub prox_lr: f64,
-}
-
-impl Default for CovarianceParams {
-    fn default() -> Self {
-        Self {
-            cov: vec![vec![2.0, 0.5], vec![0.5, 1.0]],
-            loss: Loss::Wgan,
-            samples: 256,
-            reg: "none".into(),
-            gamma: 0.3,
-            eps_g: 0.0,
-            eps_d: None,
-            gp_on: GpOn::Real,
-            anchor_g: Vec::new(),
-            anchor_d: Vec::new(),
-            prox_lambda: 1.0,
-            prox_steps: 5,
-            prox_lr: 0.5,
+vi_core::params! {
+    /// Parameters of `gan-covariance` (see the module documentation for the table).
+    pub struct CovarianceParams {
+        /// data covariance Sigma, symmetric positive definite (d x d)
+        pub cov: Vec<Vec<f64>> = vec![vec![2.0, 0.5], vec![0.5, 1.0]];
+        /// "wgan" (exact), "standard" or "non-saturating" (fixed whitened samples)
+        pub loss: Loss = Loss::Wgan;
+        /// real and noise samples for the logistic losses (seeded, whitened), >= 2 d
+        pub samples: usize = 256;
+        /// weight of the penalty / NK / JARE / consensus / WGAN-GP term, in [0, 1e100]
+        pub gamma: f64 = 0.3;
+        ..regularization: RegParams;
+    }
+    validate(p, owner) {
+        let d = p.sigma(owner)?.nrows();
+        if p.loss != Loss::Wgan && p.samples < 2 * d {
+            return Err(Error::param(
+                owner,
+                "samples",
+                format!("must be >= 2 d = {} with loss `{}`, got {}", 2 * d, p.loss.name(), p.samples),
+            ));
         }
+        let cfg = p.reg_config(owner)?;
+        let n = Size::of(d) * d * 2usize;
+        let sampled = p.loss != Loss::Wgan;
+        let s = if sampled { p.samples } else { 0 };
+        // Vectors of n = d^2 + d (d + 1) / 2 <= 2 d^2, the d x d scratch, and the samples with
+        // their raw and whitened copies.
+        let words = n * 16usize + Size::of(d) * d * 10usize + Size::of(d) * s * 6usize;
+        let param = if sampled && s > d { "samples" } else { "cov" };
+        memory::check(owner, param, format_args!("d = {d} with {s} samples"), words.f64s().get())?;
+        // One field and two Hessian-vector products per inner step.
+        let field = if sampled { Size::of(s) * d * d * 24usize } else { Size::of(d) * d * d * 30usize } + 1000usize;
+        let inner = if cfg.has(Reg::Proximal) { cfg.prox_steps + 1 } else { 1 };
+        let param =
+            if inner > 1 && field.get().is_some_and(|f| f <= limits::MAX_CALL_FLOPS) { "prox_steps" } else { param };
+        let what = format_args!("d = {d} with {s} samples and {inner} field evaluations per call");
+        limits::check_call(owner, param, what, field * inner, "use fewer samples, a smaller cov or fewer prox_steps")
     }
 }
 
@@ -114,17 +101,7 @@ impl CovarianceParams {
     /// # Errors
     /// As [`RegConfig::resolve`].
     pub fn reg_config(&self, owner: &str) -> Result<RegConfig> {
-        RegConfig::resolve(
-            owner,
-            &self.reg,
-            self.gamma,
-            self.eps_g,
-            self.eps_d,
-            self.gp_on,
-            &self.anchor_g,
-            &self.anchor_d,
-            (self.prox_lambda, self.prox_steps, self.prox_lr),
-        )
+        RegConfig::resolve(owner, &self.regularization, self.gamma)
     }
 
     /// `Sigma` as a matrix, checked symmetric positive definite.
@@ -168,54 +145,6 @@ impl CovarianceParams {
         Ok(s)
     }
 }
-
-impl Params for CovarianceParams {
-    fn validate(&self, owner: &str) -> Result<()> {
-        let d = self.sigma(owner)?.nrows();
-        if self.loss != Loss::Wgan && self.samples < 2 * d {
-            return Err(Error::param(
-                owner,
-                "samples",
-                format!("must be >= 2 d = {} with loss `{}`, got {}", 2 * d, self.loss.name(), self.samples),
-            ));
-        }
-        let cfg = self.reg_config(owner)?;
-        let n = Size::of(d) * d * 2usize;
-        let sampled = self.loss != Loss::Wgan;
-        let s = if sampled { self.samples } else { 0 };
-        // Vectors of n = d^2 + d (d + 1) / 2 <= 2 d^2, the d x d scratch, and the samples with
-        // their raw and whitened copies.
-        let words = n * 16usize + Size::of(d) * d * 10usize + Size::of(d) * s * 6usize;
-        let param = if sampled && s > d { "samples" } else { "cov" };
-        memory::check(owner, param, format_args!("d = {d} with {s} samples"), words.f64s().get())?;
-        // One field and two Hessian-vector products per inner step.
-        let field = if sampled { Size::of(s) * d * d * 24usize } else { Size::of(d) * d * d * 30usize } + 1000usize;
-        let inner = if cfg.has(Reg::Proximal) { cfg.prox_steps + 1 } else { 1 };
-        let param =
-            if inner > 1 && field.get().is_some_and(|f| f <= limits::MAX_CALL_FLOPS) { "prox_steps" } else { param };
-        let what = format_args!("d = {d} with {s} samples and {inner} field evaluations per call");
-        limits::check_call(owner, param, what, field * inner, "use fewer samples, a smaller cov or fewer prox_steps")
-    }
-    fn docs() -> &'static [(&'static str, &'static str)] {
-        &COVARIANCE_DOCS
-    }
-}
-
-const COVARIANCE_DOCS: [(&str, &str); 13] = [
-    ("cov", "data covariance Sigma, symmetric positive definite (d x d)"),
-    ("loss", "\"wgan\" (exact), \"standard\" or \"non-saturating\" (fixed whitened samples)"),
-    ("samples", "real and noise samples for the logistic losses (seeded, whitened), >= 2 d"),
-    COMMON_DOCS[1],
-    COMMON_DOCS[2],
-    COMMON_DOCS[3],
-    COMMON_DOCS[4],
-    COMMON_DOCS[5],
-    COMMON_DOCS[6],
-    COMMON_DOCS[7],
-    COMMON_DOCS[8],
-    COMMON_DOCS[9],
-    COMMON_DOCS[10],
-];
 
 /// The covariance-learning game (see the module documentation).
 #[derive(Clone, Debug)]
@@ -277,7 +206,7 @@ impl Covariance {
     /// # Errors
     /// [`Error::Numerical`] if an eigendecomposition fails; [`Error::InvalidParameter`] for
     /// fewer than `2 d` samples with a logistic loss.
-    pub fn with_loss(sigma: Mat<f64>, loss: Loss, samples: usize, seed: u64) -> Result<Self> {
+    pub fn with_loss(sigma: Mat<f64>, loss: Loss, samples: usize, seed: impl vi_core::Seed) -> Result<Self> {
         let d = sigma.nrows();
         let eig = sigma
             .self_adjoint_eigen(faer::Side::Lower)
@@ -295,7 +224,7 @@ impl Covariance {
                     format!("must be >= 2 d = {} with loss `{}`, got {samples}", 2 * d, loss.name()),
                 ));
             }
-            let mut rng = vi_core::rng::seeded(seed, 0xc0_7a);
+            let mut rng = vi_core::rng::seeded(seed.get(), 0xc0_7a);
             let raw_x = Mat::from_fn(d, samples, |_, _| vi_core::rng::normal(&mut rng));
             let raw_z = Mat::from_fn(d, samples, |_, _| vi_core::rng::normal(&mut rng));
             let wx = whiten(raw_x)?;
@@ -689,10 +618,11 @@ impl GanModel for Covariance {
     }
 }
 
-fn build(p: CovarianceParams, ctx: &BuildContext) -> Result<Problem> {
+fn build(p: Checked<CovarianceParams>, ctx: &BuildContext) -> Result<Problem> {
+    let p = p.into_inner();
     let owner = "problem gan-covariance";
     let cfg = p.reg_config(owner)?;
-    let model = Covariance::with_loss(p.sigma(owner)?, p.loss, p.samples, ctx.seed)?;
+    let model = Covariance::with_loss(p.sigma(owner)?, p.loss, p.samples, ctx)?;
     let d = model.d;
     let (pp, q) = (model.generator_dim(), model.discriminator_dim());
     let mut start = Col::zeros(pp + q);

@@ -41,55 +41,22 @@
 
 use faer::prelude::ReborrowMut;
 use faer::{Col, ColMut, ColRef, Mat};
-use serde::{Deserialize, Serialize};
-use vi_core::{BuildContext, Params, Problem, Result};
+use vi_core::{BuildContext, Checked, Problem, Result};
 
-use super::common::{GpOn, Loss};
-use super::regularized::{build_problem, GanModel, RegConfig, COMMON_DOCS};
+use super::common::{GpOn, Loss, RegParams};
+use super::regularized::{build_problem, GanModel, RegConfig};
 
-/// Parameters of `gan-dirac` (see the module documentation for the table).
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct DiracParams {
-    /// The loss (default `standard`).
-    pub loss: Loss,
-    /// Regularizers, `+`-separated (default `none`).
-    pub reg: String,
-    /// Regularizer weight (default 0.3).
-    pub gamma: f64,
-    /// Tikhonov weight on theta (default 0).
-    pub eps_g: f64,
-    /// Tikhonov weight on psi (default null: 0.1 under `asymmetric`, else 0).
-    pub eps_d: Option<f64>,
-    /// Samples of the `asymmetric` penalty (default `real`).
-    pub gp_on: GpOn,
-    /// Tikhonov anchor of theta (default `[]` = 0).
-    pub anchor_g: Vec<f64>,
-    /// Tikhonov anchor of psi (default `[]` = 0).
-    pub anchor_d: Vec<f64>,
-    /// Proximal weight (default 1).
-    pub prox_lambda: f64,
-    /// Inner steps per proximal evaluation (default 5).
-    pub prox_steps: usize,
-    /// Inner step length (default 0.5).
-    pub prox_lr: f64,
-}
-
-impl Default for DiracParams {
-    fn default() -> Self {
-        Self {
-            loss: Loss::Standard,
-            reg: "none".into(),
-            gamma: 0.3,
-            eps_g: 0.0,
-            eps_d: None,
-            gp_on: GpOn::Real,
-            anchor_g: Vec::new(),
-            anchor_d: Vec::new(),
-            prox_lambda: 1.0,
-            prox_steps: 5,
-            prox_lr: 0.5,
-        }
+vi_core::params! {
+    /// Parameters of `gan-dirac` (see the module documentation for the table).
+    pub struct DiracParams {
+        /// "standard" (f(t) = -log(1+e^-t)), "non-saturating" or "wgan" (f(t) = t)
+        pub loss: Loss = Loss::Standard;
+        /// weight of the penalty / NK / JARE / consensus / WGAN-GP term, in [0, 1e100]
+        pub gamma: f64 = 0.3;
+        ..regularization: RegParams;
+    }
+    validate(p, owner) {
+        p.reg_config(owner).map(|_| ())
     }
 }
 
@@ -99,26 +66,7 @@ impl DiracParams {
     /// # Errors
     /// As [`RegConfig::resolve`].
     pub fn reg_config(&self, owner: &str) -> Result<RegConfig> {
-        RegConfig::resolve(
-            owner,
-            &self.reg,
-            self.gamma,
-            self.eps_g,
-            self.eps_d,
-            self.gp_on,
-            &self.anchor_g,
-            &self.anchor_d,
-            (self.prox_lambda, self.prox_steps, self.prox_lr),
-        )
-    }
-}
-
-impl Params for DiracParams {
-    fn validate(&self, owner: &str) -> Result<()> {
-        self.reg_config(owner).map(|_| ())
-    }
-    fn docs() -> &'static [(&'static str, &'static str)] {
-        &COMMON_DOCS
+        RegConfig::resolve(owner, &self.regularization, self.gamma)
     }
 }
 
@@ -234,7 +182,8 @@ impl GanModel for DiracGan {
     }
 }
 
-fn build(p: DiracParams, _ctx: &BuildContext) -> Result<Problem> {
+fn build(p: Checked<DiracParams>, _ctx: &BuildContext) -> Result<Problem> {
+    let p = p.into_inner();
     let cfg = p.reg_config("problem gan-dirac")?;
     build_problem(
         "gan-dirac",

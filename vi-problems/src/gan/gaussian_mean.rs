@@ -42,71 +42,62 @@
 
 use faer::prelude::ReborrowMut;
 use faer::{Col, ColMut, ColRef, Mat};
-use serde::{Deserialize, Serialize};
 use vi_core::memory::{self, Size};
-use vi_core::{BuildContext, Error, Params, Problem, Result};
+use vi_core::{BuildContext, Checked, Error, Problem, Result};
 
 use crate::limits;
 
-use super::common::{GpOn, Loss, Reg};
-use super::regularized::{build_problem, GanModel, RegConfig, COMMON_DOCS};
+use super::common::{GpOn, Loss, Reg, RegParams};
+use super::regularized::{build_problem, GanModel, RegConfig};
 
 /// Gauss-Hermite nodes used for the Gaussian expectations.
 pub const QUADRATURE_NODES: usize = 64;
 
-/// Parameters of `gan-gaussian-mean` (see the module documentation for the table).
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct GaussianMeanParams {
-    /// Dimension (default 2).
-    #[serde(deserialize_with = "crate::bilinear::dimension")]
-    pub d: usize,
-    /// Data mean (default `[]` = `(0, ..., 0, 2)`).
-    pub v: Vec<f64>,
-    /// Standard deviation of data and noise (default 0.7).
-    pub sigma: f64,
-    /// The loss (default `standard`).
-    pub loss: Loss,
-    /// Regularizers, `+`-separated (default `none`).
-    pub reg: String,
-    /// Regularizer weight (default 0.3).
-    pub gamma: f64,
-    /// Tikhonov weight on the generator (default 0).
-    pub eps_g: f64,
-    /// Tikhonov weight on the discriminator (default null: 0.1 under `asymmetric`, else 0).
-    pub eps_d: Option<f64>,
-    /// Samples of the `asymmetric` penalty (default `real`).
-    pub gp_on: GpOn,
-    /// Tikhonov anchor of the generator (default `[]` = 0).
-    pub anchor_g: Vec<f64>,
-    /// Tikhonov anchor of the discriminator (default `[]` = 0).
-    pub anchor_d: Vec<f64>,
-    /// Proximal weight (default 1).
-    pub prox_lambda: f64,
-    /// Inner steps per proximal evaluation (default 5).
-    pub prox_steps: usize,
-    /// Inner step length (default 0.5).
-    pub prox_lr: f64,
-}
-
-impl Default for GaussianMeanParams {
-    fn default() -> Self {
-        Self {
-            d: 2,
-            v: Vec::new(),
-            sigma: 0.7,
-            loss: Loss::Standard,
-            reg: "none".into(),
-            gamma: 0.3,
-            eps_g: 0.0,
-            eps_d: None,
-            gp_on: GpOn::Real,
-            anchor_g: Vec::new(),
-            anchor_d: Vec::new(),
-            prox_lambda: 1.0,
-            prox_steps: 5,
-            prox_lr: 0.5,
+vi_core::params! {
+    /// Parameters of `gan-gaussian-mean` (see the module documentation for the table).
+    pub struct GaussianMeanParams {
+        /// dimension of data, generator and discriminator, >= 1
+        pub d: usize = 2;
+        /// data mean; [] = (0, ..., 0, 2)
+        pub v: Vec<f64> = Vec::new();
+        /// standard deviation of the data and of the generator noise, in [1e-100, 1e100]
+        pub sigma: f64 = 0.7;
+        /// "standard" (f(t) = -log(1+e^-t)), "non-saturating" or "wgan" (f(t) = t)
+        pub loss: Loss = Loss::Standard;
+        /// weight of the penalty / NK / JARE / consensus / WGAN-GP term, in [0, 1e100]
+        pub gamma: f64 = 0.3;
+        ..regularization: RegParams;
+    }
+    validate(p, owner) {
+        if p.d == 0 {
+            return Err(Error::param(owner, "d", "must be >= 1"));
         }
+        if !p.v.is_empty() && p.v.len() != p.d {
+            return Err(Error::param(
+                owner,
+                "v",
+                format!("must have d = {} entries (set `d` too), got {}", p.d, p.v.len()),
+            ));
+        }
+        if p.v.iter().any(|x| !x.is_finite()) {
+            return Err(Error::param(owner, "v", "entries must be finite"));
+        }
+        if !(p.sigma.is_finite() && p.sigma > 0.0) {
+            return Err(Error::param(owner, "sigma", format!("must be a finite number > 0, got {}", p.sigma)));
+        }
+        // sigma^2 ||psi||^2 must stay finite and nonzero.
+        limits::check_range(owner, "sigma", p.sigma, 1e-100, 1e100)?;
+        let cfg = p.reg_config(owner)?;
+        let d = p.d;
+        // v, the start, the solution, the operator's scratch and the solvers' vectors (of 2 d).
+        memory::check(owner, "d", format_args!("d = {d}"), (Size::of(d) * 40usize).f64s().get())?;
+        // One field (and two Hessian-vector products) per inner step.
+        let field = Size::of(d) * 60usize + 4000usize;
+        let inner = if cfg.has(Reg::Proximal) { cfg.prox_steps + 1 } else { 1 };
+        let param =
+            if inner > 1 && field.get().is_some_and(|f| f <= limits::MAX_CALL_FLOPS) { "prox_steps" } else { "d" };
+        let what = format_args!("d = {d} with {inner} field evaluations per call");
+        limits::check_call(owner, param, what, field * inner, "use a smaller d or prox_steps")
     }
 }
 
@@ -116,17 +107,7 @@ impl GaussianMeanParams {
     /// # Errors
     /// As [`RegConfig::resolve`].
     pub fn reg_config(&self, owner: &str) -> Result<RegConfig> {
-        RegConfig::resolve(
-            owner,
-            &self.reg,
-            self.gamma,
-            self.eps_g,
-            self.eps_d,
-            self.gp_on,
-            &self.anchor_g,
-            &self.anchor_d,
-            (self.prox_lambda, self.prox_steps, self.prox_lr),
-        )
+        RegConfig::resolve(owner, &self.regularization, self.gamma)
     }
 
     /// The data mean (resolving the default).
@@ -138,60 +119,6 @@ impl GaussianMeanParams {
         }
     }
 }
-
-impl Params for GaussianMeanParams {
-    fn validate(&self, owner: &str) -> Result<()> {
-        if self.d == 0 {
-            return Err(Error::param(owner, "d", "must be >= 1"));
-        }
-        if !self.v.is_empty() && self.v.len() != self.d {
-            return Err(Error::param(
-                owner,
-                "v",
-                format!("must have d = {} entries (set `d` too), got {}", self.d, self.v.len()),
-            ));
-        }
-        if self.v.iter().any(|x| !x.is_finite()) {
-            return Err(Error::param(owner, "v", "entries must be finite"));
-        }
-        if !(self.sigma.is_finite() && self.sigma > 0.0) {
-            return Err(Error::param(owner, "sigma", format!("must be a finite number > 0, got {}", self.sigma)));
-        }
-        // sigma^2 ||psi||^2 must stay finite and nonzero.
-        limits::check_range(owner, "sigma", self.sigma, 1e-100, 1e100)?;
-        let cfg = self.reg_config(owner)?;
-        let d = self.d;
-        // v, the start, the solution, the operator's scratch and the solvers' vectors (of 2 d).
-        memory::check(owner, "d", format_args!("d = {d}"), (Size::of(d) * 40usize).f64s().get())?;
-        // One field (and two Hessian-vector products) per inner step.
-        let field = Size::of(d) * 60usize + 4000usize;
-        let inner = if cfg.has(Reg::Proximal) { cfg.prox_steps + 1 } else { 1 };
-        let param =
-            if inner > 1 && field.get().is_some_and(|f| f <= limits::MAX_CALL_FLOPS) { "prox_steps" } else { "d" };
-        let what = format_args!("d = {d} with {inner} field evaluations per call");
-        limits::check_call(owner, param, what, field * inner, "use a smaller d or prox_steps")
-    }
-    fn docs() -> &'static [(&'static str, &'static str)] {
-        &GAUSSIAN_MEAN_DOCS
-    }
-}
-
-const GAUSSIAN_MEAN_DOCS: [(&str, &str); 14] = [
-    ("d", "dimension of data, generator and discriminator, >= 1"),
-    ("v", "data mean; [] = (0, ..., 0, 2)"),
-    ("sigma", "standard deviation of the data and of the generator noise, in [1e-100, 1e100]"),
-    COMMON_DOCS[0],
-    COMMON_DOCS[1],
-    COMMON_DOCS[2],
-    COMMON_DOCS[3],
-    COMMON_DOCS[4],
-    COMMON_DOCS[5],
-    COMMON_DOCS[6],
-    COMMON_DOCS[7],
-    COMMON_DOCS[8],
-    COMMON_DOCS[9],
-    COMMON_DOCS[10],
-];
 
 /// Probabilists' Gauss-Hermite rule for `E_{xi ~ N(0,1)} g(xi)` (Golub-Welsch).
 ///
@@ -425,7 +352,8 @@ impl GanModel for GaussianMean {
     }
 }
 
-fn build(p: GaussianMeanParams, _ctx: &BuildContext) -> Result<Problem> {
+fn build(p: Checked<GaussianMeanParams>, _ctx: &BuildContext) -> Result<Problem> {
+    let p = p.into_inner();
     let owner = "problem gan-gaussian-mean";
     let cfg = p.reg_config(owner)?;
     let v = p.mean();

@@ -48,7 +48,7 @@ use vi_core::diagnostics::{symmetric_extremes, RegularizationBounds};
 use vi_core::operator::finite_difference_jvp;
 use vi_core::{Block, Error, FnMetric, Monotonicity, Operator, Problem, Result, TikhonovTerm};
 
-use super::common::{validate_weights, GpOn, Loss, Reg};
+use super::common::{validate_weights, GpOn, Loss, Reg, RegParams};
 
 /// One GAN game with exact derivatives. `z = (theta, psi)`: generator parameters first.
 ///
@@ -130,56 +130,37 @@ pub struct RegConfig {
 pub const ASYMMETRIC_EPS_D: f64 = 0.1;
 
 impl RegConfig {
-    /// Resolves the raw parameters: parses `reg`, applies the `asymmetric` preset's
-    /// `eps_d` default ([`ASYMMETRIC_EPS_D`] when `eps_d` is not given) and checks every range.
+    /// Resolves the parameters: parses `reg`, applies the `asymmetric` preset's `eps_d` default
+    /// ([`ASYMMETRIC_EPS_D`] when `eps_d` is not given) and checks the combinations.
     ///
     /// # Errors
     /// [`Error::InvalidParameter`] naming the parameter and the allowed values.
-    #[allow(clippy::too_many_arguments)]
-    pub fn resolve(
-        owner: &str,
-        reg: &str,
-        gamma: f64,
-        eps_g: f64,
-        eps_d: Option<f64>,
-        gp_on: GpOn,
-        anchor_g: &[f64],
-        anchor_d: &[f64],
-        prox: (f64, usize, f64),
-    ) -> Result<Self> {
-        let regs = Reg::parse_list(owner, reg)?;
-        let eps_d = eps_d.unwrap_or(if regs.contains(&Reg::Asymmetric) { ASYMMETRIC_EPS_D } else { 0.0 });
-        validate_weights(owner, gamma, eps_g, eps_d)?;
-        let (prox_lambda, prox_steps, prox_lr) = prox;
-        super::common::validate_prox(owner, prox_lambda, prox_steps, prox_lr)?;
+    pub fn resolve(owner: &str, r: &RegParams, gamma: f64) -> Result<Self> {
+        let (regs, eps_d) = r.regs(owner, ASYMMETRIC_EPS_D)?;
+        validate_weights(owner, gamma, r.eps_g, eps_d)?;
         if regs.contains(&Reg::Proximal) {
-            if prox_steps == 0 {
+            if r.prox_steps == 0 {
                 return Err(Error::param(owner, "prox_steps", "must be >= 1 with reg = proximal"));
             }
-            if let Some(r) = regs.iter().find(|r| matches!(r, Reg::Nk | Reg::Jare | Reg::Consensus)) {
+            if let Some(x) = regs.iter().find(|x| matches!(x, Reg::Nk | Reg::Jare | Reg::Consensus)) {
                 return Err(Error::param(
                     owner,
                     "reg",
-                    format!("`proximal` cannot be combined with `{}` (it needs the Jacobian of the proximal field); combine it with r1, r2, asymmetric, wgan-gp or Tikhonov", r.name()),
+                    format!("`proximal` cannot be combined with `{}` (it needs the Jacobian of the proximal field); combine it with r1, r2, asymmetric, wgan-gp or Tikhonov", x.name()),
                 ));
-            }
-        }
-        for (name, a) in [("anchor_g", anchor_g), ("anchor_d", anchor_d)] {
-            if a.iter().any(|v| !v.is_finite()) {
-                return Err(Error::param(owner, name, "entries must be finite"));
             }
         }
         Ok(Self {
             regs,
             gamma,
-            eps_g,
+            eps_g: r.eps_g,
             eps_d,
-            gp_on,
-            anchor_g: anchor_g.to_vec(),
-            anchor_d: anchor_d.to_vec(),
-            prox_lambda,
-            prox_steps,
-            prox_lr,
+            gp_on: r.gp_on,
+            anchor_g: r.anchor_g.clone(),
+            anchor_d: r.anchor_d.clone(),
+            prox_lambda: r.prox_lambda,
+            prox_steps: r.prox_steps,
+            prox_lr: r.prox_lr,
         })
     }
 
@@ -718,7 +699,8 @@ pub(crate) mod testing {
         let n = p + q;
         let gamma = 0.7;
         let cfg = |reg: &str| {
-            RegConfig::resolve("t", reg, gamma, 0.0, Some(0.0), GpOn::Real, &[], &[], (1.0, 5, 0.5)).unwrap()
+            let r = RegParams { reg: reg.into(), eps_d: Some(0.0), ..RegParams::default() };
+            RegConfig::resolve("t", &r, gamma).unwrap()
         };
         let base = |w: ColRef<'_, f64>| {
             let mut m = model.clone();

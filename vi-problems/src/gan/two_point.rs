@@ -64,63 +64,40 @@
 //!   no local Nash equilibrium; proximal equilibria and proximal training).
 
 use faer::{ColMut, ColRef, Mat};
-use serde::{Deserialize, Serialize};
-use vi_core::{BuildContext, Params, Problem, Result};
+use vi_core::{BuildContext, Checked, Problem, Result};
 
 use crate::limits;
 
-use super::common::{GpOn, Loss, Reg};
-use super::regularized::{build_problem, require_loss, GanModel, RegConfig, COMMON_DOCS};
+use super::common::{GpOn, Loss, Reg, RegParams};
+use super::regularized::{build_problem, require_loss, GanModel, RegConfig};
 
-/// Parameters of `gan-two-point` (see the module documentation for the table).
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct TwoPointParams {
-    /// Data points `+- r` (default 1).
-    pub r: f64,
-    /// The discriminator's ridge weight in `V` (default 0.5).
-    pub ridge: f64,
-    /// The loss (only `wgan`, the default).
-    pub loss: Loss,
-    /// Regularizers, `+`-separated (default `none`).
-    pub reg: String,
-    /// Regularizer weight (default 0.3).
-    pub gamma: f64,
-    /// Tikhonov weight on theta (default 0).
-    pub eps_g: f64,
-    /// Tikhonov weight on psi (default null: 0.1 under `asymmetric`, else 0).
-    pub eps_d: Option<f64>,
-    /// Samples of the `asymmetric` penalty (default `real`).
-    pub gp_on: GpOn,
-    /// Tikhonov anchor of theta (default `[]` = 0).
-    pub anchor_g: Vec<f64>,
-    /// Tikhonov anchor of psi (default `[]` = 0).
-    pub anchor_d: Vec<f64>,
-    /// Proximal weight (default 0.5, below `lambda_max = 1` of the defaults).
-    pub prox_lambda: f64,
-    /// Inner steps per proximal evaluation (default 1).
-    pub prox_steps: usize,
-    /// Inner step length (default 1 = 1/(ridge + prox_lambda): one exact step).
-    pub prox_lr: f64,
-}
-
-impl Default for TwoPointParams {
-    fn default() -> Self {
-        Self {
-            r: 1.0,
-            ridge: 0.5,
-            loss: Loss::Wgan,
-            reg: "none".into(),
-            gamma: 0.3,
-            eps_g: 0.0,
-            eps_d: None,
-            gp_on: GpOn::Real,
-            anchor_g: Vec::new(),
-            anchor_d: Vec::new(),
-            prox_lambda: 0.5,
-            prox_steps: 1,
-            prox_lr: 1.0,
+vi_core::params! {
+    /// Parameters of `gan-two-point` (see the module documentation for the table).
+    pub struct TwoPointParams {
+        /// data 1/2 delta_{-r} + 1/2 delta_{+r}, in [1e-100, 1e100]
+        pub r: f64 = 1.0;
+        /// the discriminator's ridge weight eps in V = E D - D(theta) - eps/2 ||psi||^2, in [1e-100, 1e100]
+        pub ridge: f64 = 0.5;
+        /// only "wgan" (the closed form)
+        pub loss: Loss = Loss::Wgan;
+        /// weight of the penalty / NK / JARE / consensus term, in [0, 1e100]
+        pub gamma: f64 = 0.3;
+        // Proximal training: lambda 0.5 < lambda_max = 1 of the defaults, and the inner step
+        // 1/(ridge + lambda) = 1 makes one inner step exact.
+        ..regularization: RegParams = RegParams { prox_lambda: 0.5, prox_steps: 1, prox_lr: 1.0, ..RegParams::default() };
+    }
+    validate(p, owner) {
+        limits::check_range(owner, "r", p.r, 1e-100, 1e100)?;
+        limits::check_range(owner, "ridge", p.ridge, 1e-100, 1e100)?;
+        require_loss(owner, p.loss, &[Loss::Wgan])?;
+        if p.reg_config(owner)?.has(Reg::WganGp) {
+            return Err(vi_core::Error::param(
+                owner,
+                "reg",
+                "`wgan-gp` is not available here; valid: none, asymmetric, r1, r2, nk, jare, consensus, proximal",
+            ));
         }
+        Ok(())
     }
 }
 
@@ -130,58 +107,9 @@ impl TwoPointParams {
     /// # Errors
     /// As [`RegConfig::resolve`].
     pub fn reg_config(&self, owner: &str) -> Result<RegConfig> {
-        RegConfig::resolve(
-            owner,
-            &self.reg,
-            self.gamma,
-            self.eps_g,
-            self.eps_d,
-            self.gp_on,
-            &self.anchor_g,
-            &self.anchor_d,
-            (self.prox_lambda, self.prox_steps, self.prox_lr),
-        )
+        RegConfig::resolve(owner, &self.regularization, self.gamma)
     }
 }
-
-impl Params for TwoPointParams {
-    fn validate(&self, owner: &str) -> Result<()> {
-        limits::check_range(owner, "r", self.r, 1e-100, 1e100)?;
-        limits::check_range(owner, "ridge", self.ridge, 1e-100, 1e100)?;
-        require_loss(owner, self.loss, &[Loss::Wgan])?;
-        let cfg = self.reg_config(owner)?;
-        if cfg.has(Reg::WganGp) {
-            return Err(vi_core::Error::param(
-                owner,
-                "reg",
-                "`wgan-gp` is not available here; valid: none, asymmetric, r1, r2, nk, jare, consensus, proximal",
-            ));
-        }
-        Ok(())
-    }
-    fn docs() -> &'static [(&'static str, &'static str)] {
-        &TWO_POINT_DOCS
-    }
-}
-
-const TWO_POINT_DOCS: [(&str, &str); 13] = [
-    ("r", "data 1/2 delta_{-r} + 1/2 delta_{+r}, in [1e-100, 1e100]"),
-    ("ridge", "the discriminator's ridge weight eps in V = E D - D(theta) - eps/2 ||psi||^2, in [1e-100, 1e100]"),
-    ("loss", "only \"wgan\" (the closed form)"),
-    ("reg", "none | asymmetric | r1 | r2 | nk | jare | consensus | proximal; combine with + (e.g. \"r1+nk\")"),
-    COMMON_DOCS[2],
-    COMMON_DOCS[3],
-    COMMON_DOCS[4],
-    COMMON_DOCS[5],
-    COMMON_DOCS[6],
-    COMMON_DOCS[7],
-    (
-        "prox_lambda",
-        "proximal weight lambda (reg proximal); a local proximal equilibrium for lambda < ridge (4 r^2 - 2)",
-    ),
-    COMMON_DOCS[9],
-    ("prox_lr", "inner ascent step length, in (0, 2 / prox_lambda]; 1/(ridge + prox_lambda) is exact in one step"),
-];
 
 /// The two-point game (see the module documentation).
 #[derive(Clone, Debug)]
@@ -323,7 +251,8 @@ impl GanModel for TwoPoint {
     }
 }
 
-fn build(p: TwoPointParams, _ctx: &BuildContext) -> Result<Problem> {
+fn build(p: Checked<TwoPointParams>, _ctx: &BuildContext) -> Result<Problem> {
+    let p = p.into_inner();
     let cfg = p.reg_config("problem gan-two-point")?;
     let game = TwoPoint::new(p.r, p.ridge);
     let keeps_zeros = cfg.regs.iter().all(|r| matches!(r, Reg::Proximal | Reg::Nk | Reg::Jare | Reg::Consensus))

@@ -153,16 +153,15 @@ use std::sync::{Arc, Mutex};
 
 use faer::prelude::ReborrowMut;
 use faer::{Col, ColMut, ColRef, Mat};
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 use vi_core::{
-    Block, Budget, BuildContext, Error, FiniteSum, FnMetric, Monotonicity, Operator, Params, Problem, Result,
+    Block, Budget, BuildContext, Checked, Error, FiniteSum, FnMetric, Monotonicity, Operator, Problem, Result,
     RunDefaults,
 };
 
 use vi_core::memory::{self, Size};
 
-use crate::gan::common::{validate_weights, GpOn, Loss, Reg};
+use crate::gan::common::{validate_weights, GpOn, Loss, Reg, RegParams};
 use crate::limits;
 pub use mlp::{Activation, Mlp, MlpWork};
 pub use oracle::{Batch, Engine, GameConfig, Mixture};
@@ -190,96 +189,82 @@ const STREAM_MONITOR: u64 = 0x6a13;
 const STREAM_METRIC: u64 = 0x6a14;
 const STREAM_SAMPLER: u64 = 0x6a15;
 
-/// Parameters of `gan-mixture` (see the module documentation for the table).
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct GanMixtureParams {
-    /// `"ring"` (default) or `"grid"`.
-    pub preset: String,
-    /// Number of modes (default null: 8 for the ring, 25 for the grid).
-    pub modes: Option<usize>,
-    /// Ring radius or grid spacing (default null: 2).
-    pub radius: Option<f64>,
-    /// Standard deviation of each mode (default null: 0.02 ring, 0.05 grid).
-    pub std: Option<f64>,
-    /// Latent dimension (default 16).
-    pub latent_dim: usize,
-    /// Generator hidden widths (default `[128, 128]`).
-    pub g_hidden: Vec<usize>,
-    /// Discriminator hidden widths (default `[128]`).
-    pub d_hidden: Vec<usize>,
-    /// Generator activation (default `relu`).
-    pub g_act: Activation,
-    /// Discriminator activation (default `relu`).
-    pub d_act: Activation,
-    /// Discriminator input scale (default 0.25).
-    pub d_input_scale: f64,
-    /// Orthogonal initialisation gain (default 0.8).
-    pub init_gain: f64,
-    /// Minibatch size (default 256).
-    pub batch: usize,
-    /// Reuse one minibatch (default false).
-    pub fixed_sample: bool,
-    /// Finite data set size, a multiple of `batch` (default 0: fresh samples every call).
-    pub dataset_size: usize,
-    /// Samples of the metrics (default 2500).
-    pub metric_samples: usize,
-    /// The loss (default `standard`).
-    pub loss: Loss,
-    /// Regularizers, `+`-separated (default `none`).
-    pub reg: String,
-    /// Regularizer weight (default null: [`PENALTY_GAMMA`] when a gradient penalty is active,
-    /// [`GRID_PENALTY_GAMMA`] on the grid, else [`CROSS_GAMMA`]).
-    pub gamma: Option<f64>,
-    /// Tikhonov weight on the generator (default 0).
-    pub eps_g: f64,
-    /// Tikhonov weight on the discriminator (default null: [`ASYMMETRIC_EPS_D`] under
-    /// `asymmetric`, else 0).
-    pub eps_d: Option<f64>,
-    /// Samples of the asymmetric / one-centered penalty (default `real`).
-    pub gp_on: GpOn,
-    /// Generator Tikhonov anchor (default `[]` = 0).
-    pub anchor_g: Vec<f64>,
-    /// Discriminator Tikhonov anchor (default `[]` = 0).
-    pub anchor_d: Vec<f64>,
-    /// Proximal weight (default 1).
-    pub prox_lambda: f64,
-    /// Proximal inner steps (default 5).
-    pub prox_steps: usize,
-    /// Proximal inner step length (default 0.1).
-    pub prox_lr: f64,
-}
-
-impl Default for GanMixtureParams {
-    fn default() -> Self {
-        Self {
-            preset: "ring".into(),
-            modes: None,
-            radius: None,
-            std: None,
-            latent_dim: 16,
-            g_hidden: vec![128, 128],
-            d_hidden: vec![128],
-            g_act: Activation::Relu,
-            d_act: Activation::Relu,
-            d_input_scale: 0.25,
-            init_gain: 0.8,
-            batch: 256,
-            fixed_sample: false,
-            dataset_size: 0,
-            metric_samples: 2500,
-            loss: Loss::Standard,
-            reg: "none".into(),
-            gamma: None,
-            eps_g: 0.0,
-            eps_d: None,
-            gp_on: GpOn::Real,
-            anchor_g: Vec::new(),
-            anchor_d: Vec::new(),
-            prox_lambda: 1.0,
-            prox_steps: 5,
-            prox_lr: 0.1,
+vi_core::params! {
+    /// Parameters of `gan-mixture` (see the module documentation for the table).
+    pub struct GanMixtureParams {
+        /// "ring" (8 modes, radius 2, std 0.02) or "grid" (25 modes, spacing 2, std 0.05)
+        pub preset: String = "ring";
+        /// number of modes; null = preset's (a perfect square for grid)
+        pub modes: Option<usize> = None;
+        /// ring radius or grid spacing, > 0; null = 2
+        pub radius: Option<f64> = None;
+        /// std of each mode, > 0; null = 0.02 (ring) / 0.05 (grid)
+        pub std: Option<f64> = None;
+        /// generator input dimension (Metz et al. use 256; 16 keeps runs fast)
+        pub latent_dim: usize = 16;
+        /// generator hidden widths, e.g. [128,128]
+        pub g_hidden: Vec<usize> = vec![128, 128];
+        /// discriminator hidden widths, e.g. [128]
+        pub d_hidden: Vec<usize> = vec![128];
+        /// generator activation: relu, leaky-relu, tanh, softplus
+        pub g_act: Activation = Activation::Relu;
+        /// discriminator activation: relu, leaky-relu, tanh, softplus
+        pub d_act: Activation = Activation::Relu;
+        /// the discriminator sees s*x (Metz et al.: 0.25)
+        pub d_input_scale: f64 = 0.25;
+        /// orthogonal initialisation gain
+        pub init_gain: f64 = 0.8;
+        /// minibatch size (data and latent) of each oracle call
+        pub batch: usize = 256;
+        /// true: one minibatch drawn at build time, deterministic oracle
+        pub fixed_sample: bool = false;
+        /// Finite data set size, a multiple of `batch` (default 0: fresh samples every call).
+        pub dataset_size: usize = 0;
+        /// generated samples for modes / high_quality / reverse_kl
+        pub metric_samples: usize = 2500;
+        /// "standard", "non-saturating" or "wgan"
+        pub loss: Loss = Loss::Standard;
+        /// weight of the penalty / NK / JARE / consensus / WGAN-GP term, >= 0; null = 10 with a gradient penalty (0.1 on the grid), else 0.5
+        pub gamma: Option<f64> = None;
+        ..regularization: RegParams = RegParams::with_prox_lr(0.1);
+    }
+    validate(p, owner) {
+        p.mixture(owner)?;
+        if p.latent_dim == 0 {
+            return Err(Error::param(owner, "latent_dim", "must be >= 1"));
         }
+        for (name, h) in [("g_hidden", &p.g_hidden), ("d_hidden", &p.d_hidden)] {
+            if h.contains(&0) {
+                return Err(Error::param(owner, name, format!("widths must be >= 1, got {h:?}")));
+            }
+        }
+        limits::check_range(owner, "d_input_scale", p.d_input_scale, 1e-100, 1e100)?;
+        // The gain multiplies once per layer.
+        limits::check_range(owner, "init_gain", p.init_gain, 1e-100, 1e3)?;
+        if p.batch == 0 {
+            return Err(Error::param(owner, "batch", "must be >= 1"));
+        }
+        if p.metric_samples == 0 {
+            return Err(Error::param(owner, "metric_samples", "must be >= 1"));
+        }
+        if p.dataset_size > 0 {
+            if p.dataset_size % p.batch != 0 {
+                return Err(Error::param(
+                    owner,
+                    "dataset_size",
+                    format!("must be 0 or a multiple of batch = {}, got {}", p.batch, p.dataset_size),
+                ));
+            }
+            if p.fixed_sample {
+                return Err(Error::param(
+                    owner,
+                    "dataset_size",
+                    "cannot be combined with fixed_sample = true (that is dataset_size = batch)",
+                ));
+            }
+        }
+        p.check_sizes(owner)?;
+        p.game(owner).map(|_| ())
     }
 }
 
@@ -361,10 +346,10 @@ impl GanMixtureParams {
             + width(&gs) * ms * 2usize;
         let qr = Size::sum(all().map(|(r, c)| Size::of(r) * c * r.min(c) * 4usize));
         // Forward and backward passes and their tangents, once per inner proximal step.
-        let proximal = Reg::parse_list("", &self.reg).is_ok_and(|r| r.contains(&Reg::Proximal));
+        let proximal = Reg::parse_list("", &self.regularization.reg).is_ok_and(|r| r.contains(&Reg::Proximal));
         let call = Size::of(b)
             * (np * 18usize + nq * 36usize)
-            * (if proximal { self.prox_steps + 1 } else { 1 })
+            * (if proximal { self.regularization.prox_steps + 1 } else { 1 })
             * chunks.max(1);
         // The metrics compare every generated sample with every mode.
         let metric = Size::of(ms) * k * 8usize + np * ms * 2usize;
@@ -382,7 +367,11 @@ impl GanMixtureParams {
             ("batch", Self { batch: d.batch, ..self.clone() }),
             ("metric_samples", Self { metric_samples: d.metric_samples, ..self.clone() }),
             ("modes", Self { modes: None, ..self.clone() }),
-            ("prox_steps", Self { prox_steps: d.prox_steps, ..self.clone() }),
+            ("prox_steps", {
+                let mut p = self.clone();
+                p.regularization.prox_steps = d.regularization.prox_steps;
+                p
+            }),
         ];
         let key = |s: Size| s.get().unwrap_or(u64::MAX);
         resets.iter().min_by_key(|(_, p)| key(p.estimates()[which])).map_or("batch", |(n, _)| *n)
@@ -397,7 +386,7 @@ impl GanMixtureParams {
             "metric_samples" => format!("metric_samples = {}", self.metric_samples),
             "modes" => format!("modes = {}", self.modes.unwrap_or(25)),
             "dataset_size" => format!("dataset_size = {}", self.dataset_size),
-            _ => format!("prox_steps = {}", self.prox_steps),
+            _ => format!("prox_steps = {}", self.regularization.prox_steps),
         }
     }
 
@@ -449,25 +438,24 @@ impl GanMixtureParams {
     /// # Errors
     /// [`Error::InvalidParameter`] naming the parameter and the valid choices.
     pub fn game(&self, owner: &str) -> Result<GameConfig> {
-        let regs = Reg::parse_list(owner, &self.reg)?;
-        let has = |r: Reg| regs.contains(&r);
-        let eps_d = self.eps_d.unwrap_or(if has(Reg::Asymmetric) { ASYMMETRIC_EPS_D } else { 0.0 });
+        let r = &self.regularization;
+        let (regs, eps_d) = r.regs(owner, ASYMMETRIC_EPS_D)?;
+        let has = |x: Reg| regs.contains(&x);
         let penalty = [Reg::Asymmetric, Reg::R1, Reg::R2, Reg::WganGp].iter().any(|r| has(*r));
         let penalty_gamma = if self.preset == "grid" { GRID_PENALTY_GAMMA } else { PENALTY_GAMMA };
         let gamma = self.gamma.unwrap_or(if penalty { penalty_gamma } else { CROSS_GAMMA });
-        validate_weights(owner, gamma, self.eps_g, eps_d)?;
-        crate::gan::common::validate_prox(owner, self.prox_lambda, self.prox_steps, self.prox_lr)?;
+        validate_weights(owner, gamma, r.eps_g, eps_d)?;
         if has(Reg::Proximal) {
-            if self.prox_steps == 0 {
+            if r.prox_steps == 0 {
                 return Err(Error::param(owner, "prox_steps", "must be >= 1 with reg = proximal"));
             }
-            if let Some(r) = regs.iter().find(|r| matches!(r, Reg::Nk | Reg::Jare | Reg::Consensus)) {
+            if let Some(x) = regs.iter().find(|x| matches!(x, Reg::Nk | Reg::Jare | Reg::Consensus)) {
                 return Err(Error::param(
                     owner,
                     "reg",
                     format!(
                         "`proximal` cannot be combined with `{}`; combine it with r1, r2, asymmetric, wgan-gp or Tikhonov",
-                        r.name()
+                        x.name()
                     ),
                 ));
             }
@@ -481,8 +469,8 @@ impl GanMixtureParams {
         }
         let (mut real, mut fake) = (has(Reg::R1), has(Reg::R2));
         if has(Reg::Asymmetric) {
-            real |= self.gp_on != GpOn::Fake;
-            fake |= self.gp_on != GpOn::Real;
+            real |= r.gp_on != GpOn::Fake;
+            fake |= r.gp_on != GpOn::Real;
         }
         let gp = match (real, fake) {
             (true, true) => Some(GpOn::Both),
@@ -491,11 +479,9 @@ impl GanMixtureParams {
             (false, false) => None,
         };
         let mut anchor = Vec::new();
-        if !self.anchor_g.is_empty() || !self.anchor_d.is_empty() {
+        if !r.anchor_g.is_empty() || !r.anchor_d.is_empty() {
             let (g, d) = self.networks();
-            for (name, a, len) in
-                [("anchor_g", &self.anchor_g, g.n_params()), ("anchor_d", &self.anchor_d, d.n_params())]
-            {
+            for (name, a, len) in [("anchor_g", &r.anchor_g, g.n_params()), ("anchor_d", &r.anchor_d, d.n_params())] {
                 if a.is_empty() {
                     anchor.extend(std::iter::repeat_n(0.0, len));
                 } else if a.len() != len {
@@ -520,93 +506,15 @@ impl GanMixtureParams {
             consensus: has(Reg::Consensus),
             proximal: has(Reg::Proximal),
             gamma,
-            eps_g: self.eps_g,
+            eps_g: r.eps_g,
             eps_d,
-            gp_on: self.gp_on,
+            gp_on: r.gp_on,
             anchor,
-            prox_lambda: self.prox_lambda,
-            prox_steps: self.prox_steps,
-            prox_lr: self.prox_lr,
+            prox_lambda: r.prox_lambda,
+            prox_steps: r.prox_steps,
+            prox_lr: r.prox_lr,
             d_input_scale: self.d_input_scale,
         })
-    }
-}
-
-impl Params for GanMixtureParams {
-    fn validate(&self, owner: &str) -> Result<()> {
-        self.mixture(owner)?;
-        if self.latent_dim == 0 {
-            return Err(Error::param(owner, "latent_dim", "must be >= 1"));
-        }
-        for (name, h) in [("g_hidden", &self.g_hidden), ("d_hidden", &self.d_hidden)] {
-            if h.contains(&0) {
-                return Err(Error::param(owner, name, format!("widths must be >= 1, got {h:?}")));
-            }
-        }
-        limits::check_range(owner, "d_input_scale", self.d_input_scale, 1e-100, 1e100)?;
-        // The gain multiplies once per layer.
-        limits::check_range(owner, "init_gain", self.init_gain, 1e-100, 1e3)?;
-        if self.batch == 0 {
-            return Err(Error::param(owner, "batch", "must be >= 1"));
-        }
-        if self.metric_samples == 0 {
-            return Err(Error::param(owner, "metric_samples", "must be >= 1"));
-        }
-        if self.dataset_size > 0 {
-            if self.dataset_size % self.batch != 0 {
-                return Err(Error::param(
-                    owner,
-                    "dataset_size",
-                    format!("must be 0 or a multiple of batch = {}, got {}", self.batch, self.dataset_size),
-                ));
-            }
-            if self.fixed_sample {
-                return Err(Error::param(
-                    owner,
-                    "dataset_size",
-                    "cannot be combined with fixed_sample = true (that is dataset_size = batch)",
-                ));
-            }
-        }
-        crate::gan::common::validate_prox(owner, self.prox_lambda, self.prox_steps, self.prox_lr)?;
-        self.check_sizes(owner)?;
-        self.game(owner).map(|_| ())
-    }
-    fn docs() -> &'static [(&'static str, &'static str)] {
-        &[
-            ("preset", "\"ring\" (8 modes, radius 2, std 0.02) or \"grid\" (25 modes, spacing 2, std 0.05)"),
-            ("modes", "number of modes; null = preset's (a perfect square for grid)"),
-            ("radius", "ring radius or grid spacing, > 0; null = 2"),
-            ("std", "std of each mode, > 0; null = 0.02 (ring) / 0.05 (grid)"),
-            ("latent_dim", "generator input dimension (Metz et al. use 256; 16 keeps runs fast)"),
-            ("g_hidden", "generator hidden widths, e.g. [128,128]"),
-            ("d_hidden", "discriminator hidden widths, e.g. [128]"),
-            ("g_act", "generator activation: relu, leaky-relu, tanh, softplus"),
-            ("d_act", "discriminator activation: relu, leaky-relu, tanh, softplus"),
-            ("d_input_scale", "the discriminator sees s*x (Metz et al.: 0.25)"),
-            ("init_gain", "orthogonal initialisation gain"),
-            ("batch", "minibatch size (data and latent) of each oracle call"),
-            ("fixed_sample", "true: one minibatch drawn at build time, deterministic oracle"),
-            (
-                "dataset_size",
-                "finite data set of this many points, a multiple of batch: F is the finite sum over its chunks of batch points (stochastic solvers draw chunks); 0 = fresh samples every call",
-            ),
-            ("metric_samples", "generated samples for modes / high_quality / reverse_kl"),
-            ("loss", "\"standard\", \"non-saturating\" or \"wgan\""),
-            (
-                "reg",
-                "none | asymmetric | r1 | r2 | nk | jare | consensus | proximal | wgan-gp; combine with + (e.g. \"r1+nk\")",
-            ),
-            ("gamma", "weight of the penalty / NK / JARE / consensus / WGAN-GP term, >= 0; null = 10 with a gradient penalty (0.1 on the grid), else 0.5"),
-            ("eps_g", "Tikhonov weight on the generator, >= 0"),
-            ("eps_d", "Tikhonov weight on the discriminator, >= 0; null = 1e-4 with reg asymmetric, else 0"),
-            ("gp_on", "samples of the asymmetric / wgan-gp penalty: \"real\", \"fake\" or \"both\""),
-            ("anchor_g", "Tikhonov anchor of the generator; [] = 0"),
-            ("anchor_d", "Tikhonov anchor of the discriminator; [] = 0"),
-            ("prox_lambda", "proximal weight lambda (reg proximal), in [1e-100, 1e100]"),
-            ("prox_steps", "inner ascent steps per proximal evaluation, 1..=10000"),
-            ("prox_lr", "inner ascent step length, in (0, 2 / prox_lambda]"),
-        ]
     }
 }
 
@@ -821,18 +729,19 @@ pub fn generate(gen: &Mlp, z: ColRef<'_, f64>, n: usize, seed: u64) -> Vec<[f64;
 ///
 /// # Errors
 /// As [`GanMixtureOperator::new`].
-pub fn build(p: GanMixtureParams, ctx: &BuildContext) -> Result<Problem> {
-    let op = GanMixtureOperator::new(&p, ctx.seed)?;
+pub fn build(p: Checked<GanMixtureParams>, ctx: &BuildContext) -> Result<Problem> {
+    let p = p.into_inner();
+    let op = GanMixtureOperator::new(&p, ctx.seed())?;
     let (g, d) = p.networks();
     let (np, nq) = (g.n_params(), d.n_params());
     let mut start = vec![0.0; np + nq];
-    let mut rng = vi_core::rng::seeded(ctx.seed, STREAM_INIT);
+    let mut rng = vi_core::rng::seeded(ctx.seed(), STREAM_INIT);
     g.init_orthogonal(&mut start[..np], p.init_gain, &mut rng);
     d.init_orthogonal(&mut start[np..], p.init_gain, &mut rng);
     let mix = op.mixture().clone();
 
     let mut work = MlpWork::new(&g, p.metric_samples, false);
-    let mut mrng = vi_core::rng::seeded(ctx.seed, STREAM_METRIC);
+    let mut mrng = vi_core::rng::seeded(ctx.seed(), STREAM_METRIC);
     oracle::normal_into(&mut mrng, work.h[0].as_mut());
     let state = Arc::new(Mutex::new(MetricState { gen: g.clone(), work, mix: mix.clone(), cache: None }));
     let metric = |name: &'static str, pick: fn(&SampleQuality) -> f64| {
@@ -842,7 +751,7 @@ pub fn build(p: GanMixtureParams, ctx: &BuildContext) -> Result<Problem> {
             pick(&s.quality(z))
         }))
     };
-    let seed = ctx.seed;
+    let seed = ctx.seed();
     let gen = g.clone();
     Ok(Problem::unconstrained("gan-mixture", Box::new(op), Col::from_fn(np + nq, |i| start[i]))?
         .with_blocks(vec![Block::new("generator", 0..np), Block::new("discriminator", np..np + nq)])?

@@ -2,6 +2,7 @@
 //! objective (small networks, small fixed batch).
 
 use super::*;
+use vi_core::Params;
 
 fn small(act: Activation, loss: Loss, reg: &str) -> GanMixtureParams {
     GanMixtureParams {
@@ -15,10 +16,13 @@ fn small(act: Activation, loss: Loss, reg: &str) -> GanMixtureParams {
         fixed_sample: true,
         metric_samples: 50,
         loss,
-        reg: reg.into(),
         gamma: Some(0.7),
-        eps_d: Some(0.0),
-        gp_on: GpOn::Both,
+        regularization: RegParams {
+            reg: reg.into(),
+            eps_d: Some(0.0),
+            gp_on: GpOn::Both,
+            ..RegParams::with_prox_lr(0.1)
+        },
         ..Default::default()
     }
 }
@@ -184,9 +188,9 @@ fn consensus_is_f_plus_gamma_grad_half_norm_squared() {
 #[test]
 fn proximal_field_is_the_base_field_at_the_inner_point() {
     let mut p = small(Activation::Tanh, Loss::Standard, "proximal");
-    p.prox_steps = 3;
-    p.prox_lr = 0.2;
-    p.prox_lambda = 2.0;
+    p.regularization.prox_steps = 3;
+    p.regularization.prox_lr = 0.2;
+    p.regularization.prox_lambda = 2.0;
     let base = small(Activation::Tanh, Loss::Standard, "none");
     let z = point(&p);
     let (np, nq) = sizes(&p);
@@ -207,9 +211,9 @@ fn proximal_field_is_the_base_field_at_the_inner_point() {
 fn tikhonov_anchors_and_combinations_add_up() {
     let mut p = small(Activation::Softplus, Loss::Standard, "r1+nk");
     let (np, nq) = sizes(&p);
-    p.eps_g = 0.3;
-    p.eps_d = Some(0.2);
-    p.anchor_d = (0..nq).map(|i| 0.01 * i as f64).collect();
+    p.regularization.eps_g = 0.3;
+    p.regularization.eps_d = Some(0.2);
+    p.regularization.anchor_d = (0..nq).map(|i| 0.01 * i as f64).collect();
     let z = point(&p);
     let f = field(&p, &z);
     let r1 = field(&small(Activation::Softplus, Loss::Standard, "r1"), &z);
@@ -224,7 +228,7 @@ fn tikhonov_anchors_and_combinations_add_up() {
     assert_close("r1+nk+Tikhonov", &part(&f, 0..np + nq), &want);
     // The asymmetric preset's default Tikhonov weight.
     let mut a = small(Activation::Tanh, Loss::Standard, "asymmetric");
-    a.eps_d = None;
+    a.regularization.eps_d = None;
     assert_eq!(a.game("t").unwrap().eps_d, ASYMMETRIC_EPS_D);
     assert_eq!(a.game("t").unwrap().eps_g, 0.0);
     // gamma: 10 with a gradient penalty, NK's 0.5 otherwise.
@@ -232,7 +236,7 @@ fn tikhonov_anchors_and_combinations_add_up() {
     assert_eq!(a.game("t").unwrap().gamma, PENALTY_GAMMA);
     a.preset = "grid".into();
     assert_eq!(a.game("t").unwrap().gamma, GRID_PENALTY_GAMMA);
-    a.reg = "nk".into();
+    a.regularization.reg = "nk".into();
     assert_eq!(a.game("t").unwrap().gamma, CROSS_GAMMA);
     assert_eq!(a.game("t").unwrap().eps_d, 0.0);
     // The grid's run defaults: a larger step and a longer budget than the ring's.
@@ -385,17 +389,17 @@ fn a_finite_data_set_is_the_average_of_its_chunks() {
 fn bad_data_set_sizes_are_refused_naming_the_parameter() {
     let mut p = small(Activation::Relu, Loss::Standard, "none");
     p.dataset_size = 6; // batch = 4
-    let e = p.validate("problem gan-mixture").unwrap_err().to_string();
+    let e = p.clone().check("problem gan-mixture").unwrap_err().to_string();
     assert!(e.contains("`dataset_size`") && e.contains("multiple of batch = 4"), "{e}");
     p.dataset_size = 8;
-    let e = p.validate("problem gan-mixture").unwrap_err().to_string();
+    let e = p.clone().check("problem gan-mixture").unwrap_err().to_string();
     assert!(e.contains("`dataset_size`") && e.contains("fixed_sample"), "{e}");
     p.fixed_sample = false;
-    assert!(p.validate("problem gan-mixture").is_ok());
+    assert!(p.clone().check("problem gan-mixture").is_ok());
     // A data set whose full pass exceeds the work limit of one oracle call.
     let mut big = GanMixtureParams { dataset_size: 256 * 100_000, ..Default::default() };
-    let e = big.validate("problem gan-mixture").unwrap_err().to_string();
+    let e = big.clone().check("problem gan-mixture").unwrap_err().to_string();
     assert!(e.contains("`dataset_size`"), "{e}");
     big.dataset_size = 2560;
-    assert!(big.validate("problem gan-mixture").is_ok());
+    assert!(big.clone().check("problem gan-mixture").is_ok());
 }
