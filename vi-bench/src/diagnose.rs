@@ -15,7 +15,11 @@
 //!    ([`vi_core::diagnostics::krylov_spectrum`]; Ritz values, `||J||` and `mu` estimates);
 //! 3. eigenvalues, `mu = lambda_min((J + J^T)/2)`, `L = ||J||_2`, the phase factor, the
 //!    conditioning factor, the singular-value condition number, and for problems with a gradient
-//!    penalty the Gauss-Newton Gramian's extreme eigenvalues;
+//!    penalty the Gauss-Newton Gramian's extreme eigenvalues and the bounds of docs/math.md §1.4
+//!    on `mu` and `L` derived from it ([`vi_core::diagnostics::RegularizationBounds`]);
+//!    `--bounds N` checks them against the measured `mu`, `L` at `N` seeded points drawn
+//!    uniformly from the ball of radius `--radius` around the point, and reports every point
+//!    where one fails;
 //! 4. per solver ([`vi_core::diagnostics::Prediction`]): the step it would use (its fixed
 //!    `step`, or its default rule resolved against the local `L`: `factor / L`, `mu / L^2` for
 //!    GDA with a declared `mu > 0`; `--set solver.step=X` overrides every solver), the stable
@@ -42,7 +46,8 @@ use faer::Col;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 use vi_core::diagnostics::{
-    jacobian_with_source, krylov_spectrum, spectrum, symmetric_extremes, JacobianSource, Prediction, Spectrum,
+    jacobian_with_source, krylov_spectrum, spectrum, symmetric_extremes, JacobianSource, Prediction,
+    RegularizationBounds, Spectrum,
 };
 use vi_core::{build_problem, build_solver, linalg, LinearModel, Linearization, Problem, RunConfig, Runner};
 
@@ -76,6 +81,13 @@ pub struct DiagnoseArgs {
     /// Arnoldi steps in the matrix-free mode (>= 1).
     #[arg(long, value_name = "N", default_value_t = 60, allow_hyphen_values = true, value_parser = arg::positive_size)]
     pub krylov: usize,
+    /// Check the derived bounds on `mu` and `L` (docs/math.md §1.4) at this many seeded points
+    /// around the diagnosed one (>= 0; dense mode only).
+    #[arg(long, value_name = "N", default_value_t = 0, allow_hyphen_values = true, value_parser = arg::size)]
+    pub bounds: usize,
+    /// Radius of the ball the `--bounds` points are drawn from (a finite number > 0).
+    #[arg(long, default_value_t = 0.5, allow_hyphen_values = true, value_parser = arg::positive)]
+    pub radius: f64,
 }
 
 /// The diagnosis, as printed by `--json`.
@@ -111,6 +123,11 @@ pub struct Diagnosis {
     pub singular_condition: f64,
     /// Gauss-Newton Gramian extremes `{min, max}` when the problem has a gradient penalty.
     pub gauss_newton: Option<Value>,
+    /// The derived bounds on `mu` and `L` at the point, when the operator states them.
+    pub bounds: Option<RegularizationBounds>,
+    /// `--bounds N`: the check at the sampled points (`samples`, `mu_holds`, `lipschitz_holds`,
+    /// the worst margins, and `points`: one row per sampled point).
+    pub bound_check: Option<Value>,
     /// Per-solver predictions and measurements, keyed by solver name.
     pub predictions: Map<String, Value>,
     /// Remarks (e.g. the point is not a zero of `F`).
@@ -237,6 +254,23 @@ pub fn diagnose(a: &DiagnoseArgs) -> Result<Diagnosis> {
         }
         None => None,
     };
+    let bounds = problem.operator_mut().regularization_bounds(z.as_ref());
+    let bound_check = if a.bounds > 0 {
+        if method != "dense" {
+            return Err(BenchError::Usage(format!(
+                "--bounds needs the dense Jacobian: dimension {n} is above --dense-max {}",
+                a.dense_max
+            )));
+        }
+        if bounds.is_none() {
+            return Err(BenchError::Usage(format!(
+                "--bounds: problem {name} states no derived bounds with these parameters (GAN games with a gradient penalty or Tikhonov terms, without nk, jare, consensus, proximal or wgan-gp)"
+            )));
+        }
+        Some(check_bounds(&mut problem, z.as_ref(), a.bounds, a.radius, a.selection.seed)?)
+    } else {
+        None
+    };
     let scale = spec.lipschitz.max(1.0) * linalg::norm(z.as_ref()).max(1.0);
     if residual > 1e-8 * scale {
         notes.push(format!(
@@ -308,9 +342,55 @@ pub fn diagnose(a: &DiagnoseArgs) -> Result<Diagnosis> {
         conditioning_factor: spec.conditioning_factor,
         singular_condition: spec.singular_condition,
         gauss_newton,
+        bounds,
+        bound_check,
         predictions,
         notes,
     })
+}
+
+/// Random stream of the `--bounds` sample points.
+const STREAM_BOUNDS: u64 = 0xb0d5;
+
+/// The derived bounds against the measured `mu`, `L` at `count` points drawn uniformly from the
+/// ball of radius `radius` around `z` (seeded).
+fn check_bounds(
+    problem: &mut Problem,
+    z: faer::ColRef<'_, f64>,
+    count: usize,
+    radius: f64,
+    seed: u64,
+) -> Result<Value> {
+    let n = z.nrows();
+    let mut rng = vi_core::rng::seeded(seed, STREAM_BOUNDS);
+    let mut rows = Vec::with_capacity(count);
+    let (mut mu_holds, mut l_holds) = (0usize, 0usize);
+    let (mut mu_margin, mut l_margin) = (f64::INFINITY, f64::INFINITY);
+    for _ in 0..count {
+        let u = Col::from_fn(n, |_| vi_core::rng::normal(&mut rng));
+        let r = radius * vi_core::rng::uniform(&mut rng).powf(1.0 / n as f64) / u.norm_l2().max(1e-300);
+        let w = Col::from_fn(n, |i| z[i] + r * u[i]);
+        let Some(b) = problem.operator_mut().regularization_bounds(w.as_ref()) else { continue };
+        let (j, _) = jacobian_with_source(problem.operator_mut(), w.as_ref())?;
+        let sp = spectrum(j.as_ref())?;
+        // Rounding of the decompositions: a relative slack of 1e-10.
+        let slack = 1e-10 * sp.lipschitz.max(1.0);
+        let (dm, dl) = (sp.mu - b.mu_bound, b.lipschitz_bound - sp.lipschitz);
+        let (mh, lh) = (dm >= -slack, dl >= -slack);
+        mu_holds += usize::from(mh);
+        l_holds += usize::from(lh);
+        mu_margin = mu_margin.min(dm);
+        l_margin = l_margin.min(dl);
+        rows.push(json!({
+            "distance": r * u.norm_l2(),
+            "mu_bound": b.mu_bound, "mu": sp.mu, "mu_holds": mh,
+            "lipschitz_bound": b.lipschitz_bound, "lipschitz": sp.lipschitz, "lipschitz_holds": lh,
+        }));
+    }
+    Ok(json!({
+        "samples": rows.len(), "radius": radius, "mu_holds": mu_holds, "lipschitz_holds": l_holds,
+        "worst_mu_margin": mu_margin, "worst_lipschitz_margin": l_margin, "points": rows,
+    }))
 }
 
 /// The unit direction of the slowest mode at step `eta`: for a per-eigenvalue model, the
@@ -447,6 +527,46 @@ pub fn execute(a: &DiagnoseArgs) -> Result<()> {
     ));
     if let Some(g) = &d.gauss_newton {
         out.push_str(&format!("  Gauss-Newton Gramian: lambda_min {} lambda_max {}\n", g["min"], g["max"]));
+    }
+    if let Some(b) = &d.bounds {
+        out.push_str(&format!(
+            "  derived bounds (docs/math.md §1.4): mu >= {} = min(generator {}, discriminator {}), L <= {} (measured mu {}, L {})\n",
+            fmt_num(b.mu_bound),
+            fmt_num(b.generator_term),
+            fmt_num(b.discriminator_term),
+            fmt_num(b.lipschitz_bound),
+            fmt_num(d.mu),
+            fmt_num(d.lipschitz)
+        ));
+    }
+    if let Some(c) = &d.bound_check {
+        let num = |k: &str| c[k].as_f64().map_or("-".into(), fmt_num);
+        out.push_str(&format!(
+            "  bounds at {} points within radius {}: mu bound holds at {}, L bound at {} (worst margins {} and {})\n",
+            c["samples"],
+            c["radius"],
+            c["mu_holds"],
+            c["lipschitz_holds"],
+            num("worst_mu_margin"),
+            num("worst_lipschitz_margin")
+        ));
+        let rows = c["points"].as_array().map(Vec::as_slice).unwrap_or_default();
+        for (i, r) in rows.iter().enumerate() {
+            let (mh, lh) = (r["mu_holds"] == json!(true), r["lipschitz_holds"] == json!(true));
+            if rows.len() <= 20 || !(mh && lh) {
+                let f = |k: &str| r[k].as_f64().map_or("-".into(), fmt_num);
+                out.push_str(&format!(
+                    "    point {i:>4} at distance {}: mu {} vs bound {} ({}), L {} vs bound {} ({})\n",
+                    f("distance"),
+                    f("mu"),
+                    f("mu_bound"),
+                    if mh { "holds" } else { "FAILS" },
+                    f("lipschitz"),
+                    f("lipschitz_bound"),
+                    if lh { "holds" } else { "FAILS" }
+                ));
+            }
+        }
     }
     for n in &d.notes {
         out.push_str(&format!("  note: {n}\n"));

@@ -36,6 +36,12 @@ fn run_shipped(name: &str) -> (BTreeMap<(String, String), Value>, String) {
     (records, std::fs::read_to_string(out.join("summary.md")).unwrap())
 }
 
+/// `(status, residual, distance_to_solution)` of one run of a shipped suite.
+fn outcome(rs: &BTreeMap<(String, String), Value>, problem: &str, solver: &str) -> (String, f64, Option<f64>) {
+    let r = rs.get(&(problem.to_string(), solver.to_string())).unwrap_or_else(|| panic!("{problem} x {solver}"));
+    (r["status"].as_str().unwrap().to_string(), r["residual"].as_f64().unwrap(), r["distance_to_solution"].as_f64())
+}
+
 #[test]
 fn nagarajan_kolter_the_nk_term_removes_the_wgan_cycle() {
     let (rs, _) = run_shipped("nagarajan-kolter");
@@ -68,10 +74,7 @@ fn nagarajan_kolter_the_nk_term_removes_the_wgan_cycle() {
 fn asymmetric_regularization_stabilizes_the_small_gan_games() {
     let (rs, _) = run_shipped("asymmetric-regularization");
     assert_eq!(rs.len(), 36);
-    let get = |problem: &str, solver: &str| {
-        let r = rs.get(&(problem.to_string(), solver.to_string())).unwrap_or_else(|| panic!("{problem} x {solver}"));
-        (r["status"].as_str().unwrap().to_string(), r["residual"].as_f64().unwrap(), r["distance_to_solution"].as_f64())
-    };
+    let get = |problem: &str, solver: &str| outcome(&rs, problem, solver);
     // The Dirac-GAN table (docs/math.md §1.6): ||z_500|| from ||z_0|| = 1.414.
     let dist = |problem: &str, solver: &str| get(problem, solver).2.unwrap();
     assert!(dist("gan-dirac(reg=none)", "gda") > 3.0);
@@ -213,4 +216,81 @@ fn the_jare_summary_tables_the_jacobian_numbers_and_where_runs_ended() {
     assert!(row.contains("| 0 | 0.500 | inf | 1 | 0 ± 0.500i |"), "{row}");
     // WGAN-GP's runs on the Dirac-GAN at gamma = 3 converge to its own rest point theta = 6.
     assert!(j.row("gan-dirac(gamma=3.0, reg=wgan-gp)").contains("(ended 6.000 from the solution)"));
+}
+#[test]
+fn farnia_ozdaglar_proximal_training_reaches_the_proximal_equilibrium() {
+    let (rs, _) = run_shipped("farnia-ozdaglar");
+    assert_eq!(rs.len(), 12);
+    let get = |problem: &str, solver: &str| outcome(&rs, problem, solver);
+    for solver in ["gda", "alternating-gda", "extragradient", "eftp"] {
+        // No local Nash equilibrium: every stationary point repels, the iterates cycle.
+        let (status, residual, dist) = get("gan-two-point(reg=none)", solver);
+        assert_eq!(status, "MaxIterations", "{solver}");
+        assert!(residual > 0.5 && dist.unwrap() > 0.5, "{solver}: residual {residual}, distance {dist:?}");
+        // lambda = 0.5 < lambda_max = 1: the closed-form proximal equilibrium (1/sqrt 2, -sqrt 2, 1).
+        let (status, residual, dist) = get("gan-two-point(reg=proximal)", solver);
+        assert_eq!(status, "Converged", "{solver}");
+        assert!(residual <= 1e-10 && dist.unwrap() < 1e-9, "{solver}: residual {residual}, distance {dist:?}");
+        // lambda = 2 > lambda_max: no longer a proximal equilibrium, and no method finds it.
+        let (status, residual, _) = get("gan-two-point(prox_lambda=2.0, prox_lr=0.4, reg=proximal)", solver);
+        assert_eq!(status, "MaxIterations", "{solver}");
+        assert!(residual > 0.1, "{solver}: residual {residual}");
+    }
+}
+
+/// `vi-bench diagnose ... --at solution --bounds 100 --json`: the check of the derived bounds.
+fn bound_check(problem: &str, sets: &[&str]) -> Value {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vi-bench"));
+    cmd.args(["diagnose", "--problem", problem, "--at", "solution", "--solvers", "eftp", "--measure-iters", "0"]);
+    cmd.args(["--bounds", "100", "--radius", "0.5", "--json"]);
+    for s in sets {
+        cmd.args(["--set", s]);
+    }
+    let r = cmd.output().unwrap();
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    serde_json::from_slice(&r.stdout).unwrap()
+}
+
+#[test]
+fn asymmetric_regularization_bounds_hold_where_the_derivation_applies() {
+    // Zero-sum losses with the penalty on real samples (R depends on psi only): the symmetric
+    // part is block-diagonal and Hess_psi R = G exactly in these games, so both bounds hold at
+    // every sampled point (docs/math.md §1.4).
+    let cases: [(&str, &[&str]); 4] = [
+        ("gan-dirac", &["problem.reg=asymmetric"]),
+        ("gan-gaussian-mean", &["problem.reg=asymmetric"]),
+        ("gan-covariance", &["problem.reg=asymmetric"]),
+        ("gan-covariance", &["problem.reg=asymmetric", "problem.loss=standard"]),
+    ];
+    for (problem, sets) in cases {
+        let d = bound_check(problem, sets);
+        let c = &d["bound_check"];
+        assert_eq!(c["samples"], 100, "{problem} {sets:?}");
+        assert_eq!(
+            (c["mu_holds"].as_u64(), c["lipschitz_holds"].as_u64()),
+            (Some(100), Some(100)),
+            "{problem} {sets:?}: {c}"
+        );
+    }
+    // At the equilibrium: Dirac-GAN discriminator term gamma sigma + eps_d = 0.3 + 0.1, and
+    // L <= ||J_F|| + 0.4 = 0.9; covariance sigma = 4 lambda_min(Sigma).
+    let b = &bound_check("gan-dirac", &["problem.reg=asymmetric"])["bounds"];
+    assert!((b["discriminator_term"].as_f64().unwrap() - 0.4).abs() < 1e-15 && b["mu_bound"] == 0.0, "{b}");
+    assert!((b["lipschitz_bound"].as_f64().unwrap() - 0.9).abs() < 1e-12, "{b}");
+    let b = &bound_check("gan-covariance", &["problem.reg=asymmetric"])["bounds"];
+    let lmin = 1.5 - 0.5f64.sqrt();
+    assert!((b["sigma"].as_f64().unwrap() - 4.0 * lmin).abs() < 1e-12, "{b}");
+    assert!((b["discriminator_term"].as_f64().unwrap() - (0.3 * 4.0 * lmin + 0.1)).abs() < 1e-12, "{b}");
+    // Where the derivation's assumptions fail the mu bound fails, and the check says so: the
+    // non-saturating loss is not zero-sum (the symmetric part has off-diagonal blocks), and a
+    // penalty on generated samples depends on the generator (a theta-column in the Jacobian).
+    for (problem, sets) in [
+        ("gan-gaussian-mean", ["problem.reg=asymmetric", "problem.loss=non-saturating"]),
+        ("gan-covariance", ["problem.reg=asymmetric", "problem.gp_on=fake"]),
+    ] {
+        let c = bound_check(problem, &sets)["bound_check"].clone();
+        assert!(c["mu_holds"].as_u64().unwrap() < 100, "{problem} {sets:?}: {c}");
+        assert!(c["worst_mu_margin"].as_f64().unwrap() < -0.01, "{problem} {sets:?}: {c}");
+        assert_eq!(c["lipschitz_holds"], 100, "{problem} {sets:?}");
+    }
 }

@@ -127,6 +127,8 @@ fn args(problem: &str, set: &[&str], at: &str, solvers: &[&str]) -> DiagnoseArgs
         offset: 1e-3,
         dense_max: 1000,
         krylov: 60,
+        bounds: 0,
+        radius: 0.5,
     }
 }
 

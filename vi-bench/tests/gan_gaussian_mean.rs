@@ -96,6 +96,8 @@ fn large_gaussian_mean_is_diagnosed_matrix_free_with_the_same_spectrum() {
         offset: 1e-3,
         dense_max: 1000,
         krylov: 60,
+        bounds: 0,
+        radius: 0.5,
     };
     let d = diagnose(&a).unwrap();
     assert_eq!((d.dim, d.method.as_str()), (1200, "arnoldi"));
@@ -161,6 +163,8 @@ fn scalar_toy_regularized_jacobians_match_math_section_4() {
                 offset: 1e-3,
                 dense_max: 1000,
                 krylov: 60,
+                bounds: 0,
+                radius: 0.5,
             };
             let d = diagnose(&a).unwrap();
             let what = format!("h = {h}, {reg}");

@@ -100,6 +100,8 @@ fn diagnose_predicts_a_user_solver_from_its_own_description() {
         offset: 1e-3,
         dense_max: 1000,
         krylov: 60,
+        bounds: 0,
+        radius: 0.5,
     };
     let d = diagnose(&args).unwrap();
     let p = &d.predictions["test-momentum-gda"];

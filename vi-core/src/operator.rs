@@ -123,6 +123,12 @@ pub trait Operator: dyn_clone::DynClone + Send {
         None
     }
 
+    /// The derived local bounds on `mu` and `L` of a regularized GAN operator at `z`
+    /// (docs/math.md §1.4), for operators that state them. Diagnostics only; may allocate.
+    fn regularization_bounds(&mut self, _z: ColRef<'_, f64>) -> Option<crate::diagnostics::RegularizationBounds> {
+        None
+    }
+
     /// The finite-sum structure `F = (1/N) sum_i F_i`, for operators that have one
     /// (see [`crate::finite_sum`]). Stochastic solvers need it.
     fn finite_sum(&self) -> Option<&dyn FiniteSum> {

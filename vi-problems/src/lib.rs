@@ -14,6 +14,7 @@
 //! | `gan-dirac` | Dirac-GAN (docs/math.md §3.4), every GAN loss and regularizer, equilibrium `(0, 0)` |
 //! | `gan-gaussian-mean` | Gaussian mean, affine generator, linear discriminator (docs/math.md §3.6), exact expectations |
 //! | `gan-covariance` | covariance learning LQ game (docs/math.md §3.5): WGAN exact, logistic losses on whitened samples |
+//! | `gan-two-point` | Dirac generator vs two data points (docs/math.md §3.11): no local Nash equilibrium, a closed-form proximal equilibrium |
 //! | `gan-mixture` | MLP GAN on the 8-Gaussian ring / 25-grid (docs/math.md §3.7), minibatch oracle, exact second-order regularizers, VEEGAN metrics |
 //!
 //! To add a problem, copy `bilinear.rs`: a params struct implementing [`vi_core::Params`], a
@@ -35,7 +36,7 @@ pub mod sweep;
 pub use affine::{AffineParams, DenseAffine, SparseAffine};
 pub use bilinear::{BilinearOperator, BilinearParams};
 pub use finite_sum::{FiniteSumBilinearParams, FiniteSumQuadraticParams};
-pub use gan::{CovarianceParams, DiracParams, GaussianMeanParams};
+pub use gan::{CovarianceParams, DiracParams, GaussianMeanParams, TwoPointParams};
 pub use gan_mixture::GanMixtureParams;
 pub use matrix_game::{MatrixGameOperator, MatrixGameParams};
 pub use quadratic::{QuadraticParams, RotationBlocks};

@@ -60,13 +60,14 @@ fn extremes() -> Vec<Value> {
 }
 
 /// Problems registered by this crate.
-const PROBLEMS: [&str; 8] = [
+const PROBLEMS: [&str; 9] = [
     "affine",
     "bilinear",
     "gan-covariance",
     "gan-dirac",
     "gan-gaussian-mean",
     "gan-mixture",
+    "gan-two-point",
     "matrix-game",
     "quadratic",
 ];
@@ -77,7 +78,7 @@ fn contexts(problem: &str) -> Vec<Value> {
         "matrix-game" => vec![json!({}), json!({"preset": "random"})],
         "affine" => vec![json!({}), json!({"set": "simplex"}), json!({"set": "box"})],
         "quadratic" => vec![json!({}), json!({"family": "blocks", "n": 4})],
-        "gan-dirac" | "gan-gaussian-mean" => vec![json!({}), json!({"reg": "proximal"})],
+        "gan-dirac" | "gan-gaussian-mean" | "gan-two-point" => vec![json!({}), json!({"reg": "proximal"})],
         "gan-covariance" => vec![json!({}), json!({"reg": "proximal"}), json!({"loss": "standard", "samples": 8})],
         "gan-mixture" => {
             vec![

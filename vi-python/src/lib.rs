@@ -250,6 +250,8 @@ pub fn diagnose(
         offset,
         dense_max,
         krylov,
+        bounds: 0,
+        radius: 0.5,
     };
     let result = if python {
         let state = Arc::new(RunState::default());

@@ -44,6 +44,7 @@
 
 use faer::prelude::{Reborrow, ReborrowMut};
 use faer::{Col, ColMut, ColRef, Mat};
+use vi_core::diagnostics::{symmetric_extremes, RegularizationBounds};
 use vi_core::operator::finite_difference_jvp;
 use vi_core::{Block, Error, FnMetric, Monotonicity, Operator, Problem, Result, TikhonovTerm};
 
@@ -443,6 +444,53 @@ impl<M: GanModel> Operator for GanOperator<M> {
     fn gauss_newton_gramian(&mut self, z: ColRef<'_, f64>) -> Option<Mat<f64>> {
         let side = self.side.unwrap_or(self.cfg.gp_on);
         Some(self.model.gauss_newton_gramian(z, side))
+    }
+
+    /// The bounds of docs/math.md §1.4 for the first-order regularizers (a gradient penalty
+    /// and Tikhonov terms): `None` with NK, JARE, consensus, proximal or WGAN-GP, whose
+    /// constants are not derived there.
+    fn regularization_bounds(&mut self, z: ColRef<'_, f64>) -> Option<RegularizationBounds> {
+        if !self.has_analytic_jacobian() || self.cfg.has(Reg::WganGp) {
+            return None;
+        }
+        let (p, q) = (self.p, self.q);
+        let n = p + q;
+        // The base field's Jacobian: rows of Hess J_G (generator) and -Hess V (discriminator).
+        let mut jf = Mat::<f64>::zeros(n, n);
+        let mut e = Col::<f64>::zeros(n);
+        for c in 0..n {
+            e[c] = 1.0;
+            self.model.hvp_generator(z, e.as_ref(), self.w1.as_mut());
+            self.model.hvp_value(z, e.as_ref(), self.w2.as_mut());
+            for r in 0..n {
+                jf[(r, c)] = if r < p { self.w1[r] } else { -self.w2[r] };
+            }
+            e[c] = 0.0;
+        }
+        let a = Mat::from_fn(p, p, |i, j| 0.5 * (jf[(i, j)] + jf[(j, i)]));
+        let c = Mat::from_fn(q, q, |i, j| 0.5 * (jf[(p + i, p + j)] + jf[(p + j, p + i)]));
+        let (a_min, _) = symmetric_extremes(a.as_ref()).ok()?;
+        let (c_min, _) = symmetric_extremes(c.as_ref()).ok()?;
+        let (gamma, sigma, l_r) = match self.side {
+            Some(side) => {
+                let g = self.model.gauss_newton_gramian(z, side);
+                let (lo, hi) = symmetric_extremes(g.as_ref()).ok()?;
+                (self.cfg.gamma, lo, hi)
+            }
+            None => (0.0, 0.0, 0.0),
+        };
+        let base_lipschitz = vi_core::diagnostics::spectrum(jf.as_ref()).ok()?.lipschitz;
+        let generator_term = a_min + self.cfg.eps_g;
+        let discriminator_term = c_min + gamma * sigma + self.cfg.eps_d;
+        Some(RegularizationBounds {
+            mu_bound: generator_term.min(discriminator_term),
+            lipschitz_bound: base_lipschitz + self.cfg.eps_g.max(self.cfg.eps_d + gamma * l_r),
+            generator_term,
+            discriminator_term,
+            sigma,
+            penalty_lipschitz: l_r,
+            base_lipschitz,
+        })
     }
 }
 

@@ -234,9 +234,16 @@ fn tikhonov_anchors_and_combinations_add_up() {
     // gamma: 10 with a gradient penalty, NK's 0.5 otherwise.
     a.gamma = None;
     assert_eq!(a.game("t").unwrap().gamma, PENALTY_GAMMA);
+    a.preset = "grid".into();
+    assert_eq!(a.game("t").unwrap().gamma, GRID_PENALTY_GAMMA);
     a.regularization.reg = "nk".into();
     assert_eq!(a.game("t").unwrap().gamma, CROSS_GAMMA);
     assert_eq!(a.game("t").unwrap().eps_d, 0.0);
+    // The grid's run defaults: a larger step and a longer budget than the ring's.
+    let ring = run_defaults(&GanMixtureParams::default());
+    let grid = run_defaults(&GanMixtureParams { preset: "grid".into(), ..Default::default() });
+    assert_eq!((ring.budget.max_iters, grid.budget.max_iters), (Some(40_000), Some(80_000)));
+    assert_eq!((ring.solver[0]["step"].clone(), grid.solver[0]["step"].clone()), (json!(7e-5), json!(1.5e-4)));
 }
 
 #[test]
