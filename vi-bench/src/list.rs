@@ -39,7 +39,7 @@ pub fn execute(a: &ListArgs) -> Result<()> {
             let problems = reg.problems().map(|e| {
                 let mut v = entry(e.name, e.summary, (e.params)());
                 let d = defaults(e);
-                if !d.is_empty() {
+                if !d.is_empty() || !d.default_suite.is_empty() {
                     v["run_defaults"] = json!(d);
                 }
                 v
@@ -58,7 +58,8 @@ pub fn execute(a: &ListArgs) -> Result<()> {
         for (name, summary, params, extra) in items {
             text.push_str(&format!("  {name:<20} {summary}\n"));
             for p in params {
-                text.push_str(&format!("      {:<14} = {:<12} {}\n", p.name, p.default.to_string(), p.doc));
+                let range = if p.range.is_empty() { String::new() } else { format!(" [{}]", p.range) };
+                text.push_str(&format!("      {:<14} = {:<12} {}{range}\n", p.name, p.default.to_string(), p.doc));
             }
             for line in extra {
                 text.push_str(&format!("      {line}\n"));
@@ -80,16 +81,22 @@ pub fn execute(a: &ListArgs) -> Result<()> {
 
 /// The lines `list` shows under a problem that declares run defaults.
 fn defaults_lines(d: &vi_core::RunDefaults) -> Vec<String> {
-    if d.is_empty() {
-        return Vec::new();
+    let mut lines = Vec::new();
+    if !d.is_empty() {
+        lines.push(format!("run defaults ({}):", d.note));
+        if !d.budget.is_empty() {
+            lines.push(format!("  budget: {}", d.budget.words().join(" ")));
+        }
+        for g in &d.solver {
+            let words: Vec<String> = g.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            lines.push(format!("  solvers that take them: {}", words.join(" ")));
+        }
     }
-    let mut lines = vec![format!("run defaults ({}):", d.note)];
-    if !d.budget.is_empty() {
-        lines.push(format!("  budget: {}", d.budget.words().join(" ")));
-    }
-    for g in &d.solver {
-        let words: Vec<String> = g.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        lines.push(format!("  solvers that take them: {}", words.join(" ")));
+    let s = &d.default_suite;
+    if !s.is_empty() {
+        let mut words: Vec<String> = s.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        words.extend(s.budget.words());
+        lines.push(format!("in the default suite: {}", words.join(" ")));
     }
     lines
 }

@@ -240,6 +240,9 @@ fn a_problem_declared_run_default_applies_under_the_users_flags() {
     let gan = v["problems"].as_array().unwrap().iter().find(|p| p["name"] == "gan-mixture").unwrap();
     assert_eq!(gan["run_defaults"]["budget"]["max_iters"], 40_000);
     assert_eq!(gan["run_defaults"]["solver"][0]["precond"], "adam");
+    // bilinear declares no run default, only its size in the default suite.
     let bilinear = v["problems"].as_array().unwrap().iter().find(|p| p["name"] == "bilinear").unwrap();
-    assert!(bilinear.get("run_defaults").is_none());
+    let d = &bilinear["run_defaults"];
+    assert!(d.get("budget").is_none() && d.get("solver").is_none(), "{d}");
+    assert_eq!(d["default_suite"]["params"], serde_json::json!({"m": 10, "n": 10}));
 }

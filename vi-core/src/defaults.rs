@@ -128,12 +128,45 @@ pub struct RunDefaults {
     /// One line: the claim these settings reproduce.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub note: String,
+    /// How the problem enters the built-in default suite (not a run default).
+    #[serde(skip_serializing_if = "SuiteDefaults::is_empty")]
+    pub default_suite: SuiteDefaults,
 }
 
 impl RunDefaults {
-    /// True when the problem declares nothing.
+    /// True when the problem declares no run default (its default-suite entry aside).
     pub fn is_empty(&self) -> bool {
         self.budget.is_empty() && self.solver.is_empty()
+    }
+
+    /// Only a default-suite entry: parameter overrides (JSON object) and budget overrides.
+    pub fn suite_only(params: Value, budget: Budget) -> Self {
+        let params = match params {
+            Value::Object(m) => m,
+            _ => Map::new(),
+        };
+        Self { default_suite: SuiteDefaults { params, budget }, ..Self::default() }
+    }
+}
+
+/// How a problem enters the built-in default suite (`vi-bench suite` without a file): parameter
+/// overrides that keep it small, so the whole suite runs in minutes, and budget overrides over
+/// the suite's own. Declared by the problem, beside its run defaults, so the harness names no
+/// problem.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct SuiteDefaults {
+    /// Parameter overrides (e.g. `{"m": 10, "n": 10}`).
+    #[serde(skip_serializing_if = "Map::is_empty")]
+    pub params: Map<String, Value>,
+    /// Budget overrides.
+    #[serde(skip_serializing_if = "Budget::is_empty")]
+    pub budget: Budget,
+}
+
+impl SuiteDefaults {
+    /// True when the problem enters the default suite as it is.
+    pub fn is_empty(&self) -> bool {
+        self.params.is_empty() && self.budget.is_empty()
     }
 }
 
@@ -222,6 +255,7 @@ mod tests {
             budget: Budget { tol: Some(0.0), max_iters: Some(40_000), check_every: Some(4_000), ..Budget::default() },
             solver: vec![obj(json!({"precond": "adam", "step": 1e-4})), obj(json!({"restarts": 3}))],
             note: "claim".into(),
+            ..RunDefaults::default()
         }
     }
 

@@ -72,6 +72,7 @@ pub mod operator;
 pub mod params;
 pub mod problem;
 pub mod registry;
+pub mod report;
 pub mod rng;
 pub mod runner;
 pub mod sets;
@@ -79,7 +80,7 @@ pub mod solver;
 pub mod status;
 pub mod theory;
 
-pub use defaults::{Applied, Budget, RunDefaults};
+pub use defaults::{Applied, Budget, RunDefaults, SuiteDefaults};
 pub use error::{Error, Result};
 pub use finite_sum::{AffineSum, ComponentSampler, FiniteSum, MiniBatch, Sampling};
 pub use operator::{AffineOperator, FnOperator, Monotonicity, Operator, TikhonovTerm};

@@ -150,8 +150,8 @@ pub fn has_nan(x: ColRef<'_, f64>) -> bool {
 }
 
 /// Copies `src` into `dst` and returns whether every entry of `src` is finite (one pass).
-#[inline]
 #[allow(clippy::eq_op)] // `v - v` is 0 exactly for finite `v` (see `all_finite`)
+#[inline]
 pub fn copy_finite(mut dst: ColMut<'_, f64>, src: ColRef<'_, f64>) -> bool {
     if let (Some(d), Some(s)) = (slice_mut(dst.rb_mut()), slice(src)) {
         assert_eq!(d.len(), s.len());

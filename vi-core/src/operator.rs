@@ -56,6 +56,13 @@ pub trait Operator: dyn_clone::DynClone + Send {
         self.eval(z, out)
     }
 
+    /// Whether [`Operator::eval`] returns `F(z)` itself (the default), not a sample of it: the
+    /// runner then takes the residual at a point from the value a solver already holds there
+    /// ([`crate::Problem::natural_residual_at_evaluated`]). Stochastic oracles return `false`.
+    fn eval_is_exact(&self) -> bool {
+        true
+    }
+
     /// A global Lipschitz constant, if known.
     fn lipschitz(&self) -> Option<f64> {
         None

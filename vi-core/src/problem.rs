@@ -72,6 +72,8 @@ pub struct Problem {
     set: Box<dyn ConstraintSet>,
     /// `set.is_whole_space()`, read once (no dynamic call per projection or residual).
     whole_space: bool,
+    /// `operator.eval_is_exact()`, read once.
+    exact: bool,
     start: Col<f64>,
     blocks: Vec<Block>,
     solution: Option<Col<f64>>,
@@ -126,6 +128,7 @@ impl Problem {
         }
         let mut p = Self {
             name,
+            exact: operator.eval_is_exact(),
             operator,
             whole_space: set.is_whole_space(),
             set,
@@ -428,36 +431,38 @@ impl Problem {
     /// continuation stage). Counted in [`Counters::monitor_calls`] only.
     pub fn natural_residual_with(&mut self, z: ColRef<'_, f64>, with_shift: bool) -> f64 {
         self.counters.monitor_calls += 1;
-        let w = &mut self.scratch;
-        self.operator.eval_monitor(z, w.as_mut());
+        self.operator.eval_monitor(z, self.scratch.as_mut());
         let shift = if with_shift { self.shift.as_ref() } else { None };
-        if self.whole_space && shift.is_none() {
-            // P = identity: one fused pass computing ||z - (z - F z)|| exactly as the general
-            // path below does (same roundings). A NaN in F gives NaN and an infinite entry (with
-            // no NaN) gives +inf, as the finiteness check of the general path would.
-            if let (Some(&[z0, z1]), Some(&[f0, f1])) = (linalg::slice(z), linalg::slice(w.as_ref())) {
-                let (d0, d1) = (z0 - (z0 - f0), z1 - (z1 - f1));
-                return (d0 * d0 + d1 * d1).sqrt();
+        residual_from(z, &mut self.scratch, self.set.as_ref(), self.whole_space, shift)
+    }
+
+    /// The natural residual at a point `y` where the caller holds `fy = F(y)` as the last oracle
+    /// call returned it: `||y - P_C(y - F(y))||`, with no further oracle call and bit for bit
+    /// what [`Problem::natural_residual`] computes at `y`. `None` when that value would not be
+    /// the residual of the original problem at `y`: the oracle returns samples
+    /// ([`Operator::eval_is_exact`]) or a Tikhonov shift is active.
+    #[inline]
+    pub fn natural_residual_at_evaluated(&mut self, y: ColRef<'_, f64>, fy: ColRef<'_, f64>) -> Option<f64> {
+        if self.shift.is_some() || !self.exact {
+            return None;
+        }
+        if self.whole_space {
+            // The same roundings as `residual_from`, without copying F(y).
+            if let (Some(&[y0, y1]), Some(&[f0, f1])) = (linalg::slice(y), linalg::slice(fy)) {
+                let (d0, d1) = (y0 - (y0 - f0), y1 - (y1 - f1));
+                return Some((d0 * d0 + d1 * d1).sqrt());
             }
-            if let (Some(zs), Some(fs)) = (linalg::slice(z), linalg::slice(w.as_ref())) {
+            if let (Some(ys), Some(fs)) = (linalg::slice(y), linalg::slice(fy)) {
                 let mut s = 0.0;
-                for (z, f) in zs.iter().zip(fs) {
-                    let d = *z - (*z - *f);
+                for (y, f) in ys.iter().zip(fs) {
+                    let d = *y - (*y - *f);
                     s += d * d;
                 }
-                return s.sqrt();
+                return Some(s.sqrt());
             }
         }
-        if !linalg::all_finite(w.as_ref()) {
-            return if linalg::has_nan(w.as_ref()) { f64::NAN } else { f64::INFINITY };
-        }
-        if let Some(s) = shift {
-            s.add_to(z, w.as_mut());
-        }
-        // w <- z - F(z), projected; residual = ||z - P(w)||.
-        faer::zip!(w.as_mut(), z).for_each(|faer::unzip!(w, z)| *w = *z - *w);
-        self.set.project(w.as_mut());
-        linalg::dist(z, w.as_ref())
+        self.scratch.copy_from(fy);
+        Some(residual_from(y, &mut self.scratch, self.set.as_ref(), self.whole_space, None))
     }
 
     /// `||z - z*||` when a solution is known.
@@ -479,6 +484,44 @@ fn check_point(problem: &str, what: &str, n: usize, z: ColRef<'_, f64>) -> Resul
         return Err(Error::NonFinite(format!("problem `{problem}`: {what}")));
     }
     Ok(())
+}
+
+/// `||z - P(z - (w + shift))||` for `w = F(z)` (overwritten): the natural residual once `F(z)` is
+/// known. NaN when `F(z)` has a NaN entry and `+inf` when it has an infinite one.
+fn residual_from(
+    z: ColRef<'_, f64>,
+    w: &mut Col<f64>,
+    set: &dyn ConstraintSet,
+    whole_space: bool,
+    shift: Option<&TikhonovTerm>,
+) -> f64 {
+    if whole_space && shift.is_none() {
+        // P = identity: one fused pass computing ||z - (z - F z)|| exactly as the general
+        // path below does (same roundings). A NaN in F gives NaN and an infinite entry (with
+        // no NaN) gives +inf, as the finiteness check of the general path would.
+        if let (Some(&[z0, z1]), Some(&[f0, f1])) = (linalg::slice(z), linalg::slice(w.as_ref())) {
+            let (d0, d1) = (z0 - (z0 - f0), z1 - (z1 - f1));
+            return (d0 * d0 + d1 * d1).sqrt();
+        }
+        if let (Some(zs), Some(fs)) = (linalg::slice(z), linalg::slice(w.as_ref())) {
+            let mut s = 0.0;
+            for (z, f) in zs.iter().zip(fs) {
+                let d = *z - (*z - *f);
+                s += d * d;
+            }
+            return s.sqrt();
+        }
+    }
+    if !linalg::all_finite(w.as_ref()) {
+        return if linalg::has_nan(w.as_ref()) { f64::NAN } else { f64::INFINITY };
+    }
+    if let Some(s) = shift {
+        s.add_to(z, w.as_mut());
+    }
+    // w <- z - F(z), projected; residual = ||z - P(w)||.
+    faer::zip!(w.as_mut(), z).for_each(|faer::unzip!(w, z)| *w = *z - *w);
+    set.project(w.as_mut());
+    linalg::dist(z, w.as_ref())
 }
 
 #[cfg(test)]

@@ -8,7 +8,6 @@
 //! input and bad configuration (detected before the first step). A run that blows up keeps its
 //! last finite iterate.
 
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use faer::{Col, ColRef};
@@ -17,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::linalg;
 use crate::problem::Problem;
+pub use crate::report::{Report, TracePoint};
 use crate::solver::{Solver, StepStatus};
 pub use crate::status::Status;
 
@@ -91,96 +91,6 @@ impl RunConfig {
         }
         Ok(())
     }
-}
-
-/// One point of the convergence trace.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct TracePoint {
-    /// Iteration count.
-    pub iteration: u64,
-    /// Oracle calls so far.
-    pub oracle_calls: u64,
-    /// Projections so far.
-    pub projections: u64,
-    /// Natural residual of the last iterate.
-    #[serde(with = "crate::json_float")]
-    pub residual: f64,
-    /// Distance of the last iterate to the known solution.
-    #[serde(with = "crate::json_float::option")]
-    pub distance_to_solution: Option<f64>,
-    /// Wall time since the start of the run, in seconds.
-    pub elapsed_s: f64,
-    /// The problem's metrics at the last iterate.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty", with = "crate::json_float::map")]
-    pub metrics: BTreeMap<String, f64>,
-    /// The last iterate, recorded only for problems of dimension <= 4 (trajectory plots).
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::json_float::vec::option")]
-    pub z: Option<Vec<f64>>,
-}
-
-/// The outcome of one run: what `vi-bench run --json` prints and `results.jsonl` stores.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Report {
-    /// Problem name.
-    pub problem: String,
-    /// Solver name.
-    pub solver: String,
-    /// Resolved parameters: `{"problem": {...}, "solver": {...}, "run": {...}}`.
-    pub params: serde_json::Value,
-    /// Seed of the run.
-    pub seed: u64,
-    /// How the run ended.
-    pub status: Status,
-    /// Human-readable detail on the status (what diverged, which limit was hit).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
-    /// Iterations performed.
-    pub iterations: u64,
-    /// Oracle calls (evaluations of `F`) made by the solver.
-    pub oracle_calls: u64,
-    /// Projections made by the solver.
-    pub projections: u64,
-    /// Component evaluations `F_i` made by the solver on a finite sum (`oracle_calls` already
-    /// includes them as `ceil(component_calls / N)` full-operator equivalents).
-    #[serde(default)]
-    pub component_calls: u64,
-    /// Full evaluations made by the runner for monitoring (residual checks, traces, the final
-    /// report), not by the solver and not in `oracle_calls`.
-    #[serde(default)]
-    pub monitor_calls: u64,
-    /// Natural residual of the final iterate (`"inf"` or `"NaN"` in JSON when not finite; the
-    /// status is then `Diverged` or `NumericalError`).
-    #[serde(with = "crate::json_float")]
-    pub residual: f64,
-    /// Distance of the final iterate to the known solution (`null` if unknown).
-    #[serde(with = "crate::json_float::option")]
-    pub distance_to_solution: Option<f64>,
-    /// Problem metrics at the final iterate.
-    #[serde(with = "crate::json_float::map")]
-    pub metrics: BTreeMap<String, f64>,
-    /// Wall time in seconds.
-    pub elapsed_s: f64,
-    /// Final step size, where the method has one.
-    #[serde(with = "crate::json_float::option")]
-    pub step_size: Option<f64>,
-    /// The final (last finite) iterate.
-    #[serde(with = "crate::json_float::vec")]
-    pub z: Vec<f64>,
-    /// The ergodic average of the solver's averaging points.
-    #[serde(with = "crate::json_float::vec")]
-    pub z_avg: Vec<f64>,
-    /// Natural residual of the averaged iterate.
-    #[serde(with = "crate::json_float")]
-    pub residual_avg: f64,
-    /// Distance of the averaged iterate to the known solution.
-    #[serde(with = "crate::json_float::option")]
-    pub distance_to_solution_avg: Option<f64>,
-    /// Method-specific information (e.g. Tikhonov stages).
-    #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
-    pub solver_info: serde_json::Value,
-    /// The trace (empty unless `trace_every > 0`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub trace: Vec<TracePoint>,
 }
 
 /// What an observer sees at each residual check.
@@ -308,12 +218,10 @@ impl Runner {
         Ok(self.finish(problem, solver, run, avg, t0))
     }
 
-    /// The loop: steps until a stopping rule fires; returns how the run ended.
-    ///
-    /// Per iteration it does only what the stopping rules need: one pass that copies the iterate
-    /// and checks that it is finite, the running average, and (every `check_every` iterations)
-    /// the natural residual. The clock is read on the time limit's schedule ([`Clock`]) and at
-    /// trace points, and for observers at residual checks; never otherwise.
+    /// The loop: limits, one step, the step's iterate accepted, and every `check_every` /
+    /// `trace_every` iterations a check. Clock reads only on a cheap schedule, for traces and
+    /// for observers; the residual is computed only at checks.
+    #[allow(clippy::too_many_arguments)]
     fn iterate(
         &self,
         problem: &mut Problem,
@@ -330,41 +238,12 @@ impl Runner {
         let mut to_check = cfg.check_every;
         let mut to_trace = cfg.trace_every;
         loop {
-            if run.iterations >= cfg.max_iters {
-                return Status::MaxIterations;
-            }
-            if cfg.max_calls.is_some_and(|m| problem.counters().oracle_calls >= m) {
-                return Status::OracleBudget;
-            }
-            if clock.limit_reached() {
-                return Status::TimeLimit;
+            if let Some(s) = self.limit(problem, run, &mut clock) {
+                return s;
             }
             let step = solver.step(problem);
             run.iterations += 1;
-            let it = run.iterations;
-
-            let z = solver.iterate();
-            // Copy into the spare buffer; it becomes the last finite iterate only if finite.
-            if !linalg::copy_finite(run.bufs[1 - run.cur].as_mut(), z) {
-                let nan = linalg::has_nan(z);
-                run.message = Some(format!(
-                    "the iterate became {} at iteration {it}; reporting the last finite iterate",
-                    if nan { "NaN" } else { "infinite" }
-                ));
-                return if nan { Status::NumericalError } else { Status::Diverged };
-            }
-            run.cur = 1 - run.cur;
-            let p = solver.averaging_point();
-            // The iterate was just checked; other averaging points are checked by `add`.
-            avg.add(
-                p,
-                std::ptr::eq(p.as_ptr(), z.as_ptr()) && p.nrows() == z.nrows() && p.row_stride() == z.row_stride(),
-            );
-            if let StepStatus::Finished(s) = step {
-                run.message = Some(
-                    solver.status_message().unwrap_or_else(|| format!("solver `{}` ended the run", solver.name()))
-                        + &format!(" (iteration {it})"),
-                );
+            if let Some(s) = accept(solver, step, run, avg) {
                 return s;
             }
             to_check -= 1;
@@ -380,42 +259,102 @@ impl Runner {
                 to_trace = cfg.trace_every;
             }
             if check || tr {
-                let residual = problem.natural_residual(run.last_finite());
-                let elapsed = if tr || !observers.is_empty() { t0.elapsed().as_secs_f64() } else { 0.0 };
-                if tr {
-                    push_trace(problem, it, residual, run.bufs[run.cur].as_ref(), elapsed, &mut run.trace);
-                }
-                if residual.is_nan() {
-                    run.message = Some(format!("F became NaN at the iterate of iteration {it}"));
-                    return Status::NumericalError;
-                }
-                if residual > threshold {
-                    run.message = Some(format!("the residual {residual:.3e} exceeded {threshold:.3e} (divergence factor x initial residual) at iteration {it}"));
-                    return Status::Diverged;
-                }
-                if residual <= cfg.tol {
-                    return Status::Converged;
-                }
-                if observers.is_empty() {
-                    continue;
-                }
-                let obs = Observation {
-                    iteration: it,
-                    oracle_calls: problem.counters().oracle_calls,
-                    residual,
-                    elapsed_s: elapsed,
-                    z: run.last_finite(),
-                };
-                let mut keep = true;
-                for o in observers.iter_mut() {
-                    keep &= o.observe(&obs);
-                }
-                if !keep {
-                    run.message = Some("stopped by an observer".into());
-                    return Status::Stopped;
+                if let Some(s) = self.check(problem, &*solver, observers, run, threshold, t0, tr) {
+                    return s;
                 }
             }
         }
+    }
+
+    /// The iteration, oracle-call and time limits, before a step.
+    #[inline]
+    fn limit(&self, problem: &Problem, run: &Run, clock: &mut Clock) -> Option<Status> {
+        let cfg = &self.config;
+        if run.iterations >= cfg.max_iters {
+            Some(Status::MaxIterations)
+        } else if cfg.max_calls.is_some_and(|m| problem.counters().oracle_calls >= m) {
+            Some(Status::OracleBudget)
+        } else if clock.limit_reached() {
+            Some(Status::TimeLimit)
+        } else {
+            None
+        }
+    }
+
+    /// A residual check (and a trace point when `tr`): the rules judged where the solver last
+    /// evaluated F, when it keeps that value (no oracle call: extrapolated points of EG / EFTP,
+    /// OGDA's iterate), else at the iterate with a monitoring evaluation. A point that stops the
+    /// run is the one reported.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    fn check(
+        &self,
+        problem: &mut Problem,
+        solver: &dyn Solver,
+        observers: &mut [&mut dyn Observer],
+        run: &mut Run,
+        threshold: f64,
+        t0: Instant,
+        tr: bool,
+    ) -> Option<Status> {
+        let it = run.iterations;
+        let evaluated =
+            solver.evaluated_point().and_then(|(y, fy)| problem.natural_residual_at_evaluated(y, fy).map(|r| (r, y)));
+        let elapsed = if tr || !observers.is_empty() { t0.elapsed().as_secs_f64() } else { 0.0 };
+        let residual = match evaluated {
+            Some((r, _)) => {
+                if tr {
+                    let r_it = problem.natural_residual(run.last_finite());
+                    push_trace(problem, it, r_it, run.bufs[run.cur].as_ref(), elapsed, &mut run.trace);
+                }
+                r
+            }
+            None => {
+                let r = problem.natural_residual(run.last_finite());
+                if tr {
+                    push_trace(problem, it, r, run.bufs[run.cur].as_ref(), elapsed, &mut run.trace);
+                }
+                r
+            }
+        };
+        let at = if evaluated.is_some() { "the point evaluated in" } else { "the iterate of" };
+        if residual.is_nan() {
+            run.message = Some(format!("F became NaN at {at} iteration {it}"));
+            return Some(Status::NumericalError);
+        }
+        if residual > threshold {
+            run.message = Some(format!("the residual {residual:.3e} exceeded {threshold:.3e} (divergence factor x initial residual) at {at} iteration {it}"));
+            return Some(Status::Diverged);
+        }
+        if residual <= self.config.tol {
+            if let Some((_, y)) = evaluated {
+                // Report the evaluated point (finite: F was finite there).
+                if !linalg::copy_finite(run.bufs[1 - run.cur].as_mut(), y) {
+                    return None;
+                }
+                run.cur = 1 - run.cur;
+            }
+            return Some(Status::Converged);
+        }
+        if observers.is_empty() {
+            return None;
+        }
+        let obs = Observation {
+            iteration: it,
+            oracle_calls: problem.counters().oracle_calls,
+            residual,
+            elapsed_s: elapsed,
+            z: evaluated.map_or(run.last_finite(), |(_, y)| y),
+        };
+        let mut keep = true;
+        for o in observers.iter_mut() {
+            keep &= o.observe(&obs);
+        }
+        if keep {
+            return None;
+        }
+        run.message = Some("stopped by an observer".into());
+        Some(Status::Stopped)
     }
 
     /// Final measurements on the last finite iterate and the report.
@@ -482,6 +421,35 @@ impl Runner {
             trace,
         }
     }
+}
+
+/// Accepts a step: its iterate is copied (and checked finite) into the spare buffer, which then
+/// becomes the last finite iterate; its averaging point enters the ergodic average. Ends the run
+/// on a non-finite iterate or when the solver finished it.
+#[inline]
+fn accept(solver: &dyn Solver, step: StepStatus, run: &mut Run, avg: &mut Average) -> Option<Status> {
+    let it = run.iterations;
+    let z = solver.iterate();
+    if !linalg::copy_finite(run.bufs[1 - run.cur].as_mut(), z) {
+        let nan = linalg::has_nan(z);
+        run.message = Some(format!(
+            "the iterate became {} at iteration {it}; reporting the last finite iterate",
+            if nan { "NaN" } else { "infinite" }
+        ));
+        return Some(if nan { Status::NumericalError } else { Status::Diverged });
+    }
+    run.cur = 1 - run.cur;
+    let p = solver.averaging_point();
+    // The iterate was just checked; other averaging points are checked by `add`.
+    avg.add(p, std::ptr::eq(p.as_ptr(), z.as_ptr()) && p.nrows() == z.nrows() && p.row_stride() == z.row_stride());
+    if let StepStatus::Finished(s) = step {
+        run.message = Some(
+            solver.status_message().unwrap_or_else(|| format!("solver `{}` ended the run", solver.name()))
+                + &format!(" (iteration {it})"),
+        );
+        return Some(s);
+    }
+    None
 }
 
 /// The state of one run that the report is made from.

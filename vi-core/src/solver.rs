@@ -55,6 +55,14 @@ pub trait Solver: dyn_clone::DynClone + Send {
         self.iterate()
     }
 
+    /// A point `y` and the value `F(y)` that the solver's latest oracle call returned there, if
+    /// the solver keeps them (extrapolated points of extragradient-type methods, the iterate
+    /// itself for OGDA). The runner then judges its stopping rules at `y` without an oracle call
+    /// ([`Problem::natural_residual_at_evaluated`]) and, if `y` meets the tolerance, reports `y`.
+    fn evaluated_point(&self) -> Option<(ColRef<'_, f64>, ColRef<'_, f64>)> {
+        None
+    }
+
     /// The step size in use (the latest one for adaptive rules).
     fn step_size(&self) -> Option<f64> {
         None

@@ -288,11 +288,17 @@ fn build(p: Checked<BilinearParams>, ctx: &BuildContext) -> Result<Problem> {
         .map(|p| p.with_metric(Box::new(FnMetric::new("distance_to_solution_set", set_distance))))
 }
 
+/// In the default suite: a 10 x 10 game.
+fn run_defaults(_: &BilinearParams) -> vi_core::RunDefaults {
+    vi_core::RunDefaults::suite_only(serde_json::json!({"m": 10, "n": 10}), vi_core::Budget::default())
+}
+
 vi_core::register_problem!(
     "bilinear",
     "min_x max_y x'Ay + b'x + c'y, unconstrained, seeded A with chosen rank and condition",
     BilinearParams,
-    build
+    build,
+    defaults = run_defaults
 );
 
 #[cfg(test)]

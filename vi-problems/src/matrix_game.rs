@@ -277,11 +277,20 @@ fn build(p: Checked<MatrixGameParams>, ctx: &BuildContext) -> Result<Problem> {
     Ok(problem)
 }
 
+/// In the default suite: a random 10 x 10 game (the presets are solved in a few iterations).
+fn run_defaults(_: &MatrixGameParams) -> vi_core::RunDefaults {
+    vi_core::RunDefaults::suite_only(
+        serde_json::json!({"preset": "random", "m": 10, "n": 10}),
+        vi_core::Budget::default(),
+    )
+}
+
 vi_core::register_problem!(
     "matrix-game",
     "min_x max_y x'Ay on simplices: rps, matching-pennies, two-by-two (value 1/5), random m x n, or a file",
     MatrixGameParams,
-    build
+    build,
+    defaults = run_defaults
 );
 
 #[cfg(test)]

@@ -297,11 +297,17 @@ fn build(p: Checked<QuadraticParams>, ctx: &BuildContext) -> Result<Problem> {
     Ok(problem)
 }
 
+/// In the default suite: n = 20.
+fn run_defaults(_: &QuadraticParams) -> vi_core::RunDefaults {
+    vi_core::RunDefaults::suite_only(serde_json::json!({"n": 20}), vi_core::Budget::default())
+}
+
 vi_core::register_problem!(
     "quadratic",
     "F(z) = (S + K) z + q: strongly monotone with exact mu, L and rotation rho; dense or 2x2 rotation blocks",
     QuadraticParams,
-    build
+    build,
+    defaults = run_defaults
 );
 
 #[cfg(test)]

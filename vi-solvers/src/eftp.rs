@@ -197,6 +197,11 @@ impl Solver for Eftp {
         Some(self.eta)
     }
 
+    fn evaluated_point(&self) -> Option<(ColRef<'_, f64>, ColRef<'_, f64>)> {
+        // After a step, `f_past` holds F(z~_k), evaluated at `z_half` = z~_k.
+        Some((self.z_half.as_ref(), self.f_past.as_ref()))
+    }
+
     fn linear_model(&self) -> std::result::Result<LinearModel, String> {
         if self.params.precond.active() {
             return Err("preconditioned: the unpreconditioned linear model does not apply".into());

@@ -160,6 +160,10 @@ impl Solver for Extragradient {
         Some(self.eta)
     }
 
+    fn evaluated_point(&self) -> Option<(ColRef<'_, f64>, ColRef<'_, f64>)> {
+        Some((self.z_half.as_ref(), self.f_half.as_ref()))
+    }
+
     fn linear_model(&self) -> std::result::Result<LinearModel, String> {
         if self.params.precond.active() {
             return Err("preconditioned: the unpreconditioned linear model does not apply".into());

@@ -178,6 +178,11 @@ impl Solver for Ogda {
         Some(self.eta_prev)
     }
 
+    fn evaluated_point(&self) -> Option<(ColRef<'_, f64>, ColRef<'_, f64>)> {
+        // After a step, `f` holds F(z_{k+1}), evaluated at the iterate itself.
+        Some((self.z.as_ref(), self.f.as_ref()))
+    }
+
     fn linear_model(&self) -> std::result::Result<LinearModel, String> {
         if self.params.precond.active() {
             return Err("preconditioned: the unpreconditioned linear model does not apply".into());

@@ -319,3 +319,36 @@ fn strongly_monotone_contraction_bounds_hold() {
         assert!(rate_sq <= bound, "{name}: measured {rate_sq}, bound {bound}");
     }
 }
+
+// --- stopping at the point the solver evaluated ----------------------------------------------
+
+#[test]
+fn runs_stop_at_the_evaluated_point_with_its_honest_residual_whatever_the_trace() {
+    // EG and EFTP judge the tolerance at their extrapolated point (F known there, no monitoring
+    // call); OGDA at its iterate. The reported point is the one that met the tolerance, its
+    // residual is recomputed from scratch, and tracing does not change where the run stops.
+    for name in ["extragradient", "eftp", "ogda"] {
+        let mut reports = Vec::new();
+        for trace_every in [0, 1, 7] {
+            let mut p = random_bilinear(&[1.0, 0.5, 0.25], 3);
+            let mut s = solver(name, json!({}));
+            let cfg = vi_core::RunConfig { tol: 1e-8, trace_every, ..Default::default() };
+            let r = vi_core::Runner::new(cfg).unwrap().run(&mut p, s.as_mut()).unwrap();
+            assert_eq!(r.status, Status::Converged, "{name}");
+            let z = vi_core::linalg::col_from_slice(&r.z);
+            let honest = p.natural_residual(z.as_ref());
+            assert_eq!(r.residual, honest, "{name}: the reported residual is the reported point's");
+            assert!(r.residual <= 1e-8, "{name}");
+            reports.push((r.iterations, r.oracle_calls, r.z.clone()));
+        }
+        assert!(reports.windows(2).all(|w| w[0] == w[1]), "{name}: {reports:?}");
+        // No monitoring evaluation was needed to decide (only the final measurements).
+        let mut p = random_bilinear(&[1.0, 0.5, 0.25], 3);
+        let mut s = solver(name, json!({}));
+        let r = vi_core::Runner::new(vi_core::RunConfig { tol: 1e-8, ..Default::default() })
+            .unwrap()
+            .run(&mut p, s.as_mut())
+            .unwrap();
+        assert!(r.monitor_calls <= 3, "{name}: {} monitoring calls", r.monitor_calls);
+    }
+}

@@ -76,11 +76,11 @@
 //! # The default suite
 //!
 //! With no FILE, [`SuiteSpec::default_suite`] builds the suite from the registry: every
-//! registered problem (with the small sizes of a curated override table) times every registered
-//! solver (default parameters), seeds 0, 1, 2 (one for a configuration that reads no seed),
-//! `tol = 1e-6`, at most 100000 oracle calls and 20 s per run, under each problem's declared
-//! run defaults and over them the per-problem budgets of [`DEFAULT_PROBLEM_BUDGETS`] (the MLP
-//! GAN gets 5000 calls and 30 s). Cases that cannot be built with defaults (e.g. a stochastic
+//! registered problem (with the small sizes it declares for the default suite,
+//! [`vi_core::SuiteDefaults`]) times every registered solver (default parameters), seeds 0, 1,
+//! 2 (one for a configuration that reads no seed), `tol = 1e-6`, at most 100000 oracle calls and
+//! 20 s per run, under each problem's declared run defaults and over them the budget it declares
+//! for the default suite (the MLP GAN: 5000 calls and 30 s). Cases that cannot be built with defaults (e.g. a stochastic
 //! method on a problem that is not a finite sum) are recorded as `Skipped` with the reason.
 //!
 //! # Outputs (in `--out DIR`)
@@ -149,8 +149,8 @@ pub use cases::{case_id, fnv1a64, label, uses_seed, Case, Shard};
 pub use progress::progress_wanted;
 pub use runner::{capped_jobs, cpu_cores, run_suite, SuiteOptions, SuiteOutcome, MAX_JOBS_PER_CORE};
 pub use spec::{
-    EntrySpec, JacobianAt, SuiteSpec, DEFAULT_MAX_CALLS, DEFAULT_PROBLEM_BUDGETS, DEFAULT_PROBLEM_OVERRIDES,
-    DEFAULT_SEEDS, DEFAULT_TIME_LIMIT, DEFAULT_TRACE_EVERY, MAX_CASES, MAX_SUITE_FILE_BYTES,
+    EntrySpec, JacobianAt, SuiteSpec, DEFAULT_MAX_CALLS, DEFAULT_SEEDS, DEFAULT_TIME_LIMIT, DEFAULT_TRACE_EVERY,
+    MAX_CASES, MAX_SUITE_FILE_BYTES,
 };
 pub use validate::validate;
 

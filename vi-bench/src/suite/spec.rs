@@ -1,7 +1,7 @@
 //! The suite specification: what a suite file (TOML) or the built-in default suite says, read
 //! and shape-checked, before any case exists (the format is in the [`crate::suite`] docs).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
 
@@ -220,10 +220,10 @@ impl SuiteSpec {
     }
 
     /// The built-in default suite, built from the registry: every registered problem (with the
-    /// overrides of [`DEFAULT_PROBLEM_OVERRIDES`] whose parameters it declares) times every
-    /// registered solver, seeds [`DEFAULT_SEEDS`], `tol = 1e-6`, at most [`DEFAULT_MAX_CALLS`] oracle
-    /// calls and [`DEFAULT_TIME_LIMIT`] seconds per run
-    /// (less where [`DEFAULT_PROBLEM_BUDGETS`] says so). Invalid cases are recorded as skipped.
+    /// parameters and budget it declares for the default suite, [`vi_core::SuiteDefaults`])
+    /// times every registered solver, seeds [`DEFAULT_SEEDS`], `tol = 1e-6`, at most
+    /// [`DEFAULT_MAX_CALLS`] oracle calls and [`DEFAULT_TIME_LIMIT`] seconds per run. Invalid
+    /// cases are recorded as skipped.
     ///
     /// # Errors
     /// A broken registry (duplicate names).
@@ -243,17 +243,10 @@ impl SuiteSpec {
             ..RunConfig::default()
         };
         for e in reg.problems() {
-            let declared: BTreeSet<String> = (e.params)().into_iter().map(|p| p.name).collect();
-            let mut params = Map::new();
-            for (problem, key, value) in DEFAULT_PROBLEM_OVERRIDES {
-                if *problem == e.name && declared.contains(*key) {
-                    params.insert((*key).to_string(), serde_json::from_str(value).unwrap_or(Value::Null));
-                }
-            }
-            let mut entry = EntrySpec::new(e.name, params);
-            if let Some((_, calls, secs)) = DEFAULT_PROBLEM_BUDGETS.iter().find(|(p, _, _)| *p == e.name) {
-                entry.budget = Budget { max_calls: Some(*calls), time_limit: Some(*secs), ..Budget::default() };
-            }
+            // Each problem says how it enters the default suite (small sizes, budgets).
+            let suite = (e.defaults)(&Map::new()).map(|d| d.default_suite).unwrap_or_default();
+            let mut entry = EntrySpec::new(e.name, suite.params);
+            entry.budget = suite.budget;
             spec.problems.push(entry);
         }
         for e in reg.solvers() {
@@ -262,27 +255,6 @@ impl SuiteSpec {
         Ok(spec)
     }
 }
-
-/// Curated parameter overrides of the default suite: `(problem, parameter, JSON value)`.
-/// Small sizes so the whole suite runs in minutes; an override applies only if the problem
-/// declares the parameter.
-pub const DEFAULT_PROBLEM_OVERRIDES: &[(&str, &str, &str)] = &[
-    ("bilinear", "m", "10"),
-    ("bilinear", "n", "10"),
-    ("matrix-game", "preset", "\"random\""),
-    ("matrix-game", "m", "10"),
-    ("matrix-game", "n", "10"),
-    ("quadratic", "n", "20"),
-    ("grid-lcp", "k", "10"),
-    ("gan-mixture", "batch", "64"),
-    ("gan-mixture", "g_hidden", "[32, 32]"),
-    ("gan-mixture", "d_hidden", "[32]"),
-    ("gan-mixture", "metric_samples", "1000"),
-];
-
-/// Per-problem budgets of the default suite: `(problem, max oracle calls, time limit in s)`.
-pub const DEFAULT_PROBLEM_BUDGETS: &[(&str, u64, f64)] =
-    &[("gan-mixture", 5_000, 30.0), ("gan-gaussian-mean", 20_000, 20.0)];
 
 /// Seeds of the default suite.
 pub const DEFAULT_SEEDS: [u64; 3] = [0, 1, 2];

@@ -364,11 +364,20 @@ fn build(p: Checked<GaussianMeanParams>, _ctx: &BuildContext) -> Result<Problem>
     build_problem("gan-gaussian-mean", model, cfg, start, Some(solution))
 }
 
+/// In the default suite: at most 20 000 oracle calls and 20 s (the sublinear methods need more).
+fn run_defaults(_: &GaussianMeanParams) -> vi_core::RunDefaults {
+    vi_core::RunDefaults::suite_only(
+        serde_json::json!({}),
+        vi_core::Budget { max_calls: Some(20_000), time_limit: Some(20.0), ..vi_core::Budget::default() },
+    )
+}
+
 vi_core::register_problem!(
     "gan-gaussian-mean",
     "Gaussian mean learning, affine generator, linear discriminator (Nie & Patel): exact expectations",
     GaussianMeanParams,
-    build
+    build,
+    defaults = run_defaults
 );
 
 #[cfg(test)]

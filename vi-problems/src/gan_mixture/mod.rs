@@ -608,6 +608,10 @@ impl Operator for GanMixtureOperator {
         }
         self.engine.field(z, &self.monitor, out);
     }
+    fn eval_is_exact(&self) -> bool {
+        // A finite data set is evaluated in full; a fixed sample is not the monitoring sample.
+        !self.data.is_empty()
+    }
     fn monotonicity(&self) -> Monotonicity {
         Monotonicity::NonMonotone
     }
@@ -775,6 +779,12 @@ pub fn run_defaults(_: &GanMixtureParams) -> RunDefaults {
         },
         solver: vec![adam.into_iter().map(|(k, v)| (k.to_string(), v)).collect()],
         note: "8 modes with reg=asymmetric and eftp, docs/math.md §3.7".into(),
+        // Small networks and a short budget in the default suite (a smoke test, not the claim).
+        default_suite: RunDefaults::suite_only(
+            json!({"batch": 64, "g_hidden": [32, 32], "d_hidden": [32], "metric_samples": 1000}),
+            Budget { max_calls: Some(5_000), time_limit: Some(30.0), ..Budget::default() },
+        )
+        .default_suite,
     }
 }
 

@@ -96,11 +96,18 @@ fn build_grid_lcp(p: Checked<GridLcpParams>, ctx: &BuildContext) -> Result<Probl
     Problem::new("grid-lcp", Box::new(op), Box::new(NonnegativeOrthant::new(n)), Col::zeros(n))?.with_solution(zs)
 }
 
+/// In the default suite: k = 10 (n = 100); at the default n = 10^4 the first-order methods
+/// take most of the suite's time.
+fn grid_lcp_defaults(_: &GridLcpParams) -> vi_core::RunDefaults {
+    vi_core::RunDefaults::suite_only(serde_json::json!({"k": 10}), vi_core::Budget::default())
+}
+
 vi_core::register_problem!(
     "grid-lcp",
     "sparse LCP on a k x k grid (Laplacian + convection, n = k^2) with a planted solution",
     GridLcpParams,
-    build_grid_lcp
+    build_grid_lcp,
+    defaults = grid_lcp_defaults
 );
 
 #[cfg(test)]
