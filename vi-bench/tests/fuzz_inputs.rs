@@ -259,6 +259,37 @@ fn apply(text: &str, m: &Mutation) -> String {
     }
 }
 
+/// Random concatenations of suite TOML fragments: table headers, keys, values, brackets.
+fn toml_like_text() -> impl Strategy<Value = String> {
+    proptest::collection::vec(
+        prop_oneof![
+            Just("[[problems]]\n"),
+            Just("[[solvers]]\n"),
+            Just("[budget]\n"),
+            Just("name = \"bilinear\"\n"),
+            Just("name = \"gda\"\n"),
+            Just("seeds = ["),
+            Just("grid = { m = ["),
+            Just("params = {"),
+            Just("]"),
+            Just("}"),
+            Just(", "),
+            Just("1"),
+            Just("-1"),
+            Just("1e999"),
+            Just("nan"),
+            Just("\"s\""),
+            Just("\n"),
+            Just("tol = "),
+            Just("max_calls = "),
+            Just("time_limit = "),
+            Just("skip_invalid = true\n"),
+        ],
+        0..60,
+    )
+    .prop_map(|parts| parts.concat())
+}
+
 #[test]
 fn the_valid_suite_reads_and_expands() {
     let spec = SuiteSpec::from_toml(VALID, "fuzz.toml").unwrap();
@@ -278,17 +309,7 @@ proptest! {
     }
 
     #[test]
-    fn suite_reader_survives_toml_like_text(
-        text in proptest::collection::vec(
-            prop_oneof![
-                Just("[[problems]]\n"), Just("[[solvers]]\n"), Just("[budget]\n"), Just("name = \"bilinear\"\n"),
-                Just("name = \"gda\"\n"), Just("seeds = ["), Just("grid = { m = ["), Just("params = {"), Just("]"),
-                Just("}"), Just(", "), Just("1"), Just("-1"), Just("1e999"), Just("nan"), Just("\"s\""), Just("\n"),
-                Just("tol = "), Just("max_calls = "), Just("time_limit = "), Just("skip_invalid = true\n"),
-            ],
-            0..60,
-        ).prop_map(|parts| parts.concat())
-    ) {
+    fn suite_reader_survives_toml_like_text(text in toml_like_text()) {
         read_suite(&text);
     }
 

@@ -43,6 +43,7 @@
 //! `vi-bench run --problem affine --set problem.matrix=M.mtx --set problem.vector=q.txt
 //! --set problem.set=orthant --solver extragradient`.
 
+mod constants;
 pub mod io;
 
 use faer::linalg::matmul::matmul;
@@ -57,6 +58,7 @@ use vi_core::{
     Problem, Product, Result, Simplex, WholeSpace,
 };
 
+pub use constants::{dense_spectral_norm_estimate, power_spectral_norm, reference_solution};
 use io::MatrixData;
 
 /// Dimension up to which constants are computed exactly from a dense copy.
@@ -239,121 +241,6 @@ impl Operator for SparseAffine {
     }
 }
 
-/// Power iteration for `sigma_max(M) = sqrt(lambda_max(M^T M))` of an `nrows x ncols` matrix,
-/// given the products `M v` (`v` of length `ncols`) and `M^T w` (`w` of length `nrows`).
-/// Starts from a fixed non-degenerate vector; stops when the estimate changes by less than
-/// `1e-12` relative or after `max_iters` iterations. Returns a lower bound on `sigma_max`.
-pub fn power_spectral_norm(
-    nrows: usize,
-    ncols: usize,
-    max_iters: usize,
-    mut apply: impl FnMut(ColRef<'_, f64>, ColMut<'_, f64>),
-    mut apply_t: impl FnMut(ColRef<'_, f64>, ColMut<'_, f64>),
-) -> f64 {
-    let mut v = Col::<f64>::from_fn(ncols, |i| 1.0 + 0.5 * ((i as f64 + 1.0) * 0.754_877_666).fract());
-    let nv = v.norm_l2();
-    v /= nv;
-    let mut w = Col::<f64>::zeros(nrows);
-    let mut sigma = 0.0;
-    for _ in 0..max_iters {
-        apply(v.as_ref(), w.as_mut());
-        let s = w.norm_l2();
-        apply_t(w.as_ref(), v.as_mut());
-        let nv = v.norm_l2();
-        if nv == 0.0 || !nv.is_finite() {
-            return s;
-        }
-        v /= nv;
-        let done = (s - sigma).abs() <= 1e-12 * s;
-        sigma = s;
-        if done {
-            break;
-        }
-    }
-    sigma
-}
-
-/// `sigma_max` of a large dense matrix by block power (subspace) iteration with Rayleigh-Ritz:
-/// `W = M V`, estimate `sigma_max(W)` (a lower bound on `sigma_max(M)` for orthonormal `V`),
-/// `V = orth(M^T W)`, with a block of 8 seeded columns. Matrix-matrix products run at GEMM speed
-/// and the block converges at rate `(sigma_9 / sigma_1)^2`, far faster than one vector for the
-/// clustered top spectra of random matrices. Stops when the estimate changes by less than
-/// `1e-10` relative, after at most 100 iterations; the Rayleigh-Ritz estimate is then accurate
-/// to about `1e-8` relative or better (its error is quadratic in the subspace error).
-pub fn dense_spectral_norm_estimate(m: faer::MatRef<'_, f64>) -> f64 {
-    let (r, c) = (m.nrows(), m.ncols());
-    let k = 8.min(r).min(c);
-    if k == 0 {
-        return 0.0;
-    }
-    let mut rng = vi_core::rng::seeded(0, 0x5eed);
-    let mut v = Mat::from_fn(c, k, |_, _| vi_core::rng::normal(&mut rng)).qr().compute_thin_Q();
-    let mut w = Mat::<f64>::zeros(r, k);
-    let mut vt = Mat::<f64>::zeros(c, k);
-    let mut sigma = 0.0;
-    for _ in 0..100 {
-        matmul(w.as_mut(), Accum::Replace, m, v.as_ref(), 1.0, Par::Seq);
-        let s = match w.singular_values() {
-            Ok(sv) => sv[0],
-            Err(_) => break,
-        };
-        matmul(vt.as_mut(), Accum::Replace, m.transpose(), w.as_ref(), 1.0, Par::Seq);
-        if !vt.is_all_finite() || vt.norm_l2() == 0.0 {
-            return s;
-        }
-        v = vt.qr().compute_thin_Q();
-        let done = (s - sigma).abs() <= 1e-10 * s;
-        sigma = s;
-        if done {
-            break;
-        }
-    }
-    sigma
-}
-
-/// A reference solution of `VI(C, F)` by projected extragradient with `eta = 0.7 / L`, run
-/// until the natural residual is below `tol` or `max_iters` iterations. Returns the point and its
-/// natural residual. Allocates its workspace once; meant for build time.
-pub fn reference_solution(
-    op: &mut dyn Operator,
-    set: &dyn ConstraintSet,
-    start: ColRef<'_, f64>,
-    lipschitz: f64,
-    tol: f64,
-    max_iters: usize,
-) -> (Col<f64>, f64) {
-    let n = start.nrows();
-    let eta = 0.7 / lipschitz;
-    let mut z = start.to_owned();
-    set.project(z.as_mut());
-    let (mut f, mut zh, mut fh, mut w) = (Col::zeros(n), Col::zeros(n), Col::zeros(n), Col::zeros(n));
-    let residual = |op: &mut dyn Operator, z: ColRef<'_, f64>, f: &mut Col<f64>, w: &mut Col<f64>| {
-        op.eval(z, f.as_mut());
-        linalg::add_scaled(w.as_mut(), z, -1.0, f.as_ref());
-        set.project(w.as_mut());
-        linalg::dist(z, w.as_ref())
-    };
-    let mut r = residual(op, z.as_ref(), &mut f, &mut w);
-    for k in 0..max_iters {
-        if r <= tol {
-            break;
-        }
-        // f = F(z) is current here.
-        linalg::add_scaled(zh.as_mut(), z.as_ref(), -eta, f.as_ref());
-        set.project(zh.as_mut());
-        op.eval(zh.as_ref(), fh.as_mut());
-        linalg::axpy(-eta, fh.as_ref(), z.as_mut());
-        set.project(z.as_mut());
-        if k % 10 == 9 {
-            r = residual(op, z.as_ref(), &mut f, &mut w);
-        } else {
-            op.eval(z.as_ref(), f.as_mut());
-        }
-    }
-    let r = residual(op, z.as_ref(), &mut f, &mut w);
-    (z, r)
-}
-
 vi_core::params! {
     /// Parameters of the `affine` problem.
     ///
@@ -455,6 +342,26 @@ fn make_set(p: &AffineParams, n: usize) -> Result<(Box<dyn ConstraintSet>, Vec<B
 
 fn build(p: Checked<AffineParams>, _ctx: &BuildContext) -> Result<Problem> {
     let p = p.into_inner();
+    let (data, mpath) = read_matrix(&p)?;
+    let n = data.shape().0;
+    let q = read_offset(&p, n, &mpath)?;
+    let (lipschitz, mu, dense_copy) = constants(&data, n, &mpath)?;
+    let mut op = operator(data, q.clone(), lipschitz, mu)?;
+    let (set, blocks) = make_set(&p, n)?;
+    let mut start = Col::from_fn(n, |_| 1.0);
+    set.project(start.as_mut());
+    let solution =
+        dense_copy.and_then(|d| known_solution(&d, op.as_mut(), set.as_ref(), start.as_ref(), q.as_ref(), lipschitz));
+    let mut problem = Problem::new("affine", op, set, start)?.with_blocks(blocks)?;
+    if let Some(z) = solution {
+        problem = problem.with_solution(z)?;
+    }
+    Ok(problem)
+}
+
+/// The matrix (the built-in example when `matrix` is empty) and the path its errors name.
+/// Refuses a matrix that is not square, or whose size does not fit the memory limit.
+fn read_matrix(p: &AffineParams) -> Result<(MatrixData, String)> {
     let (data, mpath) = if p.matrix.is_empty() {
         (io::parse_matrix(EXAMPLE_MATRIX, "<built-in example>")?, "<built-in example>".to_string())
     } else {
@@ -476,6 +383,11 @@ fn build(p: Checked<AffineParams>, _ctx: &BuildContext) -> Result<Problem> {
         MatrixData::Dense(_) => Size::of(n) * 16usize,
     };
     memory::check("problem affine", "matrix", format_args!("the {n} x {n} matrix of `{mpath}`"), words.f64s().get())?;
+    Ok((data, mpath))
+}
+
+/// `q`: the example's, zero, or read from `vector`; of length `n`.
+fn read_offset(p: &AffineParams, n: usize, mpath: &str) -> Result<Col<f64>> {
     let q: Vec<f64> = if p.matrix.is_empty() {
         io::parse_vector(EXAMPLE_VECTOR, "<built-in example>")?
     } else if p.vector.is_empty() {
@@ -489,78 +401,80 @@ fn build(p: Checked<AffineParams>, _ctx: &BuildContext) -> Result<Problem> {
             reason: format!("the vector has {} entries, but the matrix `{mpath}` is {n} x {n}", q.len()),
         });
     }
-    let q = linalg::col_from_slice(&q);
+    Ok(linalg::col_from_slice(&q))
+}
 
-    // Constants: exact from a dense copy when small, power iteration otherwise.
-    let (lipschitz, mu, dense_copy) = if n <= SMALL {
-        let d = data.to_dense(&mpath)?;
+/// `(L, mu, dense copy)`: exact from a dense copy when `n <= SMALL`, else an estimate of `L`
+/// by power iteration (no `mu`, no copy).
+fn constants(data: &MatrixData, n: usize, mpath: &str) -> Result<(f64, Option<f64>, Option<Mat<f64>>)> {
+    if n <= SMALL {
+        let d = data.to_dense(mpath)?;
         let (l, mu) = spectral_constants(d.as_ref())?;
-        (l, Some(mu), Some(d))
-    } else {
-        let l = match &data {
-            MatrixData::Dense(m) => dense_spectral_norm_estimate(m.as_ref()),
-            MatrixData::Sparse { triplets, .. } => {
-                let sm = SparseColMat::<usize, f64>::try_new_from_triplets(n, n, triplets)
-                    .map_err(|e| Error::Numerical(format!("sparse matrix assembly: {e:?}")))?;
-                power_spectral_norm(
-                    n,
-                    n,
-                    1000,
-                    |v, w| sparse_dense_matmul(w.as_mat_mut(), Accum::Replace, sm.as_ref(), v.as_mat(), 1.0, Par::Seq),
-                    |v, w| {
-                        sparse_dense_matmul(
-                            w.as_mat_mut(),
-                            Accum::Replace,
-                            sm.as_ref().transpose(),
-                            v.as_mat(),
-                            1.0,
-                            Par::Seq,
-                        )
-                    },
-                )
-            }
-        };
-        (l, None, None)
-    };
-    let mut op: Box<dyn Operator> = match data {
-        MatrixData::Dense(m) => Box::new(DenseAffine::new(m, q.clone(), Some(lipschitz), mu)?),
-        MatrixData::Sparse { nrows, ncols, triplets } => {
-            Box::new(SparseAffine::from_triplets(nrows, ncols, &triplets, q.clone(), Some(lipschitz), mu)?)
+        return Ok((l, Some(mu), Some(d)));
+    }
+    let l = match data {
+        MatrixData::Dense(m) => dense_spectral_norm_estimate(m.as_ref()),
+        MatrixData::Sparse { triplets, .. } => {
+            let sm = SparseColMat::<usize, f64>::try_new_from_triplets(n, n, triplets)
+                .map_err(|e| Error::Numerical(format!("sparse matrix assembly: {e:?}")))?;
+            power_spectral_norm(
+                n,
+                n,
+                1000,
+                |v, w| sparse_dense_matmul(w.as_mat_mut(), Accum::Replace, sm.as_ref(), v.as_mat(), 1.0, Par::Seq),
+                |v, w| {
+                    sparse_dense_matmul(
+                        w.as_mat_mut(),
+                        Accum::Replace,
+                        sm.as_ref().transpose(),
+                        v.as_mat(),
+                        1.0,
+                        Par::Seq,
+                    )
+                },
+            )
         }
     };
-    let (set, blocks) = make_set(&p, n)?;
-    let mut start = Col::from_fn(n, |_| 1.0);
-    set.project(start.as_mut());
+    Ok((l, None, None))
+}
 
-    // Known solution (small problems only; see the module docs).
-    let mut solution = None;
-    if let Some(d) = dense_copy {
-        if set.is_whole_space() {
-            let mut z = Col::<f64>::zeros(n);
-            z.copy_from(&q);
-            z *= -1.0;
-            let z = d.partial_piv_lu().solve(&z);
-            let mut f = Col::<f64>::zeros(n);
-            op.eval(z.as_ref(), f.as_mut());
-            if linalg::all_finite(z.as_ref()) && f.norm_l2() <= 1e-10 * q.norm_l2().max(1.0) {
-                solution = Some(z);
-            }
-        } else if lipschitz > 0.0
-            && matches!(op.monotonicity(), Monotonicity::Monotone | Monotonicity::StronglyMonotone)
-        {
-            let nnz: usize = d.col_iter().map(|c| c.iter().filter(|v| **v != 0.0).count()).sum();
-            let max_iters = (2e9 / (nnz.max(1) as f64)).min(100_000.0) as usize;
-            let (z, r) = reference_solution(op.as_mut(), set.as_ref(), start.as_ref(), lipschitz, 1e-13, max_iters);
-            if r <= 1e-11 {
-                solution = Some(z);
-            }
+/// The operator with its constants: sparse for coordinate data, dense otherwise.
+fn operator(data: MatrixData, q: Col<f64>, lipschitz: f64, mu: Option<f64>) -> Result<Box<dyn Operator>> {
+    Ok(match data {
+        MatrixData::Dense(m) => Box::new(DenseAffine::new(m, q, Some(lipschitz), mu)?),
+        MatrixData::Sparse { nrows, ncols, triplets } => {
+            Box::new(SparseAffine::from_triplets(nrows, ncols, &triplets, q, Some(lipschitz), mu)?)
         }
+    })
+}
+
+/// The known solution of a small problem with dense copy `d` (see the module docs): by LU when
+/// unconstrained, a reference solution when constrained and monotone; `None` when not accurate.
+fn known_solution(
+    d: &Mat<f64>,
+    op: &mut dyn Operator,
+    set: &dyn ConstraintSet,
+    start: ColRef<'_, f64>,
+    q: ColRef<'_, f64>,
+    lipschitz: f64,
+) -> Option<Col<f64>> {
+    let n = q.nrows();
+    if set.is_whole_space() {
+        let mut z = Col::<f64>::zeros(n);
+        z.copy_from(q);
+        z *= -1.0;
+        let z = d.partial_piv_lu().solve(&z);
+        let mut f = Col::<f64>::zeros(n);
+        op.eval(z.as_ref(), f.as_mut());
+        (linalg::all_finite(z.as_ref()) && f.norm_l2() <= 1e-10 * q.norm_l2().max(1.0)).then_some(z)
+    } else if lipschitz > 0.0 && matches!(op.monotonicity(), Monotonicity::Monotone | Monotonicity::StronglyMonotone) {
+        let nnz: usize = d.col_iter().map(|c| c.iter().filter(|v| **v != 0.0).count()).sum();
+        let max_iters = (2e9 / (nnz.max(1) as f64)).min(100_000.0) as usize;
+        let (z, r) = reference_solution(op, set, start, lipschitz, 1e-13, max_iters);
+        (r <= 1e-11).then_some(z)
+    } else {
+        None
     }
-    let mut problem = Problem::new("affine", op, set, start)?.with_blocks(blocks)?;
-    if let Some(z) = solution {
-        problem = problem.with_solution(z)?;
-    }
-    Ok(problem)
 }
 
 vi_core::register_problem!(
@@ -573,39 +487,6 @@ vi_core::register_problem!(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn power_iteration_matches_svd_on_rectangular_matrices() {
-        let mut rng = vi_core::rng::seeded(4, 4);
-        for (r, c) in [(7, 4), (4, 7), (30, 30)] {
-            let a = Mat::from_fn(r, c, |_, _| vi_core::rng::normal(&mut rng));
-            let exact = a.singular_values().unwrap()[0];
-            let est = power_spectral_norm(
-                r,
-                c,
-                10_000,
-                |v, w| matmul(w.as_mat_mut(), Accum::Replace, a.as_ref(), v.as_mat(), 1.0, Par::Seq),
-                |v, w| matmul(w.as_mat_mut(), Accum::Replace, a.transpose(), v.as_mat(), 1.0, Par::Seq),
-            );
-            assert!(est <= exact * (1.0 + 1e-14) && est >= exact * (1.0 - 1e-8), "{r}x{c}: {est} vs {exact}");
-        }
-    }
-
-    #[test]
-    fn block_power_iteration_matches_svd() {
-        let mut rng = vi_core::rng::seeded(9, 9);
-        for (r, c) in [(60, 40), (40, 60), (120, 120), (3, 2)] {
-            let a = Mat::from_fn(r, c, |_, _| vi_core::rng::normal(&mut rng));
-            let exact = a.singular_values().unwrap()[0];
-            let est = dense_spectral_norm_estimate(a.as_ref());
-            assert!(est <= exact * (1.0 + 1e-14) && est >= exact * (1.0 - 1e-8), "{r}x{c}: {est} vs {exact}");
-        }
-        // A skew matrix: its top singular value is double, which a block handles at once.
-        let b = Mat::from_fn(80, 80, |_, _| vi_core::rng::normal(&mut rng));
-        let d = Mat::from_fn(80, 80, |i, j| b[(i, j)] - b[(j, i)]);
-        let exact = d.singular_values().unwrap()[0];
-        assert!((dense_spectral_norm_estimate(d.as_ref()) - exact).abs() <= 1e-8 * exact);
-    }
 
     #[test]
     fn sparse_and_dense_operators_agree() {

@@ -211,6 +211,15 @@ enum Symmetry {
 }
 
 impl Symmetry {
+    /// The header word.
+    fn name(self) -> &'static str {
+        match self {
+            Symmetry::General => "general",
+            Symmetry::Symmetric => "symmetric",
+            Symmetry::Skew => "skew-symmetric",
+        }
+    }
+
     /// The first stored row of column `j` (column-major storage of the array format).
     fn first_row(self, j: usize) -> usize {
         match self {
@@ -236,172 +245,234 @@ impl Symmetry {
     }
 }
 
+/// The header line `%%MatrixMarket matrix <coordinate|array> <real|integer> <symmetry>`.
+struct Header {
+    /// Coordinate (sparse triplets) rather than array (dense, column-major).
+    coordinate: bool,
+    sym: Symmetry,
+}
+
+impl Header {
+    fn parse(line_no: usize, line: &str, path: &str) -> Result<Self> {
+        let words: Vec<String> = line.split_whitespace().take(6).map(str::to_ascii_lowercase).collect();
+        if words.len() != 5 || words[1] != "matrix" {
+            return Err(file_err(
+                path,
+                format!("line {line_no}: expected `%%MatrixMarket matrix <coordinate|array> <real|integer> <general|symmetric|skew-symmetric>`"),
+            ));
+        }
+        let coordinate = match words[2].as_str() {
+            "coordinate" => true,
+            "array" => false,
+            other => {
+                return Err(file_err(
+                    path,
+                    format!("line {line_no}: format `{other}` is not supported; valid: coordinate, array"),
+                ))
+            }
+        };
+        match words[3].as_str() {
+            "real" | "integer" | "double" => {}
+            other => {
+                return Err(file_err(
+                    path,
+                    format!("line {line_no}: field `{other}` is not supported; valid: real, integer"),
+                ))
+            }
+        }
+        let sym = match words[4].as_str() {
+            "general" => Symmetry::General,
+            "symmetric" => Symmetry::Symmetric,
+            "skew-symmetric" => Symmetry::Skew,
+            other => {
+                return Err(file_err(
+                    path,
+                    format!(
+                        "line {line_no}: symmetry `{other}` is not supported; valid: general, symmetric, skew-symmetric"
+                    ),
+                ))
+            }
+        };
+        Ok(Self { coordinate, sym })
+    }
+}
+
+/// The size line: `rows columns entries` (coordinate) or `rows columns` (array).
+#[derive(Clone, Copy)]
+struct Dims {
+    line: usize,
+    nrows: usize,
+    ncols: usize,
+    /// Declared entries (coordinate format; 0 for arrays).
+    nnz: usize,
+}
+
+impl Dims {
+    fn parse(size: Option<(usize, &str)>, header: &Header, path: &str) -> Result<Self> {
+        let (size_line, size) = size.ok_or_else(|| file_err(path, "missing the size line after the header"))?;
+        let want = if header.coordinate { 3 } else { 2 };
+        let fields: Vec<&str> = tokens(size).collect();
+        if fields.len() != want {
+            return Err(file_err(
+                path,
+                format!(
+                    "line {size_line}: size line must hold {} integers ({}), found {}",
+                    want,
+                    if header.coordinate { "rows columns entries" } else { "rows columns" },
+                    fields.len()
+                ),
+            ));
+        }
+        let mut dims = [0usize; 3];
+        for (d, t) in dims.iter_mut().zip(&fields) {
+            *d = t.parse().map_err(|_| {
+                file_err(path, format!("line {size_line}: size `{t}` is not a whole number in 0..={}", usize::MAX))
+            })?;
+        }
+        let (nrows, ncols) = (dims[0], dims[1]);
+        if nrows == 0 || ncols == 0 {
+            return Err(file_err(path, format!("line {size_line}: empty matrix ({nrows} x {ncols})")));
+        }
+        if header.sym != Symmetry::General && nrows != ncols {
+            return Err(file_err(
+                path,
+                format!("line {size_line}: a {} matrix must be square, found {nrows} x {ncols}", header.sym.name()),
+            ));
+        }
+        Ok(Self { line: size_line, nrows, ncols, nnz: dims[2] })
+    }
+}
+
 fn parse_matrix_market(text: &str, path: &str) -> Result<MatrixData> {
     let mut lines = text.lines().enumerate().map(|(i, l)| (i + 1, l.trim()));
     let (header_line, header) = lines.find(|(_, l)| !l.is_empty()).unwrap_or((1, ""));
-    let words: Vec<String> = header.split_whitespace().take(6).map(str::to_ascii_lowercase).collect();
-    if words.len() != 5 || words[1] != "matrix" {
+    let header = Header::parse(header_line, header, path)?;
+    let mut body = lines.filter(|(_, l)| !l.is_empty() && !l.starts_with('%'));
+    let dims = Dims::parse(body.next(), &header, path)?;
+    if header.coordinate {
+        read_coordinate(body, header.sym, dims, path)
+    } else {
+        read_array(body, header.sym, dims, path)
+    }
+}
+
+/// The entry lines of the coordinate format as triplets, symmetric storage expanded. The
+/// header's entry count is a claim: the entry lines are counted before anything is allocated.
+fn read_coordinate<'a>(
+    body: impl Iterator<Item = (usize, &'a str)> + Clone,
+    sym: Symmetry,
+    dims: Dims,
+    path: &str,
+) -> Result<MatrixData> {
+    let Dims { line: size_line, nrows, ncols, nnz } = dims;
+    let found = body.clone().count();
+    if found < nnz {
         return Err(file_err(
             path,
-            format!("line {header_line}: expected `%%MatrixMarket matrix <coordinate|array> <real|integer> <general|symmetric|skew-symmetric>`"),
+            format!("line {size_line}: the size line declares {nnz} entries, but the file has {found} entry lines"),
         ));
     }
-    let coordinate = match words[2].as_str() {
-        "coordinate" => true,
-        "array" => false,
-        other => {
+    if let Some((line_no, _)) = body.clone().nth(nnz) {
+        return Err(file_err(
+            path,
+            format!("line {line_no}: more entries than the {nnz} declared on line {size_line} (the file has {found} entry lines)"),
+        ));
+    }
+    let stored = if sym == Symmetry::General { nnz } else { nnz.saturating_mul(2) };
+    memory::check_file(
+        path,
+        format_args!("{nnz} entries"),
+        (Size::of(stored) * std::mem::size_of::<Triplet<usize, usize, f64>>()).get(),
+    )?;
+    let mut triplets = Vec::with_capacity(stored);
+    for (line_no, line) in body {
+        let mut t = tokens(line);
+        let (Some(ti), Some(tj), Some(tv), None) = (t.next(), t.next(), t.next(), t.next()) else {
             return Err(file_err(
                 path,
-                format!("line {header_line}: format `{other}` is not supported; valid: coordinate, array"),
-            ))
+                format!("line {line_no}: expected `row column value`, found {} fields", tokens(line).count()),
+            ));
+        };
+        let i = index(ti, line_no, path, "row", nrows)?;
+        let j = index(tj, line_no, path, "column", ncols)?;
+        let v = number(tv, line_no, path)?;
+        push_entry(&mut triplets, sym, (i, j, v), line_no, path)?;
+    }
+    Ok(MatrixData::Sparse { nrows, ncols, triplets })
+}
+
+/// Adds entry `(i, j, v)` and, for symmetric storage, its mirror image.
+fn push_entry(
+    triplets: &mut Vec<Triplet<usize, usize, f64>>,
+    sym: Symmetry,
+    (i, j, v): (usize, usize, f64),
+    line_no: usize,
+    path: &str,
+) -> Result<()> {
+    match sym {
+        Symmetry::General => triplets.push(Triplet::new(i, j, v)),
+        Symmetry::Symmetric => {
+            triplets.push(Triplet::new(i, j, v));
+            if i != j {
+                triplets.push(Triplet::new(j, i, v));
+            }
         }
-    };
-    match words[3].as_str() {
-        "real" | "integer" | "double" => {}
-        other => {
-            return Err(file_err(
-                path,
-                format!("line {header_line}: field `{other}` is not supported; valid: real, integer"),
-            ))
+        Symmetry::Skew => {
+            if i == j {
+                if v != 0.0 {
+                    return Err(file_err(
+                        path,
+                        format!("line {line_no}: diagonal entry {v} in a skew-symmetric matrix"),
+                    ));
+                }
+                return Ok(());
+            }
+            triplets.push(Triplet::new(i, j, v));
+            triplets.push(Triplet::new(j, i, -v));
         }
     }
-    let sym = match words[4].as_str() {
-        "general" => Symmetry::General,
-        "symmetric" => Symmetry::Symmetric,
-        "skew-symmetric" => Symmetry::Skew,
-        other => {
-            return Err(file_err(
-                path,
-                format!(
-                    "line {header_line}: symmetry `{other}` is not supported; valid: general, symmetric, skew-symmetric"
-                ),
-            ))
-        }
-    };
-    let mut body = lines.filter(|(_, l)| !l.is_empty() && !l.starts_with('%'));
-    let (size_line, size) = body.next().ok_or_else(|| file_err(path, "missing the size line after the header"))?;
-    let want = if coordinate { 3 } else { 2 };
-    let fields: Vec<&str> = tokens(size).collect();
-    if fields.len() != want {
+    Ok(())
+}
+
+/// The values of the array format: column-major; symmetric storage holds the lower triangle
+/// (with the diagonal), skew-symmetric storage the strictly lower triangle. They are counted
+/// before anything is allocated.
+fn read_array<'a>(
+    body: impl Iterator<Item = (usize, &'a str)> + Clone,
+    sym: Symmetry,
+    dims: Dims,
+    path: &str,
+) -> Result<MatrixData> {
+    let Dims { line: size_line, nrows, ncols, .. } = dims;
+    let expected = sym.stored_values(nrows, ncols);
+    let found: u64 = body.clone().map(|(_, l)| tokens(l).count() as u64).sum();
+    if expected != Some(found) {
+        let expected = expected.map_or_else(|| "more than 2^64".to_string(), |e| e.to_string());
         return Err(file_err(
             path,
             format!(
-                "line {size_line}: size line must hold {} integers ({}), found {}",
-                want,
-                if coordinate { "rows columns entries" } else { "rows columns" },
-                fields.len()
+                "line {size_line}: a {nrows} x {ncols} {} array stores {expected} values, but the file has {found}",
+                sym.name()
             ),
         ));
     }
-    let mut dims = [0usize; 3];
-    for (d, t) in dims.iter_mut().zip(&fields) {
-        *d = t.parse().map_err(|_| {
-            file_err(path, format!("line {size_line}: size `{t}` is not a whole number in 0..={}", usize::MAX))
-        })?;
-    }
-    let (nrows, ncols) = (dims[0], dims[1]);
-    if nrows == 0 || ncols == 0 {
-        return Err(file_err(path, format!("line {size_line}: empty matrix ({nrows} x {ncols})")));
-    }
-    if sym != Symmetry::General && nrows != ncols {
-        return Err(file_err(
-            path,
-            format!("line {size_line}: a {} matrix must be square, found {nrows} x {ncols}", words[4]),
-        ));
-    }
-    if coordinate {
-        // The header's entry count is a claim: count the entry lines before allocating.
-        let nnz = dims[2];
-        let found = body.clone().count();
-        if found < nnz {
-            return Err(file_err(
-                path,
-                format!("line {size_line}: the size line declares {nnz} entries, but the file has {found} entry lines"),
-            ));
-        }
-        if let Some((line_no, _)) = body.clone().nth(nnz) {
-            return Err(file_err(
-                path,
-                format!(
-                    "line {line_no}: more entries than the {nnz} declared on line {size_line} (the file has {found} entry lines)"
-                ),
-            ));
-        }
-        let stored = if sym == Symmetry::General { nnz } else { nnz.saturating_mul(2) };
-        memory::check_file(
-            path,
-            format_args!("{nnz} entries"),
-            (Size::of(stored) * std::mem::size_of::<Triplet<usize, usize, f64>>()).get(),
-        )?;
-        let mut triplets = Vec::with_capacity(stored);
-        for (line_no, line) in body {
-            let mut t = tokens(line);
-            let (Some(ti), Some(tj), Some(tv), None) = (t.next(), t.next(), t.next(), t.next()) else {
-                return Err(file_err(
-                    path,
-                    format!("line {line_no}: expected `row column value`, found {} fields", tokens(line).count()),
-                ));
-            };
-            let i = index(ti, line_no, path, "row", nrows)?;
-            let j = index(tj, line_no, path, "column", ncols)?;
-            let v = number(tv, line_no, path)?;
+    let bytes = (Size::of(nrows) * ncols).f64s();
+    memory::check_file(path, format_args!("a {nrows} x {ncols} array"), bytes.get())?;
+    let mut m = Mat::<f64>::zeros(nrows, ncols);
+    let mut positions = (0..ncols).flat_map(|j| (sym.first_row(j).min(nrows)..nrows).map(move |i| (i, j)));
+    for (line_no, line) in body {
+        for tok in tokens(line) {
+            let v = number(tok, line_no, path)?;
+            let Some((i, j)) = positions.next() else { break };
+            m[(i, j)] = v;
             match sym {
-                Symmetry::General => triplets.push(Triplet::new(i, j, v)),
-                Symmetry::Symmetric => {
-                    triplets.push(Triplet::new(i, j, v));
-                    if i != j {
-                        triplets.push(Triplet::new(j, i, v));
-                    }
-                }
-                Symmetry::Skew => {
-                    if i == j {
-                        if v != 0.0 {
-                            return Err(file_err(
-                                path,
-                                format!("line {line_no}: diagonal entry {v} in a skew-symmetric matrix"),
-                            ));
-                        }
-                        continue;
-                    }
-                    triplets.push(Triplet::new(i, j, v));
-                    triplets.push(Triplet::new(j, i, -v));
-                }
+                Symmetry::General => {}
+                Symmetry::Symmetric => m[(j, i)] = v,
+                Symmetry::Skew => m[(j, i)] = -v,
             }
         }
-        Ok(MatrixData::Sparse { nrows, ncols, triplets })
-    } else {
-        // Column-major values; symmetric storage holds the lower triangle (with the diagonal),
-        // skew-symmetric storage the strictly lower triangle. Count them before allocating.
-        let expected = sym.stored_values(nrows, ncols);
-        let found: u64 = body.clone().map(|(_, l)| tokens(l).count() as u64).sum();
-        if expected != Some(found) {
-            let expected = expected.map_or_else(|| "more than 2^64".to_string(), |e| e.to_string());
-            return Err(file_err(
-                path,
-                format!(
-                    "line {size_line}: a {nrows} x {ncols} {} array stores {expected} values, but the file has {found}",
-                    words[4]
-                ),
-            ));
-        }
-        let bytes = (Size::of(nrows) * ncols).f64s();
-        memory::check_file(path, format_args!("a {nrows} x {ncols} array"), bytes.get())?;
-        let mut m = Mat::<f64>::zeros(nrows, ncols);
-        let mut positions = (0..ncols).flat_map(|j| (sym.first_row(j).min(nrows)..nrows).map(move |i| (i, j)));
-        for (line_no, line) in body {
-            for tok in tokens(line) {
-                let v = number(tok, line_no, path)?;
-                let Some((i, j)) = positions.next() else { break };
-                m[(i, j)] = v;
-                match sym {
-                    Symmetry::General => {}
-                    Symmetry::Symmetric => m[(j, i)] = v,
-                    Symmetry::Skew => m[(j, i)] = -v,
-                }
-            }
-        }
-        Ok(MatrixData::Dense(m))
     }
+    Ok(MatrixData::Dense(m))
 }
 
 #[cfg(test)]
