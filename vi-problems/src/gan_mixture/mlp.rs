@@ -27,12 +27,13 @@
 //! (gradient penalty, Nagarajan-Kolter, JARE, consensus) is one of these tangents.
 //! All buffers live in an [`MlpWork`] allocated once; the kernels allocate nothing.
 //!
-//! Speed: the products are faer's; every elementwise step is one pass fused with its neighbours
-//! (bias and activation; the `sigma'` scaling and the bias-gradient row sums), compiled once
-//! per activation under pulp's runtime CPU dispatch. Curved activations keep `sigma'(U_l)`
-//! from the forward pass instead of re-evaluating `tanh`/`exp`. The backward and tangent passes
-//! take a column range, so a term that concerns only some samples (a gradient penalty on the
-//! real ones) touches only those columns.
+//! Speed (docs/performance.md): the products are faer's; every elementwise step is one pass
+//! fused with its neighbours (bias and activation in place on `H_{l+1}`; the `sigma'` scaling
+//! and the bias-gradient row sums), compiled once per activation under pulp's runtime CPU
+//! dispatch. Curved activations keep `sigma'(U_l)` from the forward pass instead of
+//! re-evaluating `tanh`/`exp`. The backward and tangent passes take a column range, so a term
+//! that concerns only some samples (a gradient penalty on the real ones) touches only those
+//! columns.
 
 use std::ops::Range;
 
@@ -58,17 +59,23 @@ pub enum Activation {
 const LEAK: f64 = 0.2;
 
 /// One activation as a type, so that each elementwise loop is compiled per activation without
-/// a branch per element. `df_at(u, h)` is `sigma'(u)` given also `h = sigma(u)`, and
-/// `d2f_from(h, g)` is `sigma''` from `h` and `g = sigma'(u)` (the values the forward pass
-/// keeps); both give the same numbers as evaluating from `u` alone. The hidden `U_l` are not
-/// kept: the piecewise-linear derivatives are read off `H_{l+1}` (`u > 0` exactly when
-/// `sigma(u) > 0`).
+/// a branch per element. The hidden `U_l` are not kept, so derivatives are read off what is:
+/// `df_h(h)` is `sigma'(u)` from `h = sigma(u)` (for the piecewise-linear ones `u > 0` exactly
+/// when `sigma(u) > 0`), `df_at(u, h)` is `sigma'(u)` when `u` is at hand too (the forward pass),
+/// and `d2f_from(h, g)` is `sigma''(u)` from `h` and `g = sigma'(u)`; all give the same numbers
+/// as evaluating from `u` alone.
 trait Sigma {
     fn f(u: f64) -> f64;
-    fn df_at(u: f64, h: f64) -> f64;
-    /// `sigma'(u)` from `h = sigma(u)` alone (how the backward pass reads it when `g` is not kept).
     fn df_h(h: f64) -> f64;
-    fn d2f_from(h: f64, g: f64) -> f64;
+    #[inline(always)]
+    fn df_at(_u: f64, h: f64) -> f64 {
+        Self::df_h(h)
+    }
+    /// Piecewise linear unless overridden.
+    #[inline(always)]
+    fn d2f_from(_h: f64, _g: f64) -> f64 {
+        0.0
+    }
     #[inline(always)]
     fn df(u: f64) -> f64 {
         Self::df_at(u, Self::f(u))
@@ -86,20 +93,12 @@ impl Sigma for Relu {
         u.max(0.0)
     }
     #[inline(always)]
-    fn df_at(u: f64, _: f64) -> f64 {
-        Self::df_h(u)
-    }
-    #[inline(always)]
     fn df_h(h: f64) -> f64 {
         if h > 0.0 {
             1.0
         } else {
             0.0
         }
-    }
-    #[inline(always)]
-    fn d2f_from(_: f64, _: f64) -> f64 {
-        0.0
     }
 }
 
@@ -113,10 +112,6 @@ impl Sigma for LeakyRelu {
         }
     }
     #[inline(always)]
-    fn df_at(u: f64, _: f64) -> f64 {
-        Self::df_h(u)
-    }
-    #[inline(always)]
     fn df_h(h: f64) -> f64 {
         if h > 0.0 {
             1.0
@@ -124,20 +119,12 @@ impl Sigma for LeakyRelu {
             LEAK
         }
     }
-    #[inline(always)]
-    fn d2f_from(_: f64, _: f64) -> f64 {
-        0.0
-    }
 }
 
 impl Sigma for Tanh {
     #[inline(always)]
     fn f(u: f64) -> f64 {
         u.tanh()
-    }
-    #[inline(always)]
-    fn df_at(_: f64, h: f64) -> f64 {
-        Self::df_h(h)
     }
     #[inline(always)]
     fn df_h(h: f64) -> f64 {
@@ -155,13 +142,13 @@ impl Sigma for Softplus {
         crate::gan::common::softplus(u)
     }
     #[inline(always)]
-    fn df_at(u: f64, _: f64) -> f64 {
-        crate::gan::common::sigmoid(u)
+    fn df_h(h: f64) -> f64 {
+        // sigmoid(u) = 1 - exp(-softplus(u)); the forward pass keeps sigmoid(u) itself instead.
+        1.0 - (-h).exp()
     }
     #[inline(always)]
-    fn df_h(h: f64) -> f64 {
-        // sigmoid(u) = 1 - exp(-softplus(u)); the kept g is used instead wherever it exists.
-        1.0 - (-h).exp()
+    fn df_at(u: f64, _: f64) -> f64 {
+        crate::gan::common::sigmoid(u)
     }
     #[inline(always)]
     fn d2f_from(_: f64, g: f64) -> f64 {
@@ -327,7 +314,7 @@ pub struct MlpWork {
     pub gind: Mat<f64>,
     tmp: Vec<Mat<f64>>,
     /// `sigma'(U_l)` of the hidden layers, kept by the forward pass for curved activations
-    /// (empty otherwise: piecewise-linear derivatives are read off `U_l`).
+    /// (empty otherwise: piecewise-linear derivatives are read off `H_{l+1}`).
     g: Vec<Mat<f64>>,
     /// `Delta_l 1` over the columns of the last backward pass.
     db: Vec<Vec<f64>>,
