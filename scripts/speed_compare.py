@@ -6,28 +6,34 @@ NumPy and JAX (when installed), in one run, so that the ratios come from the sam
     python3 scripts/speed_compare.py [--vi-bench target/release/vi-bench] [--repeats 7]
     python3 scripts/speed_compare.py --check   # NumPy and JAX MLP-GAN fields agree
 
-Every figure is the median over `--repeats` runs. NumPy and JAX run in child processes whose
-thread count is fixed before they load (OPENBLAS/OMP/MKL_NUM_THREADS; for JAX the XLA flags
-`--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1`, or its default of every
-core). Workloads:
+Every figure is the median over `--repeats` runs, vi-bench and the alternatives taken in turn
+(so a change of the machine's load hits all of them alike), as wall time and as CPU time (for
+vi-bench from two runs of n and 2n iterations, which cancels start-up and problem construction;
+for the others the process CPU time of the timed loop). On a shared machine the wall time also
+counts waiting for a core; single-threaded CPU times do not. Two-thread rows are wall time only.
+NumPy and JAX run in child processes whose thread count is fixed before they load
+(OPENBLAS/OMP/MKL_NUM_THREADS; for JAX the XLA flags `--xla_cpu_multi_thread_eigen=false
+intra_op_parallelism_threads=1`, or its default of every core). Workloads:
   dirac     Dirac-GAN, EFTP, step 0.2, from (1, 1): ns per iteration. vi-bench with its default
             monitoring (natural residual every iteration); Python/NumPy/JAX loops without any.
   bilinear  F(x, y) = (A y + b, -A^T x - c), m = n = 1000: us per oracle call. vi-bench through
-            GDA with no residual checks (elapsed / oracle calls), `threads` 1 and 2; NumPy
-            `A @ y`, `A.T @ x`; JAX the same under `jit` in a `fori_loop` of GDA steps.
+            GDA with no residual checks, `threads` 1 and 2; NumPy `A @ y`, `A.T @ x`; JAX the
+            same under `jit` in a `fori_loop` of GDA steps.
   mixture   gan-mixture, reg = asymmetric, default size (G 16-128-128-2, D 2-128-1, ReLU,
             batch 256, gamma 10, eps_d 1e-4): ms per oracle call (minibatch draw + exact field),
             inside a loop of 200 GDA steps. NumPy: hand-written backpropagation and the exact
             penalty gradient of a one-hidden-layer ReLU discriminator; JAX: `jax.grad` (the
             penalty by double backpropagation) under `jit` in a `fori_loop`, float64.
-  sparse    grid-lcp, k = 300 (n = 90 000, 5 entries per row): us per oracle call M z + q.
-            vi-bench through GDA (the call plus a projection and an axpy on the orthant);
-            SciPy CSR `M @ z + q`.
+  sparse    grid-lcp, k = 300 (n = 90 000, 5 entries per row): us per GDA iteration of vi-bench
+            (the oracle call M z + q, a projection, an axpy and the run loop's vector work; the
+            oracle alone is in `cargo bench -p vi-bench --bench speed -- sparse`), against SciPy
+            CSR `M @ z + q` alone.
 """
 import argparse
 import json
 import math
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -40,80 +46,106 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def vi_run(exe, args):
+    """One `vi-bench run --json`: (the report, the child's CPU seconds)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run([exe, "run", *args, "--json"], check=True, capture_output=True, text=True).stdout
-    return json.loads(out)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return json.loads(out), (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def dirac_vi(exe, iters):
-    r = vi_run(exe, ["--problem", "gan-dirac", "--solver", "eftp", "--set", "solver.step=0.2",
-                     "--set", "problem.start=[1,1]", "--max-iters", str(iters), "--tol", "0"])
-    return r["elapsed_s"] / r["iterations"] * 1e9
+def vi_per_call(exe, args, n, scale, cpu=True, per="oracle_calls"):
+    """(wall, CPU) per oracle call (or per iteration) times `scale`: the wall time from the run's
+    `elapsed_s`; the CPU time from runs of n and 2n iterations (their difference cancels start-up
+    and problem construction). `cpu = False` for multi-threaded runs, whose CPU time is not a
+    time."""
+    r2, c2 = vi_run(exe, [*args, "--max-iters", str(2 * n)])
+    wall = r2["elapsed_s"] / r2[per] * scale
+    if not cpu:
+        return wall, None
+    r1, c1 = vi_run(exe, [*args, "--max-iters", str(n)])
+    return wall, (c2 - c1) / (r2[per] - r1[per]) * scale
+
+
+def dirac_vi(exe):
+    return vi_per_call(exe, ["--problem", "gan-dirac", "--solver", "eftp", "--set", "solver.step=0.2", "--set",
+                             "problem.start=[1,1]", "--tol", "0"], 30000, 1e9, per="iterations")
 
 
 def bilinear_vi(exe, threads):
-    r = vi_run(exe, ["--problem", "bilinear", "--set", "problem.m=1000", "--set", "problem.n=1000",
-                     "--set", f"problem.threads={threads}", "--solver", "gda", "--set", "solver.step=0.01",
-                     "--max-iters", "1000", "--tol", "0", "--check-every", "1000000"])
-    return r["elapsed_s"] / r["oracle_calls"] * 1e6
+    return vi_per_call(exe, ["--problem", "bilinear", "--set", "problem.m=1000", "--set", "problem.n=1000", "--set",
+                             f"problem.threads={threads}", "--solver", "gda", "--set", "solver.step=0.01", "--tol",
+                             "0", "--check-every", "1000000"], 1000, 1e6, cpu=threads == 1)
 
 
 def mixture_vi(exe):
-    r = vi_run(exe, ["--problem", "gan-mixture", "--set", "problem.reg=asymmetric", "--no-problem-defaults",
-                     "--solver", "gda", "--set", "solver.step=1e-4", "--max-iters", "200", "--tol", "0",
-                     "--check-every", "1000000"])
-    return r["elapsed_s"] / r["oracle_calls"] * 1e3
+    return vi_per_call(exe, ["--problem", "gan-mixture", "--set", "problem.reg=asymmetric", "--no-problem-defaults",
+                             "--solver", "gda", "--set", "solver.step=1e-4", "--tol", "0", "--check-every",
+                             "1000000"], 300, 1e3)
 
 
 def sparse_vi(exe):
-    r = vi_run(exe, ["--problem", "grid-lcp", "--set", "problem.k=300", "--solver", "gda", "--set",
-                     "solver.step=0.1", "--max-iters", "1000", "--tol", "0", "--check-every", "1000000"])
-    return r["elapsed_s"] / r["oracle_calls"] * 1e6
+    return vi_per_call(exe, ["--problem", "grid-lcp", "--set", "problem.k=300", "--solver", "gda", "--set",
+                             "solver.step=0.1", "--tol", "0", "--check-every", "1000000"], 1000, 1e6)
 
 
 # ----------------------------------------------------------------------------------------------
 # Workers: run in a child process (`--worker NAME`) whose thread count is fixed by the parent.
 
 
+class Timer:
+    """Wall and process CPU time of one timed batch of `n` calls, per call times `scale`."""
+
+    def __init__(self, n, scale):
+        self.n, self.scale = n, scale
+        self.t0, self.c0 = time.perf_counter(), time.process_time()
+
+    def stop(self):
+        w, c = time.perf_counter() - self.t0, time.process_time() - self.c0
+        return w / self.n * self.scale, c / self.n * self.scale
+
+
 def sigmoid(t):
     return 1.0 / (1.0 + math.exp(-t)) if t >= 0 else math.exp(t) / (1.0 + math.exp(t))
 
 
-def dirac_python(iters):
-    eta = 0.2
+def dirac_python():
+    iters, eta = 300000, 0.2
     th, ps = 1.0, 1.0
     d = sigmoid(-(ps * th))
     ft, fp = ps * d, -th * d
-    t0 = time.perf_counter()
+    t = Timer(iters, 1e9)
     for _ in range(iters):
         ht, hp = th - eta * ft, ps - eta * fp
         d = sigmoid(-(hp * ht))
         ft, fp = hp * d, -ht * d
         th, ps = th - eta * ft, ps - eta * fp
-    return (time.perf_counter() - t0) / iters * 1e9
+    return t.stop()
 
 
-def dirac_numpy(iters):
+def dirac_numpy():
     import numpy as np
 
     def field(z):
         d = 1.0 / (1.0 + np.exp(z[0] * z[1]))
         return np.array([z[1] * d, -z[0] * d])
 
+    iters = 30000
     z = np.array([1.0, 1.0])
     f = field(z)
-    t0 = time.perf_counter()
+    t = Timer(iters, 1e9)
     for _ in range(iters):
         h = z - 0.2 * f
         f = field(h)
         z = z - 0.2 * f
-    return (time.perf_counter() - t0) / iters * 1e9
+    return t.stop()
 
 
-def dirac_jax(iters):
+def dirac_jax():
     import jax
     import jax.numpy as jnp
 
     jax.config.update("jax_enable_x64", True)
+    iters = 300000
 
     def field(z):
         d = jax.nn.sigmoid(-z[0] * z[1])
@@ -129,12 +161,12 @@ def dirac_jax(iters):
 
     z = jnp.array([1.0, 1.0])
     run(z)[0].block_until_ready()
-    t0 = time.perf_counter()
+    t = Timer(iters, 1e9)
     run(z)[0].block_until_ready()
-    return (time.perf_counter() - t0) / iters * 1e9
+    return t.stop()
 
 
-def bilinear_numpy(repeats):
+def bilinear_numpy():
     import numpy as np
     rng = np.random.default_rng(0)
     m = n = 1000
@@ -146,16 +178,13 @@ def bilinear_numpy(repeats):
 
     for _ in range(20):
         call()
-    ts = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        for _ in range(200):
-            call()
-        ts.append((time.perf_counter() - t0) / 200 * 1e6)
-    return statistics.median(ts)
+    t = Timer(500, 1e6)
+    for _ in range(500):
+        call()
+    return t.stop()
 
 
-def bilinear_jax(repeats):
+def bilinear_jax():
     import jax
     import jax.numpy as jnp
     import numpy as np
@@ -163,7 +192,7 @@ def bilinear_jax(repeats):
     rng = np.random.default_rng(0)
     a = jnp.asarray(rng.standard_normal((1000, 1000)))
     b, c = jnp.asarray(rng.standard_normal(1000)), jnp.asarray(rng.standard_normal(1000))
-    calls = 200
+    calls = 500
 
     @jax.jit
     def loop(x, y):
@@ -174,12 +203,9 @@ def bilinear_jax(repeats):
 
     x0, y0 = jnp.zeros(1000), jnp.zeros(1000)
     jax.block_until_ready(loop(x0, y0))
-    ts = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        jax.block_until_ready(loop(x0, y0))
-        ts.append((time.perf_counter() - t0) / calls * 1e6)
-    return statistics.median(ts)
+    t = Timer(calls, 1e6)
+    jax.block_until_ready(loop(x0, y0))
+    return t.stop()
 
 
 # The MLP GAN of `gan-mixture` (reg = asymmetric, defaults), samples as rows, W as (out, in).
@@ -241,20 +267,17 @@ def gan_sample_numpy(np, rng, means):
     return real, rng.standard_normal((GAN_B, GAN_LAT))
 
 
-def mixture_numpy(repeats):
+def mixture_numpy():
     import numpy as np
     rng = np.random.default_rng(0)
     means = gan_means(np)
     g, d = gan_init(np, rng)
-    ts = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        for _ in range(GAN_STEPS // 2):
-            fg, fd = gan_field_numpy(np, g, d, *gan_sample_numpy(np, rng, means))
-            g = [(w - 1e-4 * a, c - 1e-4 * e) for (w, c), (a, e) in zip(g, fg)]
-            d = [(w - 1e-4 * a, c - 1e-4 * e) for (w, c), (a, e) in zip(d, fd)]
-        ts.append((time.perf_counter() - t0) / (GAN_STEPS // 2) * 1e3)
-    return statistics.median(ts)
+    t = Timer(GAN_STEPS, 1e3)
+    for _ in range(GAN_STEPS):
+        fg, fd = gan_field_numpy(np, g, d, *gan_sample_numpy(np, rng, means))
+        g = [(w - 1e-4 * a, c - 1e-4 * e) for (w, c), (a, e) in zip(g, fg)]
+        d = [(w - 1e-4 * a, c - 1e-4 * e) for (w, c), (a, e) in zip(d, fd)]
+    return t.stop()
 
 
 def gan_jax_field():
@@ -287,7 +310,7 @@ def gan_jax_field():
     return jax, jnp, field
 
 
-def mixture_jax(repeats):
+def mixture_jax():
     import numpy as np
     jax, jnp, field = gan_jax_field()
     means = jnp.asarray(gan_means(np))
@@ -307,12 +330,9 @@ def mixture_jax(repeats):
 
     key = jax.random.PRNGKey(1)
     jax.block_until_ready(loop(g, d, key))
-    ts = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        jax.block_until_ready(loop(g, d, key))
-        ts.append((time.perf_counter() - t0) / GAN_STEPS * 1e3)
-    return statistics.median(ts)
+    t = Timer(GAN_STEPS, 1e3)
+    jax.block_until_ready(loop(g, d, key))
+    return t.stop()
 
 
 def mixture_check():
@@ -332,7 +352,7 @@ def mixture_check():
     return err <= 1e-12 * max(scale, 1.0)
 
 
-def sparse_scipy(repeats):
+def sparse_scipy():
     import numpy as np
     import scipy.sparse as sp
     k, c = 300, 0.5
@@ -348,19 +368,18 @@ def sparse_scipy(repeats):
                 rows += [p, p + k]; cols += [p + k, p]; vals += [-1.0, -1.0]
     m = sp.csr_matrix((vals, (rows, cols)), shape=(n, n))
     z, q = np.random.default_rng(0).random(n), np.random.default_rng(1).random(n)
-    ts = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        for _ in range(200):
-            m @ z + q
-        ts.append((time.perf_counter() - t0) / 200 * 1e6)
-    return statistics.median(ts)
+    for _ in range(20):
+        m @ z + q
+    t = Timer(500, 1e6)
+    for _ in range(500):
+        m @ z + q
+    return t.stop()
 
 
 WORKERS = {
-    "dirac-python": lambda r: statistics.median(dirac_python(60000) for _ in range(r)),
-    "dirac-numpy": lambda r: statistics.median(dirac_numpy(6000) for _ in range(r)),
-    "dirac-jax": lambda r: statistics.median(dirac_jax(60000) for _ in range(r)),
+    "dirac-python": dirac_python,
+    "dirac-numpy": dirac_numpy,
+    "dirac-jax": dirac_jax,
     "bilinear-numpy": bilinear_numpy,
     "bilinear-jax": bilinear_jax,
     "mixture-numpy": mixture_numpy,
@@ -369,22 +388,23 @@ WORKERS = {
 }
 
 
-def worker(name, threads, repeats):
-    """Runs a worker in a child process with `threads` BLAS/XLA threads (0: the library default);
-    None when its library is missing."""
+def worker(name, threads):
+    """(wall, CPU) of one timed batch of a worker, run in a child process with `threads`
+    BLAS/XLA threads (0: the library default); the CPU time only for one thread. None when its
+    library is missing."""
     env = dict(os.environ)
     if threads:
         for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
             env[v] = str(threads)
         if threads == 1:
             env["XLA_FLAGS"] = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
-    p = subprocess.run([sys.executable, __file__, "--worker", name, "--repeats", str(repeats)], env=env,
-                       capture_output=True, text=True)
+    p = subprocess.run([sys.executable, __file__, "--worker", name], env=env, capture_output=True, text=True)
     if p.returncode != 0:
         if "ModuleNotFoundError" in p.stderr:
             return None
         raise RuntimeError(f"worker {name} failed:\n{p.stderr}")
-    return float(p.stdout)
+    wall, cpu = (float(v) for v in p.stdout.split())
+    return wall, (cpu if threads == 1 else None)
 
 
 def main():
@@ -395,7 +415,7 @@ def main():
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.worker:
-        print(WORKERS[a.worker](a.repeats))
+        print(*WORKERS[a.worker]())
         return
     if a.check:
         sys.exit(0 if mixture_check() else 1)
@@ -404,32 +424,44 @@ def main():
         load = f.read().split()[:3]
     rows = []
 
-    def vs(label, vi, unit, others):
-        rows.append((label + ": vi-bench", vi, unit, None))
-        for name, t in others:
-            rows.append((f"{label}: {name}", t, unit if t is not None else "not installed", None if t is None else t / vi))
+    def med(xs):
+        xs = [x for x in xs if x is not None]
+        return statistics.median(xs) if xs else None
 
-    med = lambda f: statistics.median(f() for _ in range(rep))
-    vs("dirac", med(lambda: dirac_vi(exe, 60000)), "ns/iter",
-       [("pure Python (no monitoring)", worker("dirac-python", 1, rep)),
-        ("NumPy (no monitoring)", worker("dirac-numpy", 1, rep)),
-        ("JAX jit + fori_loop (no monitoring)", worker("dirac-jax", 1, rep))])
+    def vs(label, vi, unit, others):
+        """vi-bench and the alternatives `(name, worker, threads)` taken in turn, `rep` times, so
+        that a change of the machine's load hits all of them alike; medians of wall and CPU."""
+        runs = {name: [] for name, _, _ in others}
+        vi_runs = []
+        for _ in range(rep):
+            vi_runs.append(vi())
+            for name, w, threads in others:
+                runs[name].append(worker(w, threads))
+        vw, vc = med(r[0] for r in vi_runs), med(r[1] for r in vi_runs)
+        rows.append((label + ": vi-bench", vw, vc, unit, None, None))
+        for name, _, _ in others:
+            if not any(runs[name]):
+                rows.append((f"{label}: {name}", None, None, "not installed", None, None))
+                continue
+            w, c = med(r[0] for r in runs[name] if r), med(r[1] for r in runs[name] if r)
+            rows.append((f"{label}: {name}", w, c, unit, w / vw, c / vc if c and vc else None))
+
+    vs("dirac", lambda: dirac_vi(exe), "ns/iter",
+       [("pure Python (no monitoring)", "dirac-python", 1), ("NumPy (no monitoring)", "dirac-numpy", 1),
+        ("JAX jit + fori_loop (no monitoring)", "dirac-jax", 1)])
     for threads in (1, 2):
-        vs(f"bilinear 1000, {threads} thread(s)", med(lambda: bilinear_vi(exe, threads)), "us/call",
-           [("NumPy", worker("bilinear-numpy", threads, rep)),
-            ("JAX jit", worker("bilinear-jax", threads, rep))])
-    vs("gan-mixture asymmetric, 1 thread", med(lambda: mixture_vi(exe)), "ms/call",
-       [("NumPy (hand-written gradients)", worker("mixture-numpy", 1, rep)),
-        ("JAX jit float64", worker("mixture-jax", 1, rep)),
-        ("JAX jit float64, all cores", worker("mixture-jax", 0, rep))])
-    vs("grid-lcp k=300 (sparse), 1 thread", med(lambda: sparse_vi(exe)), "us/call",
-       [("SciPy CSR", worker("sparse-scipy", 1, rep))])
-    print(f"load average at start: {' '.join(load)}; medians of {rep} runs")
-    print(f"{'workload':<62} {'median':>10}  {'unit':<14} {'other / vi-bench':>16}")
-    for name, t, unit, ratio in rows:
-        ts = f"{t:10.2f}" if t is not None else f"{'-':>10}"
-        rs = f"{ratio:16.2f}" if ratio is not None else ""
-        print(f"{name:<62} {ts}  {unit:<14} {rs}")
+        vs(f"bilinear 1000, {threads} thread(s)", lambda: bilinear_vi(exe, threads), "us/call",
+           [("NumPy", "bilinear-numpy", threads), ("JAX jit", "bilinear-jax", threads)])
+    vs("gan-mixture asymmetric, 1 thread", lambda: mixture_vi(exe), "ms/call",
+       [("NumPy (hand-written gradients)", "mixture-numpy", 1), ("JAX jit float64", "mixture-jax", 1),
+        ("JAX jit float64, all cores", "mixture-jax", 0)])
+    vs("grid-lcp k=300, vi-bench per GDA iteration", lambda: sparse_vi(exe), "us/call",
+       [("SciPy CSR, M @ z + q alone", "sparse-scipy", 1)])
+    print(f"load average at start: {' '.join(load)}; medians of {rep} interleaved runs; ratio = other / vi-bench")
+    print(f"{'workload':<66} {'wall':>9} {'CPU':>9}  {'unit':<8} {'ratio wall':>10} {'ratio CPU':>10}")
+    fmt = lambda v, spec: format(v, spec) if v is not None else f"{'-':>{spec.split('.')[0]}}"
+    for name, w, c, unit, rw, rc in rows:
+        print(f"{name:<66} {fmt(w, '9.2f')} {fmt(c, '9.2f')}  {unit:<8} {fmt(rw, '10.2f')} {fmt(rc, '10.2f')}")
 
 
 if __name__ == "__main__":

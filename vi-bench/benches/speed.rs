@@ -19,7 +19,12 @@
 //!   same work on the bare faer matrix (copy `q`, `sparse_dense_matmul`). Throughput: the bytes
 //!   of `M` (values and row indices), its column pointers, `z`, `q` and the output.
 //!
-//! `cargo bench -p vi-bench --bench speed`
+//! Each single-threaded benchmark also runs as `NAME_cpu`, timed by the thread's CPU time
+//! instead of the wall clock: on a shared machine the wall time also counts the time the thread
+//! waited for a core, the CPU time does not (it still includes the cache misses caused by other
+//! programs). Two-thread benchmarks are wall time only.
+//!
+//! `cargo bench -p vi-bench --bench speed` (`-- _cpu` for the CPU-time variants only)
 
 // `criterion_group!` generates an undocumented public function.
 #![allow(missing_docs)]
@@ -34,6 +39,9 @@ use faer::{Accum, Col, Mat, Par};
 use serde_json::json;
 use vi_core::{RunConfig, Runner};
 
+mod common;
+use common::wall_and_cpu;
+
 // Force-link the plugin crates, or the registry is empty.
 use vi_problems as _;
 use vi_solvers as _;
@@ -47,13 +55,11 @@ fn dirac_run(c: &mut Criterion) {
     let (solver, _) = vi_core::build_solver("eftp", &json!({ "step": 0.2 }), 0).expect("eftp");
     for (name, check_every) in [("eftp_60000_iters", 1), ("eftp_60000_iters_check_every_100000", 100_000)] {
         let runner = Runner::new(RunConfig { check_every, ..runner.config().clone() }).expect("valid");
-        group.bench_function(name, |b| {
-            b.iter(|| {
-                let mut s = solver.clone();
-                let r = runner.run(&mut problem, s.as_mut()).expect("runs");
-                assert_eq!(r.iterations, DIRAC_ITERS);
-                black_box(r.residual)
-            })
+        wall_and_cpu(&mut group, name, || {
+            let mut s = solver.clone();
+            let r = runner.run(&mut problem, s.as_mut()).expect("runs");
+            assert_eq!(r.iterations, DIRAC_ITERS);
+            black_box(r.residual);
         });
     }
     group.finish();
@@ -68,12 +74,15 @@ fn bilinear(c: &mut Criterion) {
             .expect("bilinear");
         let z = problem.start().to_owned();
         let mut out = Col::<f64>::zeros(2 * HALF);
-        group.bench_function(format!("problem_eval_threads_{threads}"), |b| {
-            b.iter(|| {
-                problem.eval(black_box(z.as_ref()), out.as_mut());
-                black_box(out[0])
-            })
-        });
+        let mut call = || {
+            problem.eval(black_box(z.as_ref()), out.as_mut());
+            black_box(out[0]);
+        };
+        if threads == 1 {
+            wall_and_cpu(&mut group, "problem_eval_threads_1", call);
+        } else {
+            group.bench_function(format!("problem_eval_threads_{threads}"), |b| b.iter(&mut call));
+        }
     }
     let mut problem = vi_core::build_problem("bilinear", &json!({ "m": HALF, "n": HALF }), 0).expect("bilinear");
     let z = problem.start().to_owned();
@@ -81,16 +90,16 @@ fn bilinear(c: &mut Criterion) {
     let a = jac.submatrix(0, HALF, HALF, HALF).to_owned();
     let (x, y) = (z.subrows(0, HALF).to_owned(), z.subrows(HALF, HALF).to_owned());
     let (mut ox, mut oy) = (Col::<f64>::zeros(HALF), Col::<f64>::zeros(HALF));
-    for (name, par) in [("faer_two_matvecs_seq", Par::Seq), ("faer_two_matvecs_rayon_2", Par::rayon(2))] {
-        group.bench_function(name, |b| {
-            b.iter(|| {
-                matmul(ox.as_mat_mut(), Accum::Replace, a.as_ref(), black_box(y.as_mat()), 1.0, par);
-                matmul(oy.as_mat_mut(), Accum::Replace, a.transpose(), black_box(x.as_mat()), -1.0, par);
-                black_box((ox[0], oy[0]))
-            })
-        });
-    }
-    group.bench_function("read_a_once_seq", |b| b.iter(|| black_box(a.as_ref()).sum()));
+    let mut two_matvecs = |par: Par| {
+        matmul(ox.as_mat_mut(), Accum::Replace, a.as_ref(), black_box(y.as_mat()), 1.0, par);
+        matmul(oy.as_mat_mut(), Accum::Replace, a.transpose(), black_box(x.as_mat()), -1.0, par);
+        black_box((ox[0], oy[0]));
+    };
+    wall_and_cpu(&mut group, "faer_two_matvecs_seq", || two_matvecs(Par::Seq));
+    group.bench_function("faer_two_matvecs_rayon_2", |b| b.iter(|| two_matvecs(Par::rayon(2))));
+    wall_and_cpu(&mut group, "read_a_once_seq", || {
+        black_box(black_box(a.as_ref()).sum());
+    });
     let (left, right) = a.as_ref().split_at_col(HALF / 2);
     let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().expect("a pool of 2 threads");
     group.bench_function("read_a_once_2_threads", |b| {
@@ -128,18 +137,16 @@ fn gan_mixture(c: &mut Criterion) {
     let z = p.start().to_owned();
     let mut out = Col::zeros(p.dim());
     p.eval(z.as_ref(), out.as_mut());
-    group.bench_function("oracle_call", |b| {
-        b.iter(|| {
-            p.eval(black_box(z.as_ref()), out.as_mut());
-            black_box(out[0])
-        })
+    wall_and_cpu(&mut group, "oracle_call", || {
+        p.eval(black_box(z.as_ref()), out.as_mut());
+        black_box(out[0]);
     });
     const N: usize = 1000;
     group.throughput(Throughput::Elements(2 * (N * N * N) as u64));
     let a = Mat::<f64>::from_fn(N, N, |i, j| ((i * 7 + j * 3) % 11) as f64 - 5.0);
     let mut prod = Mat::<f64>::zeros(N, N);
-    group.bench_function("faer_matmul_1000_seq", |b| {
-        b.iter(|| matmul(prod.as_mut(), Accum::Replace, black_box(a.as_ref()), a.as_ref(), 1.0, Par::Seq))
+    wall_and_cpu(&mut group, "faer_matmul_1000_seq", || {
+        matmul(prod.as_mut(), Accum::Replace, black_box(a.as_ref()), a.as_ref(), 1.0, Par::Seq)
     });
     group.finish();
 }
@@ -156,18 +163,15 @@ fn sparse_affine(c: &mut Criterion) {
     group.throughput(Throughput::Bytes((nnz * 16 + (n + 1) * 8 + 3 * n * 8) as u64));
     let z = Col::<f64>::from_fn(n, |i| ((i % 13) as f64) * 0.1);
     let mut out = Col::<f64>::zeros(n);
-    group.bench_function("problem_eval", |b| {
-        b.iter(|| {
-            problem.eval(black_box(z.as_ref()), out.as_mut());
-            black_box(out[0])
-        })
+    wall_and_cpu(&mut group, "problem_eval", || {
+        problem.eval(black_box(z.as_ref()), out.as_mut());
+        black_box(out[0]);
     });
-    group.bench_function("faer_sparse_matvec", |b| {
-        b.iter(|| {
-            out.copy_from(&q);
-            sparse_dense_matmul(out.as_mat_mut(), Accum::Add, m.as_ref(), black_box(z.as_mat()), 1.0, Par::Seq);
-            black_box(out[0])
-        })
+    let mut out = Col::<f64>::zeros(n);
+    wall_and_cpu(&mut group, "faer_sparse_matvec", || {
+        out.copy_from(&q);
+        sparse_dense_matmul(out.as_mat_mut(), Accum::Add, m.as_ref(), black_box(z.as_mat()), 1.0, Par::Seq);
+        black_box(out[0]);
     });
     group.finish();
 }
