@@ -386,29 +386,23 @@ impl Engine {
     }
 
     /// `ed_g = d/de (dV/dx~)(theta, psi + e w)` with `w = grad_psi V = -grad[p..]` (so that a
-    /// generator backward with `ed_g` gives `B w`). Must run right after `F_psi` is formed.
+    /// generator backward with `ed_g` gives `B w`). Must run after `F_psi` is formed and before
+    /// any other term adds to it.
     fn cross_theta(&mut self) {
         let p = self.gen.n_params();
+        let all = 0..2 * self.batch;
         for (d, g) in self.dir[p..].iter_mut().zip(&self.grad[p..]) {
             *d = -*g;
         }
         self.adjoint_into_e_d(Adj::V);
         let psi = &self.zbuf[p..];
         let w = &self.dir[p..];
-        mlp::backward(&self.disc, psi, &mut self.dw, self.e_d.as_ref(), false, 0..2 * self.batch);
-        mlp::forward_tangent(&self.disc, psi, Some(w), &mut self.dw, false, 0..2 * self.batch);
+        mlp::backward(&self.disc, psi, &mut self.dw, self.e_d.as_ref(), false, all.clone());
+        mlp::forward_tangent(&self.disc, psi, Some(w), &mut self.dw, false, all.clone());
         self.tangent_adjoint_into_ed_d(Adj::V);
         let psi = &self.zbuf[p..];
         let w = &self.dir[p..];
-        mlp::backward_tangent(
-            &self.disc,
-            psi,
-            Some(w),
-            &mut self.dw,
-            Some(self.ed_d.as_ref()),
-            true,
-            0..2 * self.batch,
-        );
+        mlp::backward_tangent(&self.disc, psi, Some(w), &mut self.dw, Some(self.ed_d.as_ref()), true, all.clone());
         fake_cols(self.batch, self.cfg.d_input_scale, self.dw.gind.as_ref(), self.ed_g.as_mut());
     }
 
@@ -416,16 +410,17 @@ impl Engine {
     /// `grad_theta L_G`): `d/de grad_psi L_G(theta + e u, psi)`.
     fn cross_psi(&mut self, alpha: f64) {
         let p = self.gen.n_params();
+        let all = 0..2 * self.batch;
         mlp::forward_tangent(&self.gen, &self.zbuf[..p], Some(&self.base_theta), &mut self.gw, false, 0..self.batch);
         self.set_fake_input_tangent();
         self.adjoint_into_e_d(Adj::L);
         let psi = &self.zbuf[p..];
-        mlp::backward(&self.disc, psi, &mut self.dw, self.e_d.as_ref(), false, 0..2 * self.batch);
-        mlp::forward_tangent(&self.disc, psi, None, &mut self.dw, true, 0..2 * self.batch);
+        mlp::backward(&self.disc, psi, &mut self.dw, self.e_d.as_ref(), false, all.clone());
+        mlp::forward_tangent(&self.disc, psi, None, &mut self.dw, true, all.clone());
         self.tangent_adjoint_into_ed_d(Adj::L);
         let psi = &self.zbuf[p..];
-        mlp::backward_tangent(&self.disc, psi, None, &mut self.dw, Some(self.ed_d.as_ref()), false, 0..2 * self.batch);
-        mlp::param_grad_tangent(&self.disc, &self.dw, &mut self.grad[p..], alpha, true, 0..2 * self.batch);
+        mlp::backward_tangent(&self.disc, psi, None, &mut self.dw, Some(self.ed_d.as_ref()), false, all.clone());
+        mlp::param_grad_tangent(&self.disc, &self.dw, &mut self.grad[p..], alpha, true, all.clone());
     }
 
     /// `dw.hd[0] = [0 | s * dot x~]` from the generator's output tangent.
@@ -445,6 +440,7 @@ impl Engine {
     /// Requires `grad` to hold the unregularized `F` and the generator backward of `e_g`.
     fn consensus(&mut self, gamma: f64) {
         let p = self.gen.n_params();
+        let all = 0..2 * self.batch;
         // v = (F_theta, -F_psi).
         for (i, (d, g)) in self.dir.iter_mut().zip(&self.grad).enumerate() {
             *d = if i < p { *g } else { -*g };
@@ -453,22 +449,14 @@ impl Engine {
         self.set_fake_input_tangent();
         self.adjoint_into_e_d(Adj::V);
         let (psi, w) = (&self.zbuf[p..], &self.dir[p..]);
-        mlp::backward(&self.disc, psi, &mut self.dw, self.e_d.as_ref(), false, 0..2 * self.batch);
-        mlp::forward_tangent(&self.disc, psi, Some(w), &mut self.dw, true, 0..2 * self.batch);
+        mlp::backward(&self.disc, psi, &mut self.dw, self.e_d.as_ref(), false, all.clone());
+        mlp::forward_tangent(&self.disc, psi, Some(w), &mut self.dw, true, all.clone());
         self.tangent_adjoint_into_ed_d(Adj::V);
         let (theta, psi) = self.zbuf.split_at(p);
         let (u, w) = self.dir.split_at(p);
-        mlp::backward_tangent(
-            &self.disc,
-            psi,
-            Some(w),
-            &mut self.dw,
-            Some(self.ed_d.as_ref()),
-            true,
-            0..2 * self.batch,
-        );
+        mlp::backward_tangent(&self.disc, psi, Some(w), &mut self.dw, Some(self.ed_d.as_ref()), true, all.clone());
         // dot F_psi = -(tangent of grad_psi V); J^T F adds -dot F_psi to the psi part.
-        mlp::param_grad_tangent(&self.disc, &self.dw, &mut self.grad[p..], gamma, true, 0..2 * self.batch);
+        mlp::param_grad_tangent(&self.disc, &self.dw, &mut self.grad[p..], gamma, true, all.clone());
         fake_cols(self.batch, self.cfg.d_input_scale, self.dw.gind.as_ref(), self.ec_g.as_mut());
         mlp::backward_tangent(&self.gen, theta, Some(u), &mut self.gw, Some(self.ec_g.as_ref()), false, 0..self.batch);
         mlp::param_grad_tangent(&self.gen, &self.gw, &mut self.grad[..p], gamma, false, 0..self.batch);
