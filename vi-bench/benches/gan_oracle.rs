@@ -2,6 +2,8 @@
 //! 16 -> 128 -> 128 -> 2, D 2 -> 128 -> 1, batch 256), for each regularizer, and the same with
 //! the paper's latent dimension 256 and batch 512 for the asymmetric preset.
 //!
+//! Each case also runs as `NAME_cpu`, timed by the thread's CPU time (see `common`).
+//!
 //! `cargo bench -p vi-bench --bench gan_oracle`
 
 // `criterion_group!` generates an undocumented public function.
@@ -9,11 +11,14 @@
 
 use std::hint::black_box;
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use criterion::{criterion_group, criterion_main, Criterion};
 use faer::Col;
 // Force-link the plugin crates so their registrations are visible.
 use vi_problems as _;
 use vi_solvers as _;
+
+mod common;
+use common::wall_and_cpu;
 
 fn oracle(c: &mut Criterion) {
     let mut group = c.benchmark_group("gan_mixture_oracle");
@@ -31,11 +36,9 @@ fn oracle(c: &mut Criterion) {
         let z = p.start().to_owned();
         let mut out = Col::zeros(p.dim());
         p.eval(z.as_ref(), out.as_mut());
-        group.bench_with_input(BenchmarkId::new("eval", &name), &name, |b, _| {
-            b.iter(|| {
-                p.eval(black_box(z.as_ref()), out.as_mut());
-                black_box(out[0])
-            })
+        wall_and_cpu(&mut group, &format!("eval/{name}"), || {
+            p.eval(black_box(z.as_ref()), out.as_mut());
+            black_box(out[0]);
         });
     }
     group.finish();

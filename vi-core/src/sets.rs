@@ -184,12 +184,10 @@ impl ConstraintSet for NonnegativeOrthant {
         self.n
     }
     fn project(&self, z: ColMut<'_, f64>) {
-        // Written so that NaN stays NaN (`z.max(0.0)` would return 0 and hide a failure).
-        faer::zip!(z).for_each(|faer::unzip!(z)| {
-            if *z < 0.0 {
-                *z = 0.0;
-            }
-        });
+        // Written so that NaN stays NaN (`z.max(0.0)` would return 0 and hide a failure), and as
+        // a select rather than a conditional store: it vectorises, and mixed signs cost no
+        // branch mispredictions (half of a GDA step on grid-lcp went there).
+        faer::zip!(z).for_each(|faer::unzip!(z)| *z = if *z < 0.0 { 0.0 } else { *z });
     }
     fn contains(&self, z: ColRef<'_, f64>, tol: f64) -> bool {
         z.nrows() == self.n && z.iter().all(|v| *v >= -tol)

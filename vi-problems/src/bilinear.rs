@@ -171,7 +171,7 @@ pub struct BilinearOperator {
     c: Col<f64>,
     lipschitz: f64,
     threads: usize,
-    /// Scratch of the sweep (partial `A^T x` per row block).
+    /// Scratch of the sweep (partial `A y` per column block).
     partial: Vec<f64>,
 }
 

@@ -26,6 +26,16 @@
 //! These are exact (no finite differences): every second-order term of the GAN regularizers
 //! (gradient penalty, Nagarajan-Kolter, JARE, consensus) is one of these tangents.
 //! All buffers live in an [`MlpWork`] allocated once; the kernels allocate nothing.
+//!
+//! Speed (docs/performance.md): the products are faer's; every elementwise step is one pass
+//! fused with its neighbours (bias and activation in place on `H_{l+1}`; the `sigma'` scaling
+//! and the bias-gradient row sums), compiled once per activation under pulp's runtime CPU
+//! dispatch. Curved activations keep `sigma'(U_l)` from the forward pass instead of
+//! re-evaluating `tanh`/`exp`. The backward and tangent passes take a column range, so a term
+//! that concerns only some samples (a gradient penalty on the real ones) touches only those
+//! columns.
+
+use std::ops::Range;
 
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, MatMut, MatRef, Par};
@@ -48,62 +58,143 @@ pub enum Activation {
 
 const LEAK: f64 = 0.2;
 
+/// One activation as a type, so that each elementwise loop is compiled per activation without
+/// a branch per element. The hidden `U_l` are not kept, so derivatives are read off what is:
+/// `df_h(h)` is `sigma'(u)` from `h = sigma(u)` (for the piecewise-linear ones `u > 0` exactly
+/// when `sigma(u) > 0`), `df_at(u, h)` is `sigma'(u)` when `u` is at hand too (the forward pass),
+/// and `d2f_from(h, g)` is `sigma''(u)` from `h` and `g = sigma'(u)`; all give the same numbers
+/// as evaluating from `u` alone.
+trait Sigma {
+    fn f(u: f64) -> f64;
+    fn df_h(h: f64) -> f64;
+    #[inline(always)]
+    fn df_at(_u: f64, h: f64) -> f64 {
+        Self::df_h(h)
+    }
+    /// Piecewise linear unless overridden.
+    #[inline(always)]
+    fn d2f_from(_h: f64, _g: f64) -> f64 {
+        0.0
+    }
+    #[inline(always)]
+    fn df(u: f64) -> f64 {
+        Self::df_at(u, Self::f(u))
+    }
+}
+
+struct Relu;
+struct LeakyRelu;
+struct Tanh;
+struct Softplus;
+
+impl Sigma for Relu {
+    #[inline(always)]
+    fn f(u: f64) -> f64 {
+        u.max(0.0)
+    }
+    #[inline(always)]
+    fn df_h(h: f64) -> f64 {
+        if h > 0.0 {
+            1.0
+        } else {
+            0.0
+        }
+    }
+}
+
+impl Sigma for LeakyRelu {
+    #[inline(always)]
+    fn f(u: f64) -> f64 {
+        if u > 0.0 {
+            u
+        } else {
+            LEAK * u
+        }
+    }
+    #[inline(always)]
+    fn df_h(h: f64) -> f64 {
+        if h > 0.0 {
+            1.0
+        } else {
+            LEAK
+        }
+    }
+}
+
+impl Sigma for Tanh {
+    #[inline(always)]
+    fn f(u: f64) -> f64 {
+        u.tanh()
+    }
+    #[inline(always)]
+    fn df_h(h: f64) -> f64 {
+        1.0 - h * h
+    }
+    #[inline(always)]
+    fn d2f_from(h: f64, g: f64) -> f64 {
+        -2.0 * h * g
+    }
+}
+
+impl Sigma for Softplus {
+    #[inline(always)]
+    fn f(u: f64) -> f64 {
+        crate::gan::common::softplus(u)
+    }
+    #[inline(always)]
+    fn df_h(h: f64) -> f64 {
+        // sigmoid(u) = 1 - exp(-softplus(u)); the forward pass keeps sigmoid(u) itself instead.
+        1.0 - (-h).exp()
+    }
+    #[inline(always)]
+    fn df_at(u: f64, _: f64) -> f64 {
+        crate::gan::common::sigmoid(u)
+    }
+    #[inline(always)]
+    fn d2f_from(_: f64, g: f64) -> f64 {
+        g * (1.0 - g)
+    }
+}
+
+/// Runs `$body` with the type `$S: Sigma` of `$act`.
+macro_rules! with_sigma {
+    ($act:expr, $S:ident, $body:expr) => {
+        match $act {
+            Activation::Relu => {
+                type $S = Relu;
+                $body
+            }
+            Activation::LeakyRelu => {
+                type $S = LeakyRelu;
+                $body
+            }
+            Activation::Tanh => {
+                type $S = Tanh;
+                $body
+            }
+            Activation::Softplus => {
+                type $S = Softplus;
+                $body
+            }
+        }
+    };
+}
+
 impl Activation {
     /// `sigma(u)`.
     #[inline]
     pub fn f(self, u: f64) -> f64 {
-        match self {
-            Activation::Relu => u.max(0.0),
-            Activation::LeakyRelu => {
-                if u > 0.0 {
-                    u
-                } else {
-                    LEAK * u
-                }
-            }
-            Activation::Tanh => u.tanh(),
-            Activation::Softplus => crate::gan::common::softplus(u),
-        }
+        with_sigma!(self, S, S::f(u))
     }
     /// `sigma'(u)`.
     #[inline]
     pub fn df(self, u: f64) -> f64 {
-        match self {
-            Activation::Relu => {
-                if u > 0.0 {
-                    1.0
-                } else {
-                    0.0
-                }
-            }
-            Activation::LeakyRelu => {
-                if u > 0.0 {
-                    1.0
-                } else {
-                    LEAK
-                }
-            }
-            Activation::Tanh => {
-                let t = u.tanh();
-                1.0 - t * t
-            }
-            Activation::Softplus => crate::gan::common::sigmoid(u),
-        }
+        with_sigma!(self, S, S::df(u))
     }
     /// `sigma''(u)`.
     #[inline]
     pub fn d2f(self, u: f64) -> f64 {
-        match self {
-            Activation::Relu | Activation::LeakyRelu => 0.0,
-            Activation::Tanh => {
-                let t = u.tanh();
-                -2.0 * t * (1.0 - t * t)
-            }
-            Activation::Softplus => {
-                let s = crate::gan::common::sigmoid(u);
-                s * (1.0 - s)
-            }
-        }
+        with_sigma!(self, S, S::d2f_from(S::f(u), S::df(u)))
     }
     /// Whether `sigma'' = 0` (piecewise linear): the curvature terms of the tangents vanish.
     pub fn is_piecewise_linear(self) -> bool {
@@ -206,7 +297,8 @@ pub struct MlpWork {
     n: usize,
     /// `H_l` (`d_l x N`), `l = 0..L`; `h[0]` is the input, filled by the caller.
     pub h: Vec<Mat<f64>>,
-    /// `U_l` (`d_{l+1} x N`), `l = 0..L`; `u[L-1]` is the output.
+    /// `U_l` (`d_{l+1} x N`) of the output layer `l = L-1` (the hidden `U_l` are not kept: the
+    /// products are written into `H_{l+1}` and the bias and activation applied in place).
     pub u: Vec<Mat<f64>>,
     /// `Delta_l`, the adjoint of `U_l`.
     pub d: Vec<Mat<f64>>,
@@ -221,6 +313,15 @@ pub struct MlpWork {
     /// Tangent of `Gin`.
     pub gind: Mat<f64>,
     tmp: Vec<Mat<f64>>,
+    /// `sigma'(U_l)` of the hidden layers, kept by the forward pass for curved activations
+    /// (empty otherwise: piecewise-linear derivatives are read off `H_{l+1}`).
+    g: Vec<Mat<f64>>,
+    /// `Delta_l 1` over the columns of the last backward pass.
+    db: Vec<Vec<f64>>,
+    /// `dot Delta_l 1` over the columns of the last backward tangent pass.
+    ddb: Vec<Vec<f64>>,
+    /// The last backward tangent pass found `dot Delta = 0` without forming it.
+    dd_zero: bool,
 }
 
 impl MlpWork {
@@ -230,22 +331,32 @@ impl MlpWork {
         let l = m.n_layers();
         let z = |r: usize| Mat::zeros(r, n);
         let opt = |r: usize| if tangents { Mat::zeros(r, n) } else { Mat::zeros(0, 0) };
+        let curved = tangents && !m.act.is_piecewise_linear();
+        let vecs = |on: bool| (0..l).map(|i| vec![0.0; if on { s[i + 1] } else { 0 }]).collect();
         Self {
             n,
             h: (0..l).map(|i| z(s[i])).collect(),
-            u: (0..l).map(|i| z(s[i + 1])).collect(),
+            u: (0..l).map(|i| if i + 1 == l { z(s[i + 1]) } else { Mat::zeros(0, 0) }).collect(),
             d: (0..l).map(|i| opt(s[i + 1])).collect(),
             gin: opt(s[0]),
             hd: (0..l).map(|i| opt(s[i])).collect(),
             ud: (0..l).map(|i| opt(s[i + 1])).collect(),
             dd: (0..l).map(|i| opt(s[i + 1])).collect(),
             gind: opt(s[0]),
-            tmp: (0..l).map(|i| if tangents && !m.act.is_piecewise_linear() { z(s[i + 1]) } else { z(0) }).collect(),
+            tmp: (0..l).map(|i| if curved { z(s[i + 1]) } else { z(0) }).collect(),
+            g: (0..l).map(|i| if curved && i + 1 < l { z(s[i + 1]) } else { Mat::zeros(0, 0) }).collect(),
+            db: vecs(tangents),
+            ddb: vecs(tangents),
+            dd_zero: false,
         }
     }
     /// Number of columns.
     pub fn ncols(&self) -> usize {
         self.n
+    }
+    /// All columns.
+    pub fn all(&self) -> Range<usize> {
+        0..self.n
     }
     /// The output `U_{L-1}` of the last forward pass.
     pub fn output(&self) -> MatRef<'_, f64> {
@@ -257,107 +368,253 @@ impl MlpWork {
     }
 }
 
-fn add_bias(mut u: MatMut<'_, f64>, b: &[f64]) {
-    for j in 0..u.ncols() {
-        for (i, bi) in b.iter().enumerate() {
-            u[(i, j)] += *bi;
-        }
-    }
+/// Columns `c` of `m`.
+fn cols<'a>(m: &'a Mat<f64>, c: &Range<usize>) -> MatRef<'a, f64> {
+    m.as_ref().subcols(c.start, c.len())
 }
 
-/// Forward pass on `work.h[0]`.
-pub fn forward(m: &Mlp, p: &[f64], work: &mut MlpWork) {
-    let nl = m.n_layers();
-    for l in 0..nl {
-        let MlpWork { h, u, .. } = work;
-        matmul(u[l].as_mut(), Accum::Replace, m.w(p, l), h[l].as_ref(), 1.0, Par::Seq);
-        add_bias(u[l].as_mut(), m.b(p, l));
-        if l + 1 < nl {
-            let act = m.act;
-            let (src, dst) = (&u[l], &mut h[l + 1]);
-            for j in 0..src.ncols() {
-                let s = src.col_as_slice(j);
-                let d = dst.col_as_slice_mut(j);
-                for (di, si) in d.iter_mut().zip(s) {
-                    *di = act.f(*si);
+fn cols_mut<'a>(m: &'a mut Mat<f64>, c: &Range<usize>) -> MatMut<'a, f64> {
+    m.as_mut().subcols_mut(c.start, c.len())
+}
+
+/// `dst = src + alpha * (A B)` over faer on one thread (`Accum::Replace`: `dst = alpha A B`).
+fn mm(dst: MatMut<'_, f64>, accum: Accum, a: MatRef<'_, f64>, b: MatRef<'_, f64>, alpha: f64) {
+    matmul(dst, accum, a, b, alpha, Par::Seq);
+}
+
+/// `u += b 1^T` on the columns `c` and, for a hidden layer (`g` given), `u = sigma(u)` in place
+/// and, when `g` is kept, `g = sigma'`. One pass.
+fn bias_act(act: Activation, b: &[f64], u: &mut Mat<f64>, g: Option<&mut Mat<f64>>, c: &Range<usize>) {
+    pulp::Arch::new().dispatch(BiasAct { act, b, u, g, c: c.clone() });
+}
+
+struct BiasAct<'a> {
+    act: Activation,
+    b: &'a [f64],
+    u: &'a mut Mat<f64>,
+    g: Option<&'a mut Mat<f64>>,
+    c: Range<usize>,
+}
+
+impl pulp::WithSimd for BiasAct<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<V: pulp::Simd>(self, _: V) {
+        let BiasAct { act, b, u, g, c } = self;
+        match g {
+            None => {
+                for j in c {
+                    for (ui, bi) in u.col_as_slice_mut(j).iter_mut().zip(b) {
+                        *ui += *bi;
+                    }
                 }
             }
+            Some(g) if g.ncols() > 0 => with_sigma!(act, S, {
+                for j in c.clone() {
+                    for ((hi, bi), gi) in u.col_as_slice_mut(j).iter_mut().zip(b).zip(g.col_as_slice_mut(j)) {
+                        let v = *hi + *bi;
+                        *hi = S::f(v);
+                        *gi = S::df_at(v, *hi);
+                    }
+                }
+            }),
+            Some(_) => with_sigma!(act, S, {
+                for j in c.clone() {
+                    for (hi, bi) in u.col_as_slice_mut(j).iter_mut().zip(b) {
+                        *hi = S::f(*hi + *bi);
+                    }
+                }
+            }),
         }
     }
 }
 
-/// Backward pass with output adjoint `e` (`d_L x N`); fills `work.d` and, when `input_grad`,
-/// `work.gin`. Requires a forward pass.
-pub fn backward(m: &Mlp, p: &[f64], work: &mut MlpWork, e: MatRef<'_, f64>, input_grad: bool) {
-    let nl = m.n_layers();
-    work.d[nl - 1].copy_from(e);
-    for l in (1..nl).rev() {
-        let (lo, hi) = work.d.split_at_mut(l);
-        matmul(lo[l - 1].as_mut(), Accum::Replace, m.w(p, l).transpose(), hi[0].as_ref(), 1.0, Par::Seq);
-        let act = m.act;
-        let u = &work.u[l - 1];
-        let d = &mut lo[l - 1];
-        for j in 0..u.ncols() {
-            for (di, ui) in d.col_as_slice_mut(j).iter_mut().zip(u.col_as_slice(j)) {
-                *di *= act.df(*ui);
+/// `x <- src .* sigma'(U)` (`src = None`: `x <- x .* sigma'(U)`) on the columns `c`, with
+/// `sigma'` from `H = sigma(U)` or the kept `g`, and `sums = x 1` (over those columns) when
+/// `sums` is given. One pass.
+fn scale_by_df(
+    act: Activation,
+    h: &Mat<f64>,
+    g: &Mat<f64>,
+    src: Option<&Mat<f64>>,
+    x: &mut Mat<f64>,
+    c: &Range<usize>,
+    sums: Option<&mut [f64]>,
+) {
+    pulp::Arch::new().dispatch(ScaleByDf { act, h, g, src, x, c: c.clone(), sums });
+}
+
+struct ScaleByDf<'a> {
+    act: Activation,
+    h: &'a Mat<f64>,
+    g: &'a Mat<f64>,
+    src: Option<&'a Mat<f64>>,
+    x: &'a mut Mat<f64>,
+    c: Range<usize>,
+    sums: Option<&'a mut [f64]>,
+}
+
+impl pulp::WithSimd for ScaleByDf<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<V: pulp::Simd>(self, _: V) {
+        let ScaleByDf { act, h, g, src, x, c, mut sums } = self;
+        if let Some(s) = sums.as_deref_mut() {
+            s.fill(0.0);
+        }
+        let from_g = g.ncols() > 0;
+        with_sigma!(act, S, {
+            for j in c.clone() {
+                let xj = x.col_as_slice_mut(j);
+                if let Some(src) = src {
+                    xj.copy_from_slice(src.col_as_slice(j));
+                }
+                if from_g {
+                    for (xi, gi) in xj.iter_mut().zip(g.col_as_slice(j)) {
+                        *xi *= *gi;
+                    }
+                } else {
+                    for (xi, hi) in xj.iter_mut().zip(h.col_as_slice(j)) {
+                        *xi *= S::df_h(*hi);
+                    }
+                }
+                if let Some(s) = sums.as_deref_mut() {
+                    for (si, xi) in s.iter_mut().zip(xj.iter()) {
+                        *si += *xi;
+                    }
+                }
             }
+        })
+    }
+}
+
+/// `t <- t .* sigma'(U) + gt .* sigma''(U) .* ud` on the columns `c` (the curved part of the
+/// backward tangent, `gt = W^T Delta`) and `sums = t 1`. One pass.
+struct CurvedTangent<'a> {
+    act: Activation,
+    t: &'a mut Mat<f64>,
+    gt: &'a Mat<f64>,
+    g: &'a Mat<f64>,
+    h: &'a Mat<f64>,
+    ud: &'a Mat<f64>,
+    c: Range<usize>,
+    sums: &'a mut [f64],
+}
+
+impl pulp::WithSimd for CurvedTangent<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<V: pulp::Simd>(self, _: V) {
+        let CurvedTangent { act, t, gt, g, h, ud, c, sums } = self;
+        sums.fill(0.0);
+        with_sigma!(act, S, {
+            for j in c.clone() {
+                let (gs, hs, gts, uds) = (g.col_as_slice(j), h.col_as_slice(j), gt.col_as_slice(j), ud.col_as_slice(j));
+                for (i, (ti, si)) in t.col_as_slice_mut(j).iter_mut().zip(sums.iter_mut()).enumerate() {
+                    *ti = *ti * gs[i] + gts[i] * S::d2f_from(hs[i], gs[i]) * uds[i];
+                    *si += *ti;
+                }
+            }
+        })
+    }
+}
+
+/// `dst = src` on the columns `c` and `sums = src 1`.
+fn copy_row_sums(src: MatRef<'_, f64>, dst: &mut Mat<f64>, c: &Range<usize>, sums: &mut [f64]) {
+    sums.fill(0.0);
+    for j in c.clone() {
+        for (i, (di, si)) in dst.col_as_slice_mut(j).iter_mut().zip(sums.iter_mut()).enumerate() {
+            *di = src[(i, j)];
+            *si += *di;
         }
     }
-    if input_grad {
-        matmul(work.gin.as_mut(), Accum::Replace, m.w(p, 0).transpose(), work.d[0].as_ref(), 1.0, Par::Seq);
+}
+
+/// `b += alpha * sums`.
+fn add_scaled(b: &mut [f64], sums: &[f64], alpha: f64) {
+    for (bi, si) in b.iter_mut().zip(sums) {
+        *bi += alpha * *si;
     }
 }
 
-/// `g += alpha (Delta_l H_l^T, Delta_l 1)` for every layer. Requires a backward pass.
-pub fn param_grad(m: &Mlp, work: &MlpWork, g: &mut [f64], alpha: f64) {
-    for l in 0..m.n_layers() {
-        matmul(m.w_mut(g, l), Accum::Add, work.d[l].as_ref(), work.h[l].transpose(), alpha, Par::Seq);
-        add_row_sums(m.b_mut(g, l), work.d[l].as_ref(), alpha);
-    }
-}
-
-fn add_row_sums(b: &mut [f64], d: MatRef<'_, f64>, alpha: f64) {
-    for j in 0..d.ncols() {
-        for (i, bi) in b.iter_mut().enumerate() {
-            *bi += alpha * d[(i, j)];
-        }
-    }
-}
-
-/// Forward tangent along the parameter direction `dp` (if any) and the input direction
-/// `work.hd[0]` (if `input_tangent`; otherwise it is treated as zero). Requires a forward pass.
-pub fn forward_tangent(m: &Mlp, p: &[f64], dp: Option<&[f64]>, work: &mut MlpWork, input_tangent: bool) {
+/// Forward pass on the columns `c` of `work.h[0]`.
+pub fn forward(m: &Mlp, p: &[f64], work: &mut MlpWork, c: Range<usize>) {
     let nl = m.n_layers();
     for l in 0..nl {
-        let MlpWork { h, u, hd, ud, .. } = work;
+        let MlpWork { h, u, g, .. } = work;
+        let (lo, hi) = h.split_at_mut(l + 1);
+        let x = cols(&lo[l], &c);
+        if l + 1 < nl {
+            mm(cols_mut(&mut hi[0], &c), Accum::Replace, m.w(p, l), x, 1.0);
+            bias_act(m.act, m.b(p, l), &mut hi[0], Some(&mut g[l]), &c);
+        } else {
+            mm(cols_mut(&mut u[l], &c), Accum::Replace, m.w(p, l), x, 1.0);
+            bias_act(m.act, m.b(p, l), &mut u[l], None, &c);
+        }
+    }
+}
+
+/// Backward pass on the columns `c` with output adjoint `e` (`d_L x N`, its columns `c` are
+/// read); fills `work.d` and, when `input_grad`, `work.gin` on those columns. Requires a
+/// forward pass.
+pub fn backward(m: &Mlp, p: &[f64], work: &mut MlpWork, e: MatRef<'_, f64>, input_grad: bool, c: Range<usize>) {
+    let nl = m.n_layers();
+    let MlpWork { h, d, g, db, gin, .. } = work;
+    copy_row_sums(e, &mut d[nl - 1], &c, &mut db[nl - 1]);
+    for l in (1..nl).rev() {
+        let (lo, hi) = d.split_at_mut(l);
+        mm(cols_mut(&mut lo[l - 1], &c), Accum::Replace, m.w(p, l).transpose(), cols(&hi[0], &c), 1.0);
+        scale_by_df(m.act, &h[l], &g[l - 1], None, &mut lo[l - 1], &c, Some(&mut db[l - 1]));
+    }
+    if input_grad {
+        mm(cols_mut(gin, &c), Accum::Replace, m.w(p, 0).transpose(), cols(&d[0], &c), 1.0);
+    }
+}
+
+/// `g += alpha (Delta_l H_l^T, Delta_l 1)` for every layer, over the columns of the last
+/// backward pass, `c`.
+pub fn param_grad(m: &Mlp, work: &MlpWork, g: &mut [f64], alpha: f64, c: Range<usize>) {
+    for l in 0..m.n_layers() {
+        mm(m.w_mut(g, l), Accum::Add, cols(&work.d[l], &c), cols(&work.h[l], &c).transpose(), alpha);
+        add_scaled(m.b_mut(g, l), &work.db[l], alpha);
+    }
+}
+
+/// Forward tangent on the columns `c` along the parameter direction `dp` (if any) and the
+/// input direction `work.hd[0]` (if `input_tangent`; otherwise it is treated as zero).
+/// Requires a forward pass.
+pub fn forward_tangent(
+    m: &Mlp,
+    p: &[f64],
+    dp: Option<&[f64]>,
+    work: &mut MlpWork,
+    input_tangent: bool,
+    c: Range<usize>,
+) {
+    let nl = m.n_layers();
+    for l in 0..nl {
+        let MlpWork { h, hd, ud, g, .. } = work;
         let mut acc = Accum::Replace;
         if l > 0 || input_tangent {
-            matmul(ud[l].as_mut(), acc, m.w(p, l), hd[l].as_ref(), 1.0, Par::Seq);
+            mm(cols_mut(&mut ud[l], &c), acc, m.w(p, l), cols(&hd[l], &c), 1.0);
             acc = Accum::Add;
         }
         if let Some(dp) = dp {
-            matmul(ud[l].as_mut(), acc, m.w(dp, l), h[l].as_ref(), 1.0, Par::Seq);
-            add_bias(ud[l].as_mut(), m.b(dp, l));
+            mm(cols_mut(&mut ud[l], &c), acc, m.w(dp, l), cols(&h[l], &c), 1.0);
+            bias_act(m.act, m.b(dp, l), &mut ud[l], None, &c);
         } else if acc == Accum::Replace {
-            ud[l].fill(0.0);
+            cols_mut(&mut ud[l], &c).fill(0.0);
         }
         if l + 1 < nl {
-            let act = m.act;
-            let (src, t, dst) = (&u[l], &ud[l], &mut hd[l + 1]);
-            for j in 0..src.ncols() {
-                let s = src.col_as_slice(j);
-                let tt = t.col_as_slice(j);
-                for ((di, si), ti) in dst.col_as_slice_mut(j).iter_mut().zip(s).zip(tt) {
-                    *di = act.df(*si) * *ti;
-                }
-            }
+            // dot H_{l+1} = sigma'(U_l) .* dot U_l
+            scale_by_df(m.act, &h[l + 1], &g[l], Some(&ud[l]), &mut hd[l + 1], &c, None);
         }
     }
 }
 
-/// Backward tangent along the parameter direction `dp` (if any) and the output-adjoint
-/// direction `ed` (if any), consistent with the last [`forward_tangent`] and [`backward`].
-/// Fills `work.dd` and, when `input_grad`, `work.gind`.
+/// Backward tangent on the columns `c` along the parameter direction `dp` (if any) and the
+/// output-adjoint direction `ed` (if any), consistent with the last [`forward_tangent`] and
+/// [`backward`]. Fills `work.dd` and, when `input_grad`, `work.gind` on those columns.
 pub fn backward_tangent(
     m: &Mlp,
     p: &[f64],
@@ -365,61 +622,74 @@ pub fn backward_tangent(
     work: &mut MlpWork,
     ed: Option<MatRef<'_, f64>>,
     input_grad: bool,
+    c: Range<usize>,
 ) {
     let nl = m.n_layers();
-    match ed {
-        Some(e) => work.dd[nl - 1].copy_from(e),
-        None => work.dd[nl - 1].fill(0.0),
-    }
     let curved = !m.act.is_piecewise_linear();
+    // Without a parameter direction, an adjoint tangent or curvature every dot Delta is 0.
+    work.dd_zero = dp.is_none() && ed.is_none() && !curved;
+    if work.dd_zero {
+        if input_grad {
+            cols_mut(&mut work.gind, &c).fill(0.0);
+        }
+        return;
+    }
+    let MlpWork { h, d, ud, dd, tmp, g, ddb, .. } = work;
+    match ed {
+        Some(e) => copy_row_sums(e, &mut dd[nl - 1], &c, &mut ddb[nl - 1]),
+        None => {
+            cols_mut(&mut dd[nl - 1], &c).fill(0.0);
+            ddb[nl - 1].fill(0.0);
+        }
+    }
     for l in (1..nl).rev() {
-        let MlpWork { u, d, ud, dd, tmp, .. } = work;
         let (lo, hi) = dd.split_at_mut(l);
         let t = &mut lo[l - 1];
-        matmul(t.as_mut(), Accum::Replace, m.w(p, l).transpose(), hi[0].as_ref(), 1.0, Par::Seq);
+        mm(cols_mut(t, &c), Accum::Replace, m.w(p, l).transpose(), cols(&hi[0], &c), 1.0);
         if let Some(dp) = dp {
-            matmul(t.as_mut(), Accum::Add, m.w(dp, l).transpose(), d[l].as_ref(), 1.0, Par::Seq);
+            mm(cols_mut(t, &c), Accum::Add, m.w(dp, l).transpose(), cols(&d[l], &c), 1.0);
         }
-        let act = m.act;
-        let uu = &u[l - 1];
         if curved {
-            let g = &mut tmp[l - 1];
-            matmul(g.as_mut(), Accum::Replace, m.w(p, l).transpose(), d[l].as_ref(), 1.0, Par::Seq);
-            let udl = &ud[l - 1];
-            for j in 0..uu.ncols() {
-                let us = uu.col_as_slice(j);
-                let gs = g.col_as_slice(j);
-                let uds = udl.col_as_slice(j);
-                for (i, ti) in t.col_as_slice_mut(j).iter_mut().enumerate() {
-                    *ti = *ti * act.df(us[i]) + gs[i] * act.d2f(us[i]) * uds[i];
-                }
-            }
+            let gt = &mut tmp[l - 1];
+            mm(cols_mut(gt, &c), Accum::Replace, m.w(p, l).transpose(), cols(&d[l], &c), 1.0);
+            let k = CurvedTangent {
+                act: m.act,
+                t,
+                gt,
+                g: &g[l - 1],
+                h: &h[l],
+                ud: &ud[l - 1],
+                c: c.clone(),
+                sums: &mut ddb[l - 1],
+            };
+            pulp::Arch::new().dispatch(k);
         } else {
-            for j in 0..uu.ncols() {
-                for (ti, ui) in t.col_as_slice_mut(j).iter_mut().zip(uu.col_as_slice(j)) {
-                    *ti *= act.df(*ui);
-                }
-            }
+            scale_by_df(m.act, &h[l], &g[l - 1], None, t, &c, Some(&mut ddb[l - 1]));
         }
     }
     if input_grad {
-        matmul(work.gind.as_mut(), Accum::Replace, m.w(p, 0).transpose(), work.dd[0].as_ref(), 1.0, Par::Seq);
+        mm(cols_mut(&mut work.gind, &c), Accum::Replace, m.w(p, 0).transpose(), cols(&work.dd[0], &c), 1.0);
         if let Some(dp) = dp {
-            matmul(work.gind.as_mut(), Accum::Add, m.w(dp, 0).transpose(), work.d[0].as_ref(), 1.0, Par::Seq);
+            mm(cols_mut(&mut work.gind, &c), Accum::Add, m.w(dp, 0).transpose(), cols(&work.d[0], &c), 1.0);
         }
     }
 }
 
-/// `g += alpha (dot Delta_l H_l^T + Delta_l dot H_l^T, dot Delta_l 1)`: the tangent of the
-/// parameter gradient. `input_tangent` tells whether `work.hd[0]` holds a tangent (else zero).
-pub fn param_grad_tangent(m: &Mlp, work: &MlpWork, g: &mut [f64], alpha: f64, input_tangent: bool) {
+/// `g += alpha (dot Delta_l H_l^T + Delta_l dot H_l^T, dot Delta_l 1)` over the columns `c`:
+/// the tangent of the parameter gradient. `input_tangent` tells whether `work.hd[0]` holds a
+/// tangent (else zero).
+pub fn param_grad_tangent(m: &Mlp, work: &MlpWork, g: &mut [f64], alpha: f64, input_tangent: bool, c: Range<usize>) {
     for l in 0..m.n_layers() {
         let mut w = m.w_mut(g, l);
-        matmul(w.as_mut(), Accum::Add, work.dd[l].as_ref(), work.h[l].transpose(), alpha, Par::Seq);
-        if l > 0 || input_tangent {
-            matmul(w.as_mut(), Accum::Add, work.d[l].as_ref(), work.hd[l].transpose(), alpha, Par::Seq);
+        if !work.dd_zero {
+            mm(w.as_mut(), Accum::Add, cols(&work.dd[l], &c), cols(&work.h[l], &c).transpose(), alpha);
         }
-        add_row_sums(m.b_mut(g, l), work.dd[l].as_ref(), alpha);
+        if l > 0 || input_tangent {
+            mm(w.as_mut(), Accum::Add, cols(&work.d[l], &c), cols(&work.hd[l], &c).transpose(), alpha);
+        }
+        if !work.dd_zero {
+            add_scaled(m.b_mut(g, l), &work.ddb[l], alpha);
+        }
     }
 }
 
@@ -442,7 +712,7 @@ mod tests {
     fn phi(m: &Mlp, p: &[f64], x: &Mat<f64>, c: &Mat<f64>) -> f64 {
         let mut w = MlpWork::new(m, x.ncols(), false);
         w.h[0].copy_from(x);
-        forward(m, p, &mut w);
+        forward(m, p, &mut w, 0..x.ncols());
         let o = w.output();
         (0..o.nrows()).flat_map(|i| (0..o.ncols()).map(move |j| (i, j))).map(|(i, j)| c[(i, j)] * o[(i, j)]).sum()
     }
@@ -459,10 +729,10 @@ mod tests {
             let dx = Mat::from_fn(3, n, |_, _| vi_core::rng::normal(&mut rng));
             let mut w = MlpWork::new(&m, n, true);
             w.h[0].copy_from(&x);
-            forward(&m, &p, &mut w);
-            backward(&m, &p, &mut w, c.as_ref(), true);
+            forward(&m, &p, &mut w, 0..n);
+            backward(&m, &p, &mut w, c.as_ref(), true, 0..n);
             let mut g = vec![0.0; m.n_params()];
-            param_grad(&m, &w, &mut g, 1.0);
+            param_grad(&m, &w, &mut g, 1.0, 0..n);
             let h = 1e-6;
             // parameter gradient
             for k in (0..m.n_params()).step_by(7) {
@@ -475,20 +745,20 @@ mod tests {
             }
             // tangent of the parameter gradient along (dp, dx): FD of the gradient
             w.hd[0].copy_from(&dx);
-            forward_tangent(&m, &p, Some(&dp), &mut w, true);
-            backward_tangent(&m, &p, Some(&dp), &mut w, None, true);
+            forward_tangent(&m, &p, Some(&dp), &mut w, true, 0..n);
+            backward_tangent(&m, &p, Some(&dp), &mut w, None, true, 0..n);
             let mut gt = vec![0.0; m.n_params()];
-            param_grad_tangent(&m, &w, &mut gt, 1.0, true);
+            param_grad_tangent(&m, &w, &mut gt, 1.0, true, 0..n);
             let gind = w.gind.clone();
             let grad_at = |eps: f64| {
                 let pp: Vec<f64> = p.iter().zip(&dp).map(|(a, b)| a + eps * b).collect();
                 let xx = Mat::from_fn(3, n, |i, j| x[(i, j)] + eps * dx[(i, j)]);
                 let mut w2 = MlpWork::new(&m, n, true);
                 w2.h[0].copy_from(&xx);
-                forward(&m, &pp, &mut w2);
-                backward(&m, &pp, &mut w2, c.as_ref(), true);
+                forward(&m, &pp, &mut w2, 0..n);
+                backward(&m, &pp, &mut w2, c.as_ref(), true, 0..n);
                 let mut g2 = vec![0.0; m.n_params()];
-                param_grad(&m, &w2, &mut g2, 1.0);
+                param_grad(&m, &w2, &mut g2, 1.0, 0..n);
                 (g2, w2.gin.clone())
             };
             let (gp, ip) = grad_at(h);

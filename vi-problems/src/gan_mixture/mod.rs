@@ -710,7 +710,8 @@ impl MetricState {
                 return *q;
             }
         }
-        mlp::forward(&self.gen, &theta, &mut self.work);
+        let all = self.work.all();
+        mlp::forward(&self.gen, &theta, &mut self.work, all);
         let out = self.work.output();
         let q = sample_quality(&self.mix, (0..out.ncols()).map(|j| [out[(0, j)], out[(1, j)]]));
         self.cache = Some((theta, q));
@@ -724,7 +725,7 @@ pub fn generate(gen: &Mlp, z: ColRef<'_, f64>, n: usize, seed: u64) -> Vec<[f64;
     let mut w = MlpWork::new(gen, n, false);
     let mut rng = vi_core::rng::seeded(seed, STREAM_SAMPLER);
     oracle::normal_into(&mut rng, w.h[0].as_mut());
-    mlp::forward(gen, &theta, &mut w);
+    mlp::forward(gen, &theta, &mut w, 0..n);
     let out = w.output();
     (0..n).map(|j| [out[(0, j)], out[(1, j)]]).collect()
 }

@@ -194,17 +194,21 @@ impl Engine {
         self.zbuf.len()
     }
 
-    /// Runs the generator on `latent` and the discriminator on `[real | G(latent)]` at `z`
-    /// (copied into the internal buffer).
-    fn forward_all(&mut self, z: faer::ColRef<'_, f64>, batch: &Batch) {
+    /// Copies `z` into the internal buffer.
+    fn load(&mut self, z: faer::ColRef<'_, f64>) {
         for (i, d) in self.zbuf.iter_mut().enumerate() {
             *d = z[i];
         }
+    }
+
+    /// Runs the generator on `latent` and the discriminator on `[real | G(latent)]` at the
+    /// loaded `z`.
+    fn forward_all(&mut self, batch: &Batch) {
         let p = self.gen.n_params();
         let (theta, psi) = self.zbuf.split_at(p);
         self.gw.h[0].copy_from(&batch.latent);
-        mlp::forward(&self.gen, theta, &mut self.gw);
         let (b, s) = (self.batch, self.cfg.d_input_scale);
+        mlp::forward(&self.gen, theta, &mut self.gw, 0..b);
         let x = &mut self.dw.h[0];
         let xf = self.gw.u[self.gw.u.len() - 1].as_ref();
         for j in 0..b {
@@ -213,12 +217,13 @@ impl Engine {
                 x[(i, b + j)] = s * xf[(i, j)];
             }
         }
-        mlp::forward(&self.disc, psi, &mut self.dw);
+        mlp::forward(&self.disc, psi, &mut self.dw, 0..2 * b);
     }
 
     /// The values `(V, L_G)` on `batch` (for tests and monitoring).
     pub fn objectives(&mut self, z: faer::ColRef<'_, f64>, batch: &Batch) -> (f64, f64) {
-        self.forward_all(z, batch);
+        self.load(z);
+        self.forward_all(batch);
         let b = self.batch;
         let y = self.dw.output();
         let loss = self.cfg.loss;
@@ -239,53 +244,24 @@ impl Engine {
 
     /// Writes the regularized field at `z` on `batch` into `out`. No allocation.
     pub fn field(&mut self, z: faer::ColRef<'_, f64>, batch: &Batch, mut out: faer::ColMut<'_, f64>) {
-        self.forward_all(z, batch);
+        self.load(z);
+        self.forward_all(batch);
         let p = self.gen.n_params();
         let b = self.batch;
-        let s = self.cfg.d_input_scale;
-        let gamma = self.cfg.gamma;
-        let zero_sum = self.cfg.loss != Loss::NonSaturating;
         self.grad.fill(0.0);
-
         // Proximal: the base field is taken at (theta, psi~).
         if self.cfg.proximal {
             self.proximal_inner();
-            mlp::forward(&self.disc, &self.psi_t, &mut self.dw);
+            mlp::forward(&self.disc, &self.psi_t, &mut self.dw, 0..2 * b);
         } else {
             self.psi_t.copy_from_slice(&self.zbuf[p..]);
         }
-        // Base field: F_psi = -grad_psi V, and the generator's output adjoint dL_G/dx~.
-        self.adjoint_into_e_d(Adj::V);
-        mlp::backward(&self.disc, &self.psi_t, &mut self.dw, self.e_d.as_ref(), zero_sum);
-        mlp::param_grad(&self.disc, &self.dw, &mut self.grad[p..], -1.0);
-        if !zero_sum {
-            self.adjoint_into_e_d(Adj::L);
-            mlp::backward(&self.disc, &self.psi_t, &mut self.dw, self.e_d.as_ref(), true);
-        }
-        fake_cols(b, s, self.dw.gin.as_ref(), self.e_g.as_mut());
-        if self.cfg.nk || self.cfg.jare {
-            self.cross_theta();
-        }
-        self.generator_backward(true, 1.0);
-        if self.cfg.jare {
-            // u = grad_theta L_G (unregularized) for the JARE discriminator term.
-            self.base_theta.copy_from_slice(&self.grad[..p]);
-        }
-        if self.cfg.consensus {
-            self.consensus(gamma);
-        }
-        if self.cfg.nk || self.cfg.jare {
-            // B w through the generator: backward with the tangent adjoint (linear in it).
-            let c = gamma * (2.0 * f64::from(u8::from(self.cfg.nk)) + f64::from(u8::from(self.cfg.jare)));
-            self.generator_backward(false, c);
-        }
-        if self.cfg.jare {
-            self.cross_psi(gamma);
-        }
+        self.base_field();
+        self.cross_terms(self.cfg.gamma);
         if self.cfg.gp.is_some() || self.cfg.wgan_gp {
             if self.cfg.proximal {
                 // The penalties act at z itself.
-                mlp::forward(&self.disc, &self.zbuf[p..], &mut self.dw);
+                mlp::forward(&self.disc, &self.zbuf[p..], &mut self.dw, 0..2 * b);
             }
             if let Some(side) = self.cfg.gp {
                 self.gradient_penalty(side, false);
@@ -309,6 +285,48 @@ impl Engine {
         }
     }
 
+    /// The unregularized field, added to `grad`: `F_psi = -grad_psi V` from the
+    /// discriminator's backward pass, whose input adjoint on the fake columns is the generator's
+    /// output adjoint `dL_G/dx~`, and `F_theta` from the generator's backward pass.
+    fn base_field(&mut self) {
+        let p = self.gen.n_params();
+        let (b, s) = (self.batch, self.cfg.d_input_scale);
+        let zero_sum = self.cfg.loss != Loss::NonSaturating;
+        self.adjoint_into_e_d(Adj::V);
+        mlp::backward(&self.disc, &self.psi_t, &mut self.dw, self.e_d.as_ref(), zero_sum, 0..2 * b);
+        mlp::param_grad(&self.disc, &self.dw, &mut self.grad[p..], -1.0, 0..2 * b);
+        if !zero_sum {
+            // dL_G/dy vanishes on the real columns.
+            self.adjoint_into_e_d(Adj::L);
+            mlp::backward(&self.disc, &self.psi_t, &mut self.dw, self.e_d.as_ref(), true, b..2 * b);
+        }
+        fake_cols(b, s, self.dw.gin.as_ref(), self.e_g.as_mut());
+        self.generator_backward(true, 1.0);
+    }
+
+    /// The Nagarajan-Kolter, JARE and consensus terms (they need the base field first).
+    fn cross_terms(&mut self, gamma: f64) {
+        let p = self.gen.n_params();
+        if self.cfg.nk || self.cfg.jare {
+            self.cross_theta();
+        }
+        if self.cfg.jare {
+            // u = grad_theta L_G (unregularized) for the JARE discriminator term.
+            self.base_theta.copy_from_slice(&self.grad[..p]);
+        }
+        if self.cfg.consensus {
+            self.consensus(gamma);
+        }
+        if self.cfg.nk || self.cfg.jare {
+            // B w through the generator: backward with the tangent adjoint (linear in it).
+            let c = gamma * (2.0 * f64::from(u8::from(self.cfg.nk)) + f64::from(u8::from(self.cfg.jare)));
+            self.generator_backward(false, c);
+        }
+        if self.cfg.jare {
+            self.cross_psi(gamma);
+        }
+    }
+
     fn adjoint_into_e_d(&mut self, kind: Adj) {
         adjoint(self.cfg.loss, self.batch, kind, self.dw.output(), None, self.e_d.as_mut());
     }
@@ -324,8 +342,8 @@ impl Engine {
         let p = self.gen.n_params();
         let theta = &self.zbuf[..p];
         let e = if base { self.e_g.as_ref() } else { self.ed_g.as_ref() };
-        mlp::backward(&self.gen, theta, &mut self.gw, e, false);
-        mlp::param_grad(&self.gen, &self.gw, &mut self.grad[..p], alpha);
+        mlp::backward(&self.gen, theta, &mut self.gw, e, false, 0..self.batch);
+        mlp::param_grad(&self.gen, &self.gw, &mut self.grad[..p], alpha, 0..self.batch);
     }
 
     /// `grad_psi += gamma grad_psi R` with `R = 1/(2N) sum ||grad_x D||^2` (zero-centered) or
@@ -339,15 +357,14 @@ impl Engine {
         let s = self.cfg.d_input_scale;
         let (c0, c1) = side_cols(side, self.batch);
         let n = (c1 - c0) as f64;
-        self.e_d.fill(0.0);
+        // Every pass below touches only the columns c0..c1 of the penalty's samples.
         for j in c0..c1 {
             self.e_d[(0, j)] = 1.0;
         }
         let psi = &self.zbuf[p..];
-        mlp::backward(&self.disc, psi, &mut self.dw, self.e_d.as_ref(), true);
+        mlp::backward(&self.disc, psi, &mut self.dw, self.e_d.as_ref(), true, c0..c1);
         // Input tangent of h_0 = s x: s c_i g_i with g_i = s gin_i.
         let hd0 = &mut self.dw.hd[0];
-        hd0.fill(0.0);
         for j in c0..c1 {
             let (g0, g1) = (s * self.dw.gin[(0, j)], s * self.dw.gin[(1, j)]);
             let c = if one_centered {
@@ -363,27 +380,29 @@ impl Engine {
             hd0[(0, j)] = s * c * g0;
             hd0[(1, j)] = s * c * g1;
         }
-        mlp::forward_tangent(&self.disc, psi, None, &mut self.dw, true);
-        mlp::backward_tangent(&self.disc, psi, None, &mut self.dw, None, false);
-        mlp::param_grad_tangent(&self.disc, &self.dw, &mut self.grad[p..], self.cfg.gamma / n, true);
+        mlp::forward_tangent(&self.disc, psi, None, &mut self.dw, true, c0..c1);
+        mlp::backward_tangent(&self.disc, psi, None, &mut self.dw, None, false, c0..c1);
+        mlp::param_grad_tangent(&self.disc, &self.dw, &mut self.grad[p..], self.cfg.gamma / n, true, c0..c1);
     }
 
     /// `ed_g = d/de (dV/dx~)(theta, psi + e w)` with `w = grad_psi V = -grad[p..]` (so that a
-    /// generator backward with `ed_g` gives `B w`). Must run right after `F_psi` is formed.
+    /// generator backward with `ed_g` gives `B w`). Must run after `F_psi` is formed and before
+    /// any other term adds to it.
     fn cross_theta(&mut self) {
         let p = self.gen.n_params();
+        let all = 0..2 * self.batch;
         for (d, g) in self.dir[p..].iter_mut().zip(&self.grad[p..]) {
             *d = -*g;
         }
         self.adjoint_into_e_d(Adj::V);
         let psi = &self.zbuf[p..];
         let w = &self.dir[p..];
-        mlp::backward(&self.disc, psi, &mut self.dw, self.e_d.as_ref(), false);
-        mlp::forward_tangent(&self.disc, psi, Some(w), &mut self.dw, false);
+        mlp::backward(&self.disc, psi, &mut self.dw, self.e_d.as_ref(), false, all.clone());
+        mlp::forward_tangent(&self.disc, psi, Some(w), &mut self.dw, false, all.clone());
         self.tangent_adjoint_into_ed_d(Adj::V);
         let psi = &self.zbuf[p..];
         let w = &self.dir[p..];
-        mlp::backward_tangent(&self.disc, psi, Some(w), &mut self.dw, Some(self.ed_d.as_ref()), true);
+        mlp::backward_tangent(&self.disc, psi, Some(w), &mut self.dw, Some(self.ed_d.as_ref()), true, all.clone());
         fake_cols(self.batch, self.cfg.d_input_scale, self.dw.gind.as_ref(), self.ed_g.as_mut());
     }
 
@@ -391,16 +410,17 @@ impl Engine {
     /// `grad_theta L_G`): `d/de grad_psi L_G(theta + e u, psi)`.
     fn cross_psi(&mut self, alpha: f64) {
         let p = self.gen.n_params();
-        mlp::forward_tangent(&self.gen, &self.zbuf[..p], Some(&self.base_theta), &mut self.gw, false);
+        let all = 0..2 * self.batch;
+        mlp::forward_tangent(&self.gen, &self.zbuf[..p], Some(&self.base_theta), &mut self.gw, false, 0..self.batch);
         self.set_fake_input_tangent();
         self.adjoint_into_e_d(Adj::L);
         let psi = &self.zbuf[p..];
-        mlp::backward(&self.disc, psi, &mut self.dw, self.e_d.as_ref(), false);
-        mlp::forward_tangent(&self.disc, psi, None, &mut self.dw, true);
+        mlp::backward(&self.disc, psi, &mut self.dw, self.e_d.as_ref(), false, all.clone());
+        mlp::forward_tangent(&self.disc, psi, None, &mut self.dw, true, all.clone());
         self.tangent_adjoint_into_ed_d(Adj::L);
         let psi = &self.zbuf[p..];
-        mlp::backward_tangent(&self.disc, psi, None, &mut self.dw, Some(self.ed_d.as_ref()), false);
-        mlp::param_grad_tangent(&self.disc, &self.dw, &mut self.grad[p..], alpha, true);
+        mlp::backward_tangent(&self.disc, psi, None, &mut self.dw, Some(self.ed_d.as_ref()), false, all.clone());
+        mlp::param_grad_tangent(&self.disc, &self.dw, &mut self.grad[p..], alpha, true, all.clone());
     }
 
     /// `dw.hd[0] = [0 | s * dot x~]` from the generator's output tangent.
@@ -420,25 +440,26 @@ impl Engine {
     /// Requires `grad` to hold the unregularized `F` and the generator backward of `e_g`.
     fn consensus(&mut self, gamma: f64) {
         let p = self.gen.n_params();
+        let all = 0..2 * self.batch;
         // v = (F_theta, -F_psi).
         for (i, (d, g)) in self.dir.iter_mut().zip(&self.grad).enumerate() {
             *d = if i < p { *g } else { -*g };
         }
-        mlp::forward_tangent(&self.gen, &self.zbuf[..p], Some(&self.dir[..p]), &mut self.gw, false);
+        mlp::forward_tangent(&self.gen, &self.zbuf[..p], Some(&self.dir[..p]), &mut self.gw, false, 0..self.batch);
         self.set_fake_input_tangent();
         self.adjoint_into_e_d(Adj::V);
         let (psi, w) = (&self.zbuf[p..], &self.dir[p..]);
-        mlp::backward(&self.disc, psi, &mut self.dw, self.e_d.as_ref(), false);
-        mlp::forward_tangent(&self.disc, psi, Some(w), &mut self.dw, true);
+        mlp::backward(&self.disc, psi, &mut self.dw, self.e_d.as_ref(), false, all.clone());
+        mlp::forward_tangent(&self.disc, psi, Some(w), &mut self.dw, true, all.clone());
         self.tangent_adjoint_into_ed_d(Adj::V);
         let (theta, psi) = self.zbuf.split_at(p);
         let (u, w) = self.dir.split_at(p);
-        mlp::backward_tangent(&self.disc, psi, Some(w), &mut self.dw, Some(self.ed_d.as_ref()), true);
+        mlp::backward_tangent(&self.disc, psi, Some(w), &mut self.dw, Some(self.ed_d.as_ref()), true, all.clone());
         // dot F_psi = -(tangent of grad_psi V); J^T F adds -dot F_psi to the psi part.
-        mlp::param_grad_tangent(&self.disc, &self.dw, &mut self.grad[p..], gamma, true);
+        mlp::param_grad_tangent(&self.disc, &self.dw, &mut self.grad[p..], gamma, true, all.clone());
         fake_cols(self.batch, self.cfg.d_input_scale, self.dw.gind.as_ref(), self.ec_g.as_mut());
-        mlp::backward_tangent(&self.gen, theta, Some(u), &mut self.gw, Some(self.ec_g.as_ref()), false);
-        mlp::param_grad_tangent(&self.gen, &self.gw, &mut self.grad[..p], gamma, false);
+        mlp::backward_tangent(&self.gen, theta, Some(u), &mut self.gw, Some(self.ec_g.as_ref()), false, 0..self.batch);
+        mlp::param_grad_tangent(&self.gen, &self.gw, &mut self.grad[..p], gamma, false, 0..self.batch);
     }
 
     /// Proximal training: `prox_steps` ascent steps of length `prox_lr` on
@@ -454,12 +475,12 @@ impl Engine {
                 break;
             }
             if k > 0 {
-                mlp::forward(&self.disc, &self.psi_t, &mut self.dw);
+                mlp::forward(&self.disc, &self.psi_t, &mut self.dw, 0..2 * self.batch);
             }
             self.adjoint_into_e_d(Adj::V);
-            mlp::backward(&self.disc, &self.psi_t, &mut self.dw, self.e_d.as_ref(), false);
+            mlp::backward(&self.disc, &self.psi_t, &mut self.dw, self.e_d.as_ref(), false, 0..2 * self.batch);
             self.tmp_q.fill(0.0);
-            mlp::param_grad(&self.disc, &self.dw, &mut self.tmp_q, 1.0);
+            mlp::param_grad(&self.disc, &self.dw, &mut self.tmp_q, 1.0, 0..2 * self.batch);
             for ((t, g), c) in self.psi_t.iter_mut().zip(&self.tmp_q).zip(&self.zbuf[p..]) {
                 *t += lr * (*g - lambda * (*t - *c));
             }
@@ -468,12 +489,13 @@ impl Engine {
 
     /// The penalty on `batch` (value only; for tests): zero-centered, or one-centered.
     pub fn penalty(&mut self, z: faer::ColRef<'_, f64>, batch: &Batch, side: GpOn, one_centered: bool) -> f64 {
-        self.forward_all(z, batch);
+        self.load(z);
+        self.forward_all(batch);
         let p = self.gen.n_params();
         let s = self.cfg.d_input_scale;
         let (c0, c1) = side_cols(side, self.batch);
         self.e_d.fill(1.0);
-        mlp::backward(&self.disc, &self.zbuf[p..], &mut self.dw, self.e_d.as_ref(), true);
+        mlp::backward(&self.disc, &self.zbuf[p..], &mut self.dw, self.e_d.as_ref(), true, 0..2 * self.batch);
         let mut r = 0.0;
         for j in c0..c1 {
             let norm = (s * self.dw.gin[(0, j)]).hypot(s * self.dw.gin[(1, j)]);
