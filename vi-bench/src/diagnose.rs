@@ -15,8 +15,9 @@
 //!    ([`vi_core::diagnostics::krylov_spectrum`]; Ritz values, `||J||` and `mu` estimates);
 //! 3. eigenvalues, `mu = lambda_min((J + J^T)/2)`, `L = ||J||_2`, the phase factor, the
 //!    conditioning factor, the singular-value condition number, and for problems with a gradient
-//!    penalty the Gauss-Newton Gramian's extreme eigenvalues and the bounds of docs/math.md §1.4
-//!    on `mu` and `L` derived from it ([`vi_core::diagnostics::RegularizationBounds`]);
+//!    the bounds on `mu` and `L` the operator states at the point, with the terms they are
+//!    built from ([`vi_core::diagnostics::LocalBounds`]; for the regularized GAN games those of
+//!    docs/math.md §1.4, from the Gauss-Newton Gramian of the penalty);
 //!    `--bounds N` checks them against the measured `mu`, `L` at `N` seeded points drawn
 //!    uniformly from the ball of radius `--radius` around the point, and reports every point
 //!    where one fails;
@@ -46,8 +47,7 @@ use faer::Col;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 use vi_core::diagnostics::{
-    jacobian_with_source, krylov_spectrum, spectrum, symmetric_extremes, JacobianSource, Prediction,
-    RegularizationBounds, Spectrum,
+    jacobian_with_source, krylov_spectrum, spectrum, JacobianSource, LocalBounds, Prediction, Spectrum,
 };
 use vi_core::{build_problem, build_solver, linalg, LinearModel, Linearization, Problem, RunConfig, Runner};
 
@@ -121,10 +121,8 @@ pub struct Diagnosis {
     pub conditioning_factor: f64,
     /// `sigma_max / sigma_min`.
     pub singular_condition: f64,
-    /// Gauss-Newton Gramian extremes `{min, max}` when the problem has a gradient penalty.
-    pub gauss_newton: Option<Value>,
-    /// The derived bounds on `mu` and `L` at the point, when the operator states them.
-    pub bounds: Option<RegularizationBounds>,
+    /// The bounds on `mu` and `L` the operator states at the point, with their terms.
+    pub bounds: Option<LocalBounds>,
     /// `--bounds N`: the check at the sampled points (`samples`, `mu_holds`, `lipschitz_holds`,
     /// the worst margins, and `points`: one row per sampled point).
     pub bound_check: Option<Value>,
@@ -247,14 +245,7 @@ pub fn diagnose(a: &DiagnoseArgs) -> Result<Diagnosis> {
         ));
         (krylov_spectrum(problem.operator_mut(), z.as_ref(), a.krylov)?, src, None, "arnoldi")
     };
-    let gauss_newton = match problem.operator_mut().gauss_newton_gramian(z.as_ref()) {
-        Some(g) => {
-            let (lo, hi) = symmetric_extremes(g.as_ref())?;
-            Some(json!({"min": lo, "max": hi, "dim": g.nrows()}))
-        }
-        None => None,
-    };
-    let bounds = problem.operator_mut().regularization_bounds(z.as_ref());
+    let bounds = problem.operator_mut().local_bounds(z.as_ref());
     let bound_check = if a.bounds > 0 {
         if method != "dense" {
             return Err(BenchError::Usage(format!(
@@ -264,7 +255,7 @@ pub fn diagnose(a: &DiagnoseArgs) -> Result<Diagnosis> {
         }
         if bounds.is_none() {
             return Err(BenchError::Usage(format!(
-                "--bounds: problem {name} states no derived bounds with these parameters (GAN games with a gradient penalty or Tikhonov terms, without nk, jare, consensus, proximal or wgan-gp)"
+                "--bounds: problem {name} states no bounds on mu and L with these parameters (the GAN games do with a gradient penalty or Tikhonov terms, without nk, jare, consensus, proximal or wgan-gp)"
             )));
         }
         Some(check_bounds(&mut problem, z.as_ref(), a.bounds, a.radius, a.selection.seed)?)
@@ -341,7 +332,6 @@ pub fn diagnose(a: &DiagnoseArgs) -> Result<Diagnosis> {
         phase_factor: spec.phase_factor,
         conditioning_factor: spec.conditioning_factor,
         singular_condition: spec.singular_condition,
-        gauss_newton,
         bounds,
         bound_check,
         predictions,
@@ -370,7 +360,7 @@ fn check_bounds(
         let u = Col::from_fn(n, |_| vi_core::rng::normal(&mut rng));
         let r = radius * vi_core::rng::uniform(&mut rng).powf(1.0 / n as f64) / u.norm_l2().max(1e-300);
         let w = Col::from_fn(n, |i| z[i] + r * u[i]);
-        let Some(b) = problem.operator_mut().regularization_bounds(w.as_ref()) else { continue };
+        let Some(b) = problem.operator_mut().local_bounds(w.as_ref()) else { continue };
         let (j, _) = jacobian_with_source(problem.operator_mut(), w.as_ref())?;
         let sp = spectrum(j.as_ref())?;
         // Rounding of the decompositions: a relative slack of 1e-10.
@@ -525,19 +515,17 @@ pub fn execute(a: &DiagnoseArgs) -> Result<()> {
         fmt_num(d.conditioning_factor),
         fmt_num(d.singular_condition)
     ));
-    if let Some(g) = &d.gauss_newton {
-        out.push_str(&format!("  Gauss-Newton Gramian: lambda_min {} lambda_max {}\n", g["min"], g["max"]));
-    }
     if let Some(b) = &d.bounds {
         out.push_str(&format!(
-            "  derived bounds (docs/math.md §1.4): mu >= {} = min(generator {}, discriminator {}), L <= {} (measured mu {}, L {})\n",
+            "  stated bounds: mu >= {}, L <= {} (measured mu {}, L {}); {}\n",
             fmt_num(b.mu_bound),
-            fmt_num(b.generator_term),
-            fmt_num(b.discriminator_term),
             fmt_num(b.lipschitz_bound),
             fmt_num(d.mu),
-            fmt_num(d.lipschitz)
+            fmt_num(d.lipschitz),
+            b.source
         ));
+        let terms: Vec<String> = b.terms.iter().map(|(k, v)| format!("{k} {}", fmt_num(*v))).collect();
+        out.push_str(&format!("    from {}\n", terms.join(", ")));
     }
     if let Some(c) = &d.bound_check {
         let num = |k: &str| c[k].as_f64().map_or("-".into(), fmt_num);

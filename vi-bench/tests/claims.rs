@@ -275,12 +275,12 @@ fn asymmetric_regularization_bounds_hold_where_the_derivation_applies() {
     // At the equilibrium: Dirac-GAN discriminator term gamma sigma + eps_d = 0.3 + 0.1, and
     // L <= ||J_F|| + 0.4 = 0.9; covariance sigma = 4 lambda_min(Sigma).
     let b = &bound_check("gan-dirac", &["problem.reg=asymmetric"])["bounds"];
-    assert!((b["discriminator_term"].as_f64().unwrap() - 0.4).abs() < 1e-15 && b["mu_bound"] == 0.0, "{b}");
+    assert!((b["terms"]["discriminator_term"].as_f64().unwrap() - 0.4).abs() < 1e-15 && b["mu_bound"] == 0.0, "{b}");
     assert!((b["lipschitz_bound"].as_f64().unwrap() - 0.9).abs() < 1e-12, "{b}");
     let b = &bound_check("gan-covariance", &["problem.reg=asymmetric"])["bounds"];
     let lmin = 1.5 - 0.5f64.sqrt();
-    assert!((b["sigma"].as_f64().unwrap() - 4.0 * lmin).abs() < 1e-12, "{b}");
-    assert!((b["discriminator_term"].as_f64().unwrap() - (0.3 * 4.0 * lmin + 0.1)).abs() < 1e-12, "{b}");
+    assert!((b["terms"]["gauss_newton_min"].as_f64().unwrap() - 4.0 * lmin).abs() < 1e-12, "{b}");
+    assert!((b["terms"]["discriminator_term"].as_f64().unwrap() - (0.3 * 4.0 * lmin + 0.1)).abs() < 1e-12, "{b}");
     // Where the derivation's assumptions fail the mu bound fails, and the check says so: the
     // non-saturating loss is not zero-sum (the symmetric part has off-diagonal blocks), and a
     // penalty on generated samples depends on the generator (a theta-column in the Jacobian).

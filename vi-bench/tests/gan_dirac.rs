@@ -153,8 +153,8 @@ fn dirac_diagnostics_match_math() {
         assert!((e[0] - 0.2).abs() < 1e-12 && (e[1].abs() - 0.490).abs() < 1e-3, "{:?}", d.eigenvalues);
     }
     assert!((d.mu - 0.1).abs() < 1e-12 && (d.lipschitz - 0.639).abs() < 1e-3, "mu {} L {}", d.mu, d.lipschitz);
-    let gn = d.gauss_newton.as_ref().unwrap();
-    assert_eq!((gn["min"].as_f64(), gn["max"].as_f64()), (Some(1.0), Some(1.0)));
+    let b = d.bounds.as_ref().unwrap();
+    assert_eq!((b.terms["gauss_newton_min"], b.terms["gauss_newton_max"]), (1.0, 1.0));
     // EFTP at step 0.2: predicted factor = largest root of t^2 - (1 - 2 eta l) t - eta l, and the
     // short run measures the same within 0.2%.
     let p = &d.predictions["eftp"];

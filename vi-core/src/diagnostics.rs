@@ -25,27 +25,20 @@ use crate::error::{Error, Result};
 use crate::operator::{dense_jacobian, Operator};
 use crate::theory::{LinearModel, Linearization, PredictedStep};
 
-/// The derived bounds of docs/math.md §1.4 on the local strong-monotonicity modulus and
-/// Lipschitz constant of a regularized GAN operator at a point, with the terms they are built
-/// from ([`crate::Operator::regularization_bounds`]). They assume a zero-sum game and a penalty
-/// `R` that depends on the discriminator only, and use the Gauss-Newton Gramian `G` for the
-/// Hessian of `R`; the measured `mu`, `L` of the Jacobian may violate them where that fails.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct RegularizationBounds {
-    /// `min(generator_term, discriminator_term)`: `mu` should be at least this.
+/// Bounds an operator states on its local strong-monotonicity modulus and Lipschitz constant
+/// at a point ([`crate::Operator::local_bounds`]), with the named quantities they are built
+/// from. `vi-bench diagnose` prints them beside the measured `mu` and `L` of the Jacobian, and
+/// `diagnose --bounds N` checks them at sampled points, reporting every point where one fails.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LocalBounds {
+    /// `mu` should be at least this.
     pub mu_bound: f64,
-    /// `base_lipschitz + max(eps_g, eps_d + gamma penalty_lipschitz)`: `L` should be at most this.
+    /// `L` should be at most this.
     pub lipschitz_bound: f64,
-    /// `lambda_min(Hess_tt J_G) + eps_g`.
-    pub generator_term: f64,
-    /// `lambda_min(-Hess_pp V) + gamma sigma + eps_d`.
-    pub discriminator_term: f64,
-    /// `lambda_min(G)`, the identifiability constant (0 without a penalty).
-    pub sigma: f64,
-    /// `lambda_max(G)`, the Gauss-Newton estimate of `||Hess_psi R||` (0 without a penalty).
-    pub penalty_lipschitz: f64,
-    /// `||J_F||` of the unregularized field.
-    pub base_lipschitz: f64,
+    /// The quantities the bounds are built from, by name.
+    pub terms: std::collections::BTreeMap<String, f64>,
+    /// Where the bounds come from and what they assume, in one line.
+    pub source: String,
 }
 
 /// The spectral summary of a Jacobian.

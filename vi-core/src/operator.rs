@@ -116,16 +116,11 @@ pub trait Operator: dyn_clone::DynClone + Send {
         false
     }
 
-    /// The Gauss-Newton Gramian `G = E[J_x^T J_x]` of a gradient penalty (docs/math.md §1.4: the
-    /// local identifiability constant is `lambda_min(G)`), for operators that have one (GAN
-    /// problems with input-gradient penalties). Diagnostics only; may allocate.
-    fn gauss_newton_gramian(&mut self, _z: ColRef<'_, f64>) -> Option<Mat<f64>> {
-        None
-    }
-
-    /// The derived local bounds on `mu` and `L` of a regularized GAN operator at `z`
-    /// (docs/math.md §1.4), for operators that state them. Diagnostics only; may allocate.
-    fn regularization_bounds(&mut self, _z: ColRef<'_, f64>) -> Option<crate::diagnostics::RegularizationBounds> {
+    /// Bounds on the local strong-monotonicity modulus and Lipschitz constant at `z` that the
+    /// operator can derive from its structure (e.g. a regularized GAN's from the Gauss-Newton
+    /// Gramian of its gradient penalty, docs/math.md §1.4), for `diagnose` to set beside the
+    /// measured ones. Diagnostics only; may allocate.
+    fn local_bounds(&mut self, _z: ColRef<'_, f64>) -> Option<crate::diagnostics::LocalBounds> {
         None
     }
 

@@ -732,8 +732,14 @@ mod tests {
         assert!(p.distance_to_solution(rot.as_ref()).unwrap() > 0.1);
         // The Gramian with real samples is dW -> 2 (Sigma dW + dW Sigma): in svec coordinates its
         // eigenvalues are 2 (s_i + s_j) over eigenvalue pairs of Sigma.
-        let g = p.operator_mut().gauss_newton_gramian(sol.as_ref()).unwrap();
+        let mut model = Covariance::with_loss(sigma(), Loss::Wgan, 0, 0).unwrap();
+        let g = GanModel::gauss_newton_gramian(&mut model, sol.as_ref(), GpOn::Real);
         let ev = g.self_adjoint_eigenvalues(faer::Side::Lower).unwrap();
+        // The same extremes reach `diagnose` through the problem's local bounds.
+        let b = p.operator_mut().local_bounds(sol.as_ref()).unwrap();
+        assert!(
+            (b.terms["gauss_newton_min"] - ev[0]).abs() < 1e-12 && (b.terms["gauss_newton_max"] - ev[2]).abs() < 1e-12
+        );
         let se = sigma().self_adjoint_eigenvalues(faer::Side::Lower).unwrap();
         let want = [4.0 * se[0], 2.0 * (se[0] + se[1]), 4.0 * se[1]];
         for (a, b) in ev.iter().zip(want) {

@@ -258,8 +258,10 @@ mod tests {
         let j = p.operator_mut().jacobian(Col::zeros(2).as_ref()).unwrap();
         assert!((j[(1, 1)] - 0.4).abs() < 1e-15 && j[(0, 0)] == 0.0, "{j:?}");
         assert_eq!(p.params()["eps_d"], serde_json::Value::Null);
-        let g = p.operator_mut().gauss_newton_gramian(Col::zeros(2).as_ref()).unwrap();
-        assert_eq!(g[(0, 0)], 1.0);
+        let b = p.operator_mut().local_bounds(Col::zeros(2).as_ref()).unwrap();
+        assert_eq!((b.terms["gauss_newton_min"], b.terms["gauss_newton_max"]), (1.0, 1.0));
+        // mu >= min(eps_g, -f''(0)... ) at the equilibrium: the Jacobian's mu is 0 (generator).
+        assert_eq!(b.mu_bound, 0.0);
     }
 
     #[test]

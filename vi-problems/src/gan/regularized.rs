@@ -44,7 +44,7 @@
 
 use faer::prelude::{Reborrow, ReborrowMut};
 use faer::{Col, ColMut, ColRef, Mat};
-use vi_core::diagnostics::{symmetric_extremes, RegularizationBounds};
+use vi_core::diagnostics::{symmetric_extremes, LocalBounds};
 use vi_core::operator::finite_difference_jvp;
 use vi_core::{Block, Error, FnMetric, Monotonicity, Operator, Problem, Result, TikhonovTerm};
 
@@ -441,15 +441,11 @@ impl<M: GanModel> Operator for GanOperator<M> {
         Some(j)
     }
 
-    fn gauss_newton_gramian(&mut self, z: ColRef<'_, f64>) -> Option<Mat<f64>> {
-        let side = self.side.unwrap_or(self.cfg.gp_on);
-        Some(self.model.gauss_newton_gramian(z, side))
-    }
-
     /// The bounds of docs/math.md §1.4 for the first-order regularizers (a gradient penalty
-    /// and Tikhonov terms): `None` with NK, JARE, consensus, proximal or WGAN-GP, whose
-    /// constants are not derived there.
-    fn regularization_bounds(&mut self, z: ColRef<'_, f64>) -> Option<RegularizationBounds> {
+    /// and Tikhonov terms), with the Gauss-Newton Gramian's extreme eigenvalues among their
+    /// terms: `None` with NK, JARE, consensus, proximal or WGAN-GP, whose constants are not
+    /// derived there.
+    fn local_bounds(&mut self, z: ColRef<'_, f64>) -> Option<LocalBounds> {
         if !self.has_analytic_jacobian() || self.cfg.has(Reg::WganGp) {
             return None;
         }
@@ -482,14 +478,18 @@ impl<M: GanModel> Operator for GanOperator<M> {
         let base_lipschitz = vi_core::diagnostics::spectrum(jf.as_ref()).ok()?.lipschitz;
         let generator_term = a_min + self.cfg.eps_g;
         let discriminator_term = c_min + gamma * sigma + self.cfg.eps_d;
-        Some(RegularizationBounds {
+        let terms = [
+            ("generator_term", generator_term),
+            ("discriminator_term", discriminator_term),
+            ("gauss_newton_min", sigma),
+            ("gauss_newton_max", l_r),
+            ("base_lipschitz", base_lipschitz),
+        ];
+        Some(LocalBounds {
             mu_bound: generator_term.min(discriminator_term),
             lipschitz_bound: base_lipschitz + self.cfg.eps_g.max(self.cfg.eps_d + gamma * l_r),
-            generator_term,
-            discriminator_term,
-            sigma,
-            penalty_lipschitz: l_r,
-            base_lipschitz,
+            terms: terms.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+            source: "docs/math.md §1.4: mu >= min(generator_term, discriminator_term), L <= base_lipschitz + max(eps_g, eps_d + gamma gauss_newton_max); assumes a zero-sum game and a penalty on the discriminator only".into(),
         })
     }
 }

@@ -370,7 +370,7 @@ def diagnose(
 
     ``at`` is ``"start"``, ``"solution"`` (the known solution) or an array. Fields: ``point``,
     ``residual``, ``eigenvalues`` (``[re, im]`` pairs), ``mu``, ``lipschitz``, ``phase_factor``,
-    ``conditioning_factor``, ``singular_condition``, ``gauss_newton``, ``predictions`` (per
+    ``conditioning_factor``, ``singular_condition``, ``bounds``, ``predictions`` (per
     solver: the step, the stable range, the predicted and the measured rate) and ``notes``.
     Infinite values are ``None``, as in the JSON.
     """
