@@ -382,7 +382,12 @@ impl Runner {
         let residual_avg = problem.natural_residual(z_avg.as_ref());
         let elapsed_s = t0.elapsed().as_secs_f64();
         let counters = problem.counters();
-        if cfg.trace_every > 0 && trace.last().is_none_or(|t| t.iteration != iterations) {
+        if cfg.trace_every > 0 {
+            // The last trace point is the reported point (which may be the evaluated point
+            // of the final check rather than the iterate traced there).
+            if trace.last().is_some_and(|t| t.iteration == iterations) {
+                trace.pop();
+            }
             push_trace(problem, iterations, residual, last_finite.as_ref(), elapsed_s, &mut trace);
         }
         if message.is_none() {

@@ -339,6 +339,14 @@ fn runs_stop_at_the_evaluated_point_with_its_honest_residual_whatever_the_trace(
             let honest = p.natural_residual(z.as_ref());
             assert_eq!(r.residual, honest, "{name}: the reported residual is the reported point's");
             assert!(r.residual <= 1e-8, "{name}");
+            if trace_every > 0 {
+                let last = r.trace.last().unwrap();
+                assert_eq!(
+                    (last.iteration, last.residual),
+                    (r.iterations, r.residual),
+                    "{name}: the trace ends at the reported point"
+                );
+            }
             reports.push((r.iterations, r.oracle_calls, r.z.clone()));
         }
         assert!(reports.windows(2).all(|w| w[0] == w[1]), "{name}: {reports:?}");
