@@ -2,6 +2,7 @@
 //! objective (small networks, small fixed batch).
 
 use super::*;
+use crate::gan::common::{GpOn, Loss, RegParams};
 use vi_core::Params;
 
 fn small(act: Activation, loss: Loss, reg: &str) -> GanMixtureParams {
