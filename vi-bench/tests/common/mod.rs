@@ -4,6 +4,7 @@
 //! under a 4 GiB address-space limit (`RLIMIT_AS`) and a 20 s wall-clock timeout, so a
 //! regression that allocates without bound or hangs fails there instead of taking the machine.
 //!
+//! The cases themselves are data, one a line in `bad_inputs/*.txt` ([`catalogue`]).
 //! Arguments are written as one string split on whitespace; children run in a scratch directory
 //! holding the fixture files of [`fixture`], so file arguments are relative names.
 
@@ -24,8 +25,15 @@ pub struct Bad {
     culprit: &'static str,
 }
 
-pub const fn bad(what: &'static str, args: &'static str, culprit: &'static str) -> Bad {
-    Bad { what, args, culprit }
+/// Parses a catalogue file (`bad_inputs/*.txt`): one case a line, `name | command line | culprit`;
+/// blank lines and lines starting with `#` are skipped.
+pub fn catalogue(text: &'static str) -> Vec<Bad> {
+    let rows = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'));
+    rows.map(|(i, line)| match line.split(" | ").collect::<Vec<_>>()[..] {
+        [what, args, culprit] => Bad { what, args, culprit },
+        _ => panic!("catalogue line {}: expected `name | command line | culprit`, got {line:?}", i + 1),
+    })
+    .collect()
 }
 
 /// A one-problem, one-solver suite file followed by `extra` lines.
