@@ -1,5 +1,6 @@
 //! What the stochastic solvers (`stochastic-eg`, `stochastic-eftp`, `svrg-eg`, `svrg-forb`; docs/math.md §2.13) share: the
-//! finite-sum check, the seeded component sampler and the step schedule.
+//! finite-sum check, the seeded component sampler, the step schedule and the snapshot of the
+//! variance-reduced methods.
 //!
 //! These methods sample components of a finite-sum operator (`vi_core::finite_sum`); on a
 //! problem without that structure `init` refuses with [`vi_core::Error::Config`] saying so
@@ -15,13 +16,14 @@
 //!   natural residual `O(1/sqrt(k))`, once `gamma mu c > 1` for the method's contraction
 //!   constant `c` (Hsieh et al. 2019, Thm. 5; Mishchenko et al. 2020). Default `gamma = 2`.
 
+use faer::{Col, ColMut, ColRef};
 use serde::{Deserialize, Serialize};
-use vi_core::{ComponentSampler, Error, MiniBatch, Problem, Result, Sampling, StepRule};
+use vi_core::{linalg, ComponentSampler, Error, MiniBatch, Problem, Result, Sampling, StepRule};
 
 /// Stream of the component sampler derived from the run's seed.
 pub(crate) const SAMPLER_STREAM: u64 = 0x5e61;
 /// Stream of the snapshot coin of variance-reduced methods.
-pub(crate) const COIN_STREAM: u64 = 0x5e62;
+const COIN_STREAM: u64 = 0x5e62;
 
 /// How the step evolves over iterations.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -184,5 +186,97 @@ impl StochasticSteps {
     /// The group with another default `factor`.
     pub fn with_factor(factor: f64) -> Self {
         Self { factor, ..Self::default() }
+    }
+}
+
+/// The loopless snapshot of the variance-reduced methods (`svrg-eg`, `svrg-forb`; Kovalev et
+/// al. 2020): a point `w` and its full value `F(w)`, moved to the iterate with probability `p`
+/// after each step (one full call each time), and the estimate
+/// `F(w) + F_xi(x) - F_xi(anchor)` of `F(x)` from one fresh draw `xi`.
+#[derive(Clone, Debug)]
+pub(crate) struct Snapshot {
+    coin: vi_core::rng::Rng,
+    /// The refresh probability.
+    pub p: f64,
+    /// Full evaluations made (the first at `init`).
+    pub count: u64,
+    pub w: Col<f64>,
+    fw: Col<f64>,
+    /// `F_xi(x)` and `F_xi(anchor)` of the last draw.
+    g: Col<f64>,
+    ga: Col<f64>,
+}
+
+impl Snapshot {
+    /// An empty snapshot whose coin derives from `seed`.
+    pub fn new(seed: u64) -> Self {
+        let e = || Col::zeros(0);
+        Self { coin: vi_core::rng::seeded(seed, COIN_STREAM), p: 0.0, count: 0, w: e(), fw: e(), g: e(), ga: e() }
+    }
+
+    /// Starts at `z` (one full call) with the coin reseeded; `p = 0` means `min(1, 2 batch / N)`.
+    pub fn init(
+        &mut self,
+        problem: &mut Problem,
+        oracle: &Oracle,
+        p: f64,
+        batch: usize,
+        seed: u64,
+        z: ColRef<'_, f64>,
+    ) {
+        self.p = if p > 0.0 { p } else { (2.0 * batch as f64 / oracle.components as f64).min(1.0) };
+        self.coin = vi_core::rng::seeded(seed, COIN_STREAM);
+        let n = z.nrows();
+        self.w = z.to_owned();
+        self.fw = Col::zeros(n);
+        self.g = Col::zeros(n);
+        self.ga = Col::zeros(n);
+        problem.eval(self.w.as_ref(), self.fw.as_mut());
+        self.count = 1;
+    }
+
+    /// The full value `F(w)`.
+    pub fn fw(&self) -> ColRef<'_, f64> {
+        self.fw.as_ref()
+    }
+
+    /// One fresh draw `xi`, evaluated at `x` and at `anchor` (`None`: at `w`): `2 batch`
+    /// component calls.
+    pub fn draw(
+        &mut self,
+        problem: &mut Problem,
+        oracle: &mut Oracle,
+        x: ColRef<'_, f64>,
+        anchor: Option<ColRef<'_, f64>>,
+    ) {
+        oracle.sampler.fill(&mut oracle.batch);
+        problem.eval_components(&oracle.batch, x, self.g.as_mut());
+        let anchor = anchor.unwrap_or(self.w.as_ref());
+        problem.eval_components(&oracle.batch, anchor, self.ga.as_mut());
+    }
+
+    /// `z <- z - tau (F(w) + F_xi(x) - F_xi(anchor))` with the last draw.
+    pub fn step_along(&self, tau: f64, mut z: ColMut<'_, f64>) {
+        linalg::axpy(-tau, self.fw.as_ref(), z.as_mut());
+        linalg::axpy(-tau, self.g.as_ref(), z.as_mut());
+        linalg::axpy(tau, self.ga.as_ref(), z);
+    }
+
+    /// With probability `p`: `w <- z` and a full evaluation.
+    pub fn refresh(&mut self, problem: &mut Problem, z: ColRef<'_, f64>) {
+        if vi_core::rng::uniform(&mut self.coin) < self.p {
+            self.w.copy_from(z);
+            problem.eval(self.w.as_ref(), self.fw.as_mut());
+            self.count += 1;
+        }
+    }
+
+    /// The oracle's information plus `p` and the number of snapshots.
+    pub fn info(&self, oracle: Option<&Oracle>) -> serde_json::Value {
+        let Some(o) = oracle else { return serde_json::Value::Null };
+        let mut m = o.info();
+        m.insert("p".into(), self.p.into());
+        m.insert("snapshots".into(), self.count.into());
+        serde_json::Value::Object(m)
     }
 }

@@ -37,7 +37,7 @@
 use faer::{Col, ColRef};
 use vi_core::{linalg, BuildContext, Checked, Method, Problem, Result, Solver, StepRule, StepStatus};
 
-use crate::stochastic::{self, Draws, Oracle, COIN_STREAM};
+use crate::stochastic::{self, Draws, Oracle, Snapshot};
 
 vi_core::params! {
     /// Parameters of [`SvrgEg`].
@@ -58,17 +58,11 @@ pub struct SvrgEg {
     params: SvrgEgParams,
     seed: u64,
     oracle: Option<Oracle>,
-    coin: vi_core::rng::Rng,
-    p: f64,
+    snap: Snapshot,
     tau: f64,
-    snapshots: u64,
     z: Col<f64>,
     z_half: Col<f64>,
     zbar: Col<f64>,
-    w: Col<f64>,
-    fw: Col<f64>,
-    g: Col<f64>,
-    gw: Col<f64>,
 }
 
 impl SvrgEg {
@@ -76,22 +70,7 @@ impl SvrgEg {
     pub fn new(params: Checked<SvrgEgParams>, seed: impl vi_core::Seed) -> Self {
         let (params, seed) = (params.into_inner(), seed.get());
         let e = || Col::zeros(0);
-        Self {
-            params,
-            seed,
-            oracle: None,
-            coin: vi_core::rng::seeded(seed, COIN_STREAM),
-            p: 0.0,
-            tau: 0.0,
-            snapshots: 0,
-            z: e(),
-            z_half: e(),
-            zbar: e(),
-            w: e(),
-            fw: e(),
-            g: e(),
-            gw: e(),
-        }
+        Self { params, seed, oracle: None, snap: Snapshot::new(seed), tau: 0.0, z: e(), z_half: e(), zbar: e() }
     }
 }
 
@@ -103,49 +82,32 @@ impl Solver for SvrgEg {
     fn init(&mut self, problem: &mut Problem) -> Result<()> {
         let prm = &self.params;
         let oracle = Oracle::new(problem, "svrg-eg", prm.draws.sampling, prm.draws.batch, self.seed)?;
-        self.p = if prm.p > 0.0 { prm.p } else { (2.0 * prm.draws.batch as f64 / oracle.components as f64).min(1.0) };
+        self.z = problem.start().to_owned();
+        self.snap.init(problem, &oracle, prm.p, prm.draws.batch, self.seed, self.z.as_ref());
         // tau = factor sqrt(p) / L_Q; a fixed step is taken as it is.
         let unit = oracle.steps(problem, "svrg-eg", prm.step, prm.factor, stochastic::Schedule::Constant, 1.0)?;
         self.tau = match prm.step {
             StepRule::Fixed(s) => s,
-            _ => unit.eta0 * self.p.sqrt(),
+            _ => unit.eta0 * self.snap.p.sqrt(),
         };
         self.oracle = Some(oracle);
-        self.coin = vi_core::rng::seeded(self.seed, COIN_STREAM);
-        let n = problem.dim();
-        self.z = problem.start().to_owned();
-        self.w = self.z.clone();
         self.z_half = self.z.clone();
-        self.zbar = Col::zeros(n);
-        self.fw = Col::zeros(n);
-        self.g = Col::zeros(n);
-        self.gw = Col::zeros(n);
-        problem.eval(self.w.as_ref(), self.fw.as_mut());
-        self.snapshots = 1;
+        self.zbar = Col::zeros(problem.dim());
         Ok(())
     }
 
     fn step(&mut self, problem: &mut Problem) -> StepStatus {
         let oracle = self.oracle.as_mut().expect("init sets the oracle");
-        let (alpha, tau) = (1.0 - self.p, self.tau);
-        linalg::lincomb(self.zbar.as_mut(), alpha, self.z.as_ref(), 1.0 - alpha, self.w.as_ref());
-        linalg::add_scaled(self.z_half.as_mut(), self.zbar.as_ref(), -tau, self.fw.as_ref());
+        let (alpha, tau) = (1.0 - self.snap.p, self.tau);
+        linalg::lincomb(self.zbar.as_mut(), alpha, self.z.as_ref(), 1.0 - alpha, self.snap.w.as_ref());
+        linalg::add_scaled(self.z_half.as_mut(), self.zbar.as_ref(), -tau, self.snap.fw());
         problem.project(self.z_half.as_mut());
-        // One draw, evaluated at z_{k+1/2} and at the snapshot.
-        oracle.sampler.fill(&mut oracle.batch);
-        problem.eval_components(&oracle.batch, self.z_half.as_ref(), self.g.as_mut());
-        problem.eval_components(&oracle.batch, self.w.as_ref(), self.gw.as_mut());
-        // z <- P(zbar - tau (F(w) + g - gw))
+        // One draw, evaluated at z_{k+1/2} and at the snapshot; z <- P(zbar - tau (F(w) + g - gw)).
+        self.snap.draw(problem, oracle, self.z_half.as_ref(), None);
         self.z.copy_from(&self.zbar);
-        linalg::axpy(-tau, self.fw.as_ref(), self.z.as_mut());
-        linalg::axpy(-tau, self.g.as_ref(), self.z.as_mut());
-        linalg::axpy(tau, self.gw.as_ref(), self.z.as_mut());
+        self.snap.step_along(tau, self.z.as_mut());
         problem.project(self.z.as_mut());
-        if vi_core::rng::uniform(&mut self.coin) < self.p {
-            self.w.copy_from(&self.z);
-            problem.eval(self.w.as_ref(), self.fw.as_mut());
-            self.snapshots += 1;
-        }
+        self.snap.refresh(problem, self.z.as_ref());
         StepStatus::Continue
     }
 
@@ -162,11 +124,7 @@ impl Solver for SvrgEg {
     }
 
     fn info(&self) -> serde_json::Value {
-        let Some(o) = &self.oracle else { return serde_json::Value::Null };
-        let mut m = o.info();
-        m.insert("p".into(), self.p.into());
-        m.insert("snapshots".into(), self.snapshots.into());
-        serde_json::Value::Object(m)
+        self.snap.info(self.oracle.as_ref())
     }
 }
 
@@ -211,7 +169,7 @@ mod tests {
         let mut s = SvrgEg::new(checked(SvrgEgParams::default()), 7);
         s.init(&mut p).unwrap();
         // p = 2 batch / N = 0.2, tau = 0.9 sqrt(0.2) / L_Q.
-        assert!((s.p - 0.2).abs() < 1e-15);
+        assert!((s.snap.p - 0.2).abs() < 1e-15);
         let l = p.component_lipschitz().unwrap().to_vec();
         let l_q = (l.iter().map(|v| v * v).sum::<f64>() / 10.0).sqrt();
         assert!((s.tau - 0.9 * 0.2f64.sqrt() / l_q).abs() < 1e-15);
@@ -222,12 +180,12 @@ mod tests {
         let c = p.counters();
         assert_eq!(c.component_calls, 2 * k);
         // Full calls: one per snapshot (the first at init); components: ceil(2k / N).
-        assert_eq!(c.oracle_calls, s.snapshots + (2 * k).div_ceil(10));
+        assert_eq!(c.oracle_calls, s.snap.count + (2 * k).div_ceil(10));
         // Snapshots ~ Binomial(k, 0.2): mean 1000, sd 28.
-        assert!((s.snapshots as f64 - 1001.0).abs() < 150.0, "{}", s.snapshots);
+        assert!((s.snap.count as f64 - 1001.0).abs() < 150.0, "{}", s.snap.count);
         // Variance reduction: the iterate reaches the solution (z* = 0) to rounding.
         assert!(s.iterate().norm_l2() < 1e-12, "{}", s.iterate().norm_l2());
-        assert_eq!(s.info()["snapshots"], serde_json::json!(s.snapshots));
+        assert_eq!(s.info()["snapshots"], serde_json::json!(s.snap.count));
     }
 
     #[test]

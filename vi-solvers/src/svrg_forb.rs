@@ -36,9 +36,9 @@
 //!   without cocoercivity", SIAM J. Optim. 30 (2020) (the deterministic FoRB).
 
 use faer::{Col, ColRef};
-use vi_core::{linalg, BuildContext, Checked, Method, Problem, Result, Solver, StepRule, StepStatus};
+use vi_core::{BuildContext, Checked, Method, Problem, Result, Solver, StepRule, StepStatus};
 
-use crate::stochastic::{self, Draws, Oracle, COIN_STREAM};
+use crate::stochastic::{self, Draws, Oracle, Snapshot};
 
 vi_core::params! {
     /// Parameters of [`SvrgForb`].
@@ -59,17 +59,12 @@ pub struct SvrgForb {
     params: SvrgForbParams,
     seed: u64,
     oracle: Option<Oracle>,
-    coin: vi_core::rng::Rng,
-    p: f64,
+    /// The snapshot `w_k`.
+    snap: Snapshot,
     tau: f64,
-    snapshots: u64,
     z: Col<f64>,
-    /// The snapshot `w_k` and the previous one `w_{k-1}`.
-    w: Col<f64>,
+    /// The previous snapshot `w_{k-1}`.
     w_prev: Col<f64>,
-    fw: Col<f64>,
-    g: Col<f64>,
-    gw: Col<f64>,
 }
 
 impl SvrgForb {
@@ -77,21 +72,7 @@ impl SvrgForb {
     pub fn new(params: Checked<SvrgForbParams>, seed: impl vi_core::Seed) -> Self {
         let (params, seed) = (params.into_inner(), seed.get());
         let e = || Col::zeros(0);
-        Self {
-            params,
-            seed,
-            oracle: None,
-            coin: vi_core::rng::seeded(seed, COIN_STREAM),
-            p: 0.0,
-            tau: 0.0,
-            snapshots: 0,
-            z: e(),
-            w: e(),
-            w_prev: e(),
-            fw: e(),
-            g: e(),
-            gw: e(),
-        }
+        Self { params, seed, oracle: None, snap: Snapshot::new(seed), tau: 0.0, z: e(), w_prev: e() }
     }
 }
 
@@ -103,46 +84,29 @@ impl Solver for SvrgForb {
     fn init(&mut self, problem: &mut Problem) -> Result<()> {
         let prm = &self.params;
         let oracle = Oracle::new(problem, "svrg-forb", prm.draws.sampling, prm.draws.batch, self.seed)?;
-        self.p = if prm.p > 0.0 { prm.p } else { (2.0 * prm.draws.batch as f64 / oracle.components as f64).min(1.0) };
+        self.z = problem.start().to_owned();
+        self.snap.init(problem, &oracle, prm.p, prm.draws.batch, self.seed, self.z.as_ref());
         // unit.eta0 = factor / L_Q; the bound's (1 - sqrt(1 - p)) / 2 on top. A fixed step is
         // taken as it is.
         let unit = oracle.steps(problem, "svrg-forb", prm.step, prm.factor, stochastic::Schedule::Constant, 1.0)?;
         self.tau = match prm.step {
             StepRule::Fixed(s) => s,
-            _ => unit.eta0 * 0.5 * (1.0 - (1.0 - self.p).sqrt()),
+            _ => unit.eta0 * 0.5 * (1.0 - (1.0 - self.snap.p).sqrt()),
         };
         self.oracle = Some(oracle);
-        self.coin = vi_core::rng::seeded(self.seed, COIN_STREAM);
-        let n = problem.dim();
-        self.z = problem.start().to_owned();
-        self.w = self.z.clone();
         self.w_prev = self.z.clone();
-        self.fw = Col::zeros(n);
-        self.g = Col::zeros(n);
-        self.gw = Col::zeros(n);
-        problem.eval(self.w.as_ref(), self.fw.as_mut());
-        self.snapshots = 1;
         Ok(())
     }
 
     fn step(&mut self, problem: &mut Problem) -> StepStatus {
         let oracle = self.oracle.as_mut().expect("init sets the oracle");
-        let tau = self.tau;
-        // One draw, evaluated at z_k and at the previous snapshot w_{k-1}.
-        oracle.sampler.fill(&mut oracle.batch);
-        problem.eval_components(&oracle.batch, self.z.as_ref(), self.g.as_mut());
-        problem.eval_components(&oracle.batch, self.w_prev.as_ref(), self.gw.as_mut());
-        // z <- P(z - tau (F(w) + g - gw))
-        linalg::axpy(-tau, self.fw.as_ref(), self.z.as_mut());
-        linalg::axpy(-tau, self.g.as_ref(), self.z.as_mut());
-        linalg::axpy(tau, self.gw.as_ref(), self.z.as_mut());
+        // One draw, evaluated at z_k and at the previous snapshot w_{k-1};
+        // z <- P(z - tau (F(w) + g - gw)).
+        self.snap.draw(problem, oracle, self.z.as_ref(), Some(self.w_prev.as_ref()));
+        self.snap.step_along(self.tau, self.z.as_mut());
         problem.project(self.z.as_mut());
-        self.w_prev.copy_from(&self.w);
-        if vi_core::rng::uniform(&mut self.coin) < self.p {
-            self.w.copy_from(&self.z);
-            problem.eval(self.w.as_ref(), self.fw.as_mut());
-            self.snapshots += 1;
-        }
+        self.w_prev.copy_from(&self.snap.w);
+        self.snap.refresh(problem, self.z.as_ref());
         StepStatus::Continue
     }
 
@@ -155,11 +119,7 @@ impl Solver for SvrgForb {
     }
 
     fn info(&self) -> serde_json::Value {
-        let Some(o) = &self.oracle else { return serde_json::Value::Null };
-        let mut m = o.info();
-        m.insert("p".into(), self.p.into());
-        m.insert("snapshots".into(), self.snapshots.into());
-        serde_json::Value::Object(m)
+        self.snap.info(self.oracle.as_ref())
     }
 }
 
@@ -204,7 +164,7 @@ mod tests {
         let mut s = SvrgForb::new(checked(SvrgForbParams::default()), 7);
         s.init(&mut p).unwrap();
         // p = 2 batch / N = 0.2, tau = 0.99 (1 - sqrt(0.8)) / (2 L_Q).
-        assert!((s.p - 0.2).abs() < 1e-15);
+        assert!((s.snap.p - 0.2).abs() < 1e-15);
         let l = p.component_lipschitz().unwrap().to_vec();
         let l_q = (l.iter().map(|v| v * v).sum::<f64>() / 10.0).sqrt();
         assert!((s.tau - 0.99 * (1.0 - 0.8f64.sqrt()) / (2.0 * l_q)).abs() < 1e-15);
@@ -214,12 +174,12 @@ mod tests {
         }
         let c = p.counters();
         assert_eq!(c.component_calls, 2 * k);
-        assert_eq!(c.oracle_calls, s.snapshots + (2 * k).div_ceil(10));
+        assert_eq!(c.oracle_calls, s.snap.count + (2 * k).div_ceil(10));
         // Snapshots ~ Binomial(k, 0.2): mean 4000, sd 57.
-        assert!((s.snapshots as f64 - 4001.0).abs() < 300.0, "{}", s.snapshots);
+        assert!((s.snap.count as f64 - 4001.0).abs() < 300.0, "{}", s.snap.count);
         // Variance reduction: the iterate reaches the solution (z* = 0) to rounding.
         assert!(s.iterate().norm_l2() < 1e-12, "{}", s.iterate().norm_l2());
-        assert_eq!(s.info()["snapshots"], serde_json::json!(s.snapshots));
+        assert_eq!(s.info()["snapshots"], serde_json::json!(s.snap.count));
     }
 
     #[test]
