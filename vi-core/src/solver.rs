@@ -118,6 +118,17 @@ pub trait Method: Solver + Sized + 'static {
     /// # Errors
     /// A configuration that is invalid beyond the parameters' own checks.
     fn build(params: crate::Checked<Self::Params>, ctx: &crate::BuildContext) -> Result<Self>;
+
+    /// The method with its default parameters but a fixed `step` (seed 0): the shortest way to
+    /// a solver in a test or an example, `Extragradient::with_step(0.05)?`.
+    ///
+    /// # Errors
+    /// If `eta` is not finite and positive, or the method has no parameter `step`.
+    fn with_step(eta: f64) -> Result<Self> {
+        let mut map = serde_json::Map::new();
+        map.insert("step".into(), eta.into());
+        Self::build(crate::params::parse_params("solver", Self::NAME, &map)?, &crate::BuildContext::new(0))
+    }
 }
 
 /// How a solver chooses its step size. Serialized as a number, `"auto"` or `"adaptive"`.

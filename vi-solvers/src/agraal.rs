@@ -185,14 +185,9 @@ vi_core::register_solver!(Agraal);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{assert_send_clone, bilinear_xy, build_error, checked, random_orthogonal, run};
+    use crate::test_support::{bilinear_xy, build_error, checked, random_orthogonal, run};
     use faer::Mat;
     use vi_core::{FnOperator, Operator};
-
-    #[test]
-    fn boxed_solver_is_send_and_clone() {
-        assert_send_clone(Box::new(Agraal::new(checked(AgraalParams::default()), 0)));
-    }
 
     #[test]
     fn rejects_invalid_parameters() {

@@ -39,7 +39,7 @@
 
 use faer::{Col, ColRef};
 use faer::{Mat, MatRef};
-use vi_core::{BuildContext, Checked, LinearModel, Method, Params, PredictedStep, Problem, Result, Solver, StepStatus};
+use vi_core::{BuildContext, Checked, LinearModel, Method, PredictedStep, Problem, Result, Solver, StepStatus};
 
 use crate::gda::{gda_predicted_step, gda_step, GdaParams};
 
@@ -62,16 +62,6 @@ impl AlternatingGda {
     /// A new solver with checked parameters.
     pub fn new(params: Checked<GdaParams>) -> Self {
         Self { params: params.into_inner(), eta: 0.0, z: Col::zeros(0), f: Col::zeros(0), group: Vec::new(), groups: 0 }
-    }
-
-    /// A solver with a fixed step.
-    ///
-    /// # Errors
-    /// If `eta` is not finite and positive.
-    pub fn with_step(eta: f64) -> Result<Self> {
-        Ok(Self::new(
-            GdaParams { step: vi_core::StepRule::Fixed(eta), ..Default::default() }.check("solver alternating-gda")?,
-        ))
     }
 
     /// Number of sequential block updates (= oracle calls) per iteration.
@@ -173,15 +163,8 @@ vi_core::register_solver!(AlternatingGda);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{
-        assert_send_clone, bilinear_xy, bilinear_xy_blocks, build_error, run, strongly_monotone,
-    };
+    use crate::test_support::{bilinear_xy, bilinear_xy_blocks, build_error, run, strongly_monotone};
     use vi_core::{Block, Status};
-
-    #[test]
-    fn boxed_solver_is_send_and_clone() {
-        assert_send_clone(Box::new(AlternatingGda::with_step(0.1).unwrap()));
-    }
 
     #[test]
     fn rejects_invalid_parameters() {

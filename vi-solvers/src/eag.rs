@@ -207,16 +207,11 @@ vi_core::register_solver!(Eag);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{assert_send_clone, bilinear_xy, build_error, checked, random_bilinear, run};
+    use crate::test_support::{bilinear_xy, build_error, checked, random_bilinear, run};
     use vi_core::Status;
 
     fn fixed(alpha: f64, variant: EagVariant) -> Eag {
         Eag::new(checked(EagParams { step: StepRule::Fixed(alpha), variant, factor: None }))
-    }
-
-    #[test]
-    fn boxed_solver_is_send_and_clone() {
-        assert_send_clone(Box::new(fixed(0.1, EagVariant::Constant)));
     }
 
     #[test]

@@ -94,16 +94,6 @@ impl Eftp {
         }
     }
 
-    /// A solver with a fixed step.
-    ///
-    /// # Errors
-    /// If `eta` is not finite and positive.
-    pub fn with_step(eta: f64) -> Result<Self> {
-        let mut p = EftpParams::default();
-        p.search.step = vi_core::StepRule::Fixed(eta);
-        Ok(Self::new(vi_core::Params::check(p, "solver eftp")?))
-    }
-
     /// Without a preconditioner the direction is `F` itself: `d` and `d_past` are not used.
     fn plain(&self) -> bool {
         !self.params.precond.active()
@@ -231,13 +221,8 @@ vi_core::register_solver!(Eftp);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{assert_send_clone, bilinear_xy, build_error, params, run, strongly_monotone};
+    use crate::test_support::{bilinear_xy, build_error, params, run, strongly_monotone};
     use vi_core::StepRule;
-
-    #[test]
-    fn boxed_solver_is_send_and_clone() {
-        assert_send_clone(Box::new(Eftp::with_step(0.1).unwrap()));
-    }
 
     #[test]
     fn rejects_invalid_parameters() {

@@ -79,16 +79,6 @@ impl Extragradient {
         }
     }
 
-    /// A solver with a fixed step.
-    ///
-    /// # Errors
-    /// If `eta` is not finite and positive.
-    pub fn with_step(eta: f64) -> Result<Self> {
-        let mut p = ExtragradientParams::default();
-        p.search.step = vi_core::StepRule::Fixed(eta);
-        Ok(Self::new(vi_core::Params::check(p, "solver extragradient")?))
-    }
-
     /// `z~ = P(z - eta d)` into `z_half` and `f_half = F(z~)`, given `d` = scaled `F(z)`.
     fn extrapolate(&mut self, problem: &mut Problem) {
         linalg::add_scaled(self.z_half.as_mut(), self.z.as_ref(), -self.eta, self.d.as_ref());

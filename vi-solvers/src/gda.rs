@@ -28,8 +28,7 @@
 
 use faer::{Col, ColRef};
 use vi_core::{
-    linalg, BuildContext, Checked, LinearModel, Method, Params, PredictedStep, Problem, Result, Solver, StepRule,
-    StepStatus,
+    linalg, BuildContext, Checked, LinearModel, Method, PredictedStep, Problem, Result, Solver, StepRule, StepStatus,
 };
 
 use crate::common;
@@ -83,14 +82,6 @@ impl Gda {
     pub fn new(params: Checked<GdaParams>) -> Self {
         let params = params.into_inner();
         Self { params, eta: 0.0, z: Col::zeros(0), f: Col::zeros(0) }
-    }
-
-    /// A solver with a fixed step.
-    ///
-    /// # Errors
-    /// If `eta` is not finite and positive.
-    pub fn with_step(eta: f64) -> Result<Self> {
-        Ok(Self::new(GdaParams { step: StepRule::Fixed(eta), ..Default::default() }.check("solver gda")?))
     }
 }
 
@@ -146,13 +137,8 @@ vi_core::register_solver!(Gda);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{assert_send_clone, bilinear_xy, build_error, checked, run, strongly_monotone};
+    use crate::test_support::{bilinear_xy, build_error, checked, run, strongly_monotone};
     use vi_core::Status;
-
-    #[test]
-    fn boxed_solver_is_send_and_clone() {
-        assert_send_clone(Box::new(Gda::with_step(0.1).unwrap()));
-    }
 
     #[test]
     fn rejects_invalid_parameters() {

@@ -23,8 +23,7 @@
 
 use faer::{Col, ColRef};
 use vi_core::{
-    BuildContext, Checked, Error, LinearModel, Method, Params, PredictedStep, Problem, Result, Solver, StepRule,
-    StepStatus,
+    BuildContext, Checked, Error, LinearModel, Method, PredictedStep, Problem, Result, Solver, StepRule, StepStatus,
 };
 
 /// The golden ratio `(1 + sqrt 5) / 2`.
@@ -77,14 +76,6 @@ impl Graal {
     pub fn new(params: Checked<GraalParams>) -> Self {
         let params = params.into_inner();
         Self { params, lambda: 0.0, z: Col::zeros(0), z_bar: Col::zeros(0), f: Col::zeros(0) }
-    }
-
-    /// A solver with a fixed step and the golden ratio.
-    ///
-    /// # Errors
-    /// If `lambda` is not finite and positive.
-    pub fn with_step(lambda: f64) -> Result<Self> {
-        Ok(Self::new(GraalParams { step: StepRule::Fixed(lambda), ..Default::default() }.check("solver graal")?))
     }
 }
 
@@ -145,15 +136,8 @@ vi_core::register_solver!(Graal);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{
-        assert_send_clone, bilinear_xy, build_error, checked, random_bilinear, run, strongly_monotone,
-    };
+    use crate::test_support::{bilinear_xy, build_error, checked, random_bilinear, run, strongly_monotone};
     use vi_core::Status;
-
-    #[test]
-    fn boxed_solver_is_send_and_clone() {
-        assert_send_clone(Box::new(Graal::with_step(0.1).unwrap()));
-    }
 
     #[test]
     fn rejects_invalid_parameters() {

@@ -93,16 +93,6 @@ impl Ogda {
         }
     }
 
-    /// A solver with a fixed step.
-    ///
-    /// # Errors
-    /// If `eta` is not finite and positive.
-    pub fn with_step(eta: f64) -> Result<Self> {
-        let mut p = OgdaParams::default();
-        p.search.step = vi_core::StepRule::Fixed(eta);
-        Ok(Self::new(vi_core::Params::check(p, "solver ogda")?))
-    }
-
     /// `z_new = P(z - eta_k d - eta_{k-1} (d - d_prev))`, then `f_new = F(z_new)`.
     fn trial(&mut self, problem: &mut Problem) {
         let (a, b) = (self.eta, self.eta_prev);
@@ -213,13 +203,8 @@ vi_core::register_solver!(Ogda);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{assert_send_clone, bilinear_xy, build_error, params, run, strongly_monotone};
+    use crate::test_support::{assert_steps, bilinear_xy, build_error, params, run, strongly_monotone};
     use vi_core::StepRule;
-
-    #[test]
-    fn boxed_solver_is_send_and_clone() {
-        assert_send_clone(Box::new(Ogda::with_step(0.1).unwrap()));
-    }
 
     #[test]
     fn rejects_invalid_parameters() {
@@ -235,14 +220,8 @@ mod tests {
     fn two_steps_match_hand_computation() {
         // F = (y, -x), z0 = z_{-1} = (1, 1), eta = 0.1: z1 = z0 - 0.1 F(z0) = (0.9, 1.1);
         // z2 = z1 - 0.2 (1.1, -0.9) + 0.1 (1, -1) = (0.78, 1.18) (= EFTP's z~1).
-        let mut p = bilinear_xy(&[1.0, 1.0]);
         let mut s = Ogda::with_step(0.1).unwrap();
-        s.init(&mut p).unwrap();
-        s.step(&mut p);
-        assert!((s.iterate()[0] - 0.9).abs() < 1e-15 && (s.iterate()[1] - 1.1).abs() < 1e-15);
-        s.step(&mut p);
-        assert!((s.iterate()[0] - 0.78).abs() < 1e-15 && (s.iterate()[1] - 1.18).abs() < 1e-15);
-        assert_eq!(p.counters().oracle_calls, 3);
+        assert_steps(&mut s, &mut bilinear_xy(&[1.0, 1.0]), &[[0.9, 1.1], [0.78, 1.18]], 3);
     }
 
     #[test]

@@ -23,8 +23,7 @@
 
 use faer::{Col, ColRef};
 use vi_core::{
-    linalg, BuildContext, Checked, LinearModel, Method, Params, PredictedStep, Problem, Result, Solver, StepRule,
-    StepStatus,
+    linalg, BuildContext, Checked, LinearModel, Method, PredictedStep, Problem, Result, Solver, StepRule, StepStatus,
 };
 
 vi_core::params! {
@@ -54,14 +53,6 @@ impl Prg {
         let params = params.into_inner();
         let z = || Col::zeros(0);
         Self { params, eta: 0.0, z: z(), z_prev: z(), w: z(), f: z() }
-    }
-
-    /// A solver with a fixed step.
-    ///
-    /// # Errors
-    /// If `eta` is not finite and positive.
-    pub fn with_step(eta: f64) -> Result<Self> {
-        Ok(Self::new(PrgParams { step: StepRule::Fixed(eta), ..Default::default() }.check("solver prg")?))
     }
 }
 
@@ -124,15 +115,9 @@ vi_core::register_solver!(Prg);
 mod tests {
     use super::*;
     use crate::test_support::{
-        assert_send_clone, bilinear_xy, build_error, checked, duality_gap, matrix_game, rps_matrix, run,
-        strongly_monotone,
+        assert_steps, bilinear_xy, build_error, checked, duality_gap, matrix_game, rps_matrix, run, strongly_monotone,
     };
     use vi_core::Status;
-
-    #[test]
-    fn boxed_solver_is_send_and_clone() {
-        assert_send_clone(Box::new(Prg::with_step(0.1).unwrap()));
-    }
 
     #[test]
     fn rejects_invalid_parameters() {
@@ -146,14 +131,8 @@ mod tests {
     fn two_steps_match_hand_computation() {
         // z1 = (1,1) - 0.1 (1,-1) = (0.9, 1.1); w = 2 z1 - z0 = (0.8, 1.2), F(w) = (1.2, -0.8);
         // z2 = (0.9 - 0.12, 1.1 + 0.08) = (0.78, 1.18).
-        let mut p = bilinear_xy(&[1.0, 1.0]);
         let mut s = Prg::with_step(0.1).unwrap();
-        s.init(&mut p).unwrap();
-        s.step(&mut p);
-        assert!((s.iterate()[0] - 0.9).abs() < 1e-15 && (s.iterate()[1] - 1.1).abs() < 1e-15);
-        s.step(&mut p);
-        assert!((s.iterate()[0] - 0.78).abs() < 1e-15 && (s.iterate()[1] - 1.18).abs() < 1e-15);
-        assert_eq!(p.counters().oracle_calls, 2);
+        assert_steps(&mut s, &mut bilinear_xy(&[1.0, 1.0]), &[[0.9, 1.1], [0.78, 1.18]], 2);
     }
 
     #[test]

@@ -131,7 +131,7 @@ vi_core::register_solver!(StochasticEg);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{assert_send_clone, bilinear_xy, build_error, checked, finite_sum_2d, params};
+    use crate::test_support::{bilinear_xy, build_error, checked, finite_sum_2d, params};
     use crate::Extragradient;
 
     #[test]
@@ -200,6 +200,5 @@ mod tests {
         let mut s = StochasticEg::new(params(serde_json::json!({"batch": 4})), 0);
         let e = s.init(&mut finite_sum_2d(3, &[1.0, 1.0])).unwrap_err().to_string();
         assert!(e.contains("`batch`") && e.contains("N = 3"), "{e}");
-        assert_send_clone(Box::new(StochasticEg::new(checked(StochasticEgParams::default()), 0)));
     }
 }

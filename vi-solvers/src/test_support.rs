@@ -175,14 +175,6 @@ pub fn run(problem: &mut Problem, solver: &mut dyn Solver, tol: f64, max_iters: 
     runner.run(problem, solver).unwrap()
 }
 
-/// Asserts that a boxed solver is `Send` and `Clone`.
-pub fn assert_send_clone(s: Box<dyn Solver>) {
-    fn is_send<T: Send>(_: &T) {}
-    is_send(&s);
-    let c = s.clone();
-    assert_eq!(c.name(), s.name());
-}
-
 /// The error text of building a registered solver with `params`.
 pub fn build_error(name: &str, params: serde_json::Value) -> String {
     match vi_core::build_solver(name, &params, 0) {
@@ -220,4 +212,21 @@ pub fn checked<P: vi_core::Params>(p: P) -> vi_core::Checked<P> {
 /// group keys such as `step` or `beta1` sit at the top level).
 pub fn params<P: vi_core::Params>(overrides: serde_json::Value) -> vi_core::Checked<P> {
     vi_core::params::parse_params::<P>("solver", "under-test", overrides.as_object().unwrap()).unwrap()
+}
+
+/// Steps `s` from `p`'s start, checks the iterate after each step against `expected` (to
+/// `1e-15`), then the oracle calls made (`init` included).
+pub fn assert_steps(s: &mut dyn Solver, p: &mut Problem, expected: &[[f64; 2]], calls: u64) {
+    s.init(p).unwrap();
+    for (k, e) in expected.iter().enumerate() {
+        s.step(p);
+        let z = s.iterate();
+        assert!(
+            (z[0] - e[0]).abs() < 1e-15 && (z[1] - e[1]).abs() < 1e-15,
+            "step {}: {:?}, expected {e:?}",
+            k + 1,
+            [z[0], z[1]]
+        );
+    }
+    assert_eq!(p.counters().oracle_calls, calls);
 }

@@ -5,7 +5,7 @@
 use faer::c64;
 use faer::Col;
 use serde_json::json;
-use vi_core::{Problem, Solver, Status};
+use vi_core::{Method, Problem, Solver, Status};
 
 use crate::test_support::{
     checked, duality_gap, matching_pennies_matrix, matrix_game, params, random_bilinear, rotation_blocks, rps_matrix,
@@ -358,5 +358,34 @@ fn runs_stop_at_the_evaluated_point_with_its_honest_residual_whatever_the_trace(
             .run(&mut p, s.as_mut())
             .unwrap();
         assert!(r.monitor_calls <= 3, "{name}: {} monitoring calls", r.monitor_calls);
+    }
+}
+
+#[test]
+fn every_registered_solver_is_send_and_a_clone_continues_identically() {
+    // Send is required by the trait object; the clone must carry the solver's whole state
+    // (iterates, step, sampler). `q` is brought to `p`'s state (tikhonov installs a shift on
+    // the problem) by a twin solver, then the clone of the first continues on it.
+    fn is_send<T: Send>(_: &T) {}
+    let names: Vec<&str> = vi_core::registry().unwrap().solvers().map(|e| e.name).collect();
+    assert!(names.len() >= 15, "{names:?}");
+    for name in names {
+        let problem = || crate::test_support::finite_sum_2d(4, &[1.0, -2.0]);
+        let (mut p, mut q) = (problem(), problem());
+        let (mut s, mut twin) = (solver(name, json!({})), solver(name, json!({})));
+        is_send(&s);
+        s.init(&mut p).unwrap();
+        twin.init(&mut q).unwrap();
+        for _ in 0..3 {
+            s.step(&mut p);
+            twin.step(&mut q);
+        }
+        let mut c = s.clone();
+        assert_eq!(c.name(), s.name());
+        for _ in 0..5 {
+            s.step(&mut p);
+            c.step(&mut q);
+        }
+        assert_eq!(s.iterate().to_owned(), c.iterate().to_owned(), "{name}");
     }
 }

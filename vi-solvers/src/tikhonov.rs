@@ -355,9 +355,7 @@ vi_core::register_solver!(TikhonovContinuation);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{
-        assert_send_clone, bilinear, bilinear_xy, build_error, checked, matrix_with_singular_values, run,
-    };
+    use crate::test_support::{bilinear, bilinear_xy, build_error, checked, matrix_with_singular_values, run};
     use crate::Extragradient;
     use faer::Mat;
     use vi_core::{linalg, Status};
@@ -368,11 +366,6 @@ mod tests {
             &BuildContext::new(0),
         )
         .unwrap()
-    }
-
-    #[test]
-    fn boxed_solver_is_send_and_clone() {
-        assert_send_clone(Box::new(eg_inner(0.1, 1.0)));
     }
 
     #[test]

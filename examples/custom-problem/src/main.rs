@@ -13,8 +13,8 @@
 
 use faer::{Col, ColMut, ColRef};
 use vi_core::{
-    register_problem, BoxSet, BuildContext, Checked, Error, Monotonicity, Operator, Params, Problem, Result, RunConfig,
-    RunSpec, Runner,
+    register_problem, BoxSet, BuildContext, Checked, Error, Method, Monotonicity, Operator, Params, Problem, Result,
+    RunConfig, RunSpec, Runner,
 };
 
 // Force-link the plugin crates so that the registry also holds the built-in solvers.

@@ -1,6 +1,6 @@
 use super::reformulation::{component, fb};
 use super::*;
-use crate::test_support::{assert_send_clone, build_error, checked, run, strongly_monotone};
+use crate::test_support::{build_error, checked, run, strongly_monotone};
 use faer::{ColMut, MatMut};
 use vi_core::{BoxSet, FnOperator, NonnegativeOrthant, Operator, Simplex};
 
@@ -18,11 +18,6 @@ fn josephy_fn() -> Problem {
         o[3] = x1 * x1 + 3.0 * x2 * x2 + 2.0 * x3 + 3.0 * x4 - 3.0;
     });
     Problem::new("josephy-fn", Box::new(op), Box::new(NonnegativeOrthant::new(4)), Col::zeros(4)).unwrap()
-}
-
-#[test]
-fn boxed_solver_is_send_and_clone() {
-    assert_send_clone(Box::new(newton()));
 }
 
 #[test]
