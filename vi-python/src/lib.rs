@@ -17,13 +17,14 @@
 #![warn(missing_docs)]
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
 use serde_json::{json, Map, Value};
-use vi_bench::suite::{run_suite, EntrySpec, Shard, SuiteOptions, SuiteSpec};
+use vi_bench::suite::{run_suite, EntrySpec, JacobianAt, Shard, SuiteOptions, SuiteSpec};
 use vi_core::{Budget, Observation, Observer, Report, RunConfig, RunSpec, Runner};
 
 // Force-link the plugin crates: without these the registry is empty.
@@ -205,7 +206,7 @@ pub fn run_python(
 /// # Errors
 /// The operator's exception, or `ValueError` for bad input.
 #[pyfunction]
-#[pyo3(signature = (problem, problem_params, solver_params, at, solvers, measure_iters, offset, dense_max, krylov, seed))]
+#[pyo3(signature = (problem, problem_params, solver_params, at, solvers, measure_iters, offset, dense_max, krylov, seed, bounds, radius))]
 #[allow(clippy::too_many_arguments)]
 pub fn diagnose(
     py: Python<'_>,
@@ -219,6 +220,8 @@ pub fn diagnose(
     dense_max: usize,
     krylov: usize,
     seed: u64,
+    bounds: usize,
+    radius: f64,
 ) -> PyResult<String> {
     let mut set = Vec::new();
     let (name, python) = match problem.cast::<NativeProblem>() {
@@ -250,8 +253,8 @@ pub fn diagnose(
         offset,
         dense_max,
         krylov,
-        bounds: 0,
-        radius: 0.5,
+        bounds,
+        radius,
     };
     let result = if python {
         let state = Arc::new(RunState::default());
@@ -273,9 +276,9 @@ pub fn diagnose(
 fn entry_from_json(kind: &str, v: &Value) -> PyResult<EntrySpec> {
     let obj = v.as_object().ok_or_else(|| value_error(format!("suite: each {kind} entry must be a dict, got {v}")))?;
     for k in obj.keys() {
-        if !["name", "params", "grid", "budget", "seeds"].contains(&k.as_str()) {
+        if !["name", "params", "grid", "budget", "seeds", "diagnose"].contains(&k.as_str()) {
             return Err(value_error(format!(
-                "suite: unknown key `{k}` in a {kind} entry; valid keys: name, params, grid, budget, seeds"
+                "suite: unknown key `{k}` in a {kind} entry; valid keys: name, params, grid, budget, seeds, diagnose"
             )));
         }
     }
@@ -327,17 +330,30 @@ fn entry_from_json(kind: &str, v: &Value) -> PyResult<EntrySpec> {
         }
         e.seeds = Some(s);
     }
+    if let Some(d) = obj.get("diagnose") {
+        if kind == "solver" {
+            return Err(value_error(format!("suite: solver `{name}`: `diagnose` belongs to problems or to the suite")));
+        }
+        e.diagnose = Some(jacobian_at(d, &format!("{kind} `{name}`: "))?);
+    }
     Ok(e)
+}
+
+/// `"none"`, `"start"` or `"solution"`.
+fn jacobian_at(v: &Value, who: &str) -> PyResult<JacobianAt> {
+    serde_json::from_value(v.clone()).map_err(|_| {
+        value_error(format!("suite: {who}`diagnose` must be \"none\", \"start\" or \"solution\", got {v}"))
+    })
 }
 
 /// A suite from the JSON of a dict shaped like a suite TOML file.
 fn spec_from_json(text: &str) -> PyResult<SuiteSpec> {
     let v = parse_object("suite", text)?;
     for k in v.keys() {
-        if !["name", "seeds", "budget", "skip_invalid", "problems", "solvers"].contains(&k.as_str()) {
-            return Err(value_error(format!(
-                "suite: unknown key `{k}`; valid keys: name, seeds, budget, skip_invalid, problems, solvers"
-            )));
+        const KEYS: [&str; 8] =
+            ["name", "seeds", "budget", "skip_invalid", "problem_defaults", "diagnose", "problems", "solvers"];
+        if !KEYS.contains(&k.as_str()) {
+            return Err(value_error(format!("suite: unknown key `{k}`; valid keys: {}", KEYS.join(", "))));
         }
     }
     let mut spec = SuiteSpec::new(v.get("name").and_then(Value::as_str).unwrap_or("python suite"));
@@ -353,7 +369,16 @@ fn spec_from_json(text: &str) -> PyResult<SuiteSpec> {
         let b: Budget = serde_json::from_value(b.clone()).map_err(|e| value_error(format!("suite: budget: {e}")))?;
         spec.budget = b;
     }
-    spec.skip_invalid = v.get("skip_invalid").and_then(Value::as_bool).unwrap_or(false);
+    let flag = |key: &str, default: bool| match v.get(key) {
+        None => Ok(default),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(other) => Err(value_error(format!("suite: `{key}` must be True or False, got {other}"))),
+    };
+    spec.skip_invalid = flag("skip_invalid", false)?;
+    spec.problem_defaults = flag("problem_defaults", true)?;
+    if let Some(d) = v.get("diagnose") {
+        spec.diagnose = jacobian_at(d, "")?;
+    }
     let list = |key: &str| -> PyResult<Vec<Value>> {
         match v.get(key) {
             Some(Value::Array(a)) if !a.is_empty() => Ok(a.clone()),
@@ -405,10 +430,34 @@ pub fn suite(
         None => std::thread::available_parallelism().map_or(1, usize::from),
     };
     let shard = shard.as_deref().map(Shard::parse).transpose().map_err(bench_error)?;
-    let opts =
-        SuiteOptions { out, jobs, shard, resume, progress: vi_bench::suite::progress_wanted(), note_capped_jobs };
-    // Python problems attach from the worker threads, one oracle call at a time.
-    let o = py.detach(|| run_suite(&spec, &opts)).map_err(bench_error)?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let progress = vi_bench::suite::progress_wanted();
+    let opts = SuiteOptions { out, jobs, shard, resume, progress, note_capped_jobs, stop: Some(stop.clone()) };
+    // The harness runs on its own thread (Python problems attach from its workers, one oracle
+    // call at a time) while this one watches for Ctrl-C: signals are only delivered to the
+    // main thread. On KeyboardInterrupt the suite stops (finished runs kept, runs in flight
+    // not recorded, the summary written) and the exception is raised.
+    let (outcome, interrupt) = std::thread::scope(|s| {
+        let handle = s.spawn(|| run_suite(&spec, &opts));
+        let mut interrupt = None;
+        while !handle.is_finished() {
+            py.detach(|| std::thread::sleep(Duration::from_millis(50)));
+            if interrupt.is_none() {
+                if let Err(e) = py.check_signals() {
+                    stop.store(true, Ordering::Relaxed);
+                    interrupt = Some(e);
+                }
+            }
+        }
+        (handle.join(), interrupt)
+    });
+    let o = match outcome {
+        Ok(r) => r.map_err(bench_error)?,
+        Err(_) => return Err(value_error("suite: the harness thread panicked")),
+    };
+    if let Some(e) = interrupt {
+        return Err(e);
+    }
     Ok(json!({
         "total_cases": o.total_cases,
         "shard_cases": o.shard_cases,

@@ -110,6 +110,79 @@ def test_suite_rejects_bad_specs(tmp_path):
         vi.suite(str(tmp_path / "missing.toml"), tmp_path)
 
 
+def test_diagnose_checks_the_stated_bounds_like_the_cli(vi_bench):
+    kw = dict(problem_params={"reg": "asymmetric"}, at="solution", measure_iters=0, bounds=5, radius=0.5)
+    d = vi.diagnose("gan-dirac", **kw)
+    out = subprocess.run(
+        [vi_bench, "diagnose", "--problem", "gan-dirac", "--set", "problem.reg=asymmetric", "--at", "solution",
+         "--measure-iters", "0", "--bounds", "5", "--radius", "0.5", "--json"],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    cli = json.loads(out)
+    assert d["bound_check"] == cli["bound_check"] and d["bounds"] == cli["bounds"]
+    c = d["bound_check"]
+    assert c["samples"] == 5 and c["mu_holds"] == 5 and c["lipschitz_holds"] == 5 and len(c["points"]) == 5
+    assert d["bounds"]["mu_bound"] <= d["mu"] + 1e-12 and d["lipschitz"] <= d["bounds"]["lipschitz_bound"] + 1e-12
+
+
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        ({"offset": 0.0}, "offset: expected a finite number > 0"),
+        ({"radius": float("nan")}, "radius: expected a finite number > 0"),
+        ({"krylov": 0}, "krylov: expected an integer >= 1"),
+        ({"measure_iters": -1}, "measure_iters: expected an integer >= 0"),
+        ({"bounds": 1.5}, "bounds: expected an integer >= 0"),
+    ],
+)
+def test_diagnose_rejects_bad_options_naming_them(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        vi.diagnose("gan-dirac", **kwargs)
+
+
+def test_suite_dict_takes_diagnose_and_problem_defaults(tmp_path):
+    spec = {"diagnose": "solution", "problem_defaults": False, "budget": {"tol": 1e-6},
+            "problems": [{"name": "bilinear", "params": {"preset": "xy"}},
+                         {"name": "gan-dirac", "params": {"reg": "asymmetric"}, "diagnose": "none"}],
+            "solvers": [{"name": "extragradient"}]}
+    vi.suite(spec, tmp_path, jobs=1)
+    rows = {r["problem"]: r for r in map(json.loads, (tmp_path / "results.jsonl").read_text().splitlines())}
+    # bilinear xy: J = [[0, 1], [-1, 0]], eigenvalues +-i, at its solution 0.
+    assert rows["bilinear"]["jacobian"]["at"] == "solution"
+    assert abs(rows["bilinear"]["jacobian"]["lipschitz"] - 1.0) < 1e-12
+    assert "jacobian" not in rows["gan-dirac"], "the problem's own choice wins"
+    with pytest.raises(ValueError, match="`diagnose` must be"):
+        vi.suite({**spec, "diagnose": "middle"}, tmp_path / "bad")
+    with pytest.raises(ValueError, match="`problem_defaults` must be True or False"):
+        vi.suite({**spec, "problem_defaults": "no"}, tmp_path / "bad")
+    with pytest.raises(ValueError, match="belongs to problems or to the suite"):
+        vi.suite({**spec, "solvers": [{"name": "gda", "diagnose": "start"}]}, tmp_path / "bad")
+
+
+def test_ctrl_c_stops_a_suite_keeping_finished_runs(tmp_path):
+    import _thread
+    import threading
+    import time
+
+    # A run that would take a minute (alternating GDA cycles on the unregularized Dirac GAN)
+    # beside a quick one; Ctrl-C comes after the quick one is done.
+    spec = {"problems": [
+        {"name": "gan-dirac", "params": {"reg": "none"},
+         "budget": {"tol": 0.0, "max_iters": 10**9, "time_limit": 60.0}},
+        {"name": "bilinear", "params": {"m": 5, "n": 5}, "budget": {"max_iters": 1000}},
+    ], "solvers": [{"name": "alternating-gda", "params": {"step": 0.1}}]}
+    timer = threading.Timer(1.5, _thread.interrupt_main)
+    timer.start()
+    t0 = time.perf_counter()
+    with pytest.raises(KeyboardInterrupt):
+        vi.suite(spec, tmp_path, jobs=2)
+    timer.join()
+    assert time.perf_counter() - t0 < 20
+    lines = [json.loads(x) for x in (tmp_path / "results.jsonl").read_text().splitlines()]
+    assert [r["problem"] for r in lines] == ["bilinear"], "finished kept, the run in flight not recorded"
+    assert (tmp_path / "summary.md").exists()
+
+
 def test_suite_from_a_toml_file(tmp_path):
     f = tmp_path / "s.toml"
     f.write_text('seeds = [0]\n[budget]\ntol = 1e-6\n[[problems]]\nname = "bilinear"\nparams = { preset = "xy" }\n'

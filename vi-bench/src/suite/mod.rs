@@ -212,6 +212,7 @@ pub fn execute(a: &SuiteArgs) -> Result<()> {
         resume: a.resume,
         progress: progress_wanted(),
         note_capped_jobs: a.jobs.is_some(),
+        stop: None,
     };
     let o = run_suite(&spec, &opts)?;
     eprintln!(

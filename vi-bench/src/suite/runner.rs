@@ -7,7 +7,7 @@ use std::io::Write;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -36,12 +36,24 @@ pub struct SuiteOptions {
     pub progress: bool,
     /// Say on stderr when `jobs` is capped (see [`capped_jobs`]).
     pub note_capped_jobs: bool,
+    /// An interrupt (Ctrl-C in Python's `vi_engine.suite`): once set, no further case starts
+    /// and the runs in flight stop at their next residual check without being recorded, so
+    /// `--resume` runs them again; the finished ones stay and the summary is still written.
+    pub stop: Option<Arc<AtomicBool>>,
 }
 
 impl SuiteOptions {
     /// Defaults: one job, no shard, no resume, no progress bar.
     pub fn new(out: impl Into<PathBuf>) -> Self {
-        Self { out: out.into(), jobs: 1, shard: None, resume: false, progress: false, note_capped_jobs: true }
+        Self {
+            out: out.into(),
+            jobs: 1,
+            shard: None,
+            resume: false,
+            progress: false,
+            note_capped_jobs: true,
+            stop: None,
+        }
     }
 }
 
@@ -91,6 +103,8 @@ pub struct SuiteOutcome {
     pub summary: PathBuf,
     /// Wall time in seconds.
     pub elapsed_s: f64,
+    /// [`SuiteOptions::stop`] was set: some cases did not run.
+    pub interrupted: bool,
 }
 
 /// Expands, validates and runs a suite (or one shard of it), appending one line per run to
@@ -135,7 +149,8 @@ pub fn run_suite(spec: &SuiteSpec, opts: &SuiteOptions) -> Result<SuiteOutcome> 
         .build()
         .map_err(|e| BenchError::Usage(format!("cannot start {jobs} threads: {e}")))?;
     let verdicts = pool.install(|| validate(spec, &cases))?;
-    let ran = pool.install(|| run_cases(&todo, &verdicts, &results, jobs, opts.progress))?;
+    let stop = opts.stop.as_deref();
+    let ran = pool.install(|| run_cases(&todo, &verdicts, &results, (jobs, opts.progress), stop))?;
 
     let mut statuses = BTreeMap::new();
     for (_, status) in &ran {
@@ -152,18 +167,19 @@ pub fn run_suite(spec: &SuiteSpec, opts: &SuiteOptions) -> Result<SuiteOutcome> 
         results,
         summary,
         elapsed_s: t0.elapsed().as_secs_f64(),
+        interrupted: stop.is_some_and(|s| s.load(Ordering::Relaxed)),
     })
 }
 
 /// Runs `todo` on the current thread pool, appending each record to `results` as its run
 /// ends; returns the (id, status) of each case run, in case order. The first write error stops
-/// the cases not yet started and is returned.
+/// the cases not yet started and is returned; so does `stop` (see [`SuiteOptions::stop`]).
 fn run_cases(
     todo: &[&Case],
     verdicts: &[Option<String>],
     results: &std::path::Path,
-    jobs: usize,
-    show_progress: bool,
+    (jobs, show_progress): (usize, bool),
+    stop: Option<&AtomicBool>,
 ) -> Result<Vec<(String, String)>> {
     let file = OpenOptions::new().create(true).append(true).open(results).map_err(|e| BenchError::io(results, e))?;
     let writer = Mutex::new(file);
@@ -175,13 +191,17 @@ fn run_cases(
         .par_iter()
         .enumerate()
         .map(|(i, case)| {
-            if abort.load(Ordering::Relaxed) {
+            let stopped = || stop.is_some_and(|s| s.load(Ordering::Relaxed));
+            if abort.load(Ordering::Relaxed) || stopped() {
                 return None;
             }
             progress.started(i);
             let t = Instant::now();
-            let record = run_case(case, verdicts[case.index].as_deref());
+            let record = run_case(case, verdicts[case.index].as_deref(), stop);
             let status = record.status();
+            if stopped() && status == "Stopped" {
+                return None; // interrupted in flight: not a result
+            }
             let mut w = writer.lock().unwrap_or_else(PoisonError::into_inner);
             let res = w.write_all(format!("{}\n", record.to_line()).as_bytes()).and_then(|()| w.flush());
             drop(w);
@@ -202,8 +222,9 @@ fn run_cases(
     }
 }
 
-/// Runs one case (catching panics) and returns its record.
-fn run_case(case: &Case, skip: Option<&str>) -> RunRecord {
+/// Runs one case (catching panics) and returns its record; a set `stop` ends the run at its
+/// next residual check (status `Stopped`).
+fn run_case(case: &Case, skip: Option<&str>, stop: Option<&AtomicBool>) -> RunRecord {
     let no_report = |status: NoReportStatus, message: String| {
         let what = NoReport {
             problem: case.spec.problem.clone(),
@@ -221,7 +242,10 @@ fn run_case(case: &Case, skip: Option<&str>) -> RunRecord {
     };
     let mut record = match skip {
         Some(reason) => no_report(NoReportStatus::Skipped, reason.to_string()),
-        None => match catch_unwind(AssertUnwindSafe(|| case.spec.run())) {
+        None => match catch_unwind(AssertUnwindSafe(|| match stop {
+            None => case.spec.run(),
+            Some(flag) => case.spec.prepare()?.run_observed(&mut [&mut StopFlag(flag)]),
+        })) {
             Ok(Ok(report)) => RunRecord::ran(case.fields(), report),
             Ok(Err(e)) => no_report(NoReportStatus::Error, e.to_string()),
             Err(payload) => {
@@ -240,4 +264,13 @@ fn run_case(case: &Case, skip: Option<&str>) -> RunRecord {
             catch_unwind(AssertUnwindSafe(|| jacobian::summary(&case.spec, case.diagnose))).ok().flatten();
     }
     record
+}
+
+/// Ends a run at its next residual check once the flag is set.
+struct StopFlag<'a>(&'a AtomicBool);
+
+impl vi_core::Observer for StopFlag<'_> {
+    fn observe(&mut self, _: &vi_core::Observation<'_>) -> bool {
+        !self.0.load(Ordering::Relaxed)
+    }
 }

@@ -282,20 +282,21 @@ class Report:
         )
 
 
-def _config(tol, max_iters, max_calls, time_limit, check_every, trace_every) -> str:
-    def count(v, what, minimum=0):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < minimum:
-            raise ValueError(f"{what}: expected an integer >= {minimum}, got {v!r}")
-        return int(v)
+def _count(v: Any, what: str, minimum: int = 0) -> int:
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < minimum:
+        raise ValueError(f"{what}: expected an integer >= {minimum}, got {v!r}")
+    return int(v)
 
+
+def _config(tol, max_iters, max_calls, time_limit, check_every, trace_every) -> str:
     # Only the rules given: the others come from the problem's run defaults or the engine's.
     cfg = {
         "tol": _opt_number(tol, "tol"),
-        "max_iters": None if max_iters is None else count(max_iters, "max_iters"),
-        "max_calls": None if max_calls is None else count(max_calls, "max_calls"),
+        "max_iters": None if max_iters is None else _count(max_iters, "max_iters"),
+        "max_calls": None if max_calls is None else _count(max_calls, "max_calls"),
         "time_limit": _opt_number(time_limit, "time_limit", positive=True),
-        "check_every": None if check_every is None else count(check_every, "check_every", 1),
-        "trace_every": None if trace_every is None else count(trace_every, "trace_every"),
+        "check_every": None if check_every is None else _count(check_every, "check_every", 1),
+        "trace_every": None if trace_every is None else _count(trace_every, "trace_every"),
     }
     return json.dumps({k: v for k, v in cfg.items() if v is not None})
 
@@ -365,16 +366,30 @@ def diagnose(
     dense_max: int = 1000,
     krylov: int = 60,
     seed: int = 0,
+    bounds: int = 0,
+    radius: float = 0.5,
 ) -> Dict[str, Any]:
     """Jacobian diagnostics at a point: the dict of ``vi-bench diagnose --json``.
 
     ``at`` is ``"start"``, ``"solution"`` (the known solution) or an array. Fields: ``point``,
     ``residual``, ``eigenvalues`` (``[re, im]`` pairs), ``mu``, ``lipschitz``, ``phase_factor``,
-    ``conditioning_factor``, ``singular_condition``, ``bounds``, ``predictions`` (per
+    ``conditioning_factor``, ``singular_condition``, ``bounds`` (the bounds on ``mu`` and ``L``
+    the operator states at the point, with their terms), ``bound_check``, ``predictions`` (per
     solver: the step, the stable range, the predicted and the measured rate) and ``notes``.
     Infinite values are ``None``, as in the JSON.
+
+    ``measure_iters`` (>= 0) iterations of each measuring run from the point offset by
+    ``offset`` (relative, > 0); dense decompositions up to ``dense_max`` coordinates, else
+    ``krylov`` (>= 1) Arnoldi steps; ``bounds = N`` checks the stated bounds at ``N`` seeded
+    points drawn from the ball of radius ``radius`` around the point (``bound_check``).
     """
     seed = _seed(seed)
+    measure_iters, dense_max = _count(measure_iters, "measure_iters"), _count(dense_max, "dense_max")
+    krylov, bounds = _count(krylov, "krylov", 1), _count(bounds, "bounds")
+    offset = _opt_number(offset, "offset", positive=True)
+    radius = _opt_number(radius, "radius", positive=True)
+    if offset is None or radius is None:
+        raise ValueError("offset and radius: expected finite numbers > 0, got None")
     if isinstance(problem, Problem):
         if problem_params:
             raise ValueError("problem_params: only for registered problems")
@@ -402,7 +417,7 @@ def diagnose(
             where = tmp
         text = _native.diagnose(
             target, _params(problem_params, "problem_params"), _params(solver_params, "solver_params"), where,
-            names, int(measure_iters), float(offset), int(dense_max), int(krylov), seed,
+            names, measure_iters, offset, dense_max, krylov, seed, bounds, radius,
         )
     finally:
         if tmp is not None:
@@ -450,8 +465,13 @@ def suite(
     plus ``case_id``, labels and a compact trace), ``summary.md`` and ``figures/``. A problem
     and solver that read no seed (a Python problem never does) run once, with the first seed,
     and their records say ``uses_seed = False``.
+    A dict may also give ``problem_defaults`` (``False``: ignore the problems' declared run
+    defaults) and ``diagnose`` (``"start"`` or ``"solution"``: the Jacobian's spectral summary in
+    every record; a problem entry may override it).
     ``jobs`` runs in parallel (default: all cores), ``shard="I/N"`` runs a slice, ``resume``
-    skips recorded runs. Built-in problems run in parallel without the GIL; Python problems run
+    skips recorded runs. Ctrl-C stops the suite: the finished runs stay in ``results.jsonl``,
+    the runs in flight stop without being recorded, the summary is written, and
+    ``KeyboardInterrupt`` is raised; ``resume=True`` runs the rest. Built-in problems run in parallel without the GIL; Python problems run
     on the same worker threads but take turns on the GIL, one oracle call at a time (so they
     gain nothing from ``jobs > 1`` and their ``elapsed_s`` includes the waiting; use
     ``jobs=1`` to time them). An exception inside a Python ``F`` is recorded as status

@@ -85,6 +85,8 @@ def diagnose(
     dense_max: int = ...,
     krylov: int = ...,
     seed: int = ...,
+    bounds: int = ...,
+    radius: float = ...,
 ) -> Dict[str, Any]: ...
 def suite(
     spec: Union[str, PathLike[str], Dict[str, Any]],
