@@ -78,36 +78,111 @@ fn classify(mu: Option<f64>, lipschitz: Option<f64>) -> Monotonicity {
     }
 }
 
-/// `F(z) = M z + q` with a dense `M` and *declared* constants: unlike
-/// [`vi_core::AffineOperator`] the constructor runs no decomposition, so problems that know
-/// their constants by construction (e.g. `quadratic`) stay cheap at large `n`.
+/// `F(z) = M z + q` with *declared* constants and `M` dense ([`DenseAffine`]) or sparse
+/// ([`SparseAffine`]): unlike [`vi_core::AffineOperator`] the constructors run no
+/// decomposition, so problems that know their constants by construction (e.g. `quadratic`)
+/// stay cheap at large `n`. `mu` is `lambda_min` of the symmetric part (may be negative).
 #[derive(Clone, Debug)]
-pub struct DenseAffine {
-    m: Mat<f64>,
+pub struct Affine<M> {
+    m: M,
     q: Col<f64>,
     lipschitz: Option<f64>,
     mu: Option<f64>,
 }
 
+/// `F(z) = M z + q` with a dense `M`.
+pub type DenseAffine = Affine<Mat<f64>>;
+
+/// `F(z) = M z + q` with a sparse `M` (compressed sparse columns), evaluated by a sparse
+/// matrix-vector product without allocating; its Jacobian is available sparse.
+pub type SparseAffine = Affine<SparseColMat<usize, f64>>;
+
+/// What [`Affine`] needs of its matrix: products without allocating, and its Jacobian forms.
+pub trait AffineMatrix: Clone + std::fmt::Debug + Send + 'static {
+    /// `out = accum(out) + M v`.
+    fn mul(&self, out: faer::MatMut<'_, f64>, accum: Accum, v: faer::MatRef<'_, f64>);
+    /// `M` as a dense matrix, when that is affordable.
+    fn dense(&self) -> Option<Mat<f64>>;
+    /// As [`Operator::jacobian_into`].
+    fn jacobian_into(&self, _out: faer::MatMut<'_, f64>) -> bool {
+        false
+    }
+    /// As [`Operator::jacobian_pattern`].
+    fn pattern(&self) -> Option<faer::sparse::SymbolicSparseColMat<usize>> {
+        None
+    }
+    /// As [`Operator::jacobian_values_into`].
+    fn values_into(&self, _values: &mut [f64]) -> bool {
+        false
+    }
+}
+
+impl AffineMatrix for Mat<f64> {
+    fn mul(&self, out: faer::MatMut<'_, f64>, accum: Accum, v: faer::MatRef<'_, f64>) {
+        matmul(out, accum, self.as_ref(), v, 1.0, Par::Seq);
+    }
+    fn dense(&self) -> Option<Mat<f64>> {
+        Some(self.clone())
+    }
+}
+
+impl AffineMatrix for SparseColMat<usize, f64> {
+    fn mul(&self, out: faer::MatMut<'_, f64>, accum: Accum, v: faer::MatRef<'_, f64>) {
+        sparse_dense_matmul(out, accum, self.as_ref(), v, 1.0, Par::Seq);
+    }
+    fn dense(&self) -> Option<Mat<f64>> {
+        (self.nrows() <= SMALL).then(|| self.to_dense())
+    }
+    fn jacobian_into(&self, mut out: faer::MatMut<'_, f64>) -> bool {
+        out.fill(0.0);
+        for j in 0..self.ncols() {
+            for (i, v) in self.row_idx_of_col(j).zip(self.val_of_col(j)) {
+                out[(i, j)] = *v;
+            }
+        }
+        true
+    }
+    fn pattern(&self) -> Option<faer::sparse::SymbolicSparseColMat<usize>> {
+        self.symbolic().to_owned().ok()
+    }
+    fn values_into(&self, values: &mut [f64]) -> bool {
+        values.copy_from_slice(self.val());
+        true
+    }
+}
+
+/// The checks both constructors make: `M` square, `q` of its size, all finite.
+fn check_affine(nrows: usize, ncols: usize, q: ColRef<'_, f64>, m_finite: bool) -> Result<()> {
+    if nrows != ncols {
+        return Err(Error::dim("affine operator: M must be square (columns)", nrows, ncols));
+    }
+    if q.nrows() != nrows {
+        return Err(Error::dim("affine operator: length of q", nrows, q.nrows()));
+    }
+    if !m_finite {
+        return Err(Error::NonFinite("affine operator matrix M".into()));
+    }
+    if !linalg::all_finite(q) {
+        return Err(Error::NonFinite("affine operator vector q".into()));
+    }
+    Ok(())
+}
+
+impl<M> Affine<M> {
+    /// The offset `q`.
+    pub fn offset(&self) -> ColRef<'_, f64> {
+        self.q.as_ref()
+    }
+}
+
 impl DenseAffine {
-    /// Builds the operator; `mu` is `lambda_min` of the symmetric part (may be negative).
+    /// Builds the operator.
     ///
     /// # Errors
     /// [`Error::Dimension`] for a non-square `M` or a `q` of the wrong length,
     /// [`Error::NonFinite`] for NaN or infinite entries.
     pub fn new(m: Mat<f64>, q: Col<f64>, lipschitz: Option<f64>, mu: Option<f64>) -> Result<Self> {
-        if m.nrows() != m.ncols() {
-            return Err(Error::dim("affine operator: M must be square (columns)", m.nrows(), m.ncols()));
-        }
-        if q.nrows() != m.nrows() {
-            return Err(Error::dim("affine operator: length of q", m.nrows(), q.nrows()));
-        }
-        if !m.is_all_finite() {
-            return Err(Error::NonFinite("affine operator matrix M".into()));
-        }
-        if !linalg::all_finite(q.as_ref()) {
-            return Err(Error::NonFinite("affine operator vector q".into()));
-        }
+        check_affine(m.nrows(), m.ncols(), q.as_ref(), m.is_all_finite())?;
         Ok(Self { m, q, lipschitz, mu })
     }
 
@@ -115,46 +190,6 @@ impl DenseAffine {
     pub fn matrix(&self) -> faer::MatRef<'_, f64> {
         self.m.as_ref()
     }
-
-    /// The offset `q`.
-    pub fn offset(&self) -> ColRef<'_, f64> {
-        self.q.as_ref()
-    }
-}
-
-impl Operator for DenseAffine {
-    fn dim(&self) -> usize {
-        self.q.nrows()
-    }
-    fn eval(&mut self, z: ColRef<'_, f64>, mut out: ColMut<'_, f64>) {
-        out.copy_from(&self.q);
-        matmul(out.rb_mut().as_mat_mut(), Accum::Add, self.m.as_ref(), z.as_mat(), 1.0, Par::Seq);
-    }
-    fn lipschitz(&self) -> Option<f64> {
-        self.lipschitz
-    }
-    fn strong_monotonicity(&self) -> Option<f64> {
-        self.mu.map(|m| m.max(0.0))
-    }
-    fn monotonicity(&self) -> Monotonicity {
-        classify(self.mu, self.lipschitz)
-    }
-    fn jvp(&mut self, _z: ColRef<'_, f64>, v: ColRef<'_, f64>, out: ColMut<'_, f64>) {
-        matmul(out.as_mat_mut(), Accum::Replace, self.m.as_ref(), v.as_mat(), 1.0, Par::Seq);
-    }
-    fn jacobian(&mut self, _z: ColRef<'_, f64>) -> Option<Mat<f64>> {
-        Some(self.m.clone())
-    }
-}
-
-/// `F(z) = M z + q` with a sparse `M` (compressed sparse columns), evaluated by a sparse
-/// matrix-vector product without allocating.
-#[derive(Clone, Debug)]
-pub struct SparseAffine {
-    m: SparseColMat<usize, f64>,
-    q: Col<f64>,
-    lipschitz: Option<f64>,
-    mu: Option<f64>,
 }
 
 impl SparseAffine {
@@ -172,18 +207,7 @@ impl SparseAffine {
         lipschitz: Option<f64>,
         mu: Option<f64>,
     ) -> Result<Self> {
-        if nrows != ncols {
-            return Err(Error::dim("affine operator: M must be square (columns)", nrows, ncols));
-        }
-        if q.nrows() != nrows {
-            return Err(Error::dim("affine operator: length of q", nrows, q.nrows()));
-        }
-        if triplets.iter().any(|t| !t.val.is_finite()) {
-            return Err(Error::NonFinite("affine operator matrix M".into()));
-        }
-        if !linalg::all_finite(q.as_ref()) {
-            return Err(Error::NonFinite("affine operator vector q".into()));
-        }
+        check_affine(nrows, ncols, q.as_ref(), triplets.iter().all(|t| t.val.is_finite()))?;
         // Stored zeros on the diagonal: the pattern then holds every diagonal entry, as
         // `Operator::jacobian_pattern` requires (Newton systems and Tikhonov shifts fill them).
         let mut all = Vec::with_capacity(triplets.len() + nrows);
@@ -200,13 +224,13 @@ impl SparseAffine {
     }
 }
 
-impl Operator for SparseAffine {
+impl<M: AffineMatrix> Operator for Affine<M> {
     fn dim(&self) -> usize {
         self.q.nrows()
     }
     fn eval(&mut self, z: ColRef<'_, f64>, mut out: ColMut<'_, f64>) {
         out.copy_from(&self.q);
-        sparse_dense_matmul(out.rb_mut().as_mat_mut(), Accum::Add, self.m.as_ref(), z.as_mat(), 1.0, Par::Seq);
+        self.m.mul(out.rb_mut().as_mat_mut(), Accum::Add, z.as_mat());
     }
     fn lipschitz(&self) -> Option<f64> {
         self.lipschitz
@@ -218,26 +242,19 @@ impl Operator for SparseAffine {
         classify(self.mu, self.lipschitz)
     }
     fn jvp(&mut self, _z: ColRef<'_, f64>, v: ColRef<'_, f64>, out: ColMut<'_, f64>) {
-        sparse_dense_matmul(out.as_mat_mut(), Accum::Replace, self.m.as_ref(), v.as_mat(), 1.0, Par::Seq);
+        self.m.mul(out.as_mat_mut(), Accum::Replace, v.as_mat());
     }
     fn jacobian(&mut self, _z: ColRef<'_, f64>) -> Option<Mat<f64>> {
-        (self.dim() <= SMALL).then(|| self.m.to_dense())
+        self.m.dense()
     }
-    fn jacobian_into(&mut self, _z: ColRef<'_, f64>, mut out: faer::MatMut<'_, f64>) -> bool {
-        out.fill(0.0);
-        for j in 0..self.m.ncols() {
-            for (i, v) in self.m.row_idx_of_col(j).zip(self.m.val_of_col(j)) {
-                out[(i, j)] = *v;
-            }
-        }
-        true
+    fn jacobian_into(&mut self, _z: ColRef<'_, f64>, out: faer::MatMut<'_, f64>) -> bool {
+        self.m.jacobian_into(out)
     }
     fn jacobian_pattern(&self) -> Option<faer::sparse::SymbolicSparseColMat<usize>> {
-        self.m.symbolic().to_owned().ok()
+        self.m.pattern()
     }
     fn jacobian_values_into(&mut self, _z: ColRef<'_, f64>, values: &mut [f64]) -> bool {
-        values.copy_from_slice(self.m.val());
-        true
+        self.m.values_into(values)
     }
 }
 

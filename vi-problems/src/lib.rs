@@ -32,8 +32,10 @@ pub mod matrix_game;
 pub mod mcp;
 pub mod quadratic;
 pub mod sweep;
+#[cfg(test)]
+mod testing;
 
-pub use affine::{AffineParams, DenseAffine, SparseAffine};
+pub use affine::{Affine, AffineMatrix, AffineParams, DenseAffine, SparseAffine};
 pub use bilinear::{BilinearOperator, BilinearParams};
 pub use finite_sum::{FiniteSumBilinearParams, FiniteSumQuadraticParams};
 pub use gan::{CovarianceParams, DiracParams, GaussianMeanParams, TwoPointParams};

@@ -296,14 +296,12 @@ vi_core::register_problem!(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::build_error;
     use vi_core::linalg::col_from_slice;
 
+    /// `matrix-game` with `params` (seed 7).
     fn build_p(params: serde_json::Value) -> Problem {
-        vi_core::build_problem("matrix-game", &params, 7).unwrap()
-    }
-
-    fn build_err(params: serde_json::Value) -> String {
-        vi_core::build_problem("matrix-game", &params, 7).unwrap_err().to_string()
+        crate::testing::built("matrix-game", params, 7)
     }
 
     #[test]
@@ -398,33 +396,33 @@ mod tests {
 
     #[test]
     fn bad_parameters_are_rejected() {
-        let e = build_err(serde_json::json!({ "preset": "chess" }));
+        let e = build_error("matrix-game", serde_json::json!({ "preset": "chess" }));
         assert_eq!(
             e,
             "invalid value for parameter `preset` of problem matrix-game: unknown preset `chess`; valid presets: \
              \"rps\", \"matching-pennies\", \"two-by-two\", \"random\", \"file\""
         );
-        let e = build_err(serde_json::json!({ "preset": "random", "m": 0 }));
+        let e = build_error("matrix-game", serde_json::json!({ "preset": "random", "m": 0 }));
         assert_eq!(e, "invalid value for parameter `m` of problem matrix-game: must be >= 1");
         assert_eq!(
-            build_err(serde_json::json!({ "n": -2 })),
+            build_error("matrix-game", serde_json::json!({ "n": -2 })),
             "invalid value for parameter `n` of problem matrix-game: invalid value: integer `-2`, expected a \
              whole number >= 0 (got -2)"
         );
-        let e = build_err(serde_json::json!({ "preset": "file" }));
+        let e = build_error("matrix-game", serde_json::json!({ "preset": "file" }));
         assert_eq!(
             e,
             "invalid value for parameter `file` of problem matrix-game: preset \"file\" needs a payoff matrix file in `file`"
         );
-        let e = build_err(serde_json::json!({ "preset": "random", "file": "a.txt" }));
+        let e = build_error("matrix-game", serde_json::json!({ "preset": "random", "file": "a.txt" }));
         assert!(e.contains("conflicts with preset \"random\""), "{e}");
         // A size beside a preset that fixes it would be ignored: refused, naming it.
         assert_eq!(
-            build_err(serde_json::json!({ "m": 1_000_000_000 })),
+            build_error("matrix-game", serde_json::json!({ "m": 1_000_000_000 })),
             "invalid value for parameter `m` of problem matrix-game: m = 1000000000 applies only to preset \"random\"; \
              preset \"rps\" fixes the size of A"
         );
-        let e = build_err(serde_json::json!({ "preset": "two-by-two", "n": 3 }));
+        let e = build_error("matrix-game", serde_json::json!({ "preset": "two-by-two", "n": 3 }));
         assert!(e.contains("`n`") && e.contains("preset \"two-by-two\""), "{e}");
     }
 }

@@ -313,14 +313,12 @@ vi_core::register_problem!(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::build_error;
     use faer::prelude::Solve;
 
+    /// `quadratic` with `params` (seed 5).
     fn build_p(params: serde_json::Value) -> Problem {
-        vi_core::build_problem("quadratic", &params, 5).unwrap()
-    }
-
-    fn build_err(params: serde_json::Value) -> String {
-        vi_core::build_problem("quadratic", &params, 5).unwrap_err().to_string()
+        crate::testing::built("quadratic", params, 5)
     }
 
     /// The matrix M of a problem's operator, recovered from F(e_j) - F(0).
@@ -435,38 +433,38 @@ mod tests {
     #[test]
     fn bad_parameters_are_rejected() {
         assert_eq!(
-            build_err(serde_json::json!({ "mu": 2.0, "l": 1.0 })),
+            build_error("quadratic", serde_json::json!({ "mu": 2.0, "l": 1.0 })),
             "invalid value for parameter `mu` of problem quadratic: must be <= l = 1, got 2"
         );
         assert_eq!(
-            build_err(serde_json::json!({ "n": 1 })),
+            build_error("quadratic", serde_json::json!({ "n": 1 })),
             "invalid value for parameter `n` of problem quadratic: must be >= 2, got 1"
         );
         assert_eq!(
-            build_err(serde_json::json!({ "n": -4 })),
+            build_error("quadratic", serde_json::json!({ "n": -4 })),
             "invalid value for parameter `n` of problem quadratic: invalid value: integer `-4`, expected a whole \
              number >= 0 (got -4)"
         );
         assert_eq!(
-            build_err(serde_json::json!({ "n": 2.5 })),
+            build_error("quadratic", serde_json::json!({ "n": 2.5 })),
             "invalid value for parameter `n` of problem quadratic: invalid type: floating point `2.5`, expected a \
              whole number >= 0 (got 2.5)"
         );
         assert_eq!(build_p(serde_json::json!({ "n": 6.0 })).dim(), 6);
         assert_eq!(
-            build_err(serde_json::json!({ "n": 5, "family": "blocks" })),
+            build_error("quadratic", serde_json::json!({ "n": 5, "family": "blocks" })),
             "invalid value for parameter `n` of problem quadratic: must be even for family \"blocks\" (2 x 2 blocks), got 5"
         );
         assert_eq!(
-            build_err(serde_json::json!({ "family": "sparse" })),
+            build_error("quadratic", serde_json::json!({ "family": "sparse" })),
             "invalid value for parameter `family` of problem quadratic: unknown family `sparse`; valid families: \
              \"dense\", \"blocks\""
         );
         assert_eq!(
-            build_err(serde_json::json!({ "mu": 0.0 })),
+            build_error("quadratic", serde_json::json!({ "mu": 0.0 })),
             "invalid value for parameter `mu` of problem quadratic: must be a finite number > 0, got 0"
         );
-        assert!(build_err(serde_json::json!({ "box": -1.0 })).contains("`box`"));
-        assert!(build_err(serde_json::json!({ "rho": -1.0 })).contains("`rho`"));
+        assert!(build_error("quadratic", serde_json::json!({ "box": -1.0 })).contains("`box`"));
+        assert!(build_error("quadratic", serde_json::json!({ "rho": -1.0 })).contains("`rho`"));
     }
 }

@@ -1,6 +1,6 @@
 //! Small helpers shared by the solvers: step-rule checks and the backtracking cap.
 
-use vi_core::{Error, Result, StepRule};
+use vi_core::{Error, LinearModel, PredictedStep, Result, StepRule};
 
 vi_core::params! {
     /// The step rule of the extragradient-type methods with its backtracking search, flattened
@@ -21,6 +21,11 @@ impl StepSearch {
     /// The group with other defaults for `factor` and `nu`.
     pub fn with(factor: f64, nu: f64) -> Self {
         Self { factor, nu, ..Self::default() }
+    }
+
+    /// The step at a local Lipschitz constant (`factor / L` for `"auto"`).
+    pub fn predicted_step(&self, lipschitz: f64) -> Option<PredictedStep> {
+        self.step.predict(self.factor, lipschitz)
     }
 
     /// Whether the step is searched by backtracking.
@@ -78,4 +83,10 @@ pub(crate) fn backtracking_failed(eta: f64) -> String {
     format!(
         "backtracking halved the step {MAX_HALVINGS} times (to {eta:e}) without passing the local Lipschitz test; the operator returned non-finite values or is not locally Lipschitz there"
     )
+}
+
+/// The linear model of the optimistic methods (EFTP, OGDA): unconstrained, the recursion
+/// `z+ = (1 - 2h) z + h z-` per eigenvalue, `h = eta lambda` (docs/math.md §2.4).
+pub fn optimistic_model() -> LinearModel {
+    LinearModel::modal("optimistic", 1, |h| vec![1.0 - 2.0 * h, h])
 }

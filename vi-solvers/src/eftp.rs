@@ -193,16 +193,11 @@ impl Solver for Eftp {
     }
 
     fn linear_model(&self) -> std::result::Result<LinearModel, String> {
-        if self.params.precond.active() {
-            return Err("preconditioned: the unpreconditioned linear model does not apply".into());
-        }
-        // Unconstrained it is the optimistic recursion z+ = (1 - 2h) z + h z- per eigenvalue,
-        // h = eta lambda (docs/math.md §2.4).
-        Ok(LinearModel::modal("optimistic", 1, |h| vec![1.0 - 2.0 * h, h]))
+        self.params.precond.linear_model(crate::common::optimistic_model)
     }
 
     fn predicted_step(&self, lipschitz: f64, _mu: Option<f64>) -> Option<PredictedStep> {
-        self.params.search.step.predict(self.params.search.factor, lipschitz)
+        self.params.search.predicted_step(lipschitz)
     }
 }
 

@@ -155,15 +155,12 @@ impl Solver for Extragradient {
     }
 
     fn linear_model(&self) -> std::result::Result<LinearModel, String> {
-        if self.params.precond.active() {
-            return Err("preconditioned: the unpreconditioned linear model does not apply".into());
-        }
         // Per eigenvalue: z+ = (1 - h + h^2) z with h = eta lambda (docs/math.md §2.3).
-        Ok(LinearModel::modal("extragradient", 2, |h| vec![1.0 - h + h * h]))
+        self.params.precond.linear_model(|| LinearModel::modal("extragradient", 2, |h| vec![1.0 - h + h * h]))
     }
 
     fn predicted_step(&self, lipschitz: f64, _mu: Option<f64>) -> Option<PredictedStep> {
-        self.params.search.step.predict(self.params.search.factor, lipschitz)
+        self.params.search.predicted_step(lipschitz)
     }
 }
 

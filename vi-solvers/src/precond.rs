@@ -72,7 +72,7 @@
 
 use faer::{Col, ColMut, ColRef};
 use serde::{Deserialize, Serialize};
-use vi_core::{Error, Problem, Result, StepRule};
+use vi_core::{Error, LinearModel, Problem, Result, StepRule};
 
 /// Which diagonal preconditioner to use. Serialized as `"none"`, `"rmsprop"`, `"adam"`,
 /// `"block-rmsprop"`.
@@ -111,6 +111,18 @@ impl PrecondParams {
     /// Whether a preconditioner is active.
     pub fn active(&self) -> bool {
         self.precond != PrecondKind::None
+    }
+
+    /// The method's unpreconditioned linear model, which does not describe it once a
+    /// preconditioner scales its steps.
+    ///
+    /// # Errors
+    /// A preconditioner is active.
+    pub fn linear_model(&self, model: impl FnOnce() -> LinearModel) -> std::result::Result<LinearModel, String> {
+        if self.active() {
+            return Err("preconditioned: the unpreconditioned linear model does not apply".into());
+        }
+        Ok(model())
     }
 
     /// Rejects `"adaptive"` steps with a preconditioner (the cross-parameter rule of its users).
