@@ -114,7 +114,7 @@ pub use prg::{Prg, PrgParams};
 pub use semismooth_newton::{JacobianSource, SemismoothNewton, SemismoothNewtonParams};
 pub use stochastic::{Draws, Schedule, StochasticSteps};
 pub use stochastic_eftp::{StochasticEftp, StochasticEftpParams};
-pub use stochastic_eg::{StochasticEg, StochasticEgParams};
+pub use stochastic_eg::{Extrapolation, SampledExtragradient, StochasticEg, StochasticEgParams};
 pub use svrg_eg::{SvrgEg, SvrgEgParams};
 pub use svrg_forb::{SvrgForb, SvrgForbParams};
 pub use tikhonov::{Anchor, Stage, TikhonovContinuation, TikhonovParams};

@@ -26,10 +26,8 @@
 //! - Y.-G. Hsieh, F. Iutzeler, J. Malick, P. Mertikopoulos, "On the convergence of single-call
 //!   stochastic extra-gradient methods", NeurIPS 2019.
 
-use faer::{Col, ColRef};
-use vi_core::{linalg, BuildContext, Checked, Method, Problem, Result, Solver, StepStatus};
-
-use crate::stochastic::{Draws, Oracle, Steps, StochasticSteps};
+use crate::stochastic::{Draws, StochasticSteps};
+use crate::stochastic_eg::{Extrapolation, SampledExtragradient};
 
 vi_core::params! {
     /// Parameters of [`StochasticEftp`].
@@ -39,88 +37,24 @@ vi_core::params! {
     }
 }
 
-/// Stochastic extrapolation from the past. See the module documentation.
+/// The past sample for the extrapolation: stochastic EFTP.
 #[derive(Clone, Debug)]
-pub struct StochasticEftp {
-    params: StochasticEftpParams,
-    seed: u64,
-    oracle: Option<Oracle>,
-    steps: Steps,
-    k: u64,
-    z: Col<f64>,
-    z_half: Col<f64>,
-    /// The last sample, `g_{k-1}`.
-    g: Col<f64>,
-}
+pub struct PastSample;
 
-impl StochasticEftp {
-    /// A new solver whose samples derive from `seed`.
-    pub fn new(params: Checked<StochasticEftpParams>, seed: impl vi_core::Seed) -> Self {
-        let (params, seed) = (params.into_inner(), seed.get());
-        let e = || Col::zeros(0);
-        Self { params, seed, oracle: None, steps: Steps::default(), k: 0, z: e(), z_half: e(), g: e() }
-    }
-}
-
-impl Solver for StochasticEftp {
-    fn name(&self) -> &str {
-        Self::NAME
-    }
-
-    fn init(&mut self, problem: &mut Problem) -> Result<()> {
-        let p = &self.params;
-        let mut oracle = Oracle::new(problem, "stochastic-eftp", p.draws.sampling, p.draws.batch, self.seed)?;
-        self.steps =
-            oracle.steps(problem, "stochastic-eftp", p.steps.step, p.steps.factor, p.steps.schedule, p.steps.gamma)?;
-        let n = problem.dim();
-        self.z = problem.start().to_owned();
-        self.z_half = self.z.clone();
-        self.g = Col::zeros(n);
-        oracle.sample(problem, self.z.as_ref(), self.g.as_mut());
-        self.oracle = Some(oracle);
-        self.k = 0;
-        Ok(())
-    }
-
-    fn step(&mut self, problem: &mut Problem) -> StepStatus {
-        let oracle = self.oracle.as_mut().expect("init sets the oracle");
-        let eta = self.steps.at(self.k);
-        linalg::add_scaled(self.z_half.as_mut(), self.z.as_ref(), -eta, self.g.as_ref());
-        problem.project(self.z_half.as_mut());
-        oracle.sample(problem, self.z_half.as_ref(), self.g.as_mut());
-        linalg::axpy(-eta, self.g.as_ref(), self.z.as_mut());
-        problem.project(self.z.as_mut());
-        self.k += 1;
-        StepStatus::Continue
-    }
-
-    fn iterate(&self) -> ColRef<'_, f64> {
-        self.z.as_ref()
-    }
-
-    fn averaging_point(&self) -> ColRef<'_, f64> {
-        self.z_half.as_ref()
-    }
-
-    fn step_size(&self) -> Option<f64> {
-        Some(self.steps.at(self.k.saturating_sub(1)))
-    }
-
-    fn info(&self) -> serde_json::Value {
-        self.oracle.as_ref().map_or(serde_json::Value::Null, |o| serde_json::Value::Object(o.info()))
-    }
-}
-
-impl Method for StochasticEftp {
+impl Extrapolation for PastSample {
     const NAME: &'static str = "stochastic-eftp";
     const SUMMARY: &'static str =
         "single-call stochastic extragradient (extrapolation from the past sample) on a finite sum";
+    const FRESH: bool = false;
     type Params = StochasticEftpParams;
-
-    fn build(params: Checked<StochasticEftpParams>, ctx: &BuildContext) -> Result<Self> {
-        Ok(Self::new(params, ctx))
+    fn groups(p: &StochasticEftpParams) -> (&StochasticSteps, &Draws) {
+        (&p.steps, &p.draws)
     }
 }
+
+/// Stochastic extrapolation from the past: [`SampledExtragradient`] (whose `step` is the
+/// update above, `FRESH = false` skipping the sample at `z_k`). See the module documentation.
+pub type StochasticEftp = SampledExtragradient<PastSample>;
 
 vi_core::register_solver!(StochasticEftp);
 
@@ -129,6 +63,7 @@ mod tests {
     use super::*;
     use crate::test_support::finite_sum_2d;
     use crate::Eftp;
+    use vi_core::Solver;
 
     #[test]
     fn one_component_is_deterministic_eftp() {

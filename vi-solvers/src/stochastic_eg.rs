@@ -32,8 +32,10 @@
 //! - Y.-G. Hsieh, F. Iutzeler, J. Malick, P. Mertikopoulos, "On the convergence of single-call
 //!   stochastic extra-gradient methods", NeurIPS 2019.
 
+use std::marker::PhantomData;
+
 use faer::{Col, ColRef};
-use vi_core::{linalg, BuildContext, Checked, Method, Problem, Result, Solver, StepStatus};
+use vi_core::{linalg, BuildContext, Checked, Method, Params, Problem, Result, Solver, StepStatus};
 
 use crate::stochastic::{Draws, Oracle, Steps, StochasticSteps};
 
@@ -45,43 +47,82 @@ vi_core::params! {
     }
 }
 
-/// Stochastic extragradient. See the module documentation.
+/// What tells the stochastic extragradient methods apart: their registration, their
+/// parameters, and where the extrapolation's sample comes from.
+pub trait Extrapolation: Clone + std::fmt::Debug + Send + Sync + 'static {
+    /// The registered name.
+    const NAME: &'static str;
+    /// One line for `vi-bench list`.
+    const SUMMARY: &'static str;
+    /// `true`: a fresh sample at `z_k` each iteration (stochastic EG); `false`: the last
+    /// sample, `F_xi_{k-1}(z~_{k-1})`, drawn once more only at `init` (stochastic EFTP).
+    const FRESH: bool;
+    /// The parameters.
+    type Params: Params;
+    /// Its step and sampling groups.
+    fn groups(p: &Self::Params) -> (&StochasticSteps, &Draws);
+}
+
+/// Independent samples for the two calls: stochastic EG.
 #[derive(Clone, Debug)]
-pub struct StochasticEg {
-    params: StochasticEgParams,
+pub struct IndependentSamples;
+
+impl Extrapolation for IndependentSamples {
+    const NAME: &'static str = "stochastic-eg";
+    const SUMMARY: &'static str = "stochastic extragradient on a finite sum: two independent minibatches per iteration, constant or decreasing step";
+    const FRESH: bool = true;
+    type Params = StochasticEgParams;
+    fn groups(p: &StochasticEgParams) -> (&StochasticSteps, &Draws) {
+        (&p.steps, &p.draws)
+    }
+}
+
+/// Stochastic extragradient. See the module documentation.
+pub type StochasticEg = SampledExtragradient<IndependentSamples>;
+
+/// The stochastic extragradient methods (`E` says where the extrapolation's sample comes
+/// from): [`StochasticEg`] and [`crate::StochasticEftp`].
+#[derive(Clone, Debug)]
+pub struct SampledExtragradient<E: Extrapolation> {
+    params: E::Params,
     seed: u64,
     oracle: Option<Oracle>,
     steps: Steps,
     k: u64,
-    z: Col<f64>,
-    z_half: Col<f64>,
-    g: Col<f64>,
+    pub(crate) z: Col<f64>,
+    pub(crate) z_half: Col<f64>,
+    /// The last sample (EFTP: `g_{k-1}` at the start of a step).
+    pub(crate) g: Col<f64>,
+    kind: PhantomData<E>,
 }
 
-impl StochasticEg {
+impl<E: Extrapolation> SampledExtragradient<E> {
     /// A new solver whose samples derive from `seed`.
-    pub fn new(params: Checked<StochasticEgParams>, seed: impl vi_core::Seed) -> Self {
+    pub fn new(params: Checked<E::Params>, seed: impl vi_core::Seed) -> Self {
         let (params, seed) = (params.into_inner(), seed.get());
         let e = || Col::zeros(0);
-        Self { params, seed, oracle: None, steps: Steps::default(), k: 0, z: e(), z_half: e(), g: e() }
+        let (oracle, steps, kind) = (None, Steps::default(), PhantomData);
+        Self { params, seed, oracle, steps, k: 0, z: e(), z_half: e(), g: e(), kind }
     }
 }
 
-impl Solver for StochasticEg {
+impl<E: Extrapolation> Solver for SampledExtragradient<E> {
     fn name(&self) -> &str {
-        Self::NAME
+        E::NAME
     }
 
     fn init(&mut self, problem: &mut Problem) -> Result<()> {
-        let p = &self.params;
-        let oracle = Oracle::new(problem, "stochastic-eg", p.draws.sampling, p.draws.batch, self.seed)?;
-        self.steps =
-            oracle.steps(problem, "stochastic-eg", p.steps.step, p.steps.factor, p.steps.schedule, p.steps.gamma)?;
-        self.oracle = Some(oracle);
+        let (steps, draws) = E::groups(&self.params);
+        let mut oracle = Oracle::new(problem, E::NAME, draws.sampling, draws.batch, self.seed)?;
+        self.steps = oracle.steps(problem, E::NAME, steps.step, steps.factor, steps.schedule, steps.gamma)?;
         let n = problem.dim();
         self.z = problem.start().to_owned();
-        self.z_half = Col::zeros(n);
+        self.z_half = self.z.clone();
         self.g = Col::zeros(n);
+        if !E::FRESH {
+            oracle.sample(problem, self.z.as_ref(), self.g.as_mut());
+        }
+        self.oracle = Some(oracle);
         self.k = 0;
         Ok(())
     }
@@ -89,7 +130,9 @@ impl Solver for StochasticEg {
     fn step(&mut self, problem: &mut Problem) -> StepStatus {
         let oracle = self.oracle.as_mut().expect("init sets the oracle");
         let eta = self.steps.at(self.k);
-        oracle.sample(problem, self.z.as_ref(), self.g.as_mut());
+        if E::FRESH {
+            oracle.sample(problem, self.z.as_ref(), self.g.as_mut());
+        }
         linalg::add_scaled(self.z_half.as_mut(), self.z.as_ref(), -eta, self.g.as_ref());
         problem.project(self.z_half.as_mut());
         oracle.sample(problem, self.z_half.as_ref(), self.g.as_mut());
@@ -116,12 +159,12 @@ impl Solver for StochasticEg {
     }
 }
 
-impl Method for StochasticEg {
-    const NAME: &'static str = "stochastic-eg";
-    const SUMMARY: &'static str = "stochastic extragradient on a finite sum: two independent minibatches per iteration, constant or decreasing step";
-    type Params = StochasticEgParams;
+impl<E: Extrapolation> Method for SampledExtragradient<E> {
+    const NAME: &'static str = E::NAME;
+    const SUMMARY: &'static str = E::SUMMARY;
+    type Params = E::Params;
 
-    fn build(params: Checked<StochasticEgParams>, ctx: &BuildContext) -> Result<Self> {
+    fn build(params: Checked<E::Params>, ctx: &BuildContext) -> Result<Self> {
         Ok(Self::new(params, ctx))
     }
 }
