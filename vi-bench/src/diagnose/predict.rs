@@ -50,7 +50,7 @@ pub(super) fn predictions(a: &DiagnoseArgs, at: &At<'_>) -> Result<Map<String, V
                 if a.measure_iters > 0 {
                     let dir =
                         model.ok().zip(pr.step).and_then(|(m, eta)| slowest_mode(&m, &lin, eta, eigvecs.as_ref()));
-                    measure_into(&mut pr, &a.selection.problem, at.pp, s, at.sp, a, at.z, dir);
+                    measure_into(&mut pr, a, at, s, dir);
                 }
                 pr
             }
@@ -139,22 +139,12 @@ fn real_unit(v: faer::ColRef<'_, c64>, n: usize) -> Option<Col<f64>> {
 /// Measures a solver's rate beside its prediction, at the predicted step (inside the solver an
 /// `"auto"` rule would resolve against its own secant estimate of `L` at the start, not the
 /// local `||J||`); notes why when it cannot.
-#[allow(clippy::too_many_arguments)]
-fn measure_into(
-    pred: &mut Prediction,
-    problem: &str,
-    pp: &Map<String, Value>,
-    solver: &str,
-    sp: &Map<String, Value>,
-    a: &DiagnoseArgs,
-    z: faer::ColRef<'_, f64>,
-    dir: Option<Col<f64>>,
-) {
-    let mut sp_run = sp.clone();
+fn measure_into(pred: &mut Prediction, a: &DiagnoseArgs, at: &At<'_>, solver: &str, dir: Option<Col<f64>>) {
+    let mut sp_run = at.sp.clone();
     if let (true, Some(eta)) = (pred.step_rule.starts_with("auto"), pred.step) {
         sp_run.insert("step".into(), json!(eta));
     }
-    match measure(problem, pp, solver, &sp_run, a, z, dir) {
+    match measure(a, at, solver, &sp_run, dir) {
         Ok(Some((rate, its))) => {
             pred.measured_rate = Some(rate);
             pred.measured_iterations = Some(its);
@@ -166,15 +156,14 @@ fn measure_into(
 
 /// One short run of `solver` from `z + offset`; the measured factor per iteration.
 fn measure(
-    problem: &str,
-    pp: &Map<String, Value>,
+    a: &DiagnoseArgs,
+    at: &At<'_>,
     solver: &str,
     sp: &Map<String, Value>,
-    a: &DiagnoseArgs,
-    z: faer::ColRef<'_, f64>,
     dir: Option<Col<f64>>,
 ) -> Result<Option<(f64, u64)>> {
-    let mut p = build_problem(problem, &Value::Object(pp.clone()), a.selection.seed)?;
+    let z = at.z;
+    let mut p = build_problem(&a.selection.problem, &Value::Object(at.pp.clone()), a.selection.seed)?;
     let d = dir.unwrap_or_else(|| direction(z.nrows()));
     let r = a.offset * linalg::norm(z).max(1.0);
     let start = Col::from_fn(z.nrows(), |i| z[i] + r * d[i]);
