@@ -137,10 +137,10 @@ fn dirac_diagnostics_match_math() {
     // Penalty 0.3 at the equilibrium: 0.15 +- 0.477i, mu = 0.
     let d = diagnose(&args("gan-dirac", &["problem.reg=r1", "problem.gamma=0.3"], "solution", &["eftp"])).unwrap();
     assert_eq!(d.point, vec![0.0, 0.0]);
-    for e in &d.eigenvalues {
-        assert!((e[0] - 0.15).abs() < 1e-12 && (e[1].abs() - 0.477).abs() < 1e-3, "{:?}", d.eigenvalues);
+    for e in &d.spectrum.eigenvalues {
+        assert!((e[0] - 0.15).abs() < 1e-12 && (e[1].abs() - 0.477).abs() < 1e-3, "{:?}", d.spectrum.eigenvalues);
     }
-    assert!(d.mu.abs() < 1e-12);
+    assert!(d.spectrum.mu.abs() < 1e-12);
     // Plus Tikhonov 0.1 on theta: 0.2 +- 0.490i, mu = 0.1, L = 0.639.
     let d = diagnose(&args(
         "gan-dirac",
@@ -149,10 +149,10 @@ fn dirac_diagnostics_match_math() {
         &["eftp", "gda"],
     ))
     .unwrap();
-    for e in &d.eigenvalues {
-        assert!((e[0] - 0.2).abs() < 1e-12 && (e[1].abs() - 0.490).abs() < 1e-3, "{:?}", d.eigenvalues);
+    for e in &d.spectrum.eigenvalues {
+        assert!((e[0] - 0.2).abs() < 1e-12 && (e[1].abs() - 0.490).abs() < 1e-3, "{:?}", d.spectrum.eigenvalues);
     }
-    assert!((d.mu - 0.1).abs() < 1e-12 && (d.lipschitz - 0.639).abs() < 1e-3, "mu {} L {}", d.mu, d.lipschitz);
+    assert!((d.spectrum.mu - 0.1).abs() < 1e-12 && (d.spectrum.lipschitz - 0.639).abs() < 1e-3, "mu {} L {}", d.spectrum.mu, d.spectrum.lipschitz);
     let b = d.bounds.as_ref().unwrap();
     assert_eq!((b.terms["gauss_newton_min"], b.terms["gauss_newton_max"]), (1.0, 1.0));
     // EFTP at step 0.2: predicted factor = largest root of t^2 - (1 - 2 eta l) t - eta l, and the
@@ -172,14 +172,14 @@ fn dirac_diagnostics_match_math() {
 fn gaussian_mean_diagnostics_match_math() {
     let d = diagnose(&args("gan-gaussian-mean", &[], "solution", &["extragradient"])).unwrap();
     let want = [[0.1175, 0.0], [0.1225, -0.4848], [0.1225, 0.4848], [2.1275, 0.0]];
-    let mut got = d.eigenvalues.clone();
+    let mut got = d.spectrum.eigenvalues.clone();
     got.sort_by(|a, b| (a[0], a[1]).partial_cmp(&(b[0], b[1])).unwrap());
     for (g, w) in got.iter().zip(want) {
         assert!((g[0] - w[0]).abs() < 1e-4 && (g[1] - w[1]).abs() < 1e-4, "{got:?}");
     }
-    assert!((d.phase_factor - 3.96).abs() < 0.01, "{}", d.phase_factor);
-    assert!((d.conditioning_factor - 18.1).abs() < 0.05, "{}", d.conditioning_factor);
-    assert!(d.mu.abs() < 1e-12 && (d.lipschitz - 2.35).abs() < 0.01);
+    assert!((d.spectrum.phase_factor - 3.96).abs() < 0.01, "{}", d.spectrum.phase_factor);
+    assert!((d.spectrum.conditioning_factor - 18.1).abs() < 0.05, "{}", d.spectrum.conditioning_factor);
+    assert!(d.spectrum.mu.abs() < 1e-12 && (d.spectrum.lipschitz - 2.35).abs() < 0.01);
     let p = &d.predictions["extragradient"];
     let (pred, meas) = (p["rate"].as_f64().unwrap(), p["measured_rate"].as_f64().unwrap());
     assert!((meas - pred).abs() < 1e-3 * pred, "predicted {pred}, measured {meas}");

@@ -102,9 +102,9 @@ fn large_gaussian_mean_is_diagnosed_matrix_free_with_the_same_spectrum() {
     let d = diagnose(&a).unwrap();
     assert_eq!((d.dim, d.method.as_str()), (1200, "arnoldi"));
     assert_eq!(d.jacobian_source, JacobianSource::JacobianVectorProducts);
-    assert!((d.phase_factor - 3.957).abs() < 1e-3, "{}", d.phase_factor);
-    assert!((d.conditioning_factor - 18.105).abs() < 1e-3, "{}", d.conditioning_factor);
-    assert!((d.lipschitz - 2.3513).abs() < 1e-3 && d.mu.abs() < 1e-9, "L {} mu {}", d.lipschitz, d.mu);
+    assert!((d.spectrum.phase_factor - 3.957).abs() < 1e-3, "{}", d.spectrum.phase_factor);
+    assert!((d.spectrum.conditioning_factor - 18.105).abs() < 1e-3, "{}", d.spectrum.conditioning_factor);
+    assert!((d.spectrum.lipschitz - 2.3513).abs() < 1e-3 && d.spectrum.mu.abs() < 1e-9, "L {} mu {}", d.spectrum.lipschitz, d.spectrum.mu);
     let p = &d.predictions["eftp"];
     assert!((p["rate"].as_f64().unwrap() - 0.980409).abs() < 1e-5, "{p}");
 }
@@ -168,16 +168,16 @@ fn scalar_toy_regularized_jacobians_match_math_section_4() {
             };
             let d = diagnose(&a).unwrap();
             let what = format!("h = {h}, {reg}");
-            let mut got = d.eigenvalues.clone();
+            let mut got = d.spectrum.eigenvalues.clone();
             got.sort_by(|x, y| x[0].total_cmp(&y[0]).then(x[1].abs().total_cmp(&y[1].abs())));
             for (g, w) in got.iter().zip(eig) {
                 close(g[0], w[0], &format!("{what}: Re"));
                 close(g[1].abs(), w[1], &format!("{what}: |Im|"));
             }
-            close(d.phase_factor, phase, &format!("{what}: phase"));
-            close(d.conditioning_factor, cond, &format!("{what}: conditioning"));
-            close(d.mu, mu, &format!("{what}: mu"));
-            close(d.lipschitz, lip, &format!("{what}: L"));
+            close(d.spectrum.phase_factor, phase, &format!("{what}: phase"));
+            close(d.spectrum.conditioning_factor, cond, &format!("{what}: conditioning"));
+            close(d.spectrum.mu, mu, &format!("{what}: mu"));
+            close(d.spectrum.lipschitz, lip, &format!("{what}: L"));
         }
     }
 }

@@ -107,7 +107,7 @@ fn diagnose_predicts_a_user_solver_from_its_own_description() {
     let p = &d.predictions["test-momentum-gda"];
     assert_eq!(p["model"], json!("momentum-gda"));
     let step = p["step"].as_f64().unwrap();
-    assert!((step - 0.2 / d.lipschitz).abs() < 1e-12, "{p}");
+    assert!((step - 0.2 / d.spectrum.lipschitz).abs() < 1e-12, "{p}");
     assert!(p["step_rule"].as_str().unwrap().starts_with("auto"), "{p}");
     let (rate, measured) = (p["rate"].as_f64().unwrap(), p["measured_rate"].as_f64().unwrap());
     assert!(rate < 1.0 && rate > 0.5, "{p}");

@@ -30,15 +30,15 @@ pub(super) fn render(d: &Diagnosis) -> String {
     let shown: Vec<String> = d.point.iter().take(8).map(|x| format!("{x}")).collect();
     let more = if d.point.len() > 8 { format!(", ... ({} more)", d.point.len() - 8) } else { String::new() };
     out.push_str(&format!("  point      [{}{more}]\n  residual   {:.3e}\n", shown.join(", "), d.residual));
-    let eig: Vec<String> = d.eigenvalues.iter().map(|[r, i]| format!("{r:.4}{:+.4}i", i)).collect();
+    let eig: Vec<String> = d.spectrum.eigenvalues.iter().map(|[r, i]| format!("{r:.4}{:+.4}i", i)).collect();
     out.push_str(&format!("  eigenvalues {}\n", eig.join(", ")));
     out.push_str(&format!(
         "  mu {}   L {}   phase factor {}   conditioning factor {}   sigma_max/sigma_min {}\n",
-        fmt_num(d.mu),
-        fmt_num(d.lipschitz),
-        fmt_num(d.phase_factor),
-        fmt_num(d.conditioning_factor),
-        fmt_num(d.singular_condition)
+        fmt_num(d.spectrum.mu),
+        fmt_num(d.spectrum.lipschitz),
+        fmt_num(d.spectrum.phase_factor),
+        fmt_num(d.spectrum.conditioning_factor),
+        fmt_num(d.spectrum.singular_condition)
     ));
     bounds_lines(d, &mut out);
     for n in &d.notes {
@@ -55,8 +55,8 @@ fn bounds_lines(d: &Diagnosis, out: &mut String) {
             "  stated bounds: mu >= {}, L <= {} (measured mu {}, L {}); {}\n",
             fmt_num(b.mu_bound),
             fmt_num(b.lipschitz_bound),
-            fmt_num(d.mu),
-            fmt_num(d.lipschitz),
+            fmt_num(d.spectrum.mu),
+            fmt_num(d.spectrum.lipschitz),
             b.source
         ));
         let terms: Vec<String> = b.terms.iter().map(|(k, v)| format!("{k} {}", fmt_num(*v))).collect();

@@ -3,7 +3,7 @@
 use clap::Args;
 use serde::Serialize;
 use serde_json::{Map, Value};
-use vi_core::diagnostics::{JacobianSource, LocalBounds};
+use vi_core::diagnostics::{JacobianSource, LocalBounds, Spectrum};
 
 use crate::cli::{arg, Selection};
 
@@ -62,18 +62,10 @@ pub struct Diagnosis {
     pub method: String,
     /// Where the Jacobian came from: `analytic` or `jacobian-vector-products`.
     pub jacobian_source: JacobianSource,
-    /// Eigenvalues (dense) or Ritz values (Arnoldi), `[re, im]`.
-    pub eigenvalues: Vec<[f64; 2]>,
-    /// `lambda_min` of the symmetric part.
-    pub mu: f64,
-    /// Spectral norm.
-    pub lipschitz: f64,
-    /// `max |Im| / |Re|` over the eigenvalues.
-    pub phase_factor: f64,
-    /// `max |lambda| / min |lambda|`.
-    pub conditioning_factor: f64,
-    /// `sigma_max / sigma_min`.
-    pub singular_condition: f64,
+    /// Eigenvalues (dense) or Ritz values (Arnoldi), `mu`, `L` and the factors, as fields of
+    /// the diagnosis itself.
+    #[serde(flatten)]
+    pub spectrum: Spectrum,
     /// The bounds on `mu` and `L` the operator states at the point, with their terms.
     pub bounds: Option<LocalBounds>,
     /// `--bounds N`: the check at the sampled points (`samples`, `mu_holds`, `lipschitz_holds`,
