@@ -152,7 +152,12 @@ fn dirac_diagnostics_match_math() {
     for e in &d.spectrum.eigenvalues {
         assert!((e[0] - 0.2).abs() < 1e-12 && (e[1].abs() - 0.490).abs() < 1e-3, "{:?}", d.spectrum.eigenvalues);
     }
-    assert!((d.spectrum.mu - 0.1).abs() < 1e-12 && (d.spectrum.lipschitz - 0.639).abs() < 1e-3, "mu {} L {}", d.spectrum.mu, d.spectrum.lipschitz);
+    assert!(
+        (d.spectrum.mu - 0.1).abs() < 1e-12 && (d.spectrum.lipschitz - 0.639).abs() < 1e-3,
+        "mu {} L {}",
+        d.spectrum.mu,
+        d.spectrum.lipschitz
+    );
     let b = d.bounds.as_ref().unwrap();
     assert_eq!((b.terms["gauss_newton_min"], b.terms["gauss_newton_max"]), (1.0, 1.0));
     // EFTP at step 0.2: predicted factor = largest root of t^2 - (1 - 2 eta l) t - eta l, and the

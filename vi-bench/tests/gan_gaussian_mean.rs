@@ -104,7 +104,12 @@ fn large_gaussian_mean_is_diagnosed_matrix_free_with_the_same_spectrum() {
     assert_eq!(d.jacobian_source, JacobianSource::JacobianVectorProducts);
     assert!((d.spectrum.phase_factor - 3.957).abs() < 1e-3, "{}", d.spectrum.phase_factor);
     assert!((d.spectrum.conditioning_factor - 18.105).abs() < 1e-3, "{}", d.spectrum.conditioning_factor);
-    assert!((d.spectrum.lipschitz - 2.3513).abs() < 1e-3 && d.spectrum.mu.abs() < 1e-9, "L {} mu {}", d.spectrum.lipschitz, d.spectrum.mu);
+    assert!(
+        (d.spectrum.lipschitz - 2.3513).abs() < 1e-3 && d.spectrum.mu.abs() < 1e-9,
+        "L {} mu {}",
+        d.spectrum.lipschitz,
+        d.spectrum.mu
+    );
     let p = &d.predictions["eftp"];
     assert!((p["rate"].as_f64().unwrap() - 0.980409).abs() < 1e-5, "{p}");
 }
