@@ -20,3 +20,15 @@ def vi_bench():
     if found:
         return found
     pytest.skip("no vi-bench binary (build it with `cargo build -p vi-bench` or set VI_BENCH)")
+
+
+@pytest.fixture
+def sigint_raises():
+    """Ctrl-C raises KeyboardInterrupt during the test, whatever the parent did: a process
+    started in the background (`cmd &` in a script, nohup) inherits SIGINT ignored, and then
+    `_thread.interrupt_main()` does nothing."""
+    import signal
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)

@@ -159,7 +159,7 @@ def test_suite_dict_takes_diagnose_and_problem_defaults(tmp_path):
         vi.suite({**spec, "solvers": [{"name": "gda", "diagnose": "start"}]}, tmp_path / "bad")
 
 
-def test_ctrl_c_stops_a_suite_keeping_finished_runs(tmp_path):
+def test_ctrl_c_stops_a_suite_keeping_finished_runs(tmp_path, sigint_raises):
     import _thread
     import threading
     import time

@@ -128,7 +128,7 @@ def test_keyboard_interrupt_inside_F_stops_the_run_with_status_stopped():
     assert np.isfinite(r.z).all()
 
 
-def test_ctrl_c_signal_stops_a_python_run():
+def test_ctrl_c_signal_stops_a_python_run(sigint_raises):
     import _thread
     import threading
 

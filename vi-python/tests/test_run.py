@@ -111,7 +111,7 @@ def test_gil_is_released_while_a_builtin_problem_runs():
     assert count > 10_000, count
 
 
-def test_ctrl_c_stops_a_builtin_run_with_status_stopped():
+def test_ctrl_c_stops_a_builtin_run_with_status_stopped(sigint_raises):
     import _thread
 
     timer = threading.Timer(0.3, _thread.interrupt_main)
