@@ -261,6 +261,30 @@ impl RegParams {
         let eps_d = self.eps_d.unwrap_or(if regs.contains(&Reg::Asymmetric) { asymmetric_eps_d } else { 0.0 });
         Ok((regs, eps_d))
     }
+
+    /// Checks the weights (`gamma`, `eps_g`, `eps_d`) and the regularizers' combination: the
+    /// proximal term needs `prox_steps >= 1` and excludes the Jacobian-based terms (NK, JARE,
+    /// consensus), which would need the Jacobian of the proximal field.
+    ///
+    /// # Errors
+    /// [`vi_core::Error::InvalidParameter`] naming the parameter and the valid choices.
+    pub fn check(&self, owner: &str, regs: &[Reg], gamma: f64, eps_d: f64) -> vi_core::Result<()> {
+        validate_weights(owner, gamma, self.eps_g, eps_d)?;
+        if !regs.contains(&Reg::Proximal) {
+            return Ok(());
+        }
+        if self.prox_steps == 0 {
+            return Err(vi_core::Error::param(owner, "prox_steps", "must be >= 1 with reg = proximal"));
+        }
+        match regs.iter().find(|x| matches!(x, Reg::Nk | Reg::Jare | Reg::Consensus)) {
+            Some(x) => Err(vi_core::Error::param(
+                owner,
+                "reg",
+                format!("`proximal` cannot be combined with `{}` (it needs the Jacobian of the proximal field); combine it with r1, r2, asymmetric, wgan-gp or Tikhonov", x.name()),
+            )),
+            None => Ok(()),
+        }
+    }
 }
 
 /// Checks the proximal inner loop: `prox_lambda` in `[1e-100, 1e100]`, `prox_lr` > 0 with

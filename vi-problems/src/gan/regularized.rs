@@ -48,7 +48,7 @@ use vi_core::diagnostics::{symmetric_extremes, LocalBounds};
 use vi_core::operator::finite_difference_jvp;
 use vi_core::{Block, Error, FnMetric, Monotonicity, Operator, Problem, Result, TikhonovTerm};
 
-use super::common::{validate_weights, GpOn, Loss, Reg, RegParams};
+use super::common::{GpOn, Loss, Reg, RegParams};
 
 /// One GAN game with exact derivatives. `z = (theta, psi)`: generator parameters first.
 ///
@@ -137,19 +137,7 @@ impl RegConfig {
     /// [`Error::InvalidParameter`] naming the parameter and the allowed values.
     pub fn resolve(owner: &str, r: &RegParams, gamma: f64) -> Result<Self> {
         let (regs, eps_d) = r.regs(owner, ASYMMETRIC_EPS_D)?;
-        validate_weights(owner, gamma, r.eps_g, eps_d)?;
-        if regs.contains(&Reg::Proximal) {
-            if r.prox_steps == 0 {
-                return Err(Error::param(owner, "prox_steps", "must be >= 1 with reg = proximal"));
-            }
-            if let Some(x) = regs.iter().find(|x| matches!(x, Reg::Nk | Reg::Jare | Reg::Consensus)) {
-                return Err(Error::param(
-                    owner,
-                    "reg",
-                    format!("`proximal` cannot be combined with `{}` (it needs the Jacobian of the proximal field); combine it with r1, r2, asymmetric, wgan-gp or Tikhonov", x.name()),
-                ));
-            }
-        }
+        r.check(owner, &regs, gamma, eps_d)?;
         Ok(Self {
             regs,
             gamma,

@@ -5,7 +5,7 @@ use vi_core::memory::{self, Size};
 use vi_core::{Error, Result};
 
 use super::*;
-use crate::gan::common::{validate_weights, GpOn, Loss, Reg, RegParams};
+use crate::gan::common::{GpOn, Loss, Reg, RegParams};
 use crate::limits;
 
 vi_core::params! {
@@ -138,12 +138,7 @@ impl GanMixtureParams {
     /// Estimates `(memory words, initialisation flops, flops per oracle call, flops per metric
     /// evaluation)` from the sizes, with checked arithmetic.
     fn estimates(&self) -> [Size; 4] {
-        let mut gs = vec![self.latent_dim];
-        gs.extend(&self.g_hidden);
-        gs.push(2);
-        let mut ds = vec![2];
-        ds.extend(&self.d_hidden);
-        ds.push(1);
+        let (gs, ds) = self.layer_widths();
         let layers = |s: &[usize]| s.windows(2).map(|w| (w[0], w[1])).collect::<Vec<_>>();
         let params = |s: &[usize]| Size::sum(layers(s).into_iter().map(|(a, b)| Size::of(a) * b + b));
         let width = |s: &[usize]| Size::sum(s.iter().map(|&w| Size::of(w)));
@@ -241,14 +236,17 @@ impl GanMixtureParams {
         Ok(())
     }
 
+    /// The layer widths of the generator (latent, hidden..., 2) and the discriminator
+    /// (2, hidden..., 1).
+    fn layer_widths(&self) -> (Vec<usize>, Vec<usize>) {
+        let gs = [&[self.latent_dim][..], &self.g_hidden, &[2]].concat();
+        let ds = [&[2][..], &self.d_hidden, &[1]].concat();
+        (gs, ds)
+    }
+
     /// The two networks.
     pub fn networks(&self) -> (Mlp, Mlp) {
-        let mut gs = vec![self.latent_dim];
-        gs.extend(&self.g_hidden);
-        gs.push(2);
-        let mut ds = vec![2];
-        ds.extend(&self.d_hidden);
-        ds.push(1);
+        let (gs, ds) = self.layer_widths();
         (Mlp::new(&gs, self.g_act), Mlp::new(&ds, self.d_act))
     }
 
@@ -263,22 +261,7 @@ impl GanMixtureParams {
         let penalty = [Reg::Asymmetric, Reg::R1, Reg::R2, Reg::WganGp].iter().any(|r| has(*r));
         let penalty_gamma = if self.preset == "grid" { GRID_PENALTY_GAMMA } else { PENALTY_GAMMA };
         let gamma = self.gamma.unwrap_or(if penalty { penalty_gamma } else { CROSS_GAMMA });
-        validate_weights(owner, gamma, r.eps_g, eps_d)?;
-        if has(Reg::Proximal) {
-            if r.prox_steps == 0 {
-                return Err(Error::param(owner, "prox_steps", "must be >= 1 with reg = proximal"));
-            }
-            if let Some(x) = regs.iter().find(|x| matches!(x, Reg::Nk | Reg::Jare | Reg::Consensus)) {
-                return Err(Error::param(
-                    owner,
-                    "reg",
-                    format!(
-                        "`proximal` cannot be combined with `{}`; combine it with r1, r2, asymmetric, wgan-gp or Tikhonov",
-                        x.name()
-                    ),
-                ));
-            }
-        }
+        r.check(owner, &regs, gamma, eps_d)?;
         if has(Reg::Consensus) && self.loss == Loss::NonSaturating {
             return Err(Error::param(
                 owner,
