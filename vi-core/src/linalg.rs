@@ -180,6 +180,17 @@ pub fn col_from_slice(x: &[f64]) -> faer::Col<f64> {
     faer::Col::from_fn(x.len(), |i| x[i])
 }
 
+/// Turns off faer's implicit parallelism (its global setting, used by the decompositions
+/// called without an explicit `Par`: QR, SVD, eigenvalues, LU). Left on, those split their work
+/// by the size of the current rayon pool, so a problem built or diagnosed inside a suite's
+/// worker pool would differ in its last bits from the same problem built elsewhere, and results
+/// would depend on `--jobs`. The engine's own parallel code asks for threads explicitly
+/// (`threads`). Called by [`crate::registry`] and [`crate::Runner::run_observed`]; a program
+/// that builds problems without either can call it first.
+pub fn sequential_faer() {
+    faer::set_global_parallelism(faer::Par::Seq);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

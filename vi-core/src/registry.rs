@@ -183,6 +183,7 @@ fn join<'a>(it: impl Iterator<Item = &'a &'static str>) -> String {
 pub fn registry() -> Result<&'static Registry> {
     static REG: OnceLock<std::result::Result<Registry, (&'static str, &'static str)>> = OnceLock::new();
     let r = REG.get_or_init(|| {
+        crate::linalg::sequential_faer();
         let mut problems = BTreeMap::new();
         for e in inventory::iter::<ProblemEntry> {
             if problems.insert(e.name, e).is_some() {

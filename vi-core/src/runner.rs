@@ -170,6 +170,7 @@ impl Runner {
     ) -> Result<Report> {
         let cfg = &self.config;
         let t0 = Instant::now();
+        linalg::sequential_faer();
         problem.reset_counters();
         let n = problem.dim();
         let mut z0: Col<f64> = problem.start().to_owned();
