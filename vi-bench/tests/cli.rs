@@ -219,7 +219,7 @@ fn a_problem_declared_run_default_applies_under_the_users_flags() {
     assert_eq!(solver["precond"], "adam");
     assert_eq!(solver["beta1"], 0.5);
     assert_eq!(solver["step"], 0.001, "the user's step wins over the problem's 1e-4");
-    assert_eq!(v["iterations"], 6, "the user's --max-iters wins over the problem's 40000");
+    assert_eq!(v["iterations"], 6, "the user's --max-iters wins over the problem's 64000");
     // tol = 0 from the problem: a GAN is trained for its budget.
     assert_eq!(v["status"], "MaxIterations");
     assert!(err.contains("gan-mixture's run defaults") && err.contains("precond=\"adam\""), "{err}");
@@ -238,7 +238,7 @@ fn a_problem_declared_run_default_applies_under_the_users_flags() {
     let o = vi_bench(&["list", "problems", "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let gan = v["problems"].as_array().unwrap().iter().find(|p| p["name"] == "gan-mixture").unwrap();
-    assert_eq!(gan["run_defaults"]["budget"]["max_iters"], 40_000);
+    assert_eq!(gan["run_defaults"]["budget"]["max_iters"], 64_000);
     assert_eq!(gan["run_defaults"]["solver"][0]["precond"], "adam");
     // bilinear declares no run default, only its size in the default suite.
     let bilinear = v["problems"].as_array().unwrap().iter().find(|p| p["name"] == "bilinear").unwrap();

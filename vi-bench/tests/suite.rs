@@ -510,7 +510,7 @@ fn suites_merge_each_problems_run_defaults_under_their_budgets() {
     "#;
     let spec = SuiteSpec::from_toml(text, "t.toml").unwrap();
     let c = &spec.cases().unwrap()[0].spec;
-    assert_eq!((c.config.check_every, c.config.max_iters, c.config.tol), (7, 40_000, 0.0));
+    assert_eq!((c.config.check_every, c.config.max_iters, c.config.tol), (7, 64_000, 0.0));
     assert_eq!((c.solver_params["step"].as_f64(), c.solver_params["precond"].as_str()), (Some(0.01), Some("adam")));
     let off = SuiteSpec::from_toml(&format!("problem_defaults = false\n{text}"), "t.toml").unwrap();
     let c = &off.cases().unwrap()[0].spec;

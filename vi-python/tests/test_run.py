@@ -136,7 +136,7 @@ SMALL_GAN = {"g_hidden": [8], "d_hidden": [8], "batch": 16, "metric_samples": 50
 
 def test_a_problems_run_defaults_apply_as_in_vi_bench_run(vi_bench):
     gan = {p["name"]: p for p in vi.problems()}["gan-mixture"]
-    assert gan["run_defaults"]["budget"]["max_iters"] == 40_000
+    assert gan["run_defaults"]["budget"]["max_iters"] == 64_000
     r = vi.run("gan-mixture", "eftp", problem_params=SMALL_GAN, solver_params={"step": 1e-3}, max_iters=4)
     d = r.to_dict()
     assert d["params"]["solver"]["precond"] == "adam" and d["params"]["solver"]["step"] == 1e-3

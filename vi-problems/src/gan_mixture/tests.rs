@@ -243,7 +243,7 @@ fn tikhonov_anchors_and_combinations_add_up() {
     // The grid's run defaults: a larger step and a longer budget than the ring's.
     let ring = run_defaults(&GanMixtureParams::default());
     let grid = run_defaults(&GanMixtureParams { preset: "grid".into(), ..Default::default() });
-    assert_eq!((ring.budget.max_iters, grid.budget.max_iters), (Some(40_000), Some(80_000)));
+    assert_eq!((ring.budget.max_iters, grid.budget.max_iters), (Some(64_000), Some(80_000)));
     assert_eq!((ring.solver[0]["step"].clone(), grid.solver[0]["step"].clone()), (json!(7e-5), json!(1.5e-4)));
 }
 

@@ -329,7 +329,7 @@ def run(
     calls), ``time_limit`` (seconds); the residual is checked every ``check_every`` iterations
     and a trace point kept every ``trace_every`` (0: none). A rule left at ``None`` takes the
     registered problem's run default if it declares one (``problems()`` lists them under
-    ``run_defaults``; e.g. ``gan-mixture`` trains 40 000 iterations with Adam settings for the
+    ``run_defaults``; e.g. ``gan-mixture`` trains 64 000 iterations with Adam settings for the
     solvers that take them), else the engine's (``tol=1e-8``, ``max_iters=100000``,
     ``check_every=1``, ``trace_every=0``). ``problem_defaults=False`` ignores the problem's.
 
