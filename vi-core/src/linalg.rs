@@ -185,7 +185,7 @@ pub fn col_from_slice(x: &[f64]) -> faer::Col<f64> {
 /// by the size of the current rayon pool, so a problem built or diagnosed inside a suite's
 /// worker pool would differ in its last bits from the same problem built elsewhere, and results
 /// would depend on `--jobs`. The engine's own parallel code asks for threads explicitly
-/// (`threads`). Called by [`crate::registry`] and [`crate::Runner::run_observed`]; a program
+/// (`threads`). Called by [`crate::registry()`] and [`crate::Runner::run_observed`]; a program
 /// that builds problems without either can call it first.
 pub fn sequential_faer() {
     faer::set_global_parallelism(faer::Par::Seq);
