@@ -303,39 +303,40 @@ impl Runner {
             solver.evaluated_point().and_then(|(y, fy)| problem.natural_residual_at_evaluated(y, fy).map(|r| (r, y)));
         let elapsed = if tr || !observers.is_empty() { t0.elapsed().as_secs_f64() } else { 0.0 };
         let residual = match evaluated {
-            Some((r, _)) => {
-                if tr {
-                    let r_it = problem.natural_residual(run.last_finite());
-                    push_trace(problem, it, r_it, run.bufs[run.cur].as_ref(), elapsed, &mut run.trace);
-                }
-                r
-            }
-            None => {
-                let r = problem.natural_residual(run.last_finite());
-                if tr {
-                    push_trace(problem, it, r, run.bufs[run.cur].as_ref(), elapsed, &mut run.trace);
-                }
-                r
-            }
+            Some((r, _)) => r,
+            None => problem.natural_residual(run.last_finite()),
         };
         let at = if evaluated.is_some() { "the point evaluated in" } else { "the iterate of" };
-        if residual.is_nan() {
+        let status = if residual.is_nan() {
             run.message = Some(format!("F became NaN at {at} iteration {it}"));
-            return Some(Status::NumericalError);
-        }
-        if residual > threshold {
+            Some(Status::NumericalError)
+        } else if residual > threshold {
             run.message = Some(format!("the residual {residual:.3e} exceeded {threshold:.3e} (divergence factor x initial residual) at {at} iteration {it}"));
-            return Some(Status::Diverged);
-        }
-        if residual <= self.config.tol {
-            if let Some((_, y)) = evaluated {
+            Some(Status::Diverged)
+        } else if residual <= self.config.tol {
+            match evaluated {
                 // Report the evaluated point (finite: F was finite there).
-                if !linalg::copy_finite(run.bufs[1 - run.cur].as_mut(), y) {
-                    return None;
-                }
-                run.cur = 1 - run.cur;
+                Some((_, y)) => linalg::copy_finite(run.bufs[1 - run.cur].as_mut(), y).then(|| {
+                    run.cur = 1 - run.cur;
+                    Status::Converged
+                }),
+                None => Some(Status::Converged),
             }
-            return Some(Status::Converged);
+        } else {
+            None
+        };
+        if tr {
+            // The trace point is the reported point: the iterate, or the evaluated point the run
+            // converged at (whose residual is the one just computed).
+            let r = if evaluated.is_some() && status != Some(Status::Converged) {
+                problem.natural_residual(run.last_finite())
+            } else {
+                residual
+            };
+            push_trace(problem, it, r, run.bufs[run.cur].as_ref(), elapsed, &mut run.trace);
+        }
+        if status.is_some() {
+            return status;
         }
         if observers.is_empty() {
             return None;
@@ -383,12 +384,7 @@ impl Runner {
         let residual_avg = problem.natural_residual(z_avg.as_ref());
         let elapsed_s = t0.elapsed().as_secs_f64();
         let counters = problem.counters();
-        if cfg.trace_every > 0 {
-            // The last trace point is the reported point (which may be the evaluated point
-            // of the final check rather than the iterate traced there).
-            if trace.last().is_some_and(|t| t.iteration == iterations) {
-                trace.pop();
-            }
+        if cfg.trace_every > 0 && trace.last().is_none_or(|t| t.iteration != iterations) {
             push_trace(problem, iterations, residual, last_finite.as_ref(), elapsed_s, &mut trace);
         }
         if message.is_none() {
