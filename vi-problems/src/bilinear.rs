@@ -28,7 +28,6 @@ use vi_core::{Block, BuildContext, Checked, Error, FnMetric, Monotonicity, Opera
 vi_core::params! {
     /// Parameters of the `bilinear` problem.
     ///
-    ///
     /// `m`, `n` and `rank` must fit the memory limit ([`vi_core::memory`]: about `2 m n + 3 (m + n)
     /// r` values) and the work limit ([`crate::limits`]: `2 m n r + 4 (m + n) r^2` operations).
     pub struct BilinearParams {
