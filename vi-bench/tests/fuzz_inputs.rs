@@ -459,7 +459,6 @@ proptest! {
     }
 }
 
-
 /// A case CI's random seed found: `grid = { m = [3, 68.0] }` builds a 68 x 4 `bilinear`, whose
 /// QR is the thread's first faer product large enough to reserve the packing buffer.
 #[test]

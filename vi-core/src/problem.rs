@@ -443,14 +443,21 @@ impl Problem {
     /// ([`Operator::eval_is_exact`]) or a Tikhonov shift is active.
     #[inline]
     pub fn natural_residual_at_evaluated(&mut self, y: ColRef<'_, f64>, fy: ColRef<'_, f64>) -> Option<f64> {
+        self.measure_at_evaluated(y, fy).map(Measured::norm)
+    }
+
+    /// [`Problem::natural_residual_at_evaluated`] before its square root where the set is the
+    /// whole space (the runner's check needs the root only when the run stops or is observed).
+    #[inline]
+    pub(crate) fn measure_at_evaluated(&mut self, y: ColRef<'_, f64>, fy: ColRef<'_, f64>) -> Option<Measured> {
         if self.shift.is_some() || !self.exact {
             return None;
         }
         if self.whole_space {
             // The same roundings as `residual_from`, without copying F(y).
-            if let (Some(&[y0, y1]), Some(&[f0, f1])) = (linalg::slice(y), linalg::slice(fy)) {
+            if let (Some([y0, y1]), Some([f0, f1])) = (linalg::pair(y), linalg::pair(fy)) {
                 let (d0, d1) = (y0 - (y0 - f0), y1 - (y1 - f1));
-                return Some((d0 * d0 + d1 * d1).sqrt());
+                return Some(Measured::Squared(d0 * d0 + d1 * d1));
             }
             if let (Some(ys), Some(fs)) = (linalg::slice(y), linalg::slice(fy)) {
                 let mut s = 0.0;
@@ -458,11 +465,11 @@ impl Problem {
                     let d = *y - (*y - *f);
                     s += d * d;
                 }
-                return Some(s.sqrt());
+                return Some(Measured::Squared(s));
             }
         }
         self.scratch.copy_from(fy);
-        Some(residual_from(y, &mut self.scratch, self.set.as_ref(), self.whole_space, None))
+        Some(Measured::Norm(residual_from(y, &mut self.scratch, self.set.as_ref(), self.whole_space, None)))
     }
 
     /// `||z - z*||` when a solution is known.
@@ -484,6 +491,26 @@ fn check_point(problem: &str, what: &str, n: usize, z: ColRef<'_, f64>) -> Resul
         return Err(Error::NonFinite(format!("problem `{problem}`: {what}")));
     }
     Ok(())
+}
+
+/// A natural residual as measured: the norm, or its square where the root was not yet taken.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Measured {
+    /// `||r||^2`.
+    Squared(f64),
+    /// `||r||`.
+    Norm(f64),
+}
+
+impl Measured {
+    /// The residual `||r||` (the square root correctly rounded, as the direct formula gives).
+    #[inline]
+    pub(crate) fn norm(self) -> f64 {
+        match self {
+            Self::Squared(s) => s.sqrt(),
+            Self::Norm(r) => r,
+        }
+    }
 }
 
 /// `||z - P(z - (w + shift))||` for `w = F(z)` (overwritten): the natural residual once `F(z)` is

@@ -213,150 +213,12 @@ impl Runner {
         } else if r0 <= cfg.tol {
             Status::Converged
         } else {
-            self.iterate(problem, solver, observers, &mut run, &mut avg, threshold, t0)
+            let bounds = Bounds::new(cfg.tol, threshold);
+            let lp = Loop { runner: self, problem, observers, run: &mut run, avg: &mut avg, bounds, t0 };
+            solver.drive(lp)
         };
         drop(deadline);
         Ok(self.finish(problem, solver, run, avg, t0))
-    }
-
-    /// The loop: limits, one step, the step's iterate accepted, and every `check_every` /
-    /// `trace_every` iterations a check. Clock reads only on a cheap schedule, for traces and
-    /// for observers; the residual is computed only at checks.
-    #[allow(clippy::too_many_arguments)]
-    fn iterate(
-        &self,
-        problem: &mut Problem,
-        solver: &mut dyn Solver,
-        observers: &mut [&mut dyn Observer],
-        run: &mut Run,
-        avg: &mut Average,
-        threshold: f64,
-        t0: Instant,
-    ) -> Status {
-        let cfg = &self.config;
-        let mut clock = Clock::new(t0, cfg.time_limit);
-        // Countdowns instead of `it % every` (a 64-bit division per iteration).
-        let mut to_check = cfg.check_every;
-        let mut to_trace = cfg.trace_every;
-        loop {
-            if let Some(s) = self.limit(problem, run, &mut clock) {
-                return s;
-            }
-            let step = solver.step(problem);
-            run.iterations += 1;
-            if let Some(s) = accept(solver, step, run, avg) {
-                return s;
-            }
-            to_check -= 1;
-            let check = to_check == 0;
-            if check {
-                to_check = cfg.check_every;
-            }
-            let tr = to_trace > 0 && {
-                to_trace -= 1;
-                to_trace == 0
-            };
-            if tr {
-                to_trace = cfg.trace_every;
-            }
-            if check || tr {
-                if let Some(s) = self.check(problem, &*solver, observers, run, threshold, t0, tr) {
-                    return s;
-                }
-            }
-        }
-    }
-
-    /// The iteration, oracle-call and time limits, before a step.
-    #[inline]
-    fn limit(&self, problem: &Problem, run: &Run, clock: &mut Clock) -> Option<Status> {
-        let cfg = &self.config;
-        if run.iterations >= cfg.max_iters {
-            Some(Status::MaxIterations)
-        } else if cfg.max_calls.is_some_and(|m| problem.counters().oracle_calls >= m) {
-            Some(Status::OracleBudget)
-        } else if clock.limit_reached() {
-            Some(Status::TimeLimit)
-        } else {
-            None
-        }
-    }
-
-    /// A residual check (and a trace point when `tr`): the rules judged where the solver last
-    /// evaluated F, when it keeps that value (no oracle call: extrapolated points of EG / EFTP,
-    /// OGDA's iterate), else at the iterate with a monitoring evaluation. A point that stops the
-    /// run is the one reported.
-    #[allow(clippy::too_many_arguments)]
-    #[inline]
-    fn check(
-        &self,
-        problem: &mut Problem,
-        solver: &dyn Solver,
-        observers: &mut [&mut dyn Observer],
-        run: &mut Run,
-        threshold: f64,
-        t0: Instant,
-        tr: bool,
-    ) -> Option<Status> {
-        let it = run.iterations;
-        let evaluated =
-            solver.evaluated_point().and_then(|(y, fy)| problem.natural_residual_at_evaluated(y, fy).map(|r| (r, y)));
-        let elapsed = if tr || !observers.is_empty() { t0.elapsed().as_secs_f64() } else { 0.0 };
-        let residual = match evaluated {
-            Some((r, _)) => r,
-            None => problem.natural_residual(run.last_finite()),
-        };
-        let at = if evaluated.is_some() { "the point evaluated in" } else { "the iterate of" };
-        let status = if residual.is_nan() {
-            run.message = Some(format!("F became NaN at {at} iteration {it}"));
-            Some(Status::NumericalError)
-        } else if residual > threshold {
-            run.message = Some(format!("the residual {residual:.3e} exceeded {threshold:.3e} (divergence factor x initial residual) at {at} iteration {it}"));
-            Some(Status::Diverged)
-        } else if residual <= self.config.tol {
-            match evaluated {
-                // Report the evaluated point (finite: F was finite there).
-                Some((_, y)) => linalg::copy_finite(run.bufs[1 - run.cur].as_mut(), y).then(|| {
-                    run.cur = 1 - run.cur;
-                    Status::Converged
-                }),
-                None => Some(Status::Converged),
-            }
-        } else {
-            None
-        };
-        if tr {
-            // The trace point is the reported point: the iterate, or the evaluated point the run
-            // converged at (whose residual is the one just computed).
-            let r = if evaluated.is_some() && status != Some(Status::Converged) {
-                problem.natural_residual(run.last_finite())
-            } else {
-                residual
-            };
-            push_trace(problem, it, r, run.bufs[run.cur].as_ref(), elapsed, &mut run.trace);
-        }
-        if status.is_some() {
-            return status;
-        }
-        if observers.is_empty() {
-            return None;
-        }
-        let obs = Observation {
-            iteration: it,
-            oracle_calls: problem.counters().oracle_calls,
-            residual,
-            elapsed_s: elapsed,
-            z: evaluated.map_or(run.last_finite(), |(_, y)| y),
-        };
-        let mut keep = true;
-        for o in observers.iter_mut() {
-            keep &= o.observe(&obs);
-        }
-        if keep {
-            return None;
-        }
-        run.message = Some("stopped by an observer".into());
-        Some(Status::Stopped)
     }
 
     /// Final measurements on the last finite iterate and the report.
@@ -425,11 +287,193 @@ impl Runner {
     }
 }
 
+/// One run's loop state, handed to [`Solver::drive`] so that the loop is compiled for each
+/// solver type ([`Loop::iterate`]). Built only by the [`Runner`].
+#[doc(hidden)]
+pub struct Loop<'a, 'o> {
+    runner: &'a Runner,
+    problem: &'a mut Problem,
+    observers: &'a mut [&'o mut dyn Observer],
+    run: &'a mut Run,
+    avg: &'a mut Average,
+    bounds: Bounds,
+    t0: Instant,
+}
+
+impl Loop<'_, '_> {
+    /// The loop: limits, one step, the step's iterate accepted, and every `check_every` /
+    /// `trace_every` iterations a check. Clock reads only on a cheap schedule, for traces and
+    /// for observers; the residual is computed only at checks.
+    pub fn iterate<S: Solver + ?Sized>(self, solver: &mut S) -> Status {
+        let Loop { runner, problem, observers, run, avg, bounds, t0 } = self;
+        let cfg = &runner.config;
+        let mut clock = Clock::new(t0, cfg.time_limit);
+        // Countdowns instead of `it % every` (a 64-bit division per iteration).
+        let mut to_check = cfg.check_every;
+        let mut to_trace = cfg.trace_every;
+        loop {
+            if let Some(s) = limit(cfg, problem, run, &mut clock) {
+                return s;
+            }
+            let step = solver.step(problem);
+            run.iterations += 1;
+            if let Some(s) = accept(solver, step, run, avg) {
+                return s;
+            }
+            to_check -= 1;
+            let due = to_check == 0;
+            if due {
+                to_check = cfg.check_every;
+            }
+            let tr = to_trace > 0 && {
+                to_trace -= 1;
+                to_trace == 0
+            };
+            if tr {
+                to_trace = cfg.trace_every;
+            }
+            if due || tr {
+                if let Some(s) = check(problem, &*solver, observers, run, &bounds, t0, tr) {
+                    return s;
+                }
+            }
+        }
+    }
+}
+
+/// The iteration, oracle-call and time limits, before a step.
+#[inline]
+fn limit(cfg: &RunConfig, problem: &Problem, run: &Run, clock: &mut Clock) -> Option<Status> {
+    if run.iterations >= cfg.max_iters {
+        Some(Status::MaxIterations)
+    } else if cfg.max_calls.is_some_and(|m| problem.counters().oracle_calls >= m) {
+        Some(Status::OracleBudget)
+    } else if clock.limit_reached() {
+        Some(Status::TimeLimit)
+    } else {
+        None
+    }
+}
+
+/// A residual check (and a trace point when `tr`): the rules judged where the solver last
+/// evaluated F, when it keeps that value (no oracle call: extrapolated points of EG / EFTP,
+/// OGDA's iterate), else at the iterate with a monitoring evaluation. A point that stops the
+/// run is the one reported.
+#[allow(clippy::too_many_arguments)]
+#[inline]
+fn check<S: Solver + ?Sized>(
+    problem: &mut Problem,
+    solver: &S,
+    observers: &mut [&mut dyn Observer],
+    run: &mut Run,
+    bounds: &Bounds,
+    t0: Instant,
+    tr: bool,
+) -> Option<Status> {
+    let it = run.iterations;
+    let measured = solver.evaluated_point().and_then(|(y, fy)| problem.measure_at_evaluated(y, fy).map(|m| (m, y)));
+    if !tr && observers.is_empty() && measured.is_some_and(|(m, _)| bounds.continues(m)) {
+        return None;
+    }
+    let evaluated = measured.map(|(m, y)| (m.norm(), y));
+    let threshold = bounds.threshold;
+    let elapsed = if tr || !observers.is_empty() { t0.elapsed().as_secs_f64() } else { 0.0 };
+    let residual = match evaluated {
+        Some((r, _)) => r,
+        None => problem.natural_residual(run.last_finite()),
+    };
+    let at = if evaluated.is_some() { "the point evaluated in" } else { "the iterate of" };
+    let status = if residual.is_nan() {
+        run.message = Some(format!("F became NaN at {at} iteration {it}"));
+        Some(Status::NumericalError)
+    } else if residual > threshold {
+        run.message = Some(format!("the residual {residual:.3e} exceeded {threshold:.3e} (divergence factor x initial residual) at {at} iteration {it}"));
+        Some(Status::Diverged)
+    } else if residual <= bounds.tol {
+        match evaluated {
+            // Report the evaluated point (finite: F was finite there).
+            Some((_, y)) => linalg::copy_finite(run.bufs[1 - run.cur].as_mut(), y).then(|| {
+                run.cur = 1 - run.cur;
+                Status::Converged
+            }),
+            None => Some(Status::Converged),
+        }
+    } else {
+        None
+    };
+    if tr {
+        // The trace point is the reported point: the iterate, or the evaluated point the run
+        // converged at (whose residual is the one just computed).
+        let r = if evaluated.is_some() && status != Some(Status::Converged) {
+            problem.natural_residual(run.last_finite())
+        } else {
+            residual
+        };
+        push_trace(problem, it, r, run.bufs[run.cur].as_ref(), elapsed, &mut run.trace);
+    }
+    if status.is_some() {
+        return status;
+    }
+    if observers.is_empty() {
+        return None;
+    }
+    let obs = Observation {
+        iteration: it,
+        oracle_calls: problem.counters().oracle_calls,
+        residual,
+        elapsed_s: elapsed,
+        z: evaluated.map_or(run.last_finite(), |(_, y)| y),
+    };
+    let mut keep = true;
+    for o in observers.iter_mut() {
+        keep &= o.observe(&obs);
+    }
+    if keep {
+        return None;
+    }
+    run.message = Some("stopped by an observer".into());
+    Some(Status::Stopped)
+}
+
+/// The residual bounds of the stopping rules, with their squares for deciding without a
+/// square root that a run continues.
+struct Bounds {
+    tol: f64,
+    /// Diverged above this residual.
+    threshold: f64,
+    /// A squared residual strictly between these continues the run: `r > tol` and
+    /// `r <= threshold` hold for its correctly rounded root with a margin of 1e-9 relative
+    /// (far above the roundings of the squares and the root), so the decision is the one the
+    /// root would give. NaN and infinity compare false and take the exact path.
+    above_tol2: f64,
+    below_threshold2: f64,
+}
+
+impl Bounds {
+    fn new(tol: f64, threshold: f64) -> Self {
+        let t2 = tol * tol;
+        // A tolerance whose square is subnormal or zero cannot be compared squared.
+        let above_tol2 = if tol == 0.0 || t2 >= f64::MIN_POSITIVE { t2 * (1.0 + 1e-9) } else { f64::INFINITY };
+        // An overflowing square is fine: every finite square's root (< 1.4e154) is below it.
+        Self { tol, threshold, above_tol2, below_threshold2: threshold * threshold * (1.0 - 1e-9) }
+    }
+
+    /// Whether the measured residual certainly continues the run (above the tolerance, not
+    /// diverged, not NaN).
+    #[inline]
+    fn continues(&self, m: crate::problem::Measured) -> bool {
+        match m {
+            crate::problem::Measured::Squared(s) => s > self.above_tol2 && s < self.below_threshold2,
+            crate::problem::Measured::Norm(r) => r > self.tol && r <= self.threshold,
+        }
+    }
+}
+
 /// Accepts a step: its iterate is copied (and checked finite) into the spare buffer, which then
 /// becomes the last finite iterate; its averaging point enters the ergodic average. Ends the run
 /// on a non-finite iterate or when the solver finished it.
 #[inline]
-fn accept(solver: &dyn Solver, step: StepStatus, run: &mut Run, avg: &mut Average) -> Option<Status> {
+fn accept<S: Solver + ?Sized>(solver: &S, step: StepStatus, run: &mut Run, avg: &mut Average) -> Option<Status> {
     let it = run.iterations;
     let z = solver.iterate();
     if !linalg::copy_finite(run.bufs[1 - run.cur].as_mut(), z) {
@@ -540,7 +584,7 @@ impl Average {
             self.count += 1;
             let w = 1.0 / self.count as f64;
             match (linalg::slice_mut(self.mean.as_mut()), linalg::slice(p)) {
-                (Some([m0, m1]), Some(&[p0, p1])) => {
+                (Some([m0, m1]), _) if let Some([p0, p1]) = linalg::pair(p) => {
                     *m0 += w * (p0 - *m0);
                     *m1 += w * (p1 - *m1);
                 }

@@ -95,6 +95,14 @@ pub trait Solver: dyn_clone::DynClone + Send {
         let _ = (lipschitz, mu);
         None
     }
+
+    /// The runner's iteration loop, compiled for this solver type: one dynamic call per run
+    /// instead of four per iteration, and `step`, `iterate`, `averaging_point` and
+    /// `evaluated_point` inlined into the loop. Called by [`crate::Runner`]; do not override.
+    #[doc(hidden)]
+    fn drive(&mut self, run: crate::runner::Loop<'_, '_>) -> Status {
+        run.iterate(self)
+    }
 }
 
 dyn_clone::clone_trait_object!(Solver);
