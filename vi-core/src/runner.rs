@@ -621,3 +621,61 @@ fn push_trace(problem: &mut Problem, it: u64, r: f64, z: ColRef<'_, f64>, t: f64
         z: (z.nrows() <= 4).then(|| linalg::to_vec(z)),
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Bounds;
+    use crate::problem::Measured;
+    use proptest::prelude::*;
+
+    /// What the check decides from the residual itself: continue iff `tol < r <= threshold`.
+    fn continues_exactly(r: f64, b: &Bounds) -> bool {
+        !r.is_nan() && r <= b.threshold && r > b.tol
+    }
+
+    fn agree(s: f64, b: &Bounds) {
+        if b.continues(Measured::Squared(s)) {
+            assert!(continues_exactly(s.sqrt(), b), "s = {s:e}, tol = {:e}, threshold = {:e}", b.tol, b.threshold);
+        }
+    }
+
+    #[test]
+    fn squared_decisions_match_the_root_at_the_edges() {
+        let cases =
+            [(1e-8, 1e8), (0.0, 1e8), (1e-300, 1e300), (1e-160, 1e160), (1e-200, 1e200), (f64::MIN_POSITIVE, 2.0)];
+        for (tol, threshold) in cases {
+            let b = Bounds::new(tol, threshold);
+            for edge in [tol, threshold] {
+                let mut s = edge * edge;
+                // Walk a few thousand ulps either side of each squared bound.
+                for _ in 0..4000 {
+                    agree(s, &b);
+                    s = s.next_down();
+                }
+                let mut s = edge * edge;
+                for _ in 0..4000 {
+                    agree(s, &b);
+                    s = s.next_up();
+                }
+            }
+            for s in [0.0, f64::MIN_POSITIVE, 1.0, f64::MAX, f64::INFINITY, f64::NAN] {
+                agree(s, &b);
+            }
+            // Far from both bounds the squared test decides (no root taken).
+            let mid = (tol.max(1e-150) * threshold.min(1e150)).sqrt();
+            assert!(
+                b.continues(Measured::Squared(mid * mid)) || tol * tol < f64::MIN_POSITIVE,
+                "{tol:e} {threshold:e}"
+            );
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn squared_decisions_match_the_root(tol in 0.0..1e-3f64, threshold in 1.0..1e12f64, s in 0.0..1e30f64, e in -40i32..40) {
+            let b = Bounds::new(tol, threshold);
+            agree(s * 10f64.powi(e), &b);
+            agree(tol * tol * (1.0 + 1e-9 * f64::from(e)), &b);
+        }
+    }
+}
