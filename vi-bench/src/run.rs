@@ -107,7 +107,10 @@ pub fn execute(a: &RunArgs) -> Result<()> {
         );
     }
     let mut prepared = spec.prepare()?;
-    let report = prepared.run()?;
+    // On a worker of rayon's pool, a problem's parallel sections (`threads > 1`) start by
+    // pushing work to the other workers instead of waking them from a blocked caller: a dense
+    // bilinear oracle on two threads, m = n = 1000, 75.6 -> 72.8 us per call; 300 x 1024, 30.2 -> 25.1.
+    let report = rayon::scope(|_| prepared.run())?;
     if let Some(path) = &a.samples {
         // The problem outlives the run: ask it for samples of the final iterate.
         let problem = &mut prepared.problem;

@@ -194,7 +194,10 @@ impl BilinearOperator {
         Ok(Self { a, b, c, lipschitz: sigma_max, threads: 1, partial })
     }
 
-    /// Uses `threads` threads per evaluation (1 by default; results do not depend on it).
+    /// Uses `threads` threads per evaluation (1 by default; results do not depend on it). The
+    /// work is shared on the current rayon pool; run on one of its workers (inside
+    /// `rayon::scope` or a pool's `install`, as `vi-bench run` does) so that each call does not
+    /// first wake the pool from a blocked caller.
     pub fn with_threads(mut self, threads: usize) -> Self {
         self.threads = threads.max(1);
         self

@@ -4,7 +4,7 @@
 //! (`A y += y_j A_j`), so every entry of `A` is read once per evaluation instead of twice by two
 //! matrix-vector products: half the memory traffic, which is what bounds this kernel (`A` of
 //! 1000 x 1000 is 8 MB, L3-resident). The inner loop runs on pulp, faer's SIMD layer, with
-//! runtime CPU dispatch (AVX2/FMA where available).
+//! runtime CPU dispatch (AVX-512 where available, else AVX2/FMA).
 //!
 //! Columns are cut into blocks of [`BLOCK`] columns, swept in memory order (whole columns one
 //! after the other: one linear stream for the hardware prefetcher, with `x` and the block's
