@@ -53,15 +53,20 @@ pub fn load2(x: &[f64; 2]) -> [f64; 2] {
 }
 
 /// `y <- y + alpha * x`.
-#[inline]
+#[inline(always)]
 pub fn axpy(alpha: f64, x: ColRef<'_, f64>, mut y: ColMut<'_, f64>) {
+    if let (Some(x), Some(y)) = (pair(x), slice_mut(y.rb_mut()).and_then(two_mut)) {
+        y[0] += alpha * x[0];
+        y[1] += alpha * x[1];
+        return;
+    }
+    axpy_any(alpha, x, y);
+}
+
+#[inline(never)]
+fn axpy_any(alpha: f64, x: ColRef<'_, f64>, mut y: ColMut<'_, f64>) {
     if let (Some(x), Some(y)) = (slice(x), slice_mut(y.rb_mut())) {
         assert_eq!(x.len(), y.len());
-        if let (Some(x), Some(y)) = (two(x), two_mut(y)) {
-            y[0] += alpha * x[0];
-            y[1] += alpha * x[1];
-            return;
-        }
         for (y, x) in y.iter_mut().zip(x) {
             *y += alpha * *x;
         }
@@ -71,15 +76,20 @@ pub fn axpy(alpha: f64, x: ColRef<'_, f64>, mut y: ColMut<'_, f64>) {
 }
 
 /// `out <- x + alpha * y`.
-#[inline]
+#[inline(always)]
 pub fn add_scaled(mut out: ColMut<'_, f64>, x: ColRef<'_, f64>, alpha: f64, y: ColRef<'_, f64>) {
+    if let (Some(o), Some(x), Some(y)) = (slice_mut(out.rb_mut()).and_then(two_mut), pair(x), pair(y)) {
+        o[0] = x[0] + alpha * y[0];
+        o[1] = x[1] + alpha * y[1];
+        return;
+    }
+    add_scaled_any(out, x, alpha, y);
+}
+
+#[inline(never)]
+fn add_scaled_any(mut out: ColMut<'_, f64>, x: ColRef<'_, f64>, alpha: f64, y: ColRef<'_, f64>) {
     if let (Some(o), Some(x), Some(y)) = (slice_mut(out.rb_mut()), slice(x), slice(y)) {
         assert!(o.len() == x.len() && o.len() == y.len());
-        if let (Some(o), Some(x), Some(y)) = (two_mut(o), two(x), two(y)) {
-            o[0] = x[0] + alpha * y[0];
-            o[1] = x[1] + alpha * y[1];
-            return;
-        }
         for ((o, x), y) in o.iter_mut().zip(x).zip(y) {
             *o = *x + alpha * *y;
         }
@@ -168,15 +178,21 @@ pub fn has_nan(x: ColRef<'_, f64>) -> bool {
 
 /// Copies `src` into `dst` and returns whether every entry of `src` is finite (one pass).
 #[allow(clippy::eq_op)] // `v - v` is 0 exactly for finite `v` (see `all_finite`)
-#[inline]
+#[inline(always)]
 pub fn copy_finite(mut dst: ColMut<'_, f64>, src: ColRef<'_, f64>) -> bool {
+    // Length 2 inline (the tiny games: a call would cost more than the copy), the rest out of line.
+    if let (Some(d), Some(s)) = (slice_mut(dst.rb_mut()).and_then(two_mut), pair(src)) {
+        *d = s;
+        return (s[0] - s[0]) + (s[1] - s[1]) == 0.0;
+    }
+    copy_finite_any(dst, src)
+}
+
+#[inline(never)]
+#[allow(clippy::eq_op)] // `v - v` is 0 exactly for finite `v` (see `all_finite`)
+fn copy_finite_any(mut dst: ColMut<'_, f64>, src: ColRef<'_, f64>) -> bool {
     if let (Some(d), Some(s)) = (slice_mut(dst.rb_mut()), slice(src)) {
         assert_eq!(d.len(), s.len());
-        if let (Some(d), Some(s)) = (two_mut(d), two(s)) {
-            let s = load2(s);
-            *d = s;
-            return (s[0] - s[0]) + (s[1] - s[1]) == 0.0;
-        }
         let mut acc = 0.0;
         for (d, s) in d.iter_mut().zip(s) {
             acc += *s - *s;

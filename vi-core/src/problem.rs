@@ -448,28 +448,36 @@ impl Problem {
 
     /// [`Problem::natural_residual_at_evaluated`] before its square root where the set is the
     /// whole space (the runner's check needs the root only when the run stops or is observed).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn measure_at_evaluated(&mut self, y: ColRef<'_, f64>, fy: ColRef<'_, f64>) -> Option<Measured> {
         if self.shift.is_some() || !self.exact {
             return None;
         }
+        // Length 2 in the whole space inline (the tiny games), the rest out of line.
+        // The same roundings as `residual_from`, without copying F(y).
         if self.whole_space {
-            // The same roundings as `residual_from`, without copying F(y).
             if let (Some([y0, y1]), Some([f0, f1])) = (linalg::pair(y), linalg::pair(fy)) {
                 let (d0, d1) = (y0 - (y0 - f0), y1 - (y1 - f1));
                 return Some(Measured::Squared(d0 * d0 + d1 * d1));
             }
+        }
+        Some(self.measure_any(y, fy))
+    }
+
+    #[inline(never)]
+    fn measure_any(&mut self, y: ColRef<'_, f64>, fy: ColRef<'_, f64>) -> Measured {
+        if self.whole_space {
             if let (Some(ys), Some(fs)) = (linalg::slice(y), linalg::slice(fy)) {
                 let mut s = 0.0;
                 for (y, f) in ys.iter().zip(fs) {
                     let d = *y - (*y - *f);
                     s += d * d;
                 }
-                return Some(Measured::Squared(s));
+                return Measured::Squared(s);
             }
         }
         self.scratch.copy_from(fy);
-        Some(Measured::Norm(residual_from(y, &mut self.scratch, self.set.as_ref(), self.whole_space, None)))
+        Measured::Norm(residual_from(y, &mut self.scratch, self.set.as_ref(), self.whole_space, None))
     }
 
     /// `||z - z*||` when a solution is known.

@@ -570,24 +570,37 @@ impl Clock {
 /// The running (ergodic) mean of the solver's finite averaging points.
 struct Average {
     mean: Col<f64>,
-    count: u64,
+    /// Points averaged (a float: exact up to 2^53, and no integer conversion per step).
+    count: f64,
 }
 
 impl Average {
     fn new(n: usize) -> Self {
-        Self { mean: Col::zeros(n), count: 0 }
+        Self { mean: Col::zeros(n), count: 0.0 }
     }
     /// Adds `p` if it is finite (`checked`: the caller knows it is).
-    #[inline]
+    #[inline(always)]
+    #[allow(clippy::eq_op)] // `v - v` is the finiteness test
     fn add(&mut self, p: ColRef<'_, f64>, checked: bool) {
+        // Length 2 inline (the tiny games), the rest out of line.
+        if let (Some([m0, m1]), Some([p0, p1])) = (linalg::slice_mut(self.mean.as_mut()), linalg::pair(p)) {
+            if checked || (p0 - p0) + (p1 - p1) == 0.0 {
+                self.count += 1.0;
+                let w = 1.0 / self.count;
+                *m0 += w * (p0 - *m0);
+                *m1 += w * (p1 - *m1);
+            }
+            return;
+        }
+        self.add_any(p, checked);
+    }
+
+    #[inline(never)]
+    fn add_any(&mut self, p: ColRef<'_, f64>, checked: bool) {
         if checked || linalg::all_finite(p) {
-            self.count += 1;
-            let w = 1.0 / self.count as f64;
+            self.count += 1.0;
+            let w = 1.0 / self.count;
             match (linalg::slice_mut(self.mean.as_mut()), linalg::slice(p)) {
-                (Some([m0, m1]), _) if let Some([p0, p1]) = linalg::pair(p) => {
-                    *m0 += w * (p0 - *m0);
-                    *m1 += w * (p1 - *m1);
-                }
                 (Some(m), Some(p)) => {
                     for (a, p) in m.iter_mut().zip(p) {
                         *a += w * (*p - *a);
@@ -599,7 +612,7 @@ impl Average {
     }
     /// The mean, or `fallback` when no point was averaged.
     fn mean_or(mut self, fallback: ColRef<'_, f64>) -> Col<f64> {
-        if self.count == 0 {
+        if self.count == 0.0 {
             self.mean.copy_from(fallback);
         }
         self.mean

@@ -65,10 +65,10 @@ pub struct Eftp {
     z_half: Col<f64>,
     /// `z~_{k-1}`.
     z_past: Col<f64>,
-    /// `F(z~_k)` (raw).
-    f_half: Col<f64>,
-    /// `F(z~_{k-1})` (raw, for the adaptive test).
-    f_past: Col<f64>,
+    /// `F(z~_{k-1})` (raw) in `f[past]`, `F(z~_k)` in the other: the roles swap each
+    /// iteration by flipping `past` (cheaper than swapping the two columns on a tiny game).
+    f: [Col<f64>; 2],
+    past: usize,
     /// Scaled direction of `F(z~_{k-1})`.
     d_past: Col<f64>,
     /// Scaled direction of `F(z~_k)`.
@@ -87,8 +87,8 @@ impl Eftp {
             z: z(),
             z_half: z(),
             z_past: z(),
-            f_half: z(),
-            f_past: z(),
+            f: [z(), z()],
+            past: 0,
             d_past: z(),
             d: z(),
         }
@@ -99,12 +99,17 @@ impl Eftp {
         !self.params.precond.active()
     }
 
-    /// `z~ = P(z - eta d_past)`, then `f_half = F(z~)`.
+    /// `z~ = P(z - eta d_past)`, then `F(z~)` into the buffer of `F(z~_k)`.
+    #[inline(always)]
     fn extrapolate(&mut self, problem: &mut Problem) {
-        let d_past = if self.plain() { &self.f_past } else { &self.d_past };
+        let plain = self.plain();
+        // The past value `F(z~_{k-1})` and the buffer for the new one.
+        let [a, b] = &mut self.f;
+        let (f_past, f_half) = if self.past == 0 { (a, b) } else { (b, a) };
+        let d_past = if plain { &*f_past } else { &self.d_past };
         linalg::add_scaled(self.z_half.as_mut(), self.z.as_ref(), -self.eta, d_past.as_ref());
         problem.project(self.z_half.as_mut());
-        problem.eval(self.z_half.as_ref(), self.f_half.as_mut());
+        problem.eval(self.z_half.as_ref(), f_half.as_mut());
     }
 }
 
@@ -118,15 +123,15 @@ impl Solver for Eftp {
         self.z = problem.start().to_owned();
         self.z_half = self.z.clone();
         self.z_past = self.z.clone();
-        self.f_half = Col::zeros(n);
-        self.f_past = Col::zeros(n);
+        self.f = [Col::zeros(n), Col::zeros(n)];
+        self.past = 0;
         self.d_past = Col::zeros(n);
         self.d = Col::zeros(n);
         self.eta = self.params.search.step.resolve(problem, self.params.search.factor)?;
         self.pre.init(problem);
         // z~_{-1} = z_0: its evaluation is the first "past" value.
-        problem.eval(self.z.as_ref(), self.f_past.as_mut());
-        self.pre.direction(self.f_past.as_ref(), self.d_past.as_mut());
+        problem.eval(self.z.as_ref(), self.f[0].as_mut());
+        self.pre.direction(self.f[0].as_ref(), self.d_past.as_mut());
         Ok(())
     }
 
@@ -140,7 +145,7 @@ impl Solver for Eftp {
                 self.extrapolate(problem);
                 (
                     linalg::dist(self.z_half.as_ref(), self.z_past.as_ref()),
-                    linalg::dist(self.f_half.as_ref(), self.f_past.as_ref()),
+                    linalg::dist(self.f[1 - self.past].as_ref(), self.f[self.past].as_ref()),
                 )
             });
             if accepted.is_none() {
@@ -150,16 +155,16 @@ impl Solver for Eftp {
             self.extrapolate(problem);
         }
         let d = if self.plain() {
-            &self.f_half
+            &self.f[1 - self.past]
         } else {
-            self.pre.direction(self.f_half.as_ref(), self.d.as_mut());
+            self.pre.direction(self.f[1 - self.past].as_ref(), self.d.as_mut());
             &self.d
         };
         // z_{k+1} = P(z_k - eta d(F(z~_k)))
         linalg::axpy(-self.eta, d.as_ref(), self.z.as_mut());
         problem.project(self.z.as_mut());
         // The new evaluation becomes the past one.
-        std::mem::swap(&mut self.f_past, &mut self.f_half);
+        self.past = 1 - self.past;
         if !self.plain() {
             std::mem::swap(&mut self.d_past, &mut self.d);
         }
@@ -188,8 +193,8 @@ impl Solver for Eftp {
     }
 
     fn evaluated_point(&self) -> Option<(ColRef<'_, f64>, ColRef<'_, f64>)> {
-        // After a step, `f_past` holds F(z~_k), evaluated at `z_half` = z~_k.
-        Some((self.z_half.as_ref(), self.f_past.as_ref()))
+        // After a step, `f[past]` holds F(z~_k), evaluated at `z_half` = z~_k.
+        Some((self.z_half.as_ref(), self.f[self.past].as_ref()))
     }
 
     fn linear_model(&self) -> std::result::Result<LinearModel, String> {

@@ -107,7 +107,7 @@ impl GanModel for DiracGan {
             _ => self.value(z),
         }
     }
-    #[inline]
+    #[inline(always)]
     fn field(&mut self, z: ColRef<'_, f64>, mut out: ColMut<'_, f64>) {
         let (theta, psi) = match vi_core::linalg::slice(z) {
             Some(&[theta, psi]) => (theta, psi),
