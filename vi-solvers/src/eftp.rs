@@ -99,11 +99,21 @@ impl Eftp {
         !self.params.precond.active()
     }
 
+    /// `(F(z~_{k-1}), F(z~_k))`: the past value and the newest (after `extrapolate`).
+    #[inline(always)]
+    fn f_past_new(&self) -> (&Col<f64>, &Col<f64>) {
+        let [a, b] = &self.f;
+        if self.past == 0 {
+            (a, b)
+        } else {
+            (b, a)
+        }
+    }
+
     /// `z~ = P(z - eta d_past)`, then `F(z~)` into the buffer of `F(z~_k)`.
     #[inline(always)]
     fn extrapolate(&mut self, problem: &mut Problem) {
         let plain = self.plain();
-        // The past value `F(z~_{k-1})` and the buffer for the new one.
         let [a, b] = &mut self.f;
         let (f_past, f_half) = if self.past == 0 { (a, b) } else { (b, a) };
         let d_past = if plain { &*f_past } else { &self.d_past };
@@ -143,10 +153,10 @@ impl Solver for Eftp {
             let accepted = search.search(self.eta, |eta| {
                 self.eta = eta;
                 self.extrapolate(problem);
-                (
-                    linalg::dist(self.z_half.as_ref(), self.z_past.as_ref()),
-                    linalg::dist(self.f[1 - self.past].as_ref(), self.f[self.past].as_ref()),
-                )
+                (linalg::dist(self.z_half.as_ref(), self.z_past.as_ref()), {
+                    let (past, new) = self.f_past_new();
+                    linalg::dist(new.as_ref(), past.as_ref())
+                })
             });
             if accepted.is_none() {
                 return StepStatus::Finished(Status::NumericalError);
@@ -154,10 +164,12 @@ impl Solver for Eftp {
         } else {
             self.extrapolate(problem);
         }
+        let [a, b] = &self.f;
+        let new = if self.past == 0 { b } else { a };
         let d = if self.plain() {
-            &self.f[1 - self.past]
+            new
         } else {
-            self.pre.direction(self.f[1 - self.past].as_ref(), self.d.as_mut());
+            self.pre.direction(new.as_ref(), self.d.as_mut());
             &self.d
         };
         // z_{k+1} = P(z_k - eta d(F(z~_k)))
@@ -194,7 +206,7 @@ impl Solver for Eftp {
 
     fn evaluated_point(&self) -> Option<(ColRef<'_, f64>, ColRef<'_, f64>)> {
         // After a step, `f[past]` holds F(z~_k), evaluated at `z_half` = z~_k.
-        Some((self.z_half.as_ref(), self.f[self.past].as_ref()))
+        Some((self.z_half.as_ref(), self.f_past_new().0.as_ref()))
     }
 
     fn linear_model(&self) -> std::result::Result<LinearModel, String> {
