@@ -145,6 +145,7 @@ impl Solver for Eftp {
         Ok(())
     }
 
+    #[inline(always)] // into the run loop compiled for this solver (`Solver::drive`)
     fn step(&mut self, problem: &mut Problem) -> StepStatus {
         let adaptive = self.params.search.adaptive();
         if adaptive {
