@@ -7,7 +7,9 @@
 //! ```
 //!
 //! One oracle call per iteration; every player moves at once. The ergodic average is taken over
-//! the iterates.
+//! the iterates. The previous iterate is kept beside `F` there, so the runner judges its
+//! stopping rules at `z_k` from the call just made (no monitoring call; a run that meets the
+//! tolerance reports `z_k`).
 //!
 //! ## Step size
 //! - fixed `eta`: for `mu`-strongly monotone, `L`-Lipschitz `F` the contraction factor is
@@ -73,7 +75,10 @@ pub(crate) fn gda_predicted_step(step: StepRule, factor: f64, l: f64, mu: Option
 pub struct Gda {
     params: GdaParams,
     eta: f64,
-    z: Col<f64>,
+    /// `z_{k+1}` in `z[cur]`, `z_k` in the other (the point `f` was evaluated at).
+    z: [Col<f64>; 2],
+    cur: usize,
+    /// `F(z_k)`.
     f: Col<f64>,
 }
 
@@ -81,7 +86,7 @@ impl Gda {
     /// A new solver with checked parameters.
     pub fn new(params: Checked<GdaParams>) -> Self {
         let params = params.into_inner();
-        Self { params, eta: 0.0, z: Col::zeros(0), f: Col::zeros(0) }
+        Self { params, eta: 0.0, z: [Col::zeros(0), Col::zeros(0)], cur: 0, f: Col::zeros(0) }
     }
 }
 
@@ -91,21 +96,29 @@ impl Solver for Gda {
     }
 
     fn init(&mut self, problem: &mut Problem) -> Result<()> {
-        self.z = problem.start().to_owned();
+        self.z = [problem.start().to_owned(), Col::zeros(problem.dim())];
+        self.cur = 0;
         self.f = Col::zeros(problem.dim());
         self.eta = gda_step(self.params.step, self.params.factor, problem)?;
         Ok(())
     }
 
     fn step(&mut self, problem: &mut Problem) -> StepStatus {
-        problem.eval(self.z.as_ref(), self.f.as_mut());
-        linalg::axpy(-self.eta, self.f.as_ref(), self.z.as_mut());
-        problem.project(self.z.as_mut());
+        let [a, b] = &mut self.z;
+        let (z, next) = if self.cur == 0 { (a, b) } else { (b, a) };
+        problem.eval(z.as_ref(), self.f.as_mut());
+        linalg::add_scaled(next.as_mut(), z.as_ref(), -self.eta, self.f.as_ref());
+        problem.project(next.as_mut());
+        self.cur = 1 - self.cur;
         StepStatus::Continue
     }
 
     fn iterate(&self) -> ColRef<'_, f64> {
-        self.z.as_ref()
+        self.z[self.cur].as_ref()
+    }
+
+    fn evaluated_point(&self) -> Option<(ColRef<'_, f64>, ColRef<'_, f64>)> {
+        Some((self.z[1 - self.cur].as_ref(), self.f.as_ref()))
     }
 
     fn step_size(&self) -> Option<f64> {
