@@ -9,7 +9,9 @@
 //!
 //! One oracle call per iteration. Monotone `L`-Lipschitz `F`: converges for
 //! `0 < lambda <= phi / (2L)`; ergodic `O(1/k)` gap, R-linear under strong monotonicity
-//! (docs/math.md §2.6). The ergodic average is taken over the iterates.
+//! (docs/math.md §2.6). The ergodic average is taken over the iterates. The previous iterate
+//! is kept beside `F` there, so the runner judges its stopping rules at `z_k` from the call
+//! just made (no monitoring call).
 //!
 //! ## Step size
 //! - fixed `lambda`.
@@ -66,8 +68,11 @@ pub(crate) fn graal_model(phi: f64) -> LinearModel {
 pub struct Graal {
     params: GraalParams,
     lambda: f64,
-    z: Col<f64>,
+    /// `z_{k+1}` in `z[cur]`, `z_k` in the other (the point `f` was evaluated at).
+    z: [Col<f64>; 2],
+    cur: usize,
     z_bar: Col<f64>,
+    /// `F(z_k)`.
     f: Col<f64>,
 }
 
@@ -75,7 +80,8 @@ impl Graal {
     /// A new solver with checked parameters.
     pub fn new(params: Checked<GraalParams>) -> Self {
         let params = params.into_inner();
-        Self { params, lambda: 0.0, z: Col::zeros(0), z_bar: Col::zeros(0), f: Col::zeros(0) }
+        let z = || Col::zeros(0);
+        Self { params, lambda: 0.0, z: [z(), z()], cur: 0, z_bar: z(), f: z() }
     }
 }
 
@@ -85,8 +91,9 @@ impl Solver for Graal {
     }
 
     fn init(&mut self, problem: &mut Problem) -> Result<()> {
-        self.z = problem.start().to_owned();
-        self.z_bar = self.z.clone();
+        self.z = [problem.start().to_owned(), Col::zeros(problem.dim())];
+        self.cur = 0;
+        self.z_bar = self.z[0].clone();
         self.f = Col::zeros(problem.dim());
         self.lambda = self.params.step.resolve(problem, self.params.factor())?;
         Ok(())
@@ -95,17 +102,23 @@ impl Solver for Graal {
     fn step(&mut self, problem: &mut Problem) -> StepStatus {
         let phi = self.params.phi;
         let lambda = self.lambda;
-        problem.eval(self.z.as_ref(), self.f.as_mut());
-        faer::zip!(self.z_bar.as_mut(), self.z.as_ref())
-            .for_each(|faer::unzip!(b, z)| *b = ((phi - 1.0) * *z + *b) / phi);
-        faer::zip!(self.z.as_mut(), self.z_bar.as_ref(), self.f.as_ref())
+        let [a, b] = &mut self.z;
+        let (z, next) = if self.cur == 0 { (a, b) } else { (b, a) };
+        problem.eval(z.as_ref(), self.f.as_mut());
+        faer::zip!(self.z_bar.as_mut(), z.as_ref()).for_each(|faer::unzip!(b, z)| *b = ((phi - 1.0) * *z + *b) / phi);
+        faer::zip!(next.as_mut(), self.z_bar.as_ref(), self.f.as_ref())
             .for_each(|faer::unzip!(z, b, f)| *z = *b - lambda * *f);
-        problem.project(self.z.as_mut());
+        problem.project(next.as_mut());
+        self.cur = 1 - self.cur;
         StepStatus::Continue
     }
 
     fn iterate(&self) -> ColRef<'_, f64> {
-        self.z.as_ref()
+        self.z[self.cur].as_ref()
+    }
+
+    fn evaluated_point(&self) -> Option<(ColRef<'_, f64>, ColRef<'_, f64>)> {
+        Some((self.z[1 - self.cur].as_ref(), self.f.as_ref()))
     }
 
     fn step_size(&self) -> Option<f64> {
