@@ -231,13 +231,16 @@ impl Problem {
         &self.reference_points
     }
 
-    /// Replaces the starting point.
+    /// Replaces the starting point, projected onto the set: every solver begins in `C`.
     ///
     /// # Errors
     /// [`Error::Dimension`] or [`Error::NonFinite`].
     pub fn set_start(&mut self, z: ColRef<'_, f64>) -> Result<()> {
         check_point(&self.name, "start", self.dim(), z)?;
         self.start = z.to_owned();
+        if !self.whole_space {
+            self.set.project(self.start.as_mut());
+        }
         Ok(())
     }
 
@@ -249,7 +252,7 @@ impl Problem {
     pub fn dim(&self) -> usize {
         self.operator.dim()
     }
-    /// The starting point.
+    /// The starting point (in the set).
     pub fn start(&self) -> ColRef<'_, f64> {
         self.start.as_ref()
     }

@@ -156,8 +156,8 @@ impl Runner {
 
     /// As [`Runner::run`], calling every observer at each residual check.
     ///
-    /// The start is projected onto the set before the first step (solvers begin from
-    /// `P_C(start)`); if `F` is not finite there the run ends at once with
+    /// Solvers begin from the problem's start, which lies in the set ([`Problem::set_start`]
+    /// projects it); if `F` is not finite there the run ends at once with
     /// [`Status::NumericalError`] and a message saying so, before the solver is initialised.
     ///
     /// # Errors
@@ -173,8 +173,7 @@ impl Runner {
         linalg::sequential_faer();
         problem.reset_counters();
         let n = problem.dim();
-        let mut z0: Col<f64> = problem.start().to_owned();
-        problem.set().project(z0.as_mut());
+        let z0: Col<f64> = problem.start().to_owned();
         let r_start = problem.natural_residual(z0.as_ref());
         let mut run = Run {
             status: Status::NumericalError,

@@ -81,3 +81,13 @@ fn rejects_bad_start_and_blocks() {
     let p = Problem::unconstrained("t", rotation(), Col::zeros(2)).unwrap();
     assert!(p.with_blocks(vec![Block::new("a", 0..2), Block::new("b", 1..2)]).is_err());
 }
+
+#[test]
+fn the_start_is_projected_onto_the_set() {
+    let op = FnOperator::new(3, |z: ColRef<'_, f64>, mut out: ColMut<'_, f64>| out.copy_from(z));
+    let set = crate::sets::BoxSet::uniform(3, -1.0, 1.0).unwrap();
+    let mut p = Problem::new("box", Box::new(op), Box::new(set), faer::col![5.0, -7.0, 0.5]).unwrap();
+    assert_eq!(p.start(), faer::col![1.0, -1.0, 0.5].as_ref());
+    p.set_start(faer::col![0.25, 3.0, -2.0].as_ref()).unwrap();
+    assert_eq!(p.start(), faer::col![0.25, 1.0, -1.0].as_ref());
+}
