@@ -132,7 +132,7 @@ class Problem:
         (anything ``numpy.asarray`` turns into one: a JAX or torch array, a list). ``z`` is a
         fresh array for every call.
     start : array of shape (n,)
-        The starting point (finite).
+        The starting point (finite); a run begins at its projection onto ``set``.
     set : Set, optional
         The constraint set (``Box``, ``Orthant``, ``Ball``, ``Simplex``, ``Product``); the whole
         space when omitted.
