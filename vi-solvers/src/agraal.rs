@@ -17,9 +17,10 @@
 //! exactly as `explicit_graal` in Malitsky's code (docs/math.md §2.6). One oracle call per iteration;
 //! `init` makes two (`F(z_1)`, `F(z_0)`). When `F(z_{k+1}) = F(z_k)` the middle term is
 //! skipped (it is `+inf`). When `F(z_1) = F(z_0)` (a locally constant operator) `lambda_0 = 1`.
-//! A step that becomes zero or non-finite ends the run with `NumericalError`. It converges for
-//! locally Lipschitz monotone `F`. The ergodic average is taken over the iterates (the theory's
-//! average is weighted by `lambda_k`; the runner's is uniform).
+//! The step's call is at the new iterate, so the runner's stopping rules reuse it (no
+//! monitoring call). A step that becomes zero or non-finite ends the run with `NumericalError`.
+//! It converges for locally Lipschitz monotone `F`. The ergodic average is taken over the
+//! iterates (the theory's average is weighted by `lambda_k`; the runner's is uniform).
 //!
 //! ## Step size
 //! - `"adaptive"` (default) or `"auto"`: the rule above, `lambda_0` from the perturbation.
@@ -151,6 +152,11 @@ impl Solver for Agraal {
 
     fn iterate(&self) -> ColRef<'_, f64> {
         self.z.as_ref()
+    }
+
+    fn evaluated_point(&self) -> Option<(ColRef<'_, f64>, ColRef<'_, f64>)> {
+        // `f` is F at the iterate (the step's one call): the check needs no monitoring call.
+        Some((self.z.as_ref(), self.f.as_ref()))
     }
 
     fn step_size(&self) -> Option<f64> {
