@@ -13,7 +13,8 @@
 //! (anchoring is Halpern / Tikhonov regularisation towards `z_0` with weight `~1/k`, docs/math.md
 //! §2.5). On a constrained problem both points are projected onto the set (a heuristic
 //! extension: the `O(1/k^2)` guarantee is for the unconstrained method). The ergodic average is
-//! taken over the extrapolated points `z~_k`.
+//! taken over the extrapolated points `z~_k`; the runner judges its stopping rules at `z~_k`
+//! from the call made there (no monitoring call) and reports `z~_k` when it meets them.
 //!
 //! Variants (`variant`):
 //! - `"constant"` (EAG-C): `alpha_k = alpha`; `"auto"` gives `alpha = 1/(8L)`, the largest
@@ -176,6 +177,11 @@ impl Solver for Eag {
 
     fn averaging_point(&self) -> ColRef<'_, f64> {
         self.z_half.as_ref()
+    }
+
+    fn evaluated_point(&self) -> Option<(ColRef<'_, f64>, ColRef<'_, f64>)> {
+        // F(z~_k), as extragradient: the stopping rules need no monitoring call.
+        Some((self.z_half.as_ref(), self.f_half.as_ref()))
     }
 
     fn step_size(&self) -> Option<f64> {
