@@ -76,7 +76,7 @@ vi_core::params! {
         if p.l == 0.0 && p.rho == 0.0 {
             return Err(Error::param(owner, "rho", "must be > 0 when l = 0 (otherwise F is constant)"));
         }
-        if p.l == 0.0 && p.n % 2 != 0 {
+        if p.l == 0.0 && !p.n.is_multiple_of(2) {
             return Err(Error::param(
                 owner,
                 "n",

@@ -67,7 +67,7 @@ vi_core::params! {
         if p.n < 2 {
             return Err(Error::param(owner, "n", format!("must be >= 2, got {}", p.n)));
         }
-        if p.family == "blocks" && p.n % 2 != 0 {
+        if p.family == "blocks" && !p.n.is_multiple_of(2) {
             return Err(Error::param(
                 owner,
                 "n",

@@ -285,7 +285,7 @@ impl Solver for TikhonovContinuation {
             return status;
         }
         let eps = self.schedule[self.stage];
-        let check = self.stage_iters % self.params.stage_check_every == 0;
+        let check = self.stage_iters.is_multiple_of(self.params.stage_check_every);
         if check {
             // Counted: w = F_eps(z) (the shift is installed), then w = P(z - w).
             let z = self.inner.iterate();

@@ -32,7 +32,7 @@ fn affine_problem(constrained: bool) -> Problem {
     let q = Col::from_fn(n, |i| (i as f64 * 0.37).sin());
     // A finite sum of 4 components whose mean is (M, q), so the stochastic solvers run too; the
     // deterministic ones evaluate the mean (an AffineOperator).
-    let sign = |k: usize| if k % 2 == 0 { 1.0 } else { -1.0 };
+    let sign = |k: usize| if k.is_multiple_of(2) { 1.0 } else { -1.0 };
     let ms =
         (0..4).map(|k| Mat::from_fn(n, n, |i, j| m[(i, j)] + sign(k) * 0.1 * (((i + 2 * j) % 5) as f64))).collect();
     let qs = (0..4).map(|k| Col::from_fn(n, |i| q[i] + sign(k) * 0.2 * (i as f64).cos())).collect();

@@ -238,7 +238,7 @@ impl Symmetry {
             Symmetry::Symmetric => (Size::of(nrows / 2 + nrows % 2) * (nrows - nrows % 2 + 1)).get(),
             Symmetry::Skew if nrows == 0 => Some(0),
             Symmetry::Skew => {
-                let (a, b) = if nrows % 2 == 0 { (nrows / 2, nrows - 1) } else { (nrows, (nrows - 1) / 2) };
+                let (a, b) = if nrows.is_multiple_of(2) { (nrows / 2, nrows - 1) } else { (nrows, (nrows - 1) / 2) };
                 (Size::of(a) * b).get()
             }
         }

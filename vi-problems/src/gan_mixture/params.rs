@@ -67,7 +67,7 @@ vi_core::params! {
             return Err(Error::param(owner, "metric_samples", "must be >= 1"));
         }
         if p.dataset_size > 0 {
-            if p.dataset_size % p.batch != 0 {
+            if !p.dataset_size.is_multiple_of(p.batch) {
                 return Err(Error::param(
                     owner,
                     "dataset_size",
