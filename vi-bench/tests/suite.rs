@@ -574,3 +574,47 @@ name = "agraal"
     }
     assert_eq!(union, full);
 }
+
+#[test]
+fn a_json_suite_is_the_toml_suite() {
+    let toml = r#"
+name = "same"
+seeds = [3, 4]
+diagnose = "start"
+[budget]
+tol = 1e-5
+max_calls = 300
+[[problems]]
+name = "bilinear"
+params = { preset = "xy", start = [1.0, 0.5] }
+[[problems]]
+name = "quadratic"
+grid = { n = [4, 6], mu = [0.1, 1.0] }
+seeds = [7]
+budget = { max_iters = 50 }
+[[solvers]]
+name = "extragradient"
+grid = { step = ["auto", 0.1] }
+"#;
+    let json = serde_json::json!({
+        "name": "same", "seeds": [3, 4], "diagnose": "start",
+        "budget": { "tol": 1e-5, "max_calls": 300 },
+        "problems": [
+            { "name": "bilinear", "params": { "preset": "xy", "start": [1.0, 0.5] } },
+            { "name": "quadratic", "grid": { "n": [4, 6], "mu": [0.1, 1.0] }, "seeds": [7], "budget": { "max_iters": 50 } },
+        ],
+        "solvers": [{ "name": "extragradient", "grid": { "step": ["auto", 0.1] } }],
+    });
+    let (a, b) = (SuiteSpec::from_toml(toml, "same.toml").unwrap(), SuiteSpec::from_json(&json, "suite dict").unwrap());
+    let ids =
+        |s: &SuiteSpec| s.cases().unwrap().into_iter().map(|c| (c.id, c.spec.seed, c.spec.config)).collect::<Vec<_>>();
+    assert_eq!(ids(&a), ids(&b));
+    assert_eq!((a.name, a.diagnose, a.problem_defaults), (b.name, b.diagnose, b.problem_defaults));
+    // Errors name the dict and the key path, not a line of text the user never wrote.
+    let e = SuiteSpec::from_json(&serde_json::json!({ "problems": [{ "name": "gda", "nam": 1 }] }), "suite dict")
+        .unwrap_err()
+        .to_string();
+    assert!(e.starts_with("suite dict: ") && e.contains("unknown field `nam`"), "{e}");
+    let e = SuiteSpec::from_json(&serde_json::json!({ "seeds": [0, null] }), "suite dict").unwrap_err().to_string();
+    assert!(e.contains("`seeds[1]`: null"), "{e}");
+}

@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
 use serde_json::{json, Map, Value};
-use vi_bench::suite::{run_suite, EntrySpec, JacobianAt, Shard, SuiteOptions, SuiteSpec};
+use vi_bench::suite::{run_suite, Shard, SuiteOptions, SuiteSpec};
 use vi_core::{Budget, Observation, Observer, Report, RunConfig, RunSpec, Runner};
 
 // Force-link the plugin crates: without these the registry is empty.
@@ -273,125 +273,12 @@ pub fn diagnose(
     serde_json::to_string(&d).map_err(value_error)
 }
 
-fn entry_from_json(kind: &str, v: &Value) -> PyResult<EntrySpec> {
-    let obj = v.as_object().ok_or_else(|| value_error(format!("suite: each {kind} entry must be a dict, got {v}")))?;
-    for k in obj.keys() {
-        if !["name", "params", "grid", "budget", "seeds", "diagnose"].contains(&k.as_str()) {
-            return Err(value_error(format!(
-                "suite: unknown key `{k}` in a {kind} entry; valid keys: name, params, grid, budget, seeds, diagnose"
-            )));
-        }
-    }
-    let name = obj
-        .get("name")
-        .and_then(Value::as_str)
-        .ok_or_else(|| value_error(format!("suite: a {kind} entry needs a `name`")))?;
-    let params = match obj.get("params") {
-        None | Some(Value::Null) => Map::new(),
-        Some(Value::Object(m)) => m.clone(),
-        Some(other) => {
-            return Err(value_error(format!("suite: {kind} `{name}`: `params` must be a dict, got {other}")))
-        }
-    };
-    let mut e = EntrySpec::new(name, params);
-    if let Some(g) = obj.get("grid") {
-        let g = g.as_object().ok_or_else(|| value_error(format!("suite: {kind} `{name}`: `grid` must be a dict")))?;
-        for (k, vals) in g {
-            match vals {
-                Value::Array(a) if !a.is_empty() => {
-                    if e.params.contains_key(k) {
-                        return Err(value_error(format!(
-                            "suite: {kind} `{name}`: `{k}` is in both `params` and `grid`; keep one"
-                        )));
-                    }
-                    e = e.with_grid(k.clone(), a.clone());
-                }
-                other => {
-                    return Err(value_error(format!(
-                        "suite: {kind} `{name}`: grid `{k}` must be a non-empty list of alternatives, got {other}"
-                    )))
-                }
-            }
-        }
-    }
-    if let Some(b) = obj.get("budget") {
-        let b: Budget = serde_json::from_value(b.clone())
-            .map_err(|err| value_error(format!("suite: {kind} `{name}`: budget: {err}")))?;
-        e = e.with_budget(b);
-    }
-    if let Some(s) = obj.get("seeds") {
-        if kind == "solver" {
-            return Err(value_error(format!("suite: solver `{name}`: `seeds` belongs to problems or to the suite")));
-        }
-        let s: Vec<u64> = serde_json::from_value(s.clone())
-            .map_err(|err| value_error(format!("suite: {kind} `{name}`: seeds: {err}")))?;
-        if s.is_empty() {
-            return Err(value_error(format!("suite: {kind} `{name}`: `seeds` must not be empty")));
-        }
-        e.seeds = Some(s);
-    }
-    if let Some(d) = obj.get("diagnose") {
-        if kind == "solver" {
-            return Err(value_error(format!("suite: solver `{name}`: `diagnose` belongs to problems or to the suite")));
-        }
-        e.diagnose = Some(jacobian_at(d, &format!("{kind} `{name}`: "))?);
-    }
-    Ok(e)
-}
-
-/// `"none"`, `"start"` or `"solution"`.
-fn jacobian_at(v: &Value, who: &str) -> PyResult<JacobianAt> {
-    serde_json::from_value(v.clone()).map_err(|_| {
-        value_error(format!("suite: {who}`diagnose` must be \"none\", \"start\" or \"solution\", got {v}"))
-    })
-}
-
-/// A suite from the JSON of a dict shaped like a suite TOML file.
+/// A suite from the JSON of a dict shaped like a suite TOML file, read by the suite file's own
+/// reader ([`SuiteSpec::from_json`]); unnamed, it is "python suite".
 fn spec_from_json(text: &str) -> PyResult<SuiteSpec> {
-    let v = parse_object("suite", text)?;
-    for k in v.keys() {
-        const KEYS: [&str; 8] =
-            ["name", "seeds", "budget", "skip_invalid", "problem_defaults", "diagnose", "problems", "solvers"];
-        if !KEYS.contains(&k.as_str()) {
-            return Err(value_error(format!("suite: unknown key `{k}`; valid keys: {}", KEYS.join(", "))));
-        }
-    }
-    let mut spec = SuiteSpec::new(v.get("name").and_then(Value::as_str).unwrap_or("python suite"));
-    spec.origin = "suite dict".into();
-    if let Some(s) = v.get("seeds") {
-        let s: Vec<u64> = serde_json::from_value(s.clone()).map_err(|e| value_error(format!("suite: seeds: {e}")))?;
-        if s.is_empty() {
-            return Err(value_error("suite: `seeds` must not be empty"));
-        }
-        spec.seeds = s;
-    }
-    if let Some(b) = v.get("budget") {
-        let b: Budget = serde_json::from_value(b.clone()).map_err(|e| value_error(format!("suite: budget: {e}")))?;
-        spec.budget = b;
-    }
-    let flag = |key: &str, default: bool| match v.get(key) {
-        None => Ok(default),
-        Some(Value::Bool(b)) => Ok(*b),
-        Some(other) => Err(value_error(format!("suite: `{key}` must be True or False, got {other}"))),
-    };
-    spec.skip_invalid = flag("skip_invalid", false)?;
-    spec.problem_defaults = flag("problem_defaults", true)?;
-    if let Some(d) = v.get("diagnose") {
-        spec.diagnose = jacobian_at(d, "")?;
-    }
-    let list = |key: &str| -> PyResult<Vec<Value>> {
-        match v.get(key) {
-            Some(Value::Array(a)) if !a.is_empty() => Ok(a.clone()),
-            _ => Err(value_error(format!("suite: `{key}` must be a non-empty list"))),
-        }
-    };
-    for e in list("problems")? {
-        spec.problems.push(entry_from_json("problem", &e)?);
-    }
-    for e in list("solvers")? {
-        spec.solvers.push(entry_from_json("solver", &e)?);
-    }
-    Ok(spec)
+    let mut v = parse_object("suite", text)?;
+    v.entry("name").or_insert_with(|| Value::String("python suite".into()));
+    SuiteSpec::from_json(&Value::Object(v), "suite dict").map_err(bench_error)
 }
 
 /// Runs a suite with the GIL released; returns what it did as JSON. Exactly one of `toml`

@@ -219,6 +219,25 @@ impl SuiteSpec {
         Ok(spec)
     }
 
+    /// A suite from a JSON object shaped like a suite file (what `vi_engine.suite` takes as a
+    /// dict): read by [`SuiteSpec::from_toml`], so the keys, defaults and checks are the file's.
+    /// Errors name `origin` and the key path, not a line (the text is not the user's).
+    ///
+    /// # Errors
+    /// As [`SuiteSpec::from_toml`]; also a value TOML cannot hold (null, an integer past
+    /// `i64::MAX`).
+    pub fn from_json(v: &Value, origin: &str) -> Result<Self> {
+        let bad = |reason: String| BenchError::Format { path: origin.into(), reason };
+        if !v.is_object() {
+            return Err(bad(format!("a suite is a dict of keys (name, seeds, budget, problems, solvers...), got {v}")));
+        }
+        let text = toml::to_string(&json_to_toml(v, "").map_err(bad)?).map_err(|e| bad(e.to_string()))?;
+        Self::from_toml(&text, origin).map_err(|e| match e {
+            BenchError::Format { reason, .. } => bad(reason),
+            other => other,
+        })
+    }
+
     /// The built-in default suite, built from the registry: every registered problem (with the
     /// parameters and budget it declares for the default suite, [`vi_core::SuiteDefaults`])
     /// times every registered solver, seeds [`DEFAULT_SEEDS`], `tol = 1e-6`, at most
@@ -403,6 +422,32 @@ fn spanned_budget(b: Option<toml::Spanned<Budget>>, text: &str, origin: &str, wh
     b.validate()
         .map_err(|e| BenchError::Format { path: format!("{origin}:{line}"), reason: format!("{what}: {e}") })?;
     Ok(b)
+}
+
+/// A JSON value as TOML; an error names the key path `at`.
+fn json_to_toml(v: &Value, at: &str) -> std::result::Result<toml::Value, String> {
+    let bad = |what: &str| format!("`{}`: {what}", if at.is_empty() { "suite" } else { at });
+    Ok(match v {
+        Value::Null => return Err(bad("null (None) has no value in a suite; leave the key out")),
+        Value::Bool(b) => toml::Value::Boolean(*b),
+        Value::Number(n) => match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => toml::Value::Integer(i),
+            (None, _) if n.is_u64() => return Err(bad("an integer larger than 2^63 - 1")),
+            (None, Some(f)) => toml::Value::Float(f),
+            (None, None) => return Err(bad("not a number")),
+        },
+        Value::String(s) => toml::Value::String(s.clone()),
+        Value::Array(a) => toml::Value::Array(
+            a.iter().enumerate().map(|(i, x)| json_to_toml(x, &format!("{at}[{i}]"))).collect::<Result<_, _>>()?,
+        ),
+        Value::Object(m) => toml::Value::Table(
+            m.iter()
+                .map(|(k, x)| {
+                    Ok((k.clone(), json_to_toml(x, &if at.is_empty() { k.clone() } else { format!("{at}.{k}") })?))
+                })
+                .collect::<Result<_, String>>()?,
+        ),
+    })
 }
 
 fn toml_to_json(v: toml::Value) -> Value {
