@@ -13,7 +13,8 @@ for the others the process CPU time of the timed loop). On a shared machine the 
 counts waiting for a core; single-threaded CPU times do not. Two-thread rows are wall time only.
 NumPy and JAX run in child processes whose thread count is fixed before they load
 (OPENBLAS/OMP/MKL_NUM_THREADS; for JAX the XLA flags `--xla_cpu_multi_thread_eigen=false
-intra_op_parallelism_threads=1`, or its default of every core). Workloads:
+intra_op_parallelism_threads=1`, or its default of every core); a one-thread worker is also
+pinned to one core (XLA's helper threads otherwise use a second one). Workloads:
   dirac     Dirac-GAN, EFTP, step 0.2, from (1, 1): ns per iteration. vi-bench with its default
             monitoring (natural residual every iteration); Python/NumPy/JAX loops without any.
             vi-bench's figure is wall time only: its run reaches the exact solution (residual 0)
@@ -401,6 +402,8 @@ def worker(name, threads):
             env[v] = str(threads)
         if threads == 1:
             env["XLA_FLAGS"] = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+            # XLA keeps helper threads busy even so: pin the whole process to one core.
+            env["SPEED_COMPARE_ONE_CORE"] = "1"
     p = subprocess.run([sys.executable, __file__, "--worker", name], env=env, capture_output=True, text=True)
     if p.returncode != 0:
         if "ModuleNotFoundError" in p.stderr:
@@ -418,6 +421,8 @@ def main():
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.worker:
+        if os.environ.get("SPEED_COMPARE_ONE_CORE") and hasattr(os, "sched_setaffinity"):
+            os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
         print(*WORKERS[a.worker]())
         return
     if a.check:
