@@ -116,6 +116,14 @@ fn profile_section(summary: &Summary<'_>, figures: &Path) -> String {
     if profile.problems == 0 {
         return String::new();
     }
+    if profile.ratios.iter().all(Vec::is_empty) {
+        // E.g. a suite run to a fixed budget with `tol = 0`: the problems' metrics are the result.
+        return format!(
+            "## Performance profile\n\nNo run reached its tolerance on any of the {} (problem, seed) pairs, so \
+             there is no profile of oracle calls to tolerance; compare the metrics in the tables below.\n\n",
+            profile.problems
+        );
+    }
     let mut md = "## Performance profile\n\n".to_string();
     md.push_str(&format!(
         "Dolan-Moré profile on oracle calls to tolerance over {} (problem, seed) pairs: the fraction of \
@@ -521,5 +529,22 @@ mod tests {
             row,
             "| gan | 0 | 2.350 | 3.960 | inf | 0.118, 0.123 ± 0.485i, 2.128 | 120 | Diverged | 80 (ended 6 from the solution) |"
         );
+    }
+
+    #[test]
+    fn a_suite_without_a_converged_run_says_why_it_has_no_profile() {
+        let runs: Vec<_> = (0..2)
+            .map(|seed| {
+                record(
+                    &format!("m{seed}"),
+                    json!({"seed": seed, "status": "MaxIterations", "iterations": 64000, "oracle_calls": 64001,
+                           "params": {"run": {"tol": 0.0}}, "metrics": {"modes": 8.0}}),
+                )
+            })
+            .collect();
+        let dir = tempfile::tempdir().unwrap();
+        let md = profile_section(&Summary::new(&runs), dir.path());
+        assert!(md.contains("No run reached its tolerance on any of the 2 (problem, seed) pairs"), "{md}");
+        assert!(!dir.path().join("profile.svg").exists());
     }
 }
