@@ -56,6 +56,10 @@ pub struct Curve {
     pub points: Vec<(f64, f64)>,
 }
 
+/// Light grid lines between two labelled residuals: on a log axis whose labels fall on
+/// 1..9 x 10^k, more than this draws a dark band where labels crowd (just below each decade).
+const LIGHT_LINES: usize = 2;
+
 /// Draws `residual` against `oracle_calls` (log y) for every report with a trace, labelled by
 /// `label(report)`.
 ///
@@ -134,6 +138,7 @@ pub fn residual_curves_plot(curves: &[Curve], title: &str, path: &Path, x_scale:
                 .y_desc("natural residual")
                 .x_label_formatter(&|v| format!("{v:.0}"))
                 .y_label_formatter(&|v| format!("{v:.0e}"))
+                .y_max_light_lines(LIGHT_LINES)
                 .draw()
                 .map_err(|e| err(e.to_string()))?;
             draw_curves(&mut chart, &drawn).map_err(err)?;
@@ -147,6 +152,7 @@ pub fn residual_curves_plot(curves: &[Curve], title: &str, path: &Path, x_scale:
                 .y_desc("natural residual")
                 .x_label_formatter(&|v| format!("{v:.0}"))
                 .y_label_formatter(&|v| format!("{v:.0e}"))
+                .y_max_light_lines(LIGHT_LINES)
                 .draw()
                 .map_err(|e| err(e.to_string()))?;
             draw_curves(&mut chart, &drawn).map_err(err)?;
