@@ -213,7 +213,7 @@ impl Runner {
             Status::Converged
         } else {
             let bounds = Bounds::new(cfg.tol, threshold);
-            let lp = Loop { runner: self, problem, observers, run: &mut run, avg: &mut avg, bounds, t0 };
+            let lp = Loop { config: cfg, problem, observers, run: &mut run, avg: &mut avg, bounds, t0 };
             solver.drive(lp)
         };
         drop(deadline);
@@ -290,7 +290,7 @@ impl Runner {
 /// solver type ([`Loop::iterate`]). Built only by the [`Runner`].
 #[doc(hidden)]
 pub struct Loop<'a, 'o> {
-    runner: &'a Runner,
+    config: &'a RunConfig,
     problem: &'a mut Problem,
     observers: &'a mut [&'o mut dyn Observer],
     run: &'a mut Run,
@@ -304,8 +304,7 @@ impl Loop<'_, '_> {
     /// `trace_every` iterations a check. Clock reads only on a cheap schedule, for traces and
     /// for observers; the residual is computed only at checks.
     pub fn iterate<S: Solver + ?Sized>(self, solver: &mut S) -> Status {
-        let Loop { runner, problem, observers, run, avg, bounds, t0 } = self;
-        let cfg = &runner.config;
+        let Loop { config: cfg, problem, observers, run, avg, bounds, t0 } = self;
         let mut clock = Clock::new(t0, cfg.time_limit);
         // Countdowns instead of `it % every` (a 64-bit division per iteration).
         let mut to_check = cfg.check_every;
@@ -355,9 +354,8 @@ fn limit(cfg: &RunConfig, problem: &Problem, run: &Run, clock: &mut Clock) -> Op
 }
 
 /// A residual check (and a trace point when `tr`): the rules judged where the solver last
-/// evaluated F, when it keeps that value (no oracle call: extrapolated points of EG / EFTP,
-/// OGDA's iterate), else at the iterate with a monitoring evaluation. A point that stops the
-/// run is the one reported.
+/// evaluated F, when it keeps that value ([`Solver::evaluated_point`], no oracle call), else
+/// at the iterate with a monitoring evaluation. A point that stops the run is the one reported.
 #[allow(clippy::too_many_arguments)]
 #[inline]
 fn check<S: Solver + ?Sized>(

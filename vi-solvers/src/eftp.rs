@@ -42,7 +42,7 @@ use vi_core::{
     linalg, BuildContext, Checked, LinearModel, Method, PredictedStep, Problem, Result, Solver, Status, StepStatus,
 };
 
-use crate::common::StepSearch;
+use crate::common::{Flip, StepSearch};
 use crate::precond::{PrecondParams, Preconditioner};
 
 vi_core::params! {
@@ -65,10 +65,9 @@ pub struct Eftp {
     z_half: Col<f64>,
     /// `z~_{k-1}`.
     z_past: Col<f64>,
-    /// `F(z~_{k-1})` (raw) in `f[past]`, `F(z~_k)` in the other: the roles swap each
-    /// iteration by flipping `past` (cheaper than swapping the two columns on a tiny game).
-    f: [Col<f64>; 2],
-    past: usize,
+    /// `(F(z~_{k-1}), F(z~_k))` (raw); the roles flip each iteration (cheaper than swapping
+    /// the two columns on a tiny game).
+    f: Flip<Col<f64>>,
     /// Scaled direction of `F(z~_{k-1})`.
     d_past: Col<f64>,
     /// Scaled direction of `F(z~_k)`.
@@ -87,8 +86,7 @@ impl Eftp {
             z: z(),
             z_half: z(),
             z_past: z(),
-            f: [z(), z()],
-            past: 0,
+            f: Flip::new(z(), z()),
             d_past: z(),
             d: z(),
         }
@@ -99,23 +97,11 @@ impl Eftp {
         !self.params.precond.active()
     }
 
-    /// `(F(z~_{k-1}), F(z~_k))`: the past value and the newest (after `extrapolate`).
-    #[inline(always)]
-    fn f_past_new(&self) -> (&Col<f64>, &Col<f64>) {
-        let [a, b] = &self.f;
-        if self.past == 0 {
-            (a, b)
-        } else {
-            (b, a)
-        }
-    }
-
     /// `z~ = P(z - eta d_past)`, then `F(z~)` into the buffer of `F(z~_k)`.
     #[inline(always)]
     fn extrapolate(&mut self, problem: &mut Problem) {
         let plain = self.plain();
-        let [a, b] = &mut self.f;
-        let (f_past, f_half) = if self.past == 0 { (a, b) } else { (b, a) };
+        let (f_past, f_half) = self.f.pair_mut();
         let d_past = if plain { &*f_past } else { &self.d_past };
         linalg::add_scaled(self.z_half.as_mut(), self.z.as_ref(), -self.eta, d_past.as_ref());
         problem.project(self.z_half.as_mut());
@@ -133,15 +119,15 @@ impl Solver for Eftp {
         self.z = problem.start().to_owned();
         self.z_half = self.z.clone();
         self.z_past = self.z.clone();
-        self.f = [Col::zeros(n), Col::zeros(n)];
-        self.past = 0;
+        self.f = Flip::new(Col::zeros(n), Col::zeros(n));
         self.d_past = Col::zeros(n);
         self.d = Col::zeros(n);
         self.eta = self.params.search.step.resolve(problem, self.params.search.factor)?;
         self.pre.init(problem);
         // z~_{-1} = z_0: its evaluation is the first "past" value.
-        problem.eval(self.z.as_ref(), self.f[0].as_mut());
-        self.pre.direction(self.f[0].as_ref(), self.d_past.as_mut());
+        let f_past = self.f.pair_mut().0;
+        problem.eval(self.z.as_ref(), f_past.as_mut());
+        self.pre.direction(f_past.as_ref(), self.d_past.as_mut());
         Ok(())
     }
 
@@ -155,7 +141,7 @@ impl Solver for Eftp {
                 self.eta = eta;
                 self.extrapolate(problem);
                 (linalg::dist(self.z_half.as_ref(), self.z_past.as_ref()), {
-                    let (past, new) = self.f_past_new();
+                    let (past, new) = self.f.pair();
                     linalg::dist(new.as_ref(), past.as_ref())
                 })
             });
@@ -165,8 +151,7 @@ impl Solver for Eftp {
         } else {
             self.extrapolate(problem);
         }
-        let [a, b] = &self.f;
-        let new = if self.past == 0 { b } else { a };
+        let new = self.f.pair().1;
         let d = if self.plain() {
             new
         } else {
@@ -177,7 +162,7 @@ impl Solver for Eftp {
         linalg::axpy(-self.eta, d.as_ref(), self.z.as_mut());
         problem.project(self.z.as_mut());
         // The new evaluation becomes the past one.
-        self.past = 1 - self.past;
+        self.f.flip();
         if !self.plain() {
             std::mem::swap(&mut self.d_past, &mut self.d);
         }
@@ -206,8 +191,8 @@ impl Solver for Eftp {
     }
 
     fn evaluated_point(&self) -> Option<(ColRef<'_, f64>, ColRef<'_, f64>)> {
-        // After a step, `f[past]` holds F(z~_k), evaluated at `z_half` = z~_k.
-        Some((self.z_half.as_ref(), self.f_past_new().0.as_ref()))
+        // After a step (and its flip), the first holds F(z~_k), evaluated at `z_half` = z~_k.
+        Some((self.z_half.as_ref(), self.f.pair().0.as_ref()))
     }
 
     fn linear_model(&self) -> std::result::Result<LinearModel, String> {

@@ -33,7 +33,7 @@ use vi_core::{
     linalg, BuildContext, Checked, LinearModel, Method, PredictedStep, Problem, Result, Solver, StepRule, StepStatus,
 };
 
-use crate::common;
+use crate::common::{self, Flip};
 
 vi_core::params! {
     /// Parameters of [`Gda`] (and of [`crate::AlternatingGda`]).
@@ -75,9 +75,8 @@ pub(crate) fn gda_predicted_step(step: StepRule, factor: f64, l: f64, mu: Option
 pub struct Gda {
     params: GdaParams,
     eta: f64,
-    /// `z_{k+1}` in `z[cur]`, `z_k` in the other (the point `f` was evaluated at).
-    z: [Col<f64>; 2],
-    cur: usize,
+    /// `(z_{k+1}, z_k)`: the iterate and the point `f` was evaluated at.
+    z: Flip<Col<f64>>,
     /// `F(z_k)`.
     f: Col<f64>,
 }
@@ -86,7 +85,7 @@ impl Gda {
     /// A new solver with checked parameters.
     pub fn new(params: Checked<GdaParams>) -> Self {
         let params = params.into_inner();
-        Self { params, eta: 0.0, z: [Col::zeros(0), Col::zeros(0)], cur: 0, f: Col::zeros(0) }
+        Self { params, eta: 0.0, z: Flip::new(Col::zeros(0), Col::zeros(0)), f: Col::zeros(0) }
     }
 }
 
@@ -96,29 +95,28 @@ impl Solver for Gda {
     }
 
     fn init(&mut self, problem: &mut Problem) -> Result<()> {
-        self.z = [problem.start().to_owned(), Col::zeros(problem.dim())];
-        self.cur = 0;
+        self.z = Flip::new(problem.start().to_owned(), Col::zeros(problem.dim()));
         self.f = Col::zeros(problem.dim());
         self.eta = gda_step(self.params.step, self.params.factor, problem)?;
         Ok(())
     }
 
     fn step(&mut self, problem: &mut Problem) -> StepStatus {
-        let [a, b] = &mut self.z;
-        let (z, next) = if self.cur == 0 { (a, b) } else { (b, a) };
+        // The spare buffer receives z_{k+1}; then the roles flip.
+        let (z, next) = self.z.pair_mut();
         problem.eval(z.as_ref(), self.f.as_mut());
         linalg::add_scaled(next.as_mut(), z.as_ref(), -self.eta, self.f.as_ref());
         problem.project(next.as_mut());
-        self.cur = 1 - self.cur;
+        self.z.flip();
         StepStatus::Continue
     }
 
     fn iterate(&self) -> ColRef<'_, f64> {
-        self.z[self.cur].as_ref()
+        self.z.pair().0.as_ref()
     }
 
     fn evaluated_point(&self) -> Option<(ColRef<'_, f64>, ColRef<'_, f64>)> {
-        Some((self.z[1 - self.cur].as_ref(), self.f.as_ref()))
+        Some((self.z.pair().1.as_ref(), self.f.as_ref()))
     }
 
     fn step_size(&self) -> Option<f64> {

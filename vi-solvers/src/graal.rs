@@ -28,6 +28,8 @@ use vi_core::{
     BuildContext, Checked, Error, LinearModel, Method, PredictedStep, Problem, Result, Solver, StepRule, StepStatus,
 };
 
+use crate::common::Flip;
+
 /// The golden ratio `(1 + sqrt 5) / 2`.
 pub const GOLDEN: f64 = 1.618_033_988_749_895;
 
@@ -68,9 +70,8 @@ pub(crate) fn graal_model(phi: f64) -> LinearModel {
 pub struct Graal {
     params: GraalParams,
     lambda: f64,
-    /// `z_{k+1}` in `z[cur]`, `z_k` in the other (the point `f` was evaluated at).
-    z: [Col<f64>; 2],
-    cur: usize,
+    /// `(z_{k+1}, z_k)`: the iterate and the point `f` was evaluated at.
+    z: Flip<Col<f64>>,
     z_bar: Col<f64>,
     /// `F(z_k)`.
     f: Col<f64>,
@@ -81,7 +82,7 @@ impl Graal {
     pub fn new(params: Checked<GraalParams>) -> Self {
         let params = params.into_inner();
         let z = || Col::zeros(0);
-        Self { params, lambda: 0.0, z: [z(), z()], cur: 0, z_bar: z(), f: z() }
+        Self { params, lambda: 0.0, z: Flip::new(z(), z()), z_bar: z(), f: z() }
     }
 }
 
@@ -91,9 +92,8 @@ impl Solver for Graal {
     }
 
     fn init(&mut self, problem: &mut Problem) -> Result<()> {
-        self.z = [problem.start().to_owned(), Col::zeros(problem.dim())];
-        self.cur = 0;
-        self.z_bar = self.z[0].clone();
+        self.z = Flip::new(problem.start().to_owned(), Col::zeros(problem.dim()));
+        self.z_bar = problem.start().to_owned();
         self.f = Col::zeros(problem.dim());
         self.lambda = self.params.step.resolve(problem, self.params.factor())?;
         Ok(())
@@ -102,23 +102,23 @@ impl Solver for Graal {
     fn step(&mut self, problem: &mut Problem) -> StepStatus {
         let phi = self.params.phi;
         let lambda = self.lambda;
-        let [a, b] = &mut self.z;
-        let (z, next) = if self.cur == 0 { (a, b) } else { (b, a) };
+        // The spare buffer receives z_{k+1}; then the roles flip.
+        let (z, next) = self.z.pair_mut();
         problem.eval(z.as_ref(), self.f.as_mut());
         faer::zip!(self.z_bar.as_mut(), z.as_ref()).for_each(|faer::unzip!(b, z)| *b = ((phi - 1.0) * *z + *b) / phi);
         faer::zip!(next.as_mut(), self.z_bar.as_ref(), self.f.as_ref())
             .for_each(|faer::unzip!(z, b, f)| *z = *b - lambda * *f);
         problem.project(next.as_mut());
-        self.cur = 1 - self.cur;
+        self.z.flip();
         StepStatus::Continue
     }
 
     fn iterate(&self) -> ColRef<'_, f64> {
-        self.z[self.cur].as_ref()
+        self.z.pair().0.as_ref()
     }
 
     fn evaluated_point(&self) -> Option<(ColRef<'_, f64>, ColRef<'_, f64>)> {
-        Some((self.z[1 - self.cur].as_ref(), self.f.as_ref()))
+        Some((self.z.pair().1.as_ref(), self.f.as_ref()))
     }
 
     fn step_size(&self) -> Option<f64> {
