@@ -164,7 +164,7 @@ pub fn all_finite(x: ColRef<'_, f64>) -> bool {
         // column has no early exit, so it vectorises.
         Some(xs) => match two(xs) {
             Some(x) => (x[0] - x[0]) + (x[1] - x[1]) == 0.0,
-            None => xs.iter().fold(0.0, |s, v| s + (*v - *v)) == 0.0,
+            None => finite_copy(xs, None),
         },
         None => x.iter().all(|v| v.is_finite()),
     }
@@ -193,15 +193,47 @@ pub fn copy_finite(mut dst: ColMut<'_, f64>, src: ColRef<'_, f64>) -> bool {
 fn copy_finite_any(mut dst: ColMut<'_, f64>, src: ColRef<'_, f64>) -> bool {
     if let (Some(d), Some(s)) = (slice_mut(dst.rb_mut()), slice(src)) {
         assert_eq!(d.len(), s.len());
-        let mut acc = 0.0;
-        for (d, s) in d.iter_mut().zip(s) {
-            acc += *s - *s;
-            *d = *s;
-        }
-        return acc == 0.0;
+        return finite_copy(s, Some(d));
     }
     dst.copy_from(src);
     all_finite(src)
+}
+
+/// Whether every entry of `xs` is finite, copying `xs` into `dst` on the way when given.
+///
+/// `v - v` is 0 for a finite `v` and NaN otherwise. The sums run in `LANES` independent lanes
+/// (one sum in order would be a chain of dependent additions that does not vectorise), and no
+/// early exit, so the loop compiles to whole-vector subtractions and additions.
+#[inline(always)]
+#[allow(clippy::eq_op)]
+fn finite_copy(xs: &[f64], dst: Option<&mut [f64]>) -> bool {
+    const LANES: usize = 8;
+    let mut acc = [0.0f64; LANES];
+    let chunks = xs.chunks_exact(LANES);
+    let rest = chunks.remainder();
+    match dst {
+        Some(d) => {
+            let mut dc = d.chunks_exact_mut(LANES);
+            for (c, dc) in chunks.zip(&mut dc) {
+                for l in 0..LANES {
+                    acc[l] += c[l] - c[l];
+                }
+                dc.copy_from_slice(c);
+            }
+            dc.into_remainder().copy_from_slice(rest);
+        }
+        None => {
+            for c in chunks {
+                for l in 0..LANES {
+                    acc[l] += c[l] - c[l];
+                }
+            }
+        }
+    }
+    for v in rest {
+        acc[0] += *v - *v;
+    }
+    acc.iter().sum::<f64>() == 0.0
 }
 
 /// Copies a column into a plain `Vec<f64>` (for serialization; faer 0.24 has no serde).
@@ -246,5 +278,28 @@ mod tests {
         assert!(all_finite(x.as_ref()));
         let bad = col_from_slice(&[1.0, f64::NAN]);
         assert!(!all_finite(bad.as_ref()) && has_nan(bad.as_ref()));
+    }
+
+    /// One non-finite entry anywhere (in the vector body, the remainder, the length-2 path)
+    /// is found, by `all_finite` and by `copy_finite`, which still copies every entry.
+    #[test]
+    fn finiteness_tests_find_one_bad_entry_anywhere() {
+        for n in [1, 2, 3, 7, 8, 9, 16, 17, 100] {
+            let base: Vec<f64> = (0..n).map(|i| i as f64 * 1e300 - 3.0).collect();
+            let mut dst = Col::<f64>::zeros(n);
+            assert!(all_finite(col_from_slice(&base).as_ref()), "n = {n}");
+            assert!(copy_finite(dst.as_mut(), col_from_slice(&base).as_ref()));
+            assert_eq!(to_vec(dst.as_ref()), base);
+            for i in 0..n {
+                for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+                    let mut v = base.clone();
+                    v[i] = bad;
+                    let c = col_from_slice(&v);
+                    assert!(!all_finite(c.as_ref()), "n = {n}, entry {i} = {bad}");
+                    assert!(!copy_finite(dst.as_mut(), c.as_ref()), "n = {n}, entry {i} = {bad}");
+                    assert_eq!(dst[i].to_bits(), bad.to_bits());
+                }
+            }
+        }
     }
 }

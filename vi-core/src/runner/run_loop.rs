@@ -345,7 +345,14 @@ impl Average {
 
 /// Appends a trace point at `z` (metrics and distance included; the iterate itself only for
 /// dimension <= 4, for trajectory plots).
-pub(super) fn push_trace(problem: &mut Problem, it: u64, r: f64, z: ColRef<'_, f64>, t: f64, trace: &mut Vec<TracePoint>) {
+pub(super) fn push_trace(
+    problem: &mut Problem,
+    it: u64,
+    r: f64,
+    z: ColRef<'_, f64>,
+    t: f64,
+    trace: &mut Vec<TracePoint>,
+) {
     let c = problem.counters();
     trace.push(TracePoint {
         iteration: it,
