@@ -37,13 +37,14 @@
 
 use std::ops::Range;
 
-use faer::linalg::matmul::matmul;
-use faer::{Accum, Mat, MatMut, MatRef, Par};
+use faer::{Accum, Mat, MatMut, MatRef};
 
 #[macro_use]
 mod activation;
 pub use activation::Activation;
 use activation::{LeakyRelu, Relu, Sigma, Softplus, Tanh};
+mod shallow;
+pub mod thin;
 
 /// The shape of an MLP and where its parameters sit in a flat slice.
 #[derive(Clone, Debug, PartialEq)]
@@ -220,10 +221,7 @@ fn cols_mut<'a>(m: &'a mut Mat<f64>, c: &Range<usize>) -> MatMut<'a, f64> {
     m.as_mut().subcols_mut(c.start, c.len())
 }
 
-/// `dst = src + alpha * (A B)` over faer on one thread (`Accum::Replace`: `dst = alpha A B`).
-fn mm(dst: MatMut<'_, f64>, accum: Accum, a: MatRef<'_, f64>, b: MatRef<'_, f64>, alpha: f64) {
-    matmul(dst, accum, a, b, alpha, Par::Seq);
-}
+use thin::mm;
 
 /// `u += b 1^T` on the columns `c` and, for a hidden layer (`g` given), `u = sigma(u)` in place
 /// and, when `g` is kept, `g = sigma'`. One pass.
@@ -382,6 +380,15 @@ fn add_scaled(b: &mut [f64], sums: &[f64], alpha: f64) {
 
 /// Forward pass on the columns `c` of `work.h[0]`.
 pub fn forward(m: &Mlp, p: &[f64], work: &mut MlpWork, c: Range<usize>) {
+    if shallow::fits(m) {
+        shallow::forward(m, p, work, c);
+    } else {
+        forward_layers(m, p, work, c);
+    }
+}
+
+/// [`forward`] layer by layer.
+fn forward_layers(m: &Mlp, p: &[f64], work: &mut MlpWork, c: Range<usize>) {
     let nl = m.n_layers();
     for l in 0..nl {
         let MlpWork { h, u, g, .. } = work;
@@ -401,6 +408,15 @@ pub fn forward(m: &Mlp, p: &[f64], work: &mut MlpWork, c: Range<usize>) {
 /// read); fills `work.d` and, when `input_grad`, `work.gin` on those columns. Requires a
 /// forward pass.
 pub fn backward(m: &Mlp, p: &[f64], work: &mut MlpWork, e: MatRef<'_, f64>, input_grad: bool, c: Range<usize>) {
+    if shallow::fits(m) {
+        shallow::backward(m, p, work, e, input_grad, c);
+    } else {
+        backward_layers(m, p, work, e, input_grad, c);
+    }
+}
+
+/// [`backward`] layer by layer.
+fn backward_layers(m: &Mlp, p: &[f64], work: &mut MlpWork, e: MatRef<'_, f64>, input_grad: bool, c: Range<usize>) {
     let nl = m.n_layers();
     let MlpWork { h, d, g, db, gin, .. } = work;
     copy_row_sums(e, &mut d[nl - 1], &c, &mut db[nl - 1]);
@@ -427,6 +443,22 @@ pub fn param_grad(m: &Mlp, work: &MlpWork, g: &mut [f64], alpha: f64, c: Range<u
 /// input direction `work.hd[0]` (if `input_tangent`; otherwise it is treated as zero).
 /// Requires a forward pass.
 pub fn forward_tangent(
+    m: &Mlp,
+    p: &[f64],
+    dp: Option<&[f64]>,
+    work: &mut MlpWork,
+    input_tangent: bool,
+    c: Range<usize>,
+) {
+    if dp.is_none() && shallow::fits(m) {
+        shallow::forward_tangent_input(m, p, work, input_tangent, c);
+    } else {
+        forward_tangent_layers(m, p, dp, work, input_tangent, c);
+    }
+}
+
+/// [`forward_tangent`] layer by layer.
+fn forward_tangent_layers(
     m: &Mlp,
     p: &[f64],
     dp: Option<&[f64]>,

@@ -196,8 +196,9 @@ impl Engine {
 
     /// Copies `z` into the internal buffer.
     fn load(&mut self, z: faer::ColRef<'_, f64>) {
-        for (i, d) in self.zbuf.iter_mut().enumerate() {
-            *d = z[i];
+        match vi_core::linalg::slice(z) {
+            Some(z) => self.zbuf.copy_from_slice(z),
+            None => self.zbuf.iter_mut().zip(z.iter()).for_each(|(d, z)| *d = *z),
         }
     }
 
@@ -275,13 +276,17 @@ impl Engine {
         let (eg, ed) = (self.cfg.eps_g, self.cfg.eps_d);
         if eg != 0.0 || ed != 0.0 {
             let anchor = &self.cfg.anchor;
-            for (i, (g, zi)) in self.grad.iter_mut().zip(&self.zbuf).enumerate() {
-                let a = if anchor.is_empty() { 0.0 } else { anchor[i] };
-                *g += if i < p { eg } else { ed } * (*zi - a);
+            let (grad, z) = (self.grad.split_at_mut(p), self.zbuf.split_at(p));
+            for (eps, g, z, a) in [(eg, grad.0, z.0, anchor.get(..p)), (ed, grad.1, z.1, anchor.get(p..))] {
+                match a {
+                    Some(a) => g.iter_mut().zip(z).zip(a).for_each(|((g, z), a)| *g += eps * (*z - *a)),
+                    None => g.iter_mut().zip(z).for_each(|(g, z)| *g += eps * *z),
+                }
             }
         }
-        for (i, g) in self.grad.iter().enumerate() {
-            out[i] = *g;
+        match vi_core::linalg::slice_mut(out.as_mut()) {
+            Some(o) => o.copy_from_slice(&self.grad),
+            None => out.iter_mut().zip(&self.grad).for_each(|(o, g)| *o = *g),
         }
     }
 

@@ -80,3 +80,55 @@ fn gradients_and_tangents_match_finite_differences() {
         }
     }
 }
+
+/// The column-by-column path of one-hidden-layer networks gives the numbers of the
+/// layer-by-layer one (up to the order of sums) for every buffer a later pass reads.
+#[test]
+fn shallow_networks_column_by_column_match_layer_by_layer() {
+    for act in [Activation::Tanh, Activation::Softplus, Activation::Relu, Activation::LeakyRelu] {
+        for sizes in [[2usize, 9, 1], [1, 16, 1], [4, 33, 1]] {
+            let m = Mlp::new(&sizes, act);
+            assert!(shallow::fits(&m));
+            let mut rng = vi_core::rng::seeded(3, 3);
+            let p: Vec<f64> = (0..m.n_params()).map(|_| vi_core::rng::normal(&mut rng)).collect();
+            let n = 11;
+            let c = 2..9;
+            let x = Mat::from_fn(sizes[0], n, |_, _| vi_core::rng::normal(&mut rng));
+            let dx = Mat::from_fn(sizes[0], n, |_, _| vi_core::rng::normal(&mut rng));
+            let e = Mat::from_fn(1, n, |_, _| vi_core::rng::normal(&mut rng));
+            let run = |layered: bool| {
+                let mut w = MlpWork::new(&m, n, true);
+                w.h[0].copy_from(&x);
+                w.hd[0].copy_from(&dx);
+                if layered {
+                    forward_layers(&m, &p, &mut w, c.clone());
+                    backward_layers(&m, &p, &mut w, e.as_ref(), true, c.clone());
+                    forward_tangent_layers(&m, &p, None, &mut w, true, c.clone());
+                } else {
+                    forward(&m, &p, &mut w, c.clone());
+                    backward(&m, &p, &mut w, e.as_ref(), true, c.clone());
+                    forward_tangent(&m, &p, None, &mut w, true, c.clone());
+                }
+                let mut g = vec![0.0; m.n_params()];
+                param_grad(&m, &w, &mut g, 0.7, c.clone());
+                let cols = |a: &Mat<f64>| -> Vec<f64> {
+                    c.clone().flat_map(|j| (0..a.nrows()).map(move |i| a[(i, j)])).collect()
+                };
+                let mut out = g;
+                for a in [&w.h[1], &w.u[1], &w.d[0], &w.d[1], &w.gin, &w.ud[0], &w.hd[1], &w.ud[1]] {
+                    out.extend(cols(a));
+                }
+                if !act.is_piecewise_linear() {
+                    out.extend(cols(&w.g[0]));
+                }
+                out.extend(w.db[0].iter().chain(&w.db[1]));
+                out
+            };
+            let (a, b) = (run(true), run(false));
+            assert_eq!(a.len(), b.len());
+            for (i, (a, b)) in a.iter().zip(&b).enumerate() {
+                assert!((a - b).abs() <= 1e-12 * (1.0 + a.abs()), "{act:?} {sizes:?} entry {i}: {a} vs {b}");
+            }
+        }
+    }
+}
