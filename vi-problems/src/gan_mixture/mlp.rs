@@ -27,10 +27,11 @@
 //! (gradient penalty, Nagarajan-Kolter, JARE, consensus) is one of these tangents.
 //! All buffers live in an [`MlpWork`] allocated once; the kernels allocate nothing.
 //!
-//! Speed (docs/performance.md): the products are faer's; every elementwise step is one pass
-//! fused with its neighbours (bias and activation in place on `H_{l+1}`; the `sigma'` scaling
-//! and the bias-gradient row sums), compiled once per activation under pulp's runtime CPU
-//! dispatch. Curved activations keep `sigma'(U_l)` from the forward pass instead of
+//! Speed (docs/performance.md): the products are faer's, except those with a dimension of at
+//! most 4 ([`thin`]); a one-hidden-layer, one-output network runs column by column (`shallow`);
+//! every elementwise step is one pass fused with its neighbours (bias and activation in place on
+//! `H_{l+1}`; the `sigma'` scaling and the bias-gradient row sums), compiled once per activation
+//! under pulp's runtime CPU dispatch. Curved activations keep `sigma'(U_l)` from the forward pass instead of
 //! re-evaluating `tanh`/`exp`. The backward and tangent passes take a column range, so a term
 //! that concerns only some samples (a gradient penalty on the real ones) touches only those
 //! columns.
