@@ -14,7 +14,7 @@ use std::ops::Range;
 use faer::{Mat, MatRef};
 
 use super::activation::{LeakyRelu, Relu, Sigma, Softplus, Tanh};
-use super::thin::{self, dot};
+use super::thin::{self, affine, dot};
 use super::{Activation, Mlp, MlpWork};
 
 /// Whether `m` is taken column by column here.
@@ -81,7 +81,8 @@ impl pulp::WithSimd for Forward<'_> {
             for j in c.clone() {
                 let hj = h.col_as_slice_mut(j);
                 let xs: [f64; thin::MAX] = std::array::from_fn(|l| if l < k { x[(l, j)] } else { 0.0 });
-                affine(simd, &w0[..k], &xs[..k], Some(b0), hj);
+                hj.copy_from_slice(b0);
+                affine(simd, &w0[..k], &xs[..k], true, hj);
                 if keep_g {
                     for (hi, gi) in hj.iter_mut().zip(g.col_as_slice_mut(j)) {
                         let v = *hi;
@@ -216,7 +217,7 @@ impl pulp::WithSimd for ForwardTangent<'_> {
             for j in c.clone() {
                 let uj = ud0.col_as_slice_mut(j);
                 let ts: [f64; thin::MAX] = std::array::from_fn(|l| if l < k { hd0[(l, j)] } else { 0.0 });
-                affine(simd, &w0[..k], &ts[..k], None, uj);
+                affine(simd, &w0[..k], &ts[..k], false, uj);
                 let tj = hd1.col_as_slice_mut(j);
                 if from_g {
                     for ((ti, ui), gi) in tj.iter_mut().zip(uj.iter()).zip(g.col_as_slice(j)) {
@@ -230,57 +231,5 @@ impl pulp::WithSimd for ForwardTangent<'_> {
                 ud1[(0, j)] = dot(simd, w1, tj);
             }
         })
-    }
-}
-
-/// `out = b + sum_l x_l w_l` (`b = None`: 0) for the few columns `w_l`.
-#[inline(always)]
-fn affine<V: pulp::Simd>(simd: V, w: &[&[f64]], x: &[f64], b: Option<&[f64]>, out: &mut [f64]) {
-    match w.len() {
-        0 => affine_k::<V, 0>(simd, w, x, b, out),
-        1 => affine_k::<V, 1>(simd, w, x, b, out),
-        2 => affine_k::<V, 2>(simd, w, x, b, out),
-        3 => affine_k::<V, 3>(simd, w, x, b, out),
-        _ => affine_k::<V, 4>(simd, w, x, b, out),
-    }
-}
-
-/// [`affine`] with `K` columns, unrolled.
-#[inline(always)]
-fn affine_k<V: pulp::Simd, const K: usize>(simd: V, w: &[&[f64]], x: &[f64], b: Option<&[f64]>, out: &mut [f64]) {
-    let len = out.len();
-    let (ov, ot) = V::as_mut_simd_f64s(out);
-    let n = ov.len();
-    let wv: [&[V::f64s]; K] = std::array::from_fn(|l| &V::as_simd_f64s(w[l]).0[..n]);
-    let xv: [V::f64s; K] = std::array::from_fn(|l| simd.splat_f64s(x[l]));
-    let zero = simd.splat_f64s(0.0);
-    match b {
-        Some(b) => {
-            let bv = &V::as_simd_f64s(b).0[..n];
-            for (v, o) in ov.iter_mut().enumerate() {
-                let mut acc = bv[v];
-                for l in 0..K {
-                    acc = simd.mul_add_e_f64s(wv[l][v], xv[l], acc);
-                }
-                *o = acc;
-            }
-        }
-        None => {
-            for (v, o) in ov.iter_mut().enumerate() {
-                let mut acc = zero;
-                for l in 0..K {
-                    acc = simd.mul_add_e_f64s(wv[l][v], xv[l], acc);
-                }
-                *o = acc;
-            }
-        }
-    }
-    let t0 = len - ot.len();
-    for (i, o) in ot.iter_mut().enumerate() {
-        let mut acc = b.map_or(0.0, |b| b[t0 + i]);
-        for l in 0..K {
-            acc = w[l][t0 + i].mul_add(x[l], acc);
-        }
-        *o = acc;
     }
 }

@@ -30,18 +30,18 @@ pub fn mm(dst: MatMut<'_, f64>, accum: Accum, a: MatRef<'_, f64>, b: MatRef<'_, 
     let add = accum == Accum::Add;
     if m > 0 && n > 0 && k > 0 {
         if k <= MAX && dst_cm && a_cm {
-            return pulp::Arch::new().dispatch(SmallInner { dst, add, a, b, alpha });
+            return pulp::Arch::new().dispatch(Thin { kind: Kind::Inner, dst, add, a, b, alpha });
         }
         if m <= MAX && a.col_stride() == 1 && b_cm {
-            return pulp::Arch::new().dispatch(SmallRows { dst, add, a, b, alpha });
+            return pulp::Arch::new().dispatch(Thin { kind: Kind::Rows, dst, add, a, b, alpha });
         }
         if n <= MAX && dst_cm && a_cm {
-            return pulp::Arch::new().dispatch(SmallCols { dst, add, a, b, alpha });
+            return pulp::Arch::new().dispatch(Thin { kind: Kind::Cols, dst, add, a, b, alpha });
         }
         if m <= MAX && b.col_stride() == 1 && col_major(dst.col_stride(), dst.row_stride(), dst.ncols()) {
             // B^T is column-major: the transpose dst^T = B^T A^T has few columns.
             let (dst, a, b) = (dst.transpose_mut(), b.transpose(), a.transpose());
-            return pulp::Arch::new().dispatch(SmallCols { dst, add, a, b, alpha });
+            return pulp::Arch::new().dispatch(Thin { kind: Kind::Cols, dst, add, a, b, alpha });
         }
     }
     matmul(dst, accum, a, b, alpha, Par::Seq);
@@ -58,8 +58,22 @@ fn col_mut(m: MatMut<'_, f64>, j: usize) -> &mut [f64] {
     m.col_mut(j).try_as_col_major_mut().expect("unit row stride").as_slice_mut()
 }
 
-/// Inner size `k <= MAX`: each column of `dst` is `alpha` times `k` columns of `a` combined.
-struct SmallInner<'a> {
+/// Which dimension of a [`Thin`] product is small.
+#[derive(Clone, Copy)]
+enum Kind {
+    /// Inner size `k <= MAX`: each column of `dst` is `alpha` times `k` columns of `a` combined.
+    Inner,
+    /// At most `MAX` rows: each entry of `dst` is a dot product of a row of `a` (contiguous)
+    /// and a column of `b` (contiguous).
+    Rows,
+    /// At most `MAX` columns: `dst_.c (+)= alpha sum_l b_lc a_.l` over the columns `a_.l` of
+    /// `a`, in blocks of [`ROWS`] vectors of rows whose sums stay in registers.
+    Cols,
+}
+
+/// `dst (+)= alpha A B` with one small dimension.
+struct Thin<'a> {
+    kind: Kind,
     dst: MatMut<'a, f64>,
     add: bool,
     a: MatRef<'a, f64>,
@@ -67,70 +81,84 @@ struct SmallInner<'a> {
     alpha: f64,
 }
 
-impl pulp::WithSimd for SmallInner<'_> {
+impl pulp::WithSimd for Thin<'_> {
     type Output = ();
     #[inline(always)]
     fn with_simd<S: Simd>(self, simd: S) {
-        let SmallInner { mut dst, add, a, b, alpha } = self;
-        let k = a.ncols();
-        let acols: [&[f64]; MAX] = std::array::from_fn(|l| if l < k { col(a, l) } else { &[] });
-        for j in 0..dst.ncols() {
-            let c: [f64; MAX] = std::array::from_fn(|l| if l < k { alpha * b[(l, j)] } else { 0.0 });
-            let cv: [S::f64s; MAX] = std::array::from_fn(|l| simd.splat_f64s(c[l]));
-            let d = col_mut(dst.as_mut(), j);
-            let len = d.len();
-            let (dv, dt) = S::as_mut_simd_f64s(d);
-            let av: [&[S::f64s]; MAX] = std::array::from_fn(|l| S::as_simd_f64s(acols[l]).0);
-            let zero = simd.splat_f64s(0.0);
-            for (v, dv) in dv.iter_mut().enumerate() {
-                let mut acc = if add { *dv } else { zero };
-                for l in 0..k {
-                    acc = simd.mul_add_e_f64s(av[l][v], cv[l], acc);
-                }
-                *dv = acc;
-            }
-            let t0 = len - dt.len();
-            for (i, dt) in dt.iter_mut().enumerate() {
-                let mut acc = if add { *dt } else { 0.0 };
-                for l in 0..k {
-                    acc = acols[l][t0 + i].mul_add(c[l], acc);
-                }
-                *dt = acc;
-            }
+        match self.kind {
+            Kind::Inner => small_inner(simd, self),
+            Kind::Rows => small_rows(simd, self),
+            Kind::Cols => small_cols(simd, self),
         }
     }
 }
 
-/// `m <= MAX` rows: each entry of `dst` is a dot product of a row of `a` (contiguous) and a
-/// column of `b` (contiguous).
-struct SmallRows<'a> {
-    dst: MatMut<'a, f64>,
-    add: bool,
-    a: MatRef<'a, f64>,
-    b: MatRef<'a, f64>,
-    alpha: f64,
+#[inline(always)]
+fn small_inner<S: Simd>(simd: S, t: Thin<'_>) {
+    let Thin { mut dst, add, a, b, alpha, .. } = t;
+    let k = a.ncols();
+    let acols: [&[f64]; MAX] = std::array::from_fn(|l| if l < k { col(a, l) } else { &[] });
+    for j in 0..dst.ncols() {
+        let c: [f64; MAX] = std::array::from_fn(|l| if l < k { alpha * b[(l, j)] } else { 0.0 });
+        affine(simd, &acols[..k], &c[..k], add, col_mut(dst.as_mut(), j));
+    }
 }
 
-impl pulp::WithSimd for SmallRows<'_> {
-    type Output = ();
-    #[inline(always)]
-    fn with_simd<S: Simd>(self, simd: S) {
-        let SmallRows { mut dst, add, a, b, alpha } = self;
-        let m = a.nrows();
-        let rows: [&[f64]; MAX] = std::array::from_fn(|i| {
-            if i < m {
-                a.row(i).try_as_row_major().expect("unit column stride").as_slice()
-            } else {
-                &[]
-            }
-        });
-        for j in 0..b.ncols() {
-            let bj = col(b, j);
-            for (i, row) in rows.iter().enumerate().take(m) {
-                let s = alpha * dot(simd, row, bj);
-                let d = &mut dst[(i, j)];
-                *d = if add { *d + s } else { s };
-            }
+/// `out = sum_l x_l w_l` (`add`: `out += ...`) for at most [`MAX`] columns `w_l`.
+#[inline(always)]
+pub(super) fn affine<S: Simd>(simd: S, w: &[&[f64]], x: &[f64], add: bool, out: &mut [f64]) {
+    match w.len() {
+        0 => affine_k::<S, 0>(simd, w, x, add, out),
+        1 => affine_k::<S, 1>(simd, w, x, add, out),
+        2 => affine_k::<S, 2>(simd, w, x, add, out),
+        3 => affine_k::<S, 3>(simd, w, x, add, out),
+        _ => affine_k::<S, 4>(simd, w, x, add, out),
+    }
+}
+
+/// [`affine`] with `K` columns, unrolled.
+#[inline(always)]
+fn affine_k<S: Simd, const K: usize>(simd: S, w: &[&[f64]], x: &[f64], add: bool, out: &mut [f64]) {
+    let len = out.len();
+    let (ov, ot) = S::as_mut_simd_f64s(out);
+    let n = ov.len();
+    let wv: [&[S::f64s]; K] = std::array::from_fn(|l| &S::as_simd_f64s(w[l]).0[..n]);
+    let xv: [S::f64s; K] = std::array::from_fn(|l| simd.splat_f64s(x[l]));
+    let zero = simd.splat_f64s(0.0);
+    for (v, o) in ov.iter_mut().enumerate() {
+        let mut acc = if add { *o } else { zero };
+        for l in 0..K {
+            acc = simd.mul_add_e_f64s(wv[l][v], xv[l], acc);
+        }
+        *o = acc;
+    }
+    let t0 = len - ot.len();
+    for (i, o) in ot.iter_mut().enumerate() {
+        let mut acc = if add { *o } else { 0.0 };
+        for l in 0..K {
+            acc = w[l][t0 + i].mul_add(x[l], acc);
+        }
+        *o = acc;
+    }
+}
+
+#[inline(always)]
+fn small_rows<S: Simd>(simd: S, t: Thin<'_>) {
+    let Thin { mut dst, add, a, b, alpha, .. } = t;
+    let m = a.nrows();
+    let rows: [&[f64]; MAX] = std::array::from_fn(|i| {
+        if i < m {
+            a.row(i).try_as_row_major().expect("unit column stride").as_slice()
+        } else {
+            &[]
+        }
+    });
+    for j in 0..b.ncols() {
+        let bj = col(b, j);
+        for (i, row) in rows.iter().enumerate().take(m) {
+            let s = alpha * dot(simd, row, bj);
+            let d = &mut dst[(i, j)];
+            *d = if add { *d + s } else { s };
         }
     }
 }
@@ -160,70 +188,57 @@ pub(super) fn dot<S: Simd>(simd: S, x: &[f64], y: &[f64]) -> f64 {
     s
 }
 
-/// `n <= MAX` columns: `dst_.c (+)= alpha sum_l b_lc a_.l` over the columns `a_.l` of `a`,
-/// in blocks of [`ROWS`] vectors of rows whose sums stay in registers.
-struct SmallCols<'a> {
-    dst: MatMut<'a, f64>,
-    add: bool,
-    a: MatRef<'a, f64>,
-    b: MatRef<'a, f64>,
-    alpha: f64,
-}
-
-/// Vectors of rows per block of [`SmallCols`]: with up to `MAX` columns, `ROWS * MAX`
+/// Vectors of rows per block of [`Kind::Cols`]: with up to `MAX` columns, `ROWS * MAX`
 /// independent sums hide the fused multiply-add latency.
 const ROWS: usize = 4;
 
-impl pulp::WithSimd for SmallCols<'_> {
-    type Output = ();
-    #[inline(always)]
-    fn with_simd<S: Simd>(self, simd: S) {
-        let SmallCols { mut dst, add, a, b, alpha } = self;
-        let (m, k, n) = (a.nrows(), a.ncols(), b.ncols());
-        let lanes = size_of::<S::f64s>() / size_of::<f64>();
-        let zero = simd.splat_f64s(0.0);
-        let mut i0 = 0;
-        // Blocks of ROWS full vectors, then single vectors; the scalar rows last.
-        while i0 < m {
-            let width = if m - i0 >= ROWS * lanes {
-                ROWS
-            } else if m - i0 >= lanes {
-                1
-            } else {
-                0
-            };
-            if width == 0 {
-                for i in i0..m {
-                    for c in 0..n {
-                        let mut s = 0.0;
-                        for l in 0..k {
-                            s = a[(i, l)].mul_add(b[(l, c)], s);
-                        }
-                        let d = &mut dst[(i, c)];
-                        *d = if add { alpha.mul_add(s, *d) } else { alpha * s };
-                    }
-                }
-                break;
-            }
-            let mut acc = [[zero; ROWS]; MAX];
-            for l in 0..k {
-                let al = S::as_simd_f64s(&col(a, l)[i0..i0 + width * lanes]).0;
+#[inline(always)]
+fn small_cols<S: Simd>(simd: S, t: Thin<'_>) {
+    let Thin { mut dst, add, a, b, alpha, .. } = t;
+    let (m, k, n) = (a.nrows(), a.ncols(), b.ncols());
+    let lanes = size_of::<S::f64s>() / size_of::<f64>();
+    let zero = simd.splat_f64s(0.0);
+    let mut i0 = 0;
+    // Blocks of ROWS full vectors, then single vectors; the scalar rows last.
+    while i0 < m {
+        let width = if m - i0 >= ROWS * lanes {
+            ROWS
+        } else if m - i0 >= lanes {
+            1
+        } else {
+            0
+        };
+        if width == 0 {
+            for i in i0..m {
                 for c in 0..n {
-                    let bv = simd.splat_f64s(b[(l, c)]);
-                    for r in 0..width {
-                        acc[c][r] = simd.mul_add_e_f64s(al[r], bv, acc[c][r]);
+                    let mut s = 0.0;
+                    for l in 0..k {
+                        s = a[(i, l)].mul_add(b[(l, c)], s);
                     }
+                    let d = &mut dst[(i, c)];
+                    *d = if add { alpha.mul_add(s, *d) } else { alpha * s };
                 }
             }
-            let av = simd.splat_f64s(alpha);
-            for (c, acc) in acc.iter().enumerate().take(n) {
-                let d = S::as_mut_simd_f64s(&mut col_mut(dst.as_mut(), c)[i0..i0 + width * lanes]).0;
-                for r in 0..width {
-                    d[r] = if add { simd.mul_add_e_f64s(acc[r], av, d[r]) } else { simd.mul_f64s(acc[r], av) };
-                }
-            }
-            i0 += width * lanes;
+            break;
         }
+        let mut acc = [[zero; ROWS]; MAX];
+        for l in 0..k {
+            let al = S::as_simd_f64s(&col(a, l)[i0..i0 + width * lanes]).0;
+            for c in 0..n {
+                let bv = simd.splat_f64s(b[(l, c)]);
+                for r in 0..width {
+                    acc[c][r] = simd.mul_add_e_f64s(al[r], bv, acc[c][r]);
+                }
+            }
+        }
+        let av = simd.splat_f64s(alpha);
+        for (c, acc) in acc.iter().enumerate().take(n) {
+            let d = S::as_mut_simd_f64s(&mut col_mut(dst.as_mut(), c)[i0..i0 + width * lanes]).0;
+            for r in 0..width {
+                d[r] = if add { simd.mul_add_e_f64s(acc[r], av, d[r]) } else { simd.mul_f64s(acc[r], av) };
+            }
+        }
+        i0 += width * lanes;
     }
 }
 
