@@ -25,14 +25,9 @@ pub(super) fn fits(m: &Mlp) -> bool {
 /// The columns of `W_0` (`d_1 x d_0`) and the row `W_1` (`1 x d_1`) as slices.
 fn weights<'a>(m: &Mlp, p: &'a [f64]) -> ([&'a [f64]; thin::MAX], &'a [f64]) {
     let w0 = m.w(p, 0);
-    let cols = std::array::from_fn(|k| if k < w0.ncols() { slice(w0, k) } else { &[][..] });
+    let cols = std::array::from_fn(|k| if k < w0.ncols() { thin::col(w0, k) } else { &[][..] });
     let w1 = m.w(p, 1);
     (cols, w1.row(0).try_as_row_major().expect("W_1 is one contiguous row").as_slice())
-}
-
-#[inline(always)]
-fn slice(m: MatRef<'_, f64>, j: usize) -> &[f64] {
-    m.col(j).try_as_col_major().expect("unit row stride").as_slice()
 }
 
 /// Forward pass (see [`super::forward`]).
@@ -41,7 +36,7 @@ pub(super) fn forward(m: &Mlp, p: &[f64], work: &mut MlpWork, c: Range<usize>) {
     let (b0, b1) = (m.b(p, 0), m.b(p, 1)[0]);
     let MlpWork { h, u, g, .. } = work;
     let (x, hidden) = h.split_at_mut(1);
-    let k = { m.input_dim() };
+    let k = m.input_dim();
     pulp::Arch::new().dispatch(Forward {
         act: m.act,
         w0,

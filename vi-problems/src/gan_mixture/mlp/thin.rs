@@ -49,7 +49,7 @@ pub fn mm(dst: MatMut<'_, f64>, accum: Accum, a: MatRef<'_, f64>, b: MatRef<'_, 
 
 /// A column of a column-major matrix as a slice.
 #[inline(always)]
-fn col(m: MatRef<'_, f64>, j: usize) -> &[f64] {
+pub(super) fn col(m: MatRef<'_, f64>, j: usize) -> &[f64] {
     m.col(j).try_as_col_major().expect("unit row stride").as_slice()
 }
 
