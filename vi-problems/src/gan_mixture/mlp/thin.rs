@@ -123,8 +123,13 @@ fn affine_k<S: Simd, const K: usize>(simd: S, w: &[&[f64]], x: &[f64], add: bool
     let (ov, ot) = S::as_mut_simd_f64s(out);
     let n = ov.len();
     let wv: [&[S::f64s]; K] = std::array::from_fn(|l| &S::as_simd_f64s(w[l]).0[..n]);
-    let xv: [S::f64s; K] = std::array::from_fn(|l| simd.splat_f64s(x[l]));
     let zero = simd.splat_f64s(0.0);
+    // A loop, not `array::from_fn`: a closure is not compiled with the SIMD target features
+    // unless it is inlined.
+    let mut xv = [zero; K];
+    for l in 0..K {
+        xv[l] = simd.splat_f64s(x[l]);
+    }
     for (v, o) in ov.iter_mut().enumerate() {
         let mut acc = if add { *o } else { zero };
         for l in 0..K {
