@@ -160,8 +160,7 @@ pub fn norm(x: ColRef<'_, f64>) -> f64 {
 #[allow(clippy::eq_op)] // `v - v` is the finiteness test, not a mistake
 pub fn all_finite(x: ColRef<'_, f64>) -> bool {
     match slice(x) {
-        // `v - v` is 0 for a finite `v` and NaN for an infinite or NaN one; one sum over the
-        // column has no early exit, so it vectorises.
+        // `v - v` is 0 for a finite `v` and NaN for an infinite or NaN one (`finite_copy`).
         Some(xs) => match two(xs) {
             Some(x) => (x[0] - x[0]) + (x[1] - x[1]) == 0.0,
             None => finite_copy(xs, None),
@@ -189,7 +188,6 @@ pub fn copy_finite(mut dst: ColMut<'_, f64>, src: ColRef<'_, f64>) -> bool {
 }
 
 #[inline(never)]
-#[allow(clippy::eq_op)] // `v - v` is 0 exactly for finite `v` (see `all_finite`)
 fn copy_finite_any(mut dst: ColMut<'_, f64>, src: ColRef<'_, f64>) -> bool {
     if let (Some(d), Some(s)) = (slice_mut(dst.rb_mut()), slice(src)) {
         assert_eq!(d.len(), s.len());

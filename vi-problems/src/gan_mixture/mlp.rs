@@ -28,11 +28,11 @@
 //! All buffers live in an [`MlpWork`] allocated once; the kernels allocate nothing.
 //!
 //! Speed (docs/performance.md): the products are faer's, except those with a dimension of at
-//! most 4 ([`thin`]); a one-hidden-layer, one-output network runs column by column (`shallow`);
+//! most 4 (`thin`); a one-hidden-layer, one-output network runs column by column (`shallow`);
 //! every elementwise step is one pass fused with its neighbours (bias and activation in place on
 //! `H_{l+1}`; the `sigma'` scaling and the bias-gradient row sums), compiled once per activation
-//! under pulp's runtime CPU dispatch. Curved activations keep `sigma'(U_l)` from the forward pass instead of
-//! re-evaluating `tanh`/`exp`. The backward and tangent passes take a column range, so a term
+//! under pulp's runtime CPU dispatch. Curved activations keep `sigma'(U_l)` from the forward
+//! pass instead of re-evaluating `tanh`/`exp`. The backward and tangent passes take a column range, so a term
 //! that concerns only some samples (a gradient penalty on the real ones) touches only those
 //! columns.
 
@@ -45,7 +45,7 @@ mod activation;
 pub use activation::Activation;
 use activation::{LeakyRelu, Relu, Sigma, Softplus, Tanh};
 mod shallow;
-pub mod thin;
+mod thin;
 
 /// The shape of an MLP and where its parameters sit in a flat slice.
 #[derive(Clone, Debug, PartialEq)]

@@ -196,10 +196,7 @@ impl Engine {
 
     /// Copies `z` into the internal buffer.
     fn load(&mut self, z: faer::ColRef<'_, f64>) {
-        match vi_core::linalg::slice(z) {
-            Some(z) => self.zbuf.copy_from_slice(z),
-            None => self.zbuf.iter_mut().zip(z.iter()).for_each(|(d, z)| *d = *z),
-        }
+        faer::ColMut::from_slice_mut(&mut self.zbuf).copy_from(z);
     }
 
     /// Runs the generator on `latent` and the discriminator on `[real | G(latent)]` at the
@@ -284,10 +281,7 @@ impl Engine {
                 }
             }
         }
-        match vi_core::linalg::slice_mut(out.as_mut()) {
-            Some(o) => o.copy_from_slice(&self.grad),
-            None => out.iter_mut().zip(&self.grad).for_each(|(o, g)| *o = *g),
-        }
+        out.copy_from(faer::ColRef::from_slice(&self.grad));
     }
 
     /// The unregularized field, added to `grad`: `F_psi = -grad_psi V` from the

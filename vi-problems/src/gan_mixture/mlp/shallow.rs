@@ -108,7 +108,7 @@ pub(super) fn backward(m: &Mlp, p: &[f64], work: &mut MlpWork, e: MatRef<'_, f64
     }
     pulp::Arch::new().dispatch(Backward {
         act: m.act,
-        w0: if input_grad { w0 } else { [&[][..]; thin::MAX] },
+        w0,
         k: if input_grad { m.input_dim() } else { 0 },
         w1,
         e: d1[0].as_ref(),
@@ -124,6 +124,7 @@ pub(super) fn backward(m: &Mlp, p: &[f64], work: &mut MlpWork, e: MatRef<'_, f64
 struct Backward<'a> {
     act: Activation,
     w0: [&'a [f64]; thin::MAX],
+    /// Input-gradient dot products per column (0: no input gradient).
     k: usize,
     w1: &'a [f64],
     e: MatRef<'a, f64>,
