@@ -36,6 +36,7 @@ impl Loop<'_, '_> {
         // Countdowns instead of `it % every` (a 64-bit division per iteration).
         let mut to_check = cfg.check_every;
         let mut to_trace = cfg.trace_every;
+        let quiet = observers.is_empty();
         loop {
             if let Some(s) = limit(cfg, problem, run, &mut clock) {
                 return s;
@@ -58,6 +59,10 @@ impl Loop<'_, '_> {
                 to_trace = cfg.trace_every;
             }
             if due || tr {
+                // The common case inline: the residual where F was evaluated continues the run.
+                if !tr && quiet && continues_at_evaluated(problem, &*solver, &bounds) {
+                    continue;
+                }
                 if let Some(s) = check(problem, &*solver, observers, run, &bounds, t0, tr) {
                     return s;
                 }
@@ -80,11 +85,21 @@ fn limit(cfg: &RunConfig, problem: &Problem, run: &Run, clock: &mut Clock) -> Op
     }
 }
 
+/// Whether the rules certainly continue the run at the solver's evaluated point (false when
+/// the solver keeps no evaluated point or the measure needs an oracle call: [`check`] decides).
+#[inline(always)]
+fn continues_at_evaluated<S: Solver + ?Sized>(problem: &mut Problem, solver: &S, bounds: &Bounds) -> bool {
+    solver
+        .evaluated_point()
+        .and_then(|(y, fy)| problem.measure_at_evaluated(y, fy))
+        .is_some_and(|m| bounds.continues(m))
+}
+
 /// A residual check (and a trace point when `tr`): the rules judged where the solver last
 /// evaluated F, when it keeps that value ([`Solver::evaluated_point`], no oracle call), else
 /// at the iterate with a monitoring evaluation. A point that stops the run is the one reported.
 #[allow(clippy::too_many_arguments)]
-#[inline]
+#[inline(never)]
 fn check<S: Solver + ?Sized>(
     problem: &mut Problem,
     solver: &S,
@@ -96,9 +111,6 @@ fn check<S: Solver + ?Sized>(
 ) -> Option<Status> {
     let it = run.iterations;
     let measured = solver.evaluated_point().and_then(|(y, fy)| problem.measure_at_evaluated(y, fy).map(|m| (m, y)));
-    if !tr && observers.is_empty() && measured.is_some_and(|(m, _)| bounds.continues(m)) {
-        return None;
-    }
     let evaluated = measured.map(|(m, y)| (m.norm(), y));
     let threshold = bounds.threshold;
     let elapsed = if tr || !observers.is_empty() { t0.elapsed().as_secs_f64() } else { 0.0 };
