@@ -63,7 +63,7 @@ pub fn axpy(alpha: f64, x: ColRef<'_, f64>, mut y: ColMut<'_, f64>) {
     axpy_any(alpha, x, y);
 }
 
-#[inline(never)]
+#[inline(always)]
 fn axpy_any(alpha: f64, x: ColRef<'_, f64>, mut y: ColMut<'_, f64>) {
     if let (Some(x), Some(y)) = (slice(x), slice_mut(y.rb_mut())) {
         assert_eq!(x.len(), y.len());
@@ -86,7 +86,7 @@ pub fn add_scaled(mut out: ColMut<'_, f64>, x: ColRef<'_, f64>, alpha: f64, y: C
     add_scaled_any(out, x, alpha, y);
 }
 
-#[inline(never)]
+#[inline(always)]
 fn add_scaled_any(mut out: ColMut<'_, f64>, x: ColRef<'_, f64>, alpha: f64, y: ColRef<'_, f64>) {
     if let (Some(o), Some(x), Some(y)) = (slice_mut(out.rb_mut()), slice(x), slice(y)) {
         assert!(o.len() == x.len() && o.len() == y.len());
@@ -179,7 +179,8 @@ pub fn has_nan(x: ColRef<'_, f64>) -> bool {
 #[allow(clippy::eq_op)] // `v - v` is 0 exactly for finite `v` (see `all_finite`)
 #[inline(always)]
 pub fn copy_finite(mut dst: ColMut<'_, f64>, src: ColRef<'_, f64>) -> bool {
-    // Length 2 inline (the tiny games: a call would cost more than the copy), the rest out of line.
+    // Length 2 without a loop (the tiny games). The general path is inlined too: a call to it
+    // would take the views by reference, built in memory before the length test on every call.
     if let (Some(d), Some(s)) = (slice_mut(dst.rb_mut()).and_then(two_mut), pair(src)) {
         *d = s;
         return (s[0] - s[0]) + (s[1] - s[1]) == 0.0;
@@ -187,7 +188,7 @@ pub fn copy_finite(mut dst: ColMut<'_, f64>, src: ColRef<'_, f64>) -> bool {
     copy_finite_any(dst, src)
 }
 
-#[inline(never)]
+#[inline(always)]
 fn copy_finite_any(mut dst: ColMut<'_, f64>, src: ColRef<'_, f64>) -> bool {
     if let (Some(d), Some(s)) = (slice_mut(dst.rb_mut()), slice(src)) {
         assert_eq!(d.len(), s.len());

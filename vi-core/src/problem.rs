@@ -456,7 +456,8 @@ impl Problem {
         if self.shift.is_some() || !self.exact {
             return None;
         }
-        // Length 2 in the whole space inline (the tiny games), the rest out of line.
+        // Length 2 in the whole space without a loop (the tiny games); `measure_any` is inlined
+        // too (see `linalg::copy_finite`).
         // The same roundings as `residual_from`, without copying F(y).
         if self.whole_space {
             if let (Some([y0, y1]), Some([f0, f1])) = (linalg::pair(y), linalg::pair(fy)) {
@@ -467,7 +468,7 @@ impl Problem {
         Some(self.measure_any(y, fy))
     }
 
-    #[inline(never)]
+    #[inline(always)]
     fn measure_any(&mut self, y: ColRef<'_, f64>, fy: ColRef<'_, f64>) -> Measured {
         if self.whole_space {
             if let (Some(ys), Some(fs)) = (linalg::slice(y), linalg::slice(fy)) {

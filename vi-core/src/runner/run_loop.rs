@@ -318,7 +318,8 @@ impl Average {
     #[inline(always)]
     #[allow(clippy::eq_op)] // `v - v` is the finiteness test
     fn add(&mut self, p: ColRef<'_, f64>, checked: bool) {
-        // Length 2 inline (the tiny games), the rest out of line.
+        // Length 2 without a loop (the tiny games); `add_any` is inlined too (see
+        // `linalg::copy_finite`).
         if let (Some([m0, m1]), Some([p0, p1])) = (linalg::slice_mut(self.mean.as_mut()), linalg::pair(p)) {
             if checked || (p0 - p0) + (p1 - p1) == 0.0 {
                 self.count += 1.0;
@@ -331,7 +332,7 @@ impl Average {
         self.add_any(p, checked);
     }
 
-    #[inline(never)]
+    #[inline(always)]
     fn add_any(&mut self, p: ColRef<'_, f64>, checked: bool) {
         if checked || linalg::all_finite(p) {
             self.count += 1.0;
