@@ -52,6 +52,10 @@ pub struct RunRecord {
     /// Solver configuration label (the solver name when absent).
     #[serde(default)]
     pub solver_label: Option<String>,
+    /// Name of the suite that ran the case (absent for `vi-bench run --json` and for results
+    /// written before the field existed); `vi-bench report` titles its summary with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suite: Option<String>,
     /// Compact convergence trace.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace: Option<TraceColumns>,
@@ -201,6 +205,7 @@ impl RunRecord {
             case_index: Some(case.index),
             problem_label: Some(case.problem_label),
             solver_label: Some(case.solver_label),
+            suite: None,
             trace: None,
             jacobian: None,
             uses_seed: true,

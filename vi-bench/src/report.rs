@@ -48,6 +48,18 @@ pub struct ReportArgs {
     pub out: Option<PathBuf>,
 }
 
+/// The summary's title from the suites that wrote `records`: the suite's name when they share
+/// one, the names joined when they come from several, "benchmark summary" when none is
+/// recorded (`vi-bench run --json` lines, or results written before records named their suite).
+fn title_of(records: &[RunRecord]) -> String {
+    let suites: BTreeSet<&str> = records.iter().filter_map(|r| r.suite.as_deref()).collect();
+    match suites.len() {
+        0 => "benchmark summary".to_string(),
+        1 => suites.into_iter().next().unwrap_or_default().to_string(),
+        _ => format!("benchmark summary: {}", suites.into_iter().collect::<Vec<_>>().join(", ")),
+    }
+}
+
 /// Regenerates the summary.
 ///
 /// # Errors
@@ -65,17 +77,19 @@ pub fn execute(a: &ReportArgs) -> Result<()> {
             }
         }
     };
-    let summary = generate(&files, &out, "benchmark summary")?;
+    let summary = generate(&files, &out, None)?;
     println!("summary: {}", summary.display());
     Ok(())
 }
 
 /// Reads `files` and writes `out/summary.md` and `out/figures/*.svg`; returns the summary path.
+/// The title is `title`, else the suite named by the records (see [`title_of`]).
 ///
 /// # Errors
 /// Unreadable inputs, an unwritable output directory, a failing plot backend.
-pub fn generate(files: &[PathBuf], out: &Path, title: &str) -> Result<PathBuf> {
+pub fn generate(files: &[PathBuf], out: &Path, title: Option<&str>) -> Result<PathBuf> {
     let records = read_records(files)?;
+    let title = title.map_or_else(|| title_of(&records), str::to_string);
     let figures = out.join("figures");
     std::fs::create_dir_all(&figures).map_err(|e| BenchError::io(&figures, e))?;
     let summary = Summary::new(&records);
@@ -407,6 +421,25 @@ mod tests {
             v[k] = x.clone();
         }
         serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn the_title_names_the_suites_the_records_came_from() {
+        let plain = [record("a", json!({})), record("b", json!({}))];
+        assert_eq!(title_of(&plain), "benchmark summary");
+        let one = [record("a", json!({"suite": "default suite"})), record("b", json!({"suite": "default suite"}))];
+        assert_eq!(title_of(&one), "default suite");
+        // A record without the field (written before it existed) does not hide the suite's name.
+        let mixed = [record("a", json!({"suite": "mlp-gan"})), record("b", json!({}))];
+        assert_eq!(title_of(&mixed), "mlp-gan");
+        let two = [record("a", json!({"suite": "b-suite"})), record("b", json!({"suite": "a-suite"}))];
+        assert_eq!(title_of(&two), "benchmark summary: a-suite, b-suite");
+        // The field survives a round trip through a results line; `vi-bench run` lines lack it.
+        assert_eq!(
+            serde_json::from_str::<RunRecord>(&one[0].to_line()).unwrap().suite.as_deref(),
+            Some("default suite")
+        );
+        assert!(!plain[0].to_line().contains("\"suite\""));
     }
 
     #[test]

@@ -278,14 +278,19 @@ fn shards_partition_the_suite_and_merge_back() {
 
     // Merged with `report`, the summary equals the whole suite's (apart from timings).
     let merged = tempfile::tempdir().unwrap();
-    vi_bench::report::generate(&files, merged.path(), "merged").unwrap();
+    vi_bench::report::generate(&files, merged.path(), None).unwrap();
     std::fs::copy(whole.path().join("results.jsonl"), merged.path().join("results.jsonl")).unwrap();
     assert_outputs_agree(merged.path());
     let strip_time = |md: &str| -> BTreeMap<(String, String), (usize, String)> { summary_rows(md) };
-    assert_eq!(
-        strip_time(&std::fs::read_to_string(merged.path().join("summary.md")).unwrap()),
-        strip_time(&std::fs::read_to_string(whole.path().join("summary.md")).unwrap())
+    let (merged_md, whole_md) = (
+        std::fs::read_to_string(merged.path().join("summary.md")).unwrap(),
+        std::fs::read_to_string(whole.path().join("summary.md")).unwrap(),
     );
+    assert_eq!(strip_time(&merged_md), strip_time(&whole_md));
+    // Titled by the suite its records name, as the suite titled its own summary.
+    let title = |md: &str| md.lines().next().unwrap_or_default().to_string();
+    assert_eq!(title(&merged_md), format!("# {}", small().name));
+    assert_eq!(title(&merged_md), title(&whole_md));
 
     for bad in ["0/3", "4/3", "1/0", "x", "1-3"] {
         let e = Shard::parse(bad).unwrap_err().to_string();

@@ -150,13 +150,13 @@ pub fn run_suite(spec: &SuiteSpec, opts: &SuiteOptions) -> Result<SuiteOutcome> 
         .map_err(|e| BenchError::Usage(format!("cannot start {jobs} threads: {e}")))?;
     let verdicts = pool.install(|| validate(spec, &cases))?;
     let stop = opts.stop.as_deref();
-    let ran = pool.install(|| run_cases(&todo, &verdicts, &results, (jobs, opts.progress), stop))?;
+    let ran = pool.install(|| run_cases(&spec.name, &todo, &verdicts, &results, (jobs, opts.progress), stop))?;
 
     let mut statuses = BTreeMap::new();
     for (_, status) in &ran {
         *statuses.entry(status.clone()).or_insert(0) += 1;
     }
-    let summary = crate::report::generate(std::slice::from_ref(&results), &opts.out, &spec.name)?;
+    let summary = crate::report::generate(std::slice::from_ref(&results), &opts.out, Some(&spec.name))?;
     Ok(SuiteOutcome {
         total_cases: cases.len(),
         shard_cases: selected.len(),
@@ -175,6 +175,7 @@ pub fn run_suite(spec: &SuiteSpec, opts: &SuiteOptions) -> Result<SuiteOutcome> 
 /// ends; returns the (id, status) of each case run, in case order. The first write error stops
 /// the cases not yet started and is returned; so does `stop` (see [`SuiteOptions::stop`]).
 fn run_cases(
+    suite: &str,
     todo: &[&Case],
     verdicts: &[Option<String>],
     results: &std::path::Path,
@@ -197,7 +198,8 @@ fn run_cases(
             }
             progress.started(i);
             let t = Instant::now();
-            let record = run_case(case, verdicts[case.index].as_deref(), stop);
+            let mut record = run_case(case, verdicts[case.index].as_deref(), stop);
+            record.suite = Some(suite.to_string());
             let status = record.status();
             if stopped() && status == "Stopped" {
                 return None; // interrupted in flight: not a result
