@@ -83,7 +83,8 @@ pub fn execute(a: &ReportArgs) -> Result<()> {
 }
 
 /// Reads `files` and writes `out/summary.md` and `out/figures/*.svg`; returns the summary path.
-/// The title is `title`, else the suite named by the records (see [`title_of`]).
+/// The title is `title`, else taken from the records: the name of the suite that wrote them,
+/// the names joined when several did, "benchmark summary" when none is recorded.
 ///
 /// # Errors
 /// Unreadable inputs, an unwritable output directory, a failing plot backend.
