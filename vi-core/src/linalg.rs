@@ -235,6 +235,61 @@ fn finite_copy(xs: &[f64], dst: Option<&mut [f64]>) -> bool {
     acc.iter().sum::<f64>() == 0.0
 }
 
+/// Two buffers whose roles swap each iteration (the newest value and the one before it, or a
+/// value and the spare that receives its successor), by flipping an index instead of moving
+/// the buffers (on a tiny game a move costs more than the arithmetic): `pair()` is
+/// `(first, second)`, and after [`Flip::flip`] the two trade places.
+#[derive(Clone, Debug)]
+pub struct Flip<T> {
+    bufs: [T; 2],
+    first: usize,
+}
+
+impl<T> Flip<T> {
+    /// `first` and `second`, in that order.
+    pub fn new(first: T, second: T) -> Self {
+        Self { bufs: [first, second], first: 0 }
+    }
+
+    /// `(first, second)`.
+    #[inline(always)]
+    pub fn pair(&self) -> (&T, &T) {
+        let [a, b] = &self.bufs;
+        if self.first == 0 {
+            (a, b)
+        } else {
+            (b, a)
+        }
+    }
+
+    /// `(first, second)`, both writable.
+    #[inline(always)]
+    pub fn pair_mut(&mut self) -> (&mut T, &mut T) {
+        let [a, b] = &mut self.bufs;
+        if self.first == 0 {
+            (a, b)
+        } else {
+            (b, a)
+        }
+    }
+
+    /// The first, the buffers given up.
+    pub fn into_first(self) -> T {
+        let [a, b] = self.bufs;
+        if self.first == 0 {
+            a
+        } else {
+            b
+        }
+    }
+
+    /// The second becomes the first and the first the second.
+    #[inline(always)]
+    pub fn flip(&mut self) {
+        self.first = 1 - self.first;
+    }
+}
+
 /// Copies a column into a plain `Vec<f64>` (for serialization; faer 0.24 has no serde).
 pub fn to_vec(x: ColRef<'_, f64>) -> Vec<f64> {
     x.iter().copied().collect()
@@ -277,6 +332,19 @@ mod tests {
         assert!(all_finite(x.as_ref()));
         let bad = col_from_slice(&[1.0, f64::NAN]);
         assert!(!all_finite(bad.as_ref()) && has_nan(bad.as_ref()));
+    }
+
+    #[test]
+    fn flip_swaps_roles_without_moving_the_buffers() {
+        let mut f = Flip::new(vec![1.0], vec![2.0]);
+        assert_eq!(f.pair(), (&vec![1.0], &vec![2.0]));
+        f.pair_mut().1[0] = 3.0;
+        f.flip();
+        assert_eq!(f.pair(), (&vec![3.0], &vec![1.0]));
+        f.flip();
+        assert_eq!(f.pair(), (&vec![1.0], &vec![3.0]));
+        f.flip();
+        assert_eq!(f.into_first(), vec![3.0]);
     }
 
     /// One non-finite entry anywhere (in the vector body, the remainder, the length-2 path)

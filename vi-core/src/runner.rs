@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use faer::Col;
 
 use crate::error::{Error, Result};
-use crate::linalg;
+use crate::linalg::{self, Flip};
 use crate::problem::Problem;
 pub use crate::report::{Report, TracePoint};
 use crate::solver::Solver;
@@ -91,8 +91,7 @@ impl Runner {
             status: Status::NumericalError,
             message: None,
             iterations: 0,
-            bufs: [z0, Col::zeros(n)],
-            cur: 0,
+            bufs: Flip::new(z0, Col::zeros(n)),
             trace: Vec::new(),
         };
         let mut avg = Average::new(n);
@@ -113,10 +112,10 @@ impl Runner {
         }
         let r0 =
             if solver.iterate() == run.last_finite() { r_start } else { problem.natural_residual(solver.iterate()) };
-        run.bufs[0].copy_from(solver.iterate());
+        run.bufs.pair_mut().0.copy_from(solver.iterate());
         let threshold = cfg.divergence_factor * r0.max(1.0);
         if cfg.trace_every > 0 {
-            push_trace(problem, 0, r0, run.bufs[run.cur].as_ref(), t0.elapsed().as_secs_f64(), &mut run.trace);
+            push_trace(problem, 0, r0, run.bufs.pair().0.as_ref(), t0.elapsed().as_secs_f64(), &mut run.trace);
         }
         run.status = if !r0.is_finite() {
             run.message = Some("the residual at the solver's first iterate is not finite".to_string());
@@ -138,8 +137,8 @@ impl Runner {
     /// claim otherwise: the run then ended `NumericalError` (NaN) or `Diverged` (overflow).
     fn finish(&self, problem: &mut Problem, solver: &mut dyn Solver, run: Run, avg: Average, t0: Instant) -> Report {
         let cfg = &self.config;
-        let Run { mut status, mut message, iterations, bufs: [b0, b1], cur, mut trace } = run;
-        let last_finite = if cur == 0 { b0 } else { b1 };
+        let Run { mut status, mut message, iterations, bufs, mut trace } = run;
+        let last_finite = bufs.into_first();
         // A shift installed by the solver (Tikhonov continuation) belongs to this run only.
         problem.set_tikhonov(None);
         let residual = problem.natural_residual(last_finite.as_ref());

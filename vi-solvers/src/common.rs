@@ -1,5 +1,4 @@
-//! Small helpers shared by the solvers: step-rule checks, the backtracking cap and
-//! double-buffered columns.
+//! Small helpers shared by the solvers: step-rule checks and the backtracking cap.
 
 use vi_core::{Error, LinearModel, PredictedStep, Result, StepRule};
 
@@ -15,49 +14,6 @@ vi_core::params! {
         pub nu: f64 = 0.9, open(0.0, 1.0);
         /// adaptive: multiply eta by this after each accepted step
         pub grow: f64 = 1.2, at_least(1.0);
-    }
-}
-
-/// Two buffers whose roles swap each iteration (the newest value and the one before it), by
-/// flipping an index instead of moving the buffers: `pair()` is `(first, second)`, and after
-/// [`Flip::flip`] the two trade places.
-#[derive(Clone, Debug)]
-pub(crate) struct Flip<T> {
-    bufs: [T; 2],
-    first: usize,
-}
-
-impl<T> Flip<T> {
-    pub(crate) fn new(first: T, second: T) -> Self {
-        Self { bufs: [first, second], first: 0 }
-    }
-
-    /// `(first, second)`.
-    #[inline(always)]
-    pub(crate) fn pair(&self) -> (&T, &T) {
-        let [a, b] = &self.bufs;
-        if self.first == 0 {
-            (a, b)
-        } else {
-            (b, a)
-        }
-    }
-
-    /// `(first, second)`, both writable.
-    #[inline(always)]
-    pub(crate) fn pair_mut(&mut self) -> (&mut T, &mut T) {
-        let [a, b] = &mut self.bufs;
-        if self.first == 0 {
-            (a, b)
-        } else {
-            (b, a)
-        }
-    }
-
-    /// The second becomes the first and the first the second.
-    #[inline(always)]
-    pub(crate) fn flip(&mut self) {
-        self.first = 1 - self.first;
     }
 }
 

@@ -39,10 +39,11 @@
 
 use faer::{Col, ColRef};
 use vi_core::{
-    linalg, BuildContext, Checked, LinearModel, Method, PredictedStep, Problem, Result, Solver, Status, StepStatus,
+    linalg::{self, Flip},
+    BuildContext, Checked, LinearModel, Method, PredictedStep, Problem, Result, Solver, Status, StepStatus,
 };
 
-use crate::common::{Flip, StepSearch};
+use crate::common::StepSearch;
 use crate::precond::{PrecondParams, Preconditioner};
 
 vi_core::params! {

@@ -30,10 +30,11 @@
 
 use faer::{Col, ColRef};
 use vi_core::{
-    linalg, BuildContext, Checked, LinearModel, Method, PredictedStep, Problem, Result, Solver, StepRule, StepStatus,
+    linalg::{self, Flip},
+    BuildContext, Checked, LinearModel, Method, PredictedStep, Problem, Result, Solver, StepRule, StepStatus,
 };
 
-use crate::common::{self, Flip};
+use crate::common;
 
 vi_core::params! {
     /// Parameters of [`Gda`] (and of [`crate::AlternatingGda`]).

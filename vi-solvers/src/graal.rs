@@ -24,11 +24,10 @@
 //!   (2020).
 
 use faer::{Col, ColRef};
+use vi_core::linalg::Flip;
 use vi_core::{
     BuildContext, Checked, Error, LinearModel, Method, PredictedStep, Problem, Result, Solver, StepRule, StepStatus,
 };
-
-use crate::common::Flip;
 
 /// The golden ratio `(1 + sqrt 5) / 2`.
 pub const GOLDEN: f64 = 1.618_033_988_749_895;

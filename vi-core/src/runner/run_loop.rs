@@ -7,7 +7,7 @@ use std::time::Instant;
 use faer::{Col, ColRef};
 
 use super::config::{Observation, Observer, RunConfig};
-use crate::linalg;
+use crate::linalg::{self, Flip};
 use crate::problem::Problem;
 use crate::report::TracePoint;
 use crate::solver::{Solver, StepStatus};
@@ -128,10 +128,7 @@ fn check<S: Solver + ?Sized>(
     } else if residual <= bounds.tol {
         match evaluated {
             // Report the evaluated point (finite: F was finite there).
-            Some((_, y)) => linalg::copy_finite(run.bufs[1 - run.cur].as_mut(), y).then(|| {
-                run.cur = 1 - run.cur;
-                Status::Converged
-            }),
+            Some((_, y)) => run.keep_if_finite(y).then_some(Status::Converged),
             None => Some(Status::Converged),
         }
     } else {
@@ -145,7 +142,7 @@ fn check<S: Solver + ?Sized>(
         } else {
             residual
         };
-        push_trace(problem, it, r, run.bufs[run.cur].as_ref(), elapsed, &mut run.trace);
+        push_trace(problem, it, r, run.bufs.pair().0.as_ref(), elapsed, &mut run.trace);
     }
     if status.is_some() {
         return status;
@@ -212,7 +209,7 @@ impl Bounds {
 fn accept<S: Solver + ?Sized>(solver: &S, step: StepStatus, run: &mut Run, avg: &mut Average) -> Option<Status> {
     let it = run.iterations;
     let z = solver.iterate();
-    if !linalg::copy_finite(run.bufs[1 - run.cur].as_mut(), z) {
+    if !run.keep_if_finite(z) {
         let nan = linalg::has_nan(z);
         run.message = Some(format!(
             "the iterate became {} at iteration {it}; reporting the last finite iterate",
@@ -220,7 +217,6 @@ fn accept<S: Solver + ?Sized>(solver: &S, step: StepStatus, run: &mut Run, avg: 
         ));
         return Some(if nan { Status::NumericalError } else { Status::Diverged });
     }
-    run.cur = 1 - run.cur;
     let p = solver.averaging_point();
     // The iterate was just checked; other averaging points are checked by `add`.
     avg.add(p, std::ptr::eq(p.as_ptr(), z.as_ptr()) && p.nrows() == z.nrows() && p.row_stride() == z.row_stride());
@@ -239,16 +235,27 @@ pub(super) struct Run {
     pub(super) status: Status,
     pub(super) message: Option<String>,
     pub(super) iterations: u64,
-    /// `bufs[cur]` is the last iterate whose entries were all finite; the next iterate is
-    /// copied (and checked) into the other buffer, which then becomes current if it is finite.
-    pub(super) bufs: [Col<f64>; 2],
-    pub(super) cur: usize,
+    /// The last point whose entries were all finite first; the next one is copied (and
+    /// checked) into the second, which then becomes the first if it is finite
+    /// ([`Run::keep_if_finite`]).
+    pub(super) bufs: Flip<Col<f64>>,
     pub(super) trace: Vec<TracePoint>,
 }
 
 impl Run {
     pub(super) fn last_finite(&self) -> ColRef<'_, f64> {
-        self.bufs[self.cur].as_ref()
+        self.bufs.pair().0.as_ref()
+    }
+
+    /// Copies `z` into the spare buffer and, if every entry is finite, makes it the last
+    /// finite point (one pass over `z`).
+    #[inline(always)]
+    pub(super) fn keep_if_finite(&mut self, z: ColRef<'_, f64>) -> bool {
+        let finite = linalg::copy_finite(self.bufs.pair_mut().1.as_mut(), z);
+        if finite {
+            self.bufs.flip();
+        }
+        finite
     }
 }
 
