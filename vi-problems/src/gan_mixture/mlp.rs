@@ -32,9 +32,9 @@
 //! every elementwise step is one pass fused with its neighbours (bias and activation in place on
 //! `H_{l+1}`; the `sigma'` scaling and the bias-gradient row sums), compiled once per activation
 //! under pulp's runtime CPU dispatch. Curved activations keep `sigma'(U_l)` from the forward
-//! pass instead of re-evaluating `tanh`/`exp`. The backward and tangent passes take a column range, so a term
-//! that concerns only some samples (a gradient penalty on the real ones) touches only those
-//! columns.
+//! pass instead of re-evaluating `tanh`/`exp`. The backward and tangent passes take a column
+//! range, so a term that concerns only some samples (a gradient penalty on the real ones)
+//! touches only those columns.
 
 use std::ops::Range;
 
