@@ -51,3 +51,37 @@ fn default_size_evaluates_without_allocating() {
     p.eval(z.as_ref(), out.as_mut());
     assert_eq!(allocations_during(|| p.eval(z.as_ref(), out.as_mut())), 0);
 }
+
+/// With `threads = 2` the large products are split across the two workers of a pool: neither
+/// allocates. The counts are per thread, so each worker reads its own before and after
+/// (`broadcast`); the evaluations run inside the pool (`install`), the caller only waits.
+#[test]
+fn split_products_allocate_on_no_worker() {
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+    let params = serde_json::json!({"reg": "asymmetric", "threads": 2});
+    let mut p = vi_core::build_problem("gan-mixture", &params, 0).unwrap();
+    let z = p.start().to_owned();
+    let mut out = Col::zeros(p.dim());
+    let _ = allocations_during(|| {}); // panics unless the counting allocator is installed
+    pool.install(|| p.eval(z.as_ref(), out.as_mut()));
+    // faer's matrix product takes its packing buffers from a thread-local workspace, allocated
+    // on a thread's first product: warm it up on every worker (the warm-up call above may
+    // have run both halves of every product on one of them).
+    pool.broadcast(|_| {
+        let a = faer::Mat::<f64>::ones(64, 64);
+        let mut c = faer::Mat::<f64>::zeros(64, 64);
+        faer::linalg::matmul::matmul(c.as_mut(), faer::Accum::Replace, &a, &a, 1.0, faer::Par::Seq);
+    });
+    let counts = || pool.broadcast(|_| vi_core::alloc_check::allocations());
+    let before = counts();
+    pool.install(|| {
+        for _ in 0..20 {
+            p.eval(z.as_ref(), out.as_mut());
+        }
+    });
+    let after = counts();
+    assert_eq!(before.len(), 2);
+    for (w, (b, a)) in before.iter().zip(&after).enumerate() {
+        assert_eq!(a - b, 0, "worker {w} allocated {} times in 20 evaluations", a - b);
+    }
+}

@@ -167,6 +167,8 @@ pub struct MlpWork {
     ddb: Vec<Vec<f64>>,
     /// The last backward tangent pass found `dot Delta = 0` without forming it.
     dd_zero: bool,
+    /// Threads of the large matrix products ([`thin::mm`]); 1 by default.
+    threads: usize,
 }
 
 impl MlpWork {
@@ -193,7 +195,15 @@ impl MlpWork {
             db: vecs(tangents),
             ddb: vecs(tangents),
             dd_zero: false,
+            threads: 1,
         }
+    }
+    /// The same buffers, with the large products split across `threads` threads of rayon's
+    /// pool (the numbers do not change: see [`thin::mm`]).
+    #[must_use]
+    pub fn with_threads(mut self, threads: usize) -> Self {
+        self.threads = threads.max(1);
+        self
     }
     /// Number of columns.
     pub fn ncols(&self) -> usize {
@@ -390,16 +400,17 @@ pub fn forward(m: &Mlp, p: &[f64], work: &mut MlpWork, c: Range<usize>) {
 
 /// [`forward`] layer by layer.
 fn forward_layers(m: &Mlp, p: &[f64], work: &mut MlpWork, c: Range<usize>) {
+    let t = work.threads;
     let nl = m.n_layers();
     for l in 0..nl {
         let MlpWork { h, u, g, .. } = work;
         let (lo, hi) = h.split_at_mut(l + 1);
         let x = cols(&lo[l], &c);
         if l + 1 < nl {
-            mm(cols_mut(&mut hi[0], &c), Accum::Replace, m.w(p, l), x, 1.0);
+            mm(cols_mut(&mut hi[0], &c), Accum::Replace, m.w(p, l), x, 1.0, t);
             bias_act(m.act, m.b(p, l), &mut hi[0], Some(&mut g[l]), &c);
         } else {
-            mm(cols_mut(&mut u[l], &c), Accum::Replace, m.w(p, l), x, 1.0);
+            mm(cols_mut(&mut u[l], &c), Accum::Replace, m.w(p, l), x, 1.0, t);
             bias_act(m.act, m.b(p, l), &mut u[l], None, &c);
         }
     }
@@ -418,24 +429,26 @@ pub fn backward(m: &Mlp, p: &[f64], work: &mut MlpWork, e: MatRef<'_, f64>, inpu
 
 /// [`backward`] layer by layer.
 fn backward_layers(m: &Mlp, p: &[f64], work: &mut MlpWork, e: MatRef<'_, f64>, input_grad: bool, c: Range<usize>) {
+    let t = work.threads;
     let nl = m.n_layers();
     let MlpWork { h, d, g, db, gin, .. } = work;
     copy_row_sums(e, &mut d[nl - 1], &c, &mut db[nl - 1]);
     for l in (1..nl).rev() {
         let (lo, hi) = d.split_at_mut(l);
-        mm(cols_mut(&mut lo[l - 1], &c), Accum::Replace, m.w(p, l).transpose(), cols(&hi[0], &c), 1.0);
+        mm(cols_mut(&mut lo[l - 1], &c), Accum::Replace, m.w(p, l).transpose(), cols(&hi[0], &c), 1.0, t);
         scale_by_df(m.act, &h[l], &g[l - 1], None, &mut lo[l - 1], &c, Some(&mut db[l - 1]));
     }
     if input_grad {
-        mm(cols_mut(gin, &c), Accum::Replace, m.w(p, 0).transpose(), cols(&d[0], &c), 1.0);
+        mm(cols_mut(gin, &c), Accum::Replace, m.w(p, 0).transpose(), cols(&d[0], &c), 1.0, t);
     }
 }
 
 /// `g += alpha (Delta_l H_l^T, Delta_l 1)` for every layer, over the columns of the last
 /// backward pass, `c`.
 pub fn param_grad(m: &Mlp, work: &MlpWork, g: &mut [f64], alpha: f64, c: Range<usize>) {
+    let t = work.threads;
     for l in 0..m.n_layers() {
-        mm(m.w_mut(g, l), Accum::Add, cols(&work.d[l], &c), cols(&work.h[l], &c).transpose(), alpha);
+        mm(m.w_mut(g, l), Accum::Add, cols(&work.d[l], &c), cols(&work.h[l], &c).transpose(), alpha, t);
         add_scaled(m.b_mut(g, l), &work.db[l], alpha);
     }
 }
@@ -467,16 +480,16 @@ fn forward_tangent_layers(
     input_tangent: bool,
     c: Range<usize>,
 ) {
-    let nl = m.n_layers();
+    let (nl, t) = (m.n_layers(), work.threads);
     for l in 0..nl {
         let MlpWork { h, hd, ud, g, .. } = work;
         let mut acc = Accum::Replace;
         if l > 0 || input_tangent {
-            mm(cols_mut(&mut ud[l], &c), acc, m.w(p, l), cols(&hd[l], &c), 1.0);
+            mm(cols_mut(&mut ud[l], &c), acc, m.w(p, l), cols(&hd[l], &c), 1.0, t);
             acc = Accum::Add;
         }
         if let Some(dp) = dp {
-            mm(cols_mut(&mut ud[l], &c), acc, m.w(dp, l), cols(&h[l], &c), 1.0);
+            mm(cols_mut(&mut ud[l], &c), acc, m.w(dp, l), cols(&h[l], &c), 1.0, t);
             bias_act(m.act, m.b(dp, l), &mut ud[l], None, &c);
         } else if acc == Accum::Replace {
             cols_mut(&mut ud[l], &c).fill(0.0);
@@ -500,7 +513,7 @@ pub fn backward_tangent(
     input_grad: bool,
     c: Range<usize>,
 ) {
-    let nl = m.n_layers();
+    let (nl, threads) = (m.n_layers(), work.threads);
     let curved = !m.act.is_piecewise_linear();
     // Without a parameter direction, an adjoint tangent or curvature every dot Delta is 0.
     work.dd_zero = dp.is_none() && ed.is_none() && !curved;
@@ -521,13 +534,13 @@ pub fn backward_tangent(
     for l in (1..nl).rev() {
         let (lo, hi) = dd.split_at_mut(l);
         let t = &mut lo[l - 1];
-        mm(cols_mut(t, &c), Accum::Replace, m.w(p, l).transpose(), cols(&hi[0], &c), 1.0);
+        mm(cols_mut(t, &c), Accum::Replace, m.w(p, l).transpose(), cols(&hi[0], &c), 1.0, threads);
         if let Some(dp) = dp {
-            mm(cols_mut(t, &c), Accum::Add, m.w(dp, l).transpose(), cols(&d[l], &c), 1.0);
+            mm(cols_mut(t, &c), Accum::Add, m.w(dp, l).transpose(), cols(&d[l], &c), 1.0, threads);
         }
         if curved {
             let gt = &mut tmp[l - 1];
-            mm(cols_mut(gt, &c), Accum::Replace, m.w(p, l).transpose(), cols(&d[l], &c), 1.0);
+            mm(cols_mut(gt, &c), Accum::Replace, m.w(p, l).transpose(), cols(&d[l], &c), 1.0, threads);
             let k = CurvedTangent {
                 act: m.act,
                 t,
@@ -544,9 +557,9 @@ pub fn backward_tangent(
         }
     }
     if input_grad {
-        mm(cols_mut(&mut work.gind, &c), Accum::Replace, m.w(p, 0).transpose(), cols(&work.dd[0], &c), 1.0);
+        mm(cols_mut(&mut work.gind, &c), Accum::Replace, m.w(p, 0).transpose(), cols(&work.dd[0], &c), 1.0, threads);
         if let Some(dp) = dp {
-            mm(cols_mut(&mut work.gind, &c), Accum::Add, m.w(dp, 0).transpose(), cols(&work.d[0], &c), 1.0);
+            mm(cols_mut(&mut work.gind, &c), Accum::Add, m.w(dp, 0).transpose(), cols(&work.d[0], &c), 1.0, threads);
         }
     }
 }
@@ -555,13 +568,14 @@ pub fn backward_tangent(
 /// the tangent of the parameter gradient. `input_tangent` tells whether `work.hd[0]` holds a
 /// tangent (else zero).
 pub fn param_grad_tangent(m: &Mlp, work: &MlpWork, g: &mut [f64], alpha: f64, input_tangent: bool, c: Range<usize>) {
+    let t = work.threads;
     for l in 0..m.n_layers() {
         let mut w = m.w_mut(g, l);
         if !work.dd_zero {
-            mm(w.as_mut(), Accum::Add, cols(&work.dd[l], &c), cols(&work.h[l], &c).transpose(), alpha);
+            mm(w.as_mut(), Accum::Add, cols(&work.dd[l], &c), cols(&work.h[l], &c).transpose(), alpha, t);
         }
         if l > 0 || input_tangent {
-            mm(w.as_mut(), Accum::Add, cols(&work.d[l], &c), cols(&work.hd[l], &c).transpose(), alpha);
+            mm(w.as_mut(), Accum::Add, cols(&work.d[l], &c), cols(&work.hd[l], &c).transpose(), alpha, t);
         }
         if !work.dd_zero {
             add_scaled(m.b_mut(g, l), &work.ddb[l], alpha);

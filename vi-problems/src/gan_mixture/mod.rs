@@ -88,6 +88,7 @@
 //! | `fixed_sample` | false | reuse one minibatch: deterministic oracle | |
 //! | `dataset_size` | 0 | finite data set of this many points: a finite sum over chunks of `batch` (0: fresh samples) | 0 or a multiple of `batch` |
 //! | `metric_samples` | 2500 | samples of the VEEGAN metrics | >= 1 |
+//! | `threads` | 1 | threads of one oracle call's large products (the generator's layers), on rayon's pool; the numbers are the same for every value | 1..=256 |
 //! | `loss` | `standard` | `standard`, `non-saturating`, `wgan` | |
 //! | `reg` | `none` | `+`-separated regularizers (table above) | |
 //! | `gamma` | null (10 / 0.1 / 0.5) | regularizer weight; null: with a gradient penalty 10 on the ring and 0.1 on the grid, else 0.5 | [0, 1e100] |
@@ -234,7 +235,7 @@ impl GanMixtureOperator {
                 c
             })
             .collect();
-        let engine = Engine::new(cfg, g, d, b);
+        let engine = Engine::new(cfg, g, d, b).with_threads(p.threads);
         let chunk_field = Col::zeros(if data.is_empty() { 0 } else { engine.dim() });
         Ok(Self { engine, mix, rng, train, monitor, fixed: p.fixed_sample, data, chunk_field })
     }
@@ -415,7 +416,7 @@ pub fn build(p: Checked<GanMixtureParams>, ctx: &BuildContext) -> Result<Problem
     d.init_orthogonal(&mut start[np..], p.init_gain, &mut rng);
     let mix = op.mixture().clone();
 
-    let mut work = MlpWork::new(&g, p.metric_samples, false);
+    let mut work = MlpWork::new(&g, p.metric_samples, false).with_threads(p.threads);
     let mut mrng = vi_core::rng::seeded(ctx.seed(), STREAM_METRIC);
     oracle::normal_into(&mut mrng, work.h[0].as_mut());
     let state = Arc::new(Mutex::new(MetricState { gen: g.clone(), work, mix: mix.clone(), cache: None }));

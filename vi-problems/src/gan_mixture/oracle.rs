@@ -177,6 +177,15 @@ impl Engine {
         }
     }
 
+    /// The same engine with the large matrix products of both networks split across `threads`
+    /// threads of rayon's pool (the numbers do not change: see [`MlpWork::with_threads`]).
+    #[must_use]
+    pub fn with_threads(mut self, threads: usize) -> Self {
+        self.gw = self.gw.with_threads(threads);
+        self.dw = self.dw.with_threads(threads);
+        self
+    }
+
     /// The settings.
     pub fn config(&self) -> &GameConfig {
         &self.cfg

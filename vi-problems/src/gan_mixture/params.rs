@@ -41,6 +41,8 @@ vi_core::params! {
         pub dataset_size: usize = 0;
         /// generated samples for modes / high_quality / reverse_kl
         pub metric_samples: usize = 2500;
+        /// threads of one oracle call's large matrix products, 1..=256 (the numbers do not depend on it)
+        pub threads: usize = 1;
         /// "standard", "non-saturating" or "wgan"
         pub loss: Loss = Loss::Standard;
         /// weight of the penalty / NK / JARE / consensus / WGAN-GP term, >= 0; null = 10 with a gradient penalty (0.1 on the grid), else 0.5
@@ -62,6 +64,9 @@ vi_core::params! {
         limits::check_range(owner, "init_gain", p.init_gain, 1e-100, 1e3)?;
         if p.batch == 0 {
             return Err(Error::param(owner, "batch", "must be >= 1"));
+        }
+        if !(1..=256).contains(&p.threads) {
+            return Err(Error::param(owner, "threads", format!("must be in 1..=256, got {}", p.threads)));
         }
         if p.metric_samples == 0 {
             return Err(Error::param(owner, "metric_samples", "must be >= 1"));

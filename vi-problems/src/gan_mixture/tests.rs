@@ -348,6 +348,10 @@ fn bad_parameters_name_the_culprit() {
     assert!(s.contains("`anchor_d`") && s.contains("entries"), "{s}");
     let s = e(serde_json::json!({"reg": "proximal+nk"}));
     assert!(s.contains("proximal") && s.contains("nk"), "{s}");
+    for t in [0, 257] {
+        let s = e(serde_json::json!({ "threads": t }));
+        assert!(s.contains("`threads`") && s.contains("1..=256") && s.contains(&t.to_string()), "{s}");
+    }
 }
 
 #[test]

@@ -11,7 +11,12 @@
 //! - `n <= MAX` columns: `dst_.n += alpha sum_k b_kn a_k`, a few axpys per column of `a`, the
 //!   columns of `dst` in registers.
 //!
-//! [`mm`] takes one of these when the shape and the strides fit, and faer otherwise.
+//! [`mm`] takes one of these when the shape and the strides fit, and faer otherwise. With
+//! `threads > 1` a large faer product is cut into contiguous column blocks of `dst` (or row
+//! blocks, whichever dimension is longer), one sequential faer product per block on rayon's
+//! pool. Every entry of `dst` is then the same sum in the same order as on one thread (faer's
+//! kernel cuts the inner dimension into blocks of a fixed depth, whatever `m` and `n`), so
+//! the result is identical bit for bit for every thread count; a test checks it.
 
 use faer::linalg::matmul::matmul;
 use faer::{Accum, MatMut, MatRef, Par};
@@ -20,8 +25,15 @@ use pulp::Simd;
 /// The largest dimension a thin product is taken for.
 pub const MAX: usize = 4;
 
-/// `dst = alpha A B` (`Accum::Replace`) or `dst += alpha A B` (`Accum::Add`), on one thread.
-pub fn mm(dst: MatMut<'_, f64>, accum: Accum, a: MatRef<'_, f64>, b: MatRef<'_, f64>, alpha: f64) {
+/// The fewest multiply-adds a block of a product split across threads gets (far above faer's
+/// small-product path, 16^3, which sums in another order).
+const MIN_PART: usize = 1 << 20;
+/// The narrowest block of a product split across threads.
+const MIN_WIDTH: usize = 32;
+
+/// `dst = alpha A B` (`Accum::Replace`) or `dst += alpha A B` (`Accum::Add`), a large product
+/// split across up to `threads` threads of rayon's pool.
+pub fn mm(dst: MatMut<'_, f64>, accum: Accum, a: MatRef<'_, f64>, b: MatRef<'_, f64>, alpha: f64, threads: usize) {
     let (m, k, n) = (a.nrows(), a.ncols(), b.ncols());
     let col_major = |r: isize, c: isize, rows: usize| r == 1 || (c == 1 && rows <= 1);
     let dst_cm = col_major(dst.row_stride(), dst.col_stride(), dst.nrows());
@@ -44,7 +56,32 @@ pub fn mm(dst: MatMut<'_, f64>, accum: Accum, a: MatRef<'_, f64>, b: MatRef<'_, 
             return pulp::Arch::new().dispatch(Thin { kind: Kind::Cols, dst, add, a, b, alpha });
         }
     }
-    matmul(dst, accum, a, b, alpha, Par::Seq);
+    let macs = m.saturating_mul(n).saturating_mul(k);
+    let parts = threads.min(m.max(n) / MIN_WIDTH).min(macs / MIN_PART).max(1);
+    split_matmul(dst, accum, a, b, alpha, parts);
+}
+
+/// [`matmul`] in `parts` blocks of `dst`'s longer dimension, two halves at a time (`rayon::join`).
+fn split_matmul(dst: MatMut<'_, f64>, accum: Accum, a: MatRef<'_, f64>, b: MatRef<'_, f64>, alpha: f64, parts: usize) {
+    if parts <= 1 {
+        return matmul(dst, accum, a, b, alpha, Par::Seq);
+    }
+    let left = parts / 2;
+    let go = |(d, a, b, p): (MatMut<'_, f64>, MatRef<'_, f64>, MatRef<'_, f64>, usize)| {
+        split_matmul(d, accum, a, b, alpha, p)
+    };
+    let (first, second) = if dst.ncols() >= dst.nrows() {
+        let h = dst.ncols() * left / parts;
+        let (d0, d1) = dst.split_at_col_mut(h);
+        let (b0, b1) = b.split_at_col(h);
+        ((d0, a, b0, left), (d1, a, b1, parts - left))
+    } else {
+        let h = dst.nrows() * left / parts;
+        let (d0, d1) = dst.split_at_row_mut(h);
+        let (a0, a1) = a.split_at_row(h);
+        ((d0, a0, b, left), (d1, a1, b, parts - left))
+    };
+    rayon::join(|| go(first), || go(second));
 }
 
 /// A column of a column-major matrix as a slice.
@@ -295,10 +332,10 @@ mod tests {
                                 let accum = if add { Accum::Add } else { Accum::Replace };
                                 let mut dst_t = tight(m, n, 3);
                                 if tight_dst {
-                                    mm(MatMut::from_column_major_slice_mut(&mut dst_t, m, n), accum, aa, bb, -0.5);
+                                    mm(MatMut::from_column_major_slice_mut(&mut dst_t, m, n), accum, aa, bb, -0.5, 1);
                                     dst = Mat::from_fn(m, n, |i, j| dst_t[i + j * m]);
                                 } else {
-                                    mm(dst.as_mut(), accum, aa, bb, -0.5);
+                                    mm(dst.as_mut(), accum, aa, bb, -0.5, 1);
                                 }
                                 for i in 0..m {
                                     for j in 0..n {
@@ -317,5 +354,35 @@ mod tests {
             }
         }
         assert!(checked > 20000);
+    }
+
+    /// A product split across threads equals the one-thread product bit for bit: the layer
+    /// shapes of `gan-mixture` (forward, input adjoint, parameter gradient; transposed operands
+    /// as the layers pass them), odd sizes, inner sizes past faer's depth block (512), both
+    /// accumulations, 2 to 5 threads inside a pool of 3 workers (so that blocks also queue).
+    #[test]
+    fn split_products_are_bit_identical_to_one_thread() {
+        let f = |i: usize, j: usize, s: usize| (((i * 7919 + j * 104_729 + s * 31) % 1009) as f64 - 504.0) / 97.0;
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(3).build().unwrap();
+        let shapes = [(128, 128, 256), (128, 16, 256), (128, 256, 128), (33, 700, 301), (517, 65, 129), (96, 1100, 80)];
+        let mut split = 0;
+        for (m, k, n) in shapes {
+            for (ta, tb) in [(false, false), (true, false), (false, true)] {
+                let a = if ta { Mat::from_fn(k, m, |i, j| f(i, j, 1)) } else { Mat::from_fn(m, k, |i, j| f(i, j, 1)) };
+                let b = if tb { Mat::from_fn(n, k, |i, j| f(i, j, 2)) } else { Mat::from_fn(k, n, |i, j| f(i, j, 2)) };
+                let (a, b) = (if ta { a.transpose() } else { a.as_ref() }, if tb { b.transpose() } else { b.as_ref() });
+                for accum in [Accum::Replace, Accum::Add] {
+                    let mut one = Mat::from_fn(m, n, |i, j| f(i, j, 3));
+                    mm(one.as_mut(), accum, a, b, -0.75, 1);
+                    for threads in 2..=5 {
+                        let mut many = Mat::from_fn(m, n, |i, j| f(i, j, 3));
+                        pool.install(|| mm(many.as_mut(), accum, a, b, -0.75, threads));
+                        assert!(one == many, "{m}x{k}x{n} ta={ta} tb={tb} {accum:?}, {threads} threads");
+                        split += usize::from(m.max(n) / MIN_WIDTH >= 2 && m * n * k / MIN_PART >= 2);
+                    }
+                }
+            }
+        }
+        assert!(split >= 100, "only {split} products were split");
     }
 }
