@@ -27,7 +27,8 @@ pinned to one core (XLA's helper threads otherwise use a second one). Workloads:
             batch 256, gamma 10, eps_d 1e-4): ms per oracle call (minibatch draw + exact field),
             inside a loop of 200 GDA steps. NumPy: hand-written backpropagation and the exact
             penalty gradient of a one-hidden-layer ReLU discriminator; JAX: `jax.grad` (the
-            penalty by double backpropagation) under `jit` in a `fori_loop`, float64.
+            penalty by double backpropagation) under `jit` in a `fori_loop`, float64. Also
+            vi-bench with `threads = 2` against NumPy on two BLAS threads and JAX on every core.
   sparse    grid-lcp, k = 300 (n = 90 000, 5 entries per row): us per GDA iteration of vi-bench
             (the oracle call M z + q, a projection, an axpy and the run loop's vector work; the
             oracle alone is in `cargo bench -p vi-bench --bench speed -- sparse`), against SciPy
@@ -81,10 +82,11 @@ def bilinear_vi(exe, threads):
                              "0", "--check-every", "1000000"], 1000, 1e6, cpu=threads == 1)
 
 
-def mixture_vi(exe):
-    return vi_per_call(exe, ["--problem", "gan-mixture", "--set", "problem.reg=asymmetric", "--no-problem-defaults",
-                             "--solver", "gda", "--set", "solver.step=1e-4", "--tol", "0", "--check-every",
-                             "1000000"], 300, 1e3)
+def mixture_vi(exe, threads=1):
+    return vi_per_call(exe, ["--problem", "gan-mixture", "--set", "problem.reg=asymmetric", "--set",
+                             f"problem.threads={threads}", "--no-problem-defaults", "--solver", "gda", "--set",
+                             "solver.step=1e-4", "--tol", "0", "--check-every", "1000000"], 300, 1e3,
+                       cpu=threads == 1)
 
 
 def sparse_vi(exe):
@@ -463,6 +465,8 @@ def main():
     vs("gan-mixture asymmetric, 1 thread", lambda: mixture_vi(exe), "ms/call",
        [("NumPy (hand-written gradients)", "mixture-numpy", 1), ("JAX jit float64", "mixture-jax", 1),
         ("JAX jit float64, all cores", "mixture-jax", 0)])
+    vs("gan-mixture asymmetric, threads = 2", lambda: mixture_vi(exe, 2), "ms/call",
+       [("NumPy, 2 BLAS threads", "mixture-numpy", 2), ("JAX jit float64, all cores", "mixture-jax", 0)])
     vs("grid-lcp k=300, vi-bench per GDA iteration", lambda: sparse_vi(exe), "us/call",
        [("SciPy CSR, M @ z + q alone", "sparse-scipy", 1)])
     print(f"load average at start: {' '.join(load)}; medians of {rep} interleaved runs; ratio = other / vi-bench")

@@ -11,8 +11,9 @@
 //!   plain read of the 8 MB of `A` (faer's sum of all entries; on two threads each sums one
 //!   half): the bandwidth limit of a kernel that must read `A` once. Throughput: the bytes of `A`.
 //! - `gan_mixture_asymmetric`: one `gan-mixture` oracle call (minibatch draw + field) with
-//!   `reg = asymmetric` at the default size, next to a 1000 x 1000 x 1000 faer product on one
-//!   thread (the float64 peak this machine reaches). Throughput: floating-point operations of
+//!   `reg = asymmetric` at the default size, on one thread and with `threads = 2` (in a pool of
+//!   two), next to a 1000 x 1000 x 1000 faer product on one thread (the float64 peak this
+//!   machine reaches). Throughput: floating-point operations of
 //!   the matrix products ([`GAN_FLOPS`]), shown by criterion as elements/s.
 //! - `sparse_affine_grid300`: one oracle call `F(z) = M z + q` of `grid-lcp` with `k = 300`
 //!   (`n = 90 000`, 5 entries per row, faer `SparseColMat`) through `Problem::eval`, next to the
@@ -140,6 +141,19 @@ fn gan_mixture(c: &mut Criterion) {
     wall_and_cpu(&mut group, "oracle_call", || {
         p.eval(black_box(z.as_ref()), out.as_mut());
         black_box(out[0]);
+    });
+    // `threads = 2`: the generator's products split over a pool of two, the calls made on one
+    // of its workers (as `vi-bench run` makes them).
+    let mut p2 =
+        vi_core::build_problem("gan-mixture", &json!({ "reg": "asymmetric", "threads": 2 }), 0).expect("gan-mixture");
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().expect("a pool of 2 threads");
+    group.bench_function("oracle_call_threads_2", |b| {
+        pool.install(|| {
+            b.iter(|| {
+                p2.eval(black_box(z.as_ref()), out.as_mut());
+                black_box(out[0]);
+            })
+        })
     });
     const N: usize = 1000;
     group.throughput(Throughput::Elements(2 * (N * N * N) as u64));

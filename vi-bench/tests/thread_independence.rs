@@ -30,12 +30,15 @@ fn bilinear_run() -> Vec<f64> {
 /// `F` of `gan-mixture` at a point moved off the start (so that the ReLUs are mixed), with
 /// `threads` threads per oracle call, for regularizers whose passes cover every product of the
 /// MLP module (tangents along parameter and input directions, curved activations, a deeper
-/// generator with layers of different widths).
+/// generator with layers of different widths), at batch sizes where the hidden layers'
+/// products are large enough to be split.
 fn gan_field_with_threads(threads: usize) -> Vec<Vec<f64>> {
     let cases = [
         serde_json::json!({"reg": "asymmetric"}),
-        serde_json::json!({"reg": "r1+nk+jare", "g_act": "tanh", "d_act": "softplus", "batch": 200}),
-        serde_json::json!({"reg": "consensus", "g_hidden": [96, 160, 64], "d_hidden": [64, 48], "latent_dim": 40}),
+        serde_json::json!({"reg": "r1+nk+jare", "g_act": "tanh", "d_act": "softplus", "batch": 400}),
+        serde_json::json!({
+            "reg": "consensus", "g_hidden": [96, 160, 64], "d_hidden": [64, 48], "latent_dim": 40, "batch": 512
+        }),
     ];
     cases
         .iter()

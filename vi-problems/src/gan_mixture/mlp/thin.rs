@@ -25,9 +25,11 @@ use pulp::Simd;
 /// The largest dimension a thin product is taken for.
 pub const MAX: usize = 4;
 
-/// The fewest multiply-adds a block of a product split across threads gets (far above faer's
-/// small-product path, 16^3, which sums in another order).
-const MIN_PART: usize = 1 << 20;
+/// The fewest multiply-adds a block of a product split across threads gets: ~40 µs on one
+/// core, above what waking another worker of the pool costs (10-40 µs measured on a 2-core
+/// VM; with 2^16 the default `gan-mixture` call got slower on two threads), and far above
+/// faer's small-product path (16^3), which sums in another order.
+const MIN_PART: usize = 1 << 21;
 /// The narrowest block of a product split across threads.
 const MIN_WIDTH: usize = 32;
 
