@@ -35,15 +35,24 @@
 //! pass instead of re-evaluating `tanh`/`exp`. The backward and tangent passes take a column
 //! range, so a term that concerns only some samples (a gradient penalty on the real ones)
 //! touches only those columns.
+//!
+//! Threads ([`MlpWork::with_threads`]): the forward and backward passes are cut into column
+//! blocks (a layer's product with its bias and activation), the parameter gradients into row
+//! blocks (a row of `dW_l` with its bias-gradient sum), and the large products of the tangent
+//! passes into blocks of their output (module `blocks`). Every number is then the one of one
+//! thread, bit for bit: on one thread the bias-gradient sums are formed inside the backward
+//! pass, on several by [`param_grad`], column after column in both cases.
 
 use std::ops::Range;
 
+use faer::reborrow::ReborrowMut;
 use faer::{Accum, Mat, MatMut, MatRef};
 
 #[macro_use]
 mod activation;
 pub use activation::Activation;
 use activation::{LeakyRelu, Relu, Sigma, Softplus, Tanh};
+mod blocks;
 mod shallow;
 mod thin;
 
@@ -115,6 +124,13 @@ impl Mlp {
     fn b_mut<'a>(&self, p: &'a mut [f64], l: usize) -> &'a mut [f64] {
         &mut p[self.b_off[l]..self.b_off[l] + self.sizes[l + 1]]
     }
+    /// `(W_l, b_l, the rest)` of a slice whose first entries are those of layer `l`.
+    fn split_layer<'a>(&self, p: &'a mut [f64], l: usize) -> (MatMut<'a, f64>, &'a mut [f64], &'a mut [f64]) {
+        let (r, c) = (self.sizes[l + 1], self.sizes[l]);
+        let (w, rest) = p.split_at_mut(r * c);
+        let (b, rest) = rest.split_at_mut(r);
+        (MatMut::from_column_major_slice_mut(w, r, c), b, rest)
+    }
 
     /// Orthogonal initialisation with the given gain (the rows or columns of each `W_l`,
     /// whichever are fewer, are orthonormal: thin QR of a Gaussian matrix), biases zero.
@@ -163,11 +179,14 @@ pub struct MlpWork {
     g: Vec<Mat<f64>>,
     /// `Delta_l 1` over the columns of the last backward pass.
     db: Vec<Vec<f64>>,
+    /// The last backward pass was cut into column blocks and left `db` to [`param_grad`]
+    /// (which forms it by rows, in the same order).
+    db_stale: bool,
     /// `dot Delta_l 1` over the columns of the last backward tangent pass.
     ddb: Vec<Vec<f64>>,
     /// The last backward tangent pass found `dot Delta = 0` without forming it.
     dd_zero: bool,
-    /// Threads of the large matrix products ([`thin::mm`]); 1 by default.
+    /// Threads of the passes ([`blocks`]); 1 by default.
     threads: usize,
 }
 
@@ -194,12 +213,14 @@ impl MlpWork {
             g: (0..l).map(|i| if curved && i + 1 < l { z(s[i + 1]) } else { Mat::zeros(0, 0) }).collect(),
             db: vecs(tangents),
             ddb: vecs(tangents),
+            db_stale: false,
             dd_zero: false,
             threads: 1,
         }
     }
-    /// The same buffers, with the large products split across `threads` threads of rayon's
-    /// pool (the numbers do not change: see [`thin::mm`]).
+    /// The same buffers, with the forward and backward passes, the parameter gradients and the
+    /// large products of the tangent passes cut into blocks on up to `threads` threads of
+    /// rayon's pool (the numbers do not change: see the module documentation).
     #[must_use]
     pub fn with_threads(mut self, threads: usize) -> Self {
         self.threads = threads.max(1);
@@ -232,47 +253,61 @@ fn cols_mut<'a>(m: &'a mut Mat<f64>, c: &Range<usize>) -> MatMut<'a, f64> {
     m.as_mut().subcols_mut(c.start, c.len())
 }
 
+/// Columns `c` of `m`, or `None` when `m` is not kept (no columns).
+fn opt_cols<'a>(m: &'a Mat<f64>, c: &Range<usize>) -> Option<MatRef<'a, f64>> {
+    (m.ncols() > 0).then(|| cols(m, c))
+}
+
+fn opt_cols_mut<'a>(m: &'a mut Mat<f64>, c: &Range<usize>) -> Option<MatMut<'a, f64>> {
+    (m.ncols() > 0).then(|| cols_mut(m, c))
+}
+
+/// A column of a column-major view as a slice.
+fn col_mut(m: MatMut<'_, f64>, j: usize) -> &mut [f64] {
+    m.col_mut(j).try_as_col_major_mut().expect("unit row stride").as_slice_mut()
+}
+
 use thin::mm;
 
-/// `u += b 1^T` on the columns `c` and, for a hidden layer (`g` given), `u = sigma(u)` in place
-/// and, when `g` is kept, `g = sigma'`. One pass.
-fn bias_act(act: Activation, b: &[f64], u: &mut Mat<f64>, g: Option<&mut Mat<f64>>, c: &Range<usize>) {
-    pulp::Arch::new().dispatch(BiasAct { act, b, u, g, c: c.clone() });
+/// `u += b 1^T` and, for a hidden layer (`hidden`), `u = sigma(u)` in place and, when `g` is
+/// kept, `g = sigma'`. One pass.
+fn bias_act(act: Activation, b: &[f64], u: MatMut<'_, f64>, g: Option<MatMut<'_, f64>>, hidden: bool) {
+    pulp::Arch::new().dispatch(BiasAct { act, b, u, g, hidden });
 }
 
 struct BiasAct<'a> {
     act: Activation,
     b: &'a [f64],
-    u: &'a mut Mat<f64>,
-    g: Option<&'a mut Mat<f64>>,
-    c: Range<usize>,
+    u: MatMut<'a, f64>,
+    g: Option<MatMut<'a, f64>>,
+    hidden: bool,
 }
 
 impl pulp::WithSimd for BiasAct<'_> {
     type Output = ();
     #[inline(always)]
     fn with_simd<V: pulp::Simd>(self, _: V) {
-        let BiasAct { act, b, u, g, c } = self;
-        match g {
-            None => {
-                for j in c {
-                    for (ui, bi) in u.col_as_slice_mut(j).iter_mut().zip(b) {
+        let BiasAct { act, b, mut u, g, hidden } = self;
+        match (hidden, g) {
+            (false, _) => {
+                for j in 0..u.ncols() {
+                    for (ui, bi) in col_mut(u.rb_mut(), j).iter_mut().zip(b) {
                         *ui += *bi;
                     }
                 }
             }
-            Some(g) if g.ncols() > 0 => with_sigma!(act, S, {
-                for j in c.clone() {
-                    for ((hi, bi), gi) in u.col_as_slice_mut(j).iter_mut().zip(b).zip(g.col_as_slice_mut(j)) {
+            (true, Some(mut g)) => with_sigma!(act, S, {
+                for j in 0..u.ncols() {
+                    for ((hi, bi), gi) in col_mut(u.rb_mut(), j).iter_mut().zip(b).zip(col_mut(g.rb_mut(), j)) {
                         let v = *hi + *bi;
                         *hi = S::f(v);
                         *gi = S::df_at(v, *hi);
                     }
                 }
             }),
-            Some(_) => with_sigma!(act, S, {
-                for j in c.clone() {
-                    for (hi, bi) in u.col_as_slice_mut(j).iter_mut().zip(b) {
+            (true, None) => with_sigma!(act, S, {
+                for j in 0..u.ncols() {
+                    for (hi, bi) in col_mut(u.rb_mut(), j).iter_mut().zip(b) {
                         *hi = S::f(*hi + *bi);
                     }
                 }
@@ -281,28 +316,25 @@ impl pulp::WithSimd for BiasAct<'_> {
     }
 }
 
-/// `x <- src .* sigma'(U)` (`src = None`: `x <- x .* sigma'(U)`) on the columns `c`, with
-/// `sigma'` from `H = sigma(U)` or the kept `g`, and `sums = x 1` (over those columns) when
-/// `sums` is given. One pass.
+/// `x <- src .* sigma'(U)` (`src = None`: `x <- x .* sigma'(U)`), with `sigma'` from
+/// `H = sigma(U)` or the kept `g`, and `sums = x 1` when `sums` is given. One pass.
 fn scale_by_df(
     act: Activation,
-    h: &Mat<f64>,
-    g: &Mat<f64>,
-    src: Option<&Mat<f64>>,
-    x: &mut Mat<f64>,
-    c: &Range<usize>,
+    h: MatRef<'_, f64>,
+    g: Option<MatRef<'_, f64>>,
+    src: Option<MatRef<'_, f64>>,
+    x: MatMut<'_, f64>,
     sums: Option<&mut [f64]>,
 ) {
-    pulp::Arch::new().dispatch(ScaleByDf { act, h, g, src, x, c: c.clone(), sums });
+    pulp::Arch::new().dispatch(ScaleByDf { act, h, g, src, x, sums });
 }
 
 struct ScaleByDf<'a> {
     act: Activation,
-    h: &'a Mat<f64>,
-    g: &'a Mat<f64>,
-    src: Option<&'a Mat<f64>>,
-    x: &'a mut Mat<f64>,
-    c: Range<usize>,
+    h: MatRef<'a, f64>,
+    g: Option<MatRef<'a, f64>>,
+    src: Option<MatRef<'a, f64>>,
+    x: MatMut<'a, f64>,
     sums: Option<&'a mut [f64]>,
 }
 
@@ -310,23 +342,22 @@ impl pulp::WithSimd for ScaleByDf<'_> {
     type Output = ();
     #[inline(always)]
     fn with_simd<V: pulp::Simd>(self, _: V) {
-        let ScaleByDf { act, h, g, src, x, c, mut sums } = self;
+        let ScaleByDf { act, h, g, src, mut x, mut sums } = self;
         if let Some(s) = sums.as_deref_mut() {
             s.fill(0.0);
         }
-        let from_g = g.ncols() > 0;
         with_sigma!(act, S, {
-            for j in c.clone() {
-                let xj = x.col_as_slice_mut(j);
+            for j in 0..x.ncols() {
+                let xj = col_mut(x.rb_mut(), j);
                 if let Some(src) = src {
-                    xj.copy_from_slice(src.col_as_slice(j));
+                    xj.copy_from_slice(thin::col(src, j));
                 }
-                if from_g {
-                    for (xi, gi) in xj.iter_mut().zip(g.col_as_slice(j)) {
+                if let Some(g) = g {
+                    for (xi, gi) in xj.iter_mut().zip(thin::col(g, j)) {
                         *xi *= *gi;
                     }
                 } else {
-                    for (xi, hi) in xj.iter_mut().zip(h.col_as_slice(j)) {
+                    for (xi, hi) in xj.iter_mut().zip(thin::col(h, j)) {
                         *xi *= S::df_h(*hi);
                     }
                 }
@@ -371,13 +402,20 @@ impl pulp::WithSimd for CurvedTangent<'_> {
     }
 }
 
-/// `dst = src` on the columns `c` and `sums = src 1`.
-fn copy_row_sums(src: MatRef<'_, f64>, dst: &mut Mat<f64>, c: &Range<usize>, sums: &mut [f64]) {
-    sums.fill(0.0);
+/// `dst = src` on the columns `c` and `sums = src 1` when `sums` is given.
+fn copy_row_sums(src: MatRef<'_, f64>, dst: &mut Mat<f64>, c: &Range<usize>, mut sums: Option<&mut [f64]>) {
+    if let Some(s) = sums.as_deref_mut() {
+        s.fill(0.0);
+    }
     for j in c.clone() {
-        for (i, (di, si)) in dst.col_as_slice_mut(j).iter_mut().zip(sums.iter_mut()).enumerate() {
+        let dj = dst.col_as_slice_mut(j);
+        for (i, di) in dj.iter_mut().enumerate() {
             *di = src[(i, j)];
-            *si += *di;
+        }
+        if let Some(s) = sums.as_deref_mut() {
+            for (si, di) in s.iter_mut().zip(dj.iter()) {
+                *si += *di;
+            }
         }
     }
 }
@@ -398,21 +436,72 @@ pub fn forward(m: &Mlp, p: &[f64], work: &mut MlpWork, c: Range<usize>) {
     }
 }
 
-/// [`forward`] layer by layer.
+/// [`forward`] layer by layer: one [`LayerForward`] step per layer.
 fn forward_layers(m: &Mlp, p: &[f64], work: &mut MlpWork, c: Range<usize>) {
-    let t = work.threads;
     let nl = m.n_layers();
     for l in 0..nl {
+        let parts = col_parts(work.threads, &c, m.sizes[l + 1] * m.sizes[l]);
         let MlpWork { h, u, g, .. } = work;
         let (lo, hi) = h.split_at_mut(l + 1);
-        let x = cols(&lo[l], &c);
-        if l + 1 < nl {
-            mm(cols_mut(&mut hi[0], &c), Accum::Replace, m.w(p, l), x, 1.0, t);
-            bias_act(m.act, m.b(p, l), &mut hi[0], Some(&mut g[l]), &c);
+        let hidden = l + 1 < nl;
+        let (out, g) = if hidden {
+            (cols_mut(&mut hi[0], &c), opt_cols_mut(&mut g[l], &c))
         } else {
-            mm(cols_mut(&mut u[l], &c), Accum::Replace, m.w(p, l), x, 1.0, t);
-            bias_act(m.act, m.b(p, l), &mut u[l], None, &c);
-        }
+            (cols_mut(&mut u[l], &c), None)
+        };
+        let step = LayerForward { act: m.act, w: m.w(p, l), b: m.b(p, l), x: cols(&lo[l], &c), out, g, hidden };
+        blocks::run(step, parts);
+    }
+}
+
+/// The fewest columns a block of a column step gets (a few microseconds of work at the
+/// default widths).
+const MIN_COLS: usize = 64;
+
+/// Column blocks for a step whose product has `per_col` multiply-adds per column: at least
+/// [`MIN_COLS`] columns each (so that no block becomes one of [`thin`]'s few-column shapes)
+/// and more than faer's small-product size (16^3, which sums in another order).
+fn col_parts(threads: usize, c: &Range<usize>, per_col: usize) -> usize {
+    let small = thin::FAER_SMALL / per_col.max(1) + 1;
+    blocks::parts(threads, c.len(), MIN_COLS.max(small))
+}
+
+/// `out = W x + b 1^T`, then `out = sigma(out)` (`hidden`, with `g = sigma'` when kept): one
+/// layer of the forward pass on some columns.
+struct LayerForward<'a> {
+    act: Activation,
+    w: MatRef<'a, f64>,
+    b: &'a [f64],
+    x: MatRef<'a, f64>,
+    out: MatMut<'a, f64>,
+    g: Option<MatMut<'a, f64>>,
+    hidden: bool,
+}
+
+impl blocks::Blocks for LayerForward<'_> {
+    fn len(&self) -> usize {
+        self.out.ncols()
+    }
+    fn split(self, at: usize) -> (Self, Self) {
+        let LayerForward { act, w, b, x, out, g, hidden } = self;
+        let (x0, x1) = x.split_at_col(at);
+        let (o0, o1) = out.split_at_col_mut(at);
+        let (g0, g1) = match g {
+            Some(g) => {
+                let (g0, g1) = g.split_at_col_mut(at);
+                (Some(g0), Some(g1))
+            }
+            None => (None, None),
+        };
+        (
+            LayerForward { act, w, b, x: x0, out: o0, g: g0, hidden },
+            LayerForward { act, w, b, x: x1, out: o1, g: g1, hidden },
+        )
+    }
+    fn run(self) {
+        let LayerForward { act, w, b, x, mut out, g, hidden } = self;
+        mm(out.rb_mut(), Accum::Replace, w, x, 1.0, 1);
+        bias_act(act, b, out, g, hidden);
     }
 }
 
@@ -427,29 +516,167 @@ pub fn backward(m: &Mlp, p: &[f64], work: &mut MlpWork, e: MatRef<'_, f64>, inpu
     }
 }
 
-/// [`backward`] layer by layer.
+/// [`backward`] layer by layer: one [`LayerBackward`] step per layer. On one thread the
+/// bias-gradient sums `Delta_l 1` are formed in the same pass; on several, by
+/// [`param_grad`].
 fn backward_layers(m: &Mlp, p: &[f64], work: &mut MlpWork, e: MatRef<'_, f64>, input_grad: bool, c: Range<usize>) {
-    let t = work.threads;
     let nl = m.n_layers();
+    let threads = work.threads;
+    let parts = |l: usize| col_parts(threads, &c, m.sizes[l + 1] * m.sizes[l]);
+    let fused = (1..nl).all(|l| parts(l) == 1);
+    work.db_stale = !fused;
     let MlpWork { h, d, g, db, gin, .. } = work;
-    copy_row_sums(e, &mut d[nl - 1], &c, &mut db[nl - 1]);
+    copy_row_sums(e, &mut d[nl - 1], &c, fused.then_some(&mut db[nl - 1][..]));
     for l in (1..nl).rev() {
         let (lo, hi) = d.split_at_mut(l);
-        mm(cols_mut(&mut lo[l - 1], &c), Accum::Replace, m.w(p, l).transpose(), cols(&hi[0], &c), 1.0, t);
-        scale_by_df(m.act, &h[l], &g[l - 1], None, &mut lo[l - 1], &c, Some(&mut db[l - 1]));
+        let step = LayerBackward {
+            act: m.act,
+            w: m.w(p, l),
+            src: cols(&hi[0], &c),
+            h: cols(&h[l], &c),
+            g: opt_cols(&g[l - 1], &c),
+            out: cols_mut(&mut lo[l - 1], &c),
+            sums: fused.then_some(&mut db[l - 1][..]),
+        };
+        blocks::run(step, parts(l));
     }
     if input_grad {
-        mm(cols_mut(gin, &c), Accum::Replace, m.w(p, 0).transpose(), cols(&d[0], &c), 1.0, t);
+        mm(cols_mut(gin, &c), Accum::Replace, m.w(p, 0).transpose(), cols(&d[0], &c), 1.0, threads);
+    }
+}
+
+/// `out = (W^T src) .* sigma'(U)` (`sigma'` from `H = sigma(U)` or the kept `g`) and, on one
+/// thread, `sums = out 1`: one layer of the backward pass on some columns.
+struct LayerBackward<'a> {
+    act: Activation,
+    w: MatRef<'a, f64>,
+    src: MatRef<'a, f64>,
+    h: MatRef<'a, f64>,
+    g: Option<MatRef<'a, f64>>,
+    out: MatMut<'a, f64>,
+    sums: Option<&'a mut [f64]>,
+}
+
+impl blocks::Blocks for LayerBackward<'_> {
+    fn len(&self) -> usize {
+        self.out.ncols()
+    }
+    fn split(self, at: usize) -> (Self, Self) {
+        let LayerBackward { act, w, src, h, g, out, sums } = self;
+        assert!(sums.is_none(), "a step forming row sums is not cut into column blocks");
+        let (s0, s1) = src.split_at_col(at);
+        let (h0, h1) = h.split_at_col(at);
+        let (g0, g1) = match g {
+            Some(g) => {
+                let (g0, g1) = g.split_at_col(at);
+                (Some(g0), Some(g1))
+            }
+            None => (None, None),
+        };
+        let (o0, o1) = out.split_at_col_mut(at);
+        (
+            LayerBackward { act, w, src: s0, h: h0, g: g0, out: o0, sums: None },
+            LayerBackward { act, w, src: s1, h: h1, g: g1, out: o1, sums: None },
+        )
+    }
+    fn run(self) {
+        let LayerBackward { act, w, src, h, g, mut out, sums } = self;
+        mm(out.rb_mut(), Accum::Replace, w.transpose(), src, 1.0, 1);
+        scale_by_df(act, h, g, None, out, sums);
     }
 }
 
 /// `g += alpha (Delta_l H_l^T, Delta_l 1)` for every layer, over the columns of the last
-/// backward pass, `c`.
+/// backward pass, `c`: one [`ParamRows`] step per layer, cut into row blocks on several
+/// threads.
 pub fn param_grad(m: &Mlp, work: &MlpWork, g: &mut [f64], alpha: f64, c: Range<usize>) {
-    let t = work.threads;
+    let mut rest = g;
     for l in 0..m.n_layers() {
-        mm(m.w_mut(g, l), Accum::Add, cols(&work.d[l], &c), cols(&work.h[l], &c).transpose(), alpha, t);
-        add_scaled(m.b_mut(g, l), &work.db[l], alpha);
+        let (w, b, tail) = m.split_layer(rest, l);
+        rest = tail;
+        let (rows, k) = (m.sizes[l + 1], m.sizes[l]);
+        let sums = (!work.db_stale).then_some(&work.db[l][..]);
+        let step = ParamRows { d: cols(&work.d[l], &c), h: cols(&work.h[l], &c), w, b, sums, alpha };
+        // A block keeps the kernel of the whole product: more than thin::MAX rows, and enough
+        // multiply-adds for faer's large-product path.
+        let min_rows = (thin::MAX + 1).max(MIN_PART_ROWS.div_ceil((k * c.len()).max(1)));
+        let parts = if rows > thin::MAX { blocks::parts(work.threads, rows, min_rows) } else { 1 };
+        blocks::run(step, parts);
+    }
+}
+
+/// Multiply-adds a row block of a parameter gradient keeps (above faer's small-product
+/// path, 16^3, which sums in another order).
+const MIN_PART_ROWS: usize = 1 << 15;
+
+/// `w += alpha d h^T` and `b += alpha d 1` (`sums = d 1` when the backward pass formed it):
+/// one layer's parameter gradient on some of its rows.
+struct ParamRows<'a> {
+    d: MatRef<'a, f64>,
+    h: MatRef<'a, f64>,
+    w: MatMut<'a, f64>,
+    b: &'a mut [f64],
+    sums: Option<&'a [f64]>,
+    alpha: f64,
+}
+
+impl blocks::Blocks for ParamRows<'_> {
+    fn len(&self) -> usize {
+        self.w.nrows()
+    }
+    fn split(self, at: usize) -> (Self, Self) {
+        let ParamRows { d, h, w, b, sums, alpha } = self;
+        let (d0, d1) = d.split_at_row(at);
+        let (w0, w1) = w.split_at_row_mut(at);
+        let (b0, b1) = b.split_at_mut(at);
+        let (s0, s1) = match sums {
+            Some(s) => {
+                let (s0, s1) = s.split_at(at);
+                (Some(s0), Some(s1))
+            }
+            None => (None, None),
+        };
+        (ParamRows { d: d0, h, w: w0, b: b0, sums: s0, alpha }, ParamRows { d: d1, h, w: w1, b: b1, sums: s1, alpha })
+    }
+    fn run(self) {
+        let ParamRows { d, h, w, b, sums, alpha } = self;
+        mm(w, Accum::Add, d, h.transpose(), alpha, 1);
+        match sums {
+            Some(s) => add_scaled(b, s, alpha),
+            None => add_scaled_row_sums(b, d, alpha),
+        }
+    }
+}
+
+/// `b += alpha (d 1)`, the sums formed column after column as the one-thread backward pass
+/// forms them (in chunks of rows held on the stack).
+fn add_scaled_row_sums(b: &mut [f64], d: MatRef<'_, f64>, alpha: f64) {
+    pulp::Arch::new().dispatch(RowSums { b, d, alpha });
+}
+
+struct RowSums<'a> {
+    b: &'a mut [f64],
+    d: MatRef<'a, f64>,
+    alpha: f64,
+}
+
+impl pulp::WithSimd for RowSums<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<V: pulp::Simd>(self, _: V) {
+        const CHUNK: usize = 64;
+        let RowSums { b, d, alpha } = self;
+        for (k, b) in b.chunks_mut(CHUNK).enumerate() {
+            let mut sums = [0.0; CHUNK];
+            let sums = &mut sums[..b.len()];
+            let rows = d.subrows(k * CHUNK, b.len());
+            for j in 0..rows.ncols() {
+                for (si, di) in sums.iter_mut().zip(thin::col(rows, j)) {
+                    *si += *di;
+                }
+            }
+            add_scaled(b, sums, alpha);
+        }
     }
 }
 
@@ -490,13 +717,20 @@ fn forward_tangent_layers(
         }
         if let Some(dp) = dp {
             mm(cols_mut(&mut ud[l], &c), acc, m.w(dp, l), cols(&h[l], &c), 1.0, t);
-            bias_act(m.act, m.b(dp, l), &mut ud[l], None, &c);
+            bias_act(m.act, m.b(dp, l), cols_mut(&mut ud[l], &c), None, false);
         } else if acc == Accum::Replace {
             cols_mut(&mut ud[l], &c).fill(0.0);
         }
         if l + 1 < nl {
             // dot H_{l+1} = sigma'(U_l) .* dot U_l
-            scale_by_df(m.act, &h[l + 1], &g[l], Some(&ud[l]), &mut hd[l + 1], &c, None);
+            scale_by_df(
+                m.act,
+                cols(&h[l + 1], &c),
+                opt_cols(&g[l], &c),
+                Some(cols(&ud[l], &c)),
+                cols_mut(&mut hd[l + 1], &c),
+                None,
+            );
         }
     }
 }
@@ -525,7 +759,7 @@ pub fn backward_tangent(
     }
     let MlpWork { h, d, ud, dd, tmp, g, ddb, .. } = work;
     match ed {
-        Some(e) => copy_row_sums(e, &mut dd[nl - 1], &c, &mut ddb[nl - 1]),
+        Some(e) => copy_row_sums(e, &mut dd[nl - 1], &c, Some(&mut ddb[nl - 1])),
         None => {
             cols_mut(&mut dd[nl - 1], &c).fill(0.0);
             ddb[nl - 1].fill(0.0);
@@ -553,7 +787,7 @@ pub fn backward_tangent(
             };
             pulp::Arch::new().dispatch(k);
         } else {
-            scale_by_df(m.act, &h[l], &g[l - 1], None, t, &c, Some(&mut ddb[l - 1]));
+            scale_by_df(m.act, cols(&h[l], &c), opt_cols(&g[l - 1], &c), None, cols_mut(t, &c), Some(&mut ddb[l - 1]));
         }
     }
     if input_grad {

@@ -88,7 +88,7 @@
 //! | `fixed_sample` | false | reuse one minibatch: deterministic oracle | |
 //! | `dataset_size` | 0 | finite data set of this many points: a finite sum over chunks of `batch` (0: fresh samples) | 0 or a multiple of `batch` |
 //! | `metric_samples` | 2500 | samples of the VEEGAN metrics | >= 1 |
-//! | `threads` | 1 | threads of one oracle call's large products (the generator's layers), on rayon's pool; the numbers are the same for every value | 1..=256 |
+//! | `threads` | 1 | threads of one oracle call on rayon's pool (passes cut into column blocks, parameter gradients into row blocks); the numbers are the same for every value | 1..=256 |
 //! | `loss` | `standard` | `standard`, `non-saturating`, `wgan` | |
 //! | `reg` | `none` | `+`-separated regularizers (table above) | |
 //! | `gamma` | null (10 / 0.1 / 0.5) | regularizer weight; null: with a gradient penalty 10 on the ring and 0.1 on the grid, else 0.5 | [0, 1e100] |

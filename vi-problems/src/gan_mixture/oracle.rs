@@ -177,7 +177,7 @@ impl Engine {
         }
     }
 
-    /// The same engine with the large matrix products of both networks split across `threads`
+    /// The same engine with the passes of both networks cut into blocks on up to `threads`
     /// threads of rayon's pool (the numbers do not change: see [`MlpWork::with_threads`]).
     #[must_use]
     pub fn with_threads(mut self, threads: usize) -> Self {

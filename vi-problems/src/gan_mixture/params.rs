@@ -41,7 +41,7 @@ vi_core::params! {
         pub dataset_size: usize = 0;
         /// generated samples for modes / high_quality / reverse_kl
         pub metric_samples: usize = 2500;
-        /// threads of one oracle call's large matrix products, 1..=256 (the numbers do not depend on it)
+        /// threads of one oracle call, 1..=256 (the numbers do not depend on it)
         pub threads: usize = 1;
         /// "standard", "non-saturating" or "wgan"
         pub loss: Loss = Loss::Standard;

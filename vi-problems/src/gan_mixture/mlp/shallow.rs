@@ -11,9 +11,12 @@
 
 use std::ops::Range;
 
-use faer::{Mat, MatRef};
+use faer::reborrow::ReborrowMut;
+use faer::{Mat, MatMut, MatRef};
 
 use super::activation::{LeakyRelu, Relu, Sigma, Softplus, Tanh};
+use super::blocks::{self, Blocks};
+use super::col_mut;
 use super::thin::{self, affine, dot};
 use super::{Activation, Mlp, MlpWork};
 
@@ -30,26 +33,65 @@ fn weights<'a>(m: &Mlp, p: &'a [f64]) -> ([&'a [f64]; thin::MAX], &'a [f64]) {
     (cols, w1.row(0).try_as_row_major().expect("W_1 is one contiguous row").as_slice())
 }
 
+fn col(m: MatRef<'_, f64>, j: usize) -> &[f64] {
+    thin::col(m, j)
+}
+
+/// Columns `c` of `m`, or `None` when `m` is not kept (no columns).
+fn opt_cols<'a>(m: &'a Mat<f64>, c: &Range<usize>) -> Option<MatRef<'a, f64>> {
+    (m.ncols() > 0).then(|| m.as_ref().subcols(c.start, c.len()))
+}
+
+fn opt_cols_mut<'a>(m: &'a mut Mat<f64>, c: &Range<usize>) -> Option<MatMut<'a, f64>> {
+    (m.ncols() > 0).then(|| m.as_mut().subcols_mut(c.start, c.len()))
+}
+
+fn split_opt<'a>(m: Option<MatMut<'a, f64>>, at: usize) -> (Option<MatMut<'a, f64>>, Option<MatMut<'a, f64>>) {
+    match m {
+        Some(m) => {
+            let (a, b) = m.split_at_col_mut(at);
+            (Some(a), Some(b))
+        }
+        None => (None, None),
+    }
+}
+
+fn split_opt_ref<'a>(m: Option<MatRef<'a, f64>>, at: usize) -> (Option<MatRef<'a, f64>>, Option<MatRef<'a, f64>>) {
+    match m {
+        Some(m) => {
+            let (a, b) = m.split_at_col(at);
+            (Some(a), Some(b))
+        }
+        None => (None, None),
+    }
+}
+
+/// Column blocks for the passes here: every column is computed from that column alone.
+fn parts(work: &MlpWork, c: &Range<usize>) -> usize {
+    blocks::parts(work.threads, c.len(), super::MIN_COLS)
+}
+
 /// Forward pass (see [`super::forward`]).
 pub(super) fn forward(m: &Mlp, p: &[f64], work: &mut MlpWork, c: Range<usize>) {
     let (w0, w1) = weights(m, p);
     let (b0, b1) = (m.b(p, 0), m.b(p, 1)[0]);
+    let parts = parts(work, &c);
     let MlpWork { h, u, g, .. } = work;
     let (x, hidden) = h.split_at_mut(1);
     let k = m.input_dim();
-    pulp::Arch::new().dispatch(Forward {
+    let step = Forward {
         act: m.act,
         w0,
         k,
         b0,
         w1,
         b1,
-        x: &x[0],
-        h: &mut hidden[0],
-        g: &mut g[0],
-        y: &mut u[1],
-        c,
-    });
+        x: x[0].as_ref().subcols(c.start, c.len()),
+        h: hidden[0].as_mut().subcols_mut(c.start, c.len()),
+        g: opt_cols_mut(&mut g[0], &c),
+        y: u[1].as_mut().subcols_mut(c.start, c.len()),
+    };
+    blocks::run(step, parts);
 }
 
 struct Forward<'a> {
@@ -59,27 +101,46 @@ struct Forward<'a> {
     b0: &'a [f64],
     w1: &'a [f64],
     b1: f64,
-    x: &'a Mat<f64>,
-    h: &'a mut Mat<f64>,
-    g: &'a mut Mat<f64>,
-    y: &'a mut Mat<f64>,
-    c: Range<usize>,
+    x: MatRef<'a, f64>,
+    h: MatMut<'a, f64>,
+    /// `sigma'(U_0)`, when kept.
+    g: Option<MatMut<'a, f64>>,
+    y: MatMut<'a, f64>,
+}
+
+impl Blocks for Forward<'_> {
+    fn len(&self) -> usize {
+        self.h.ncols()
+    }
+    fn split(self, at: usize) -> (Self, Self) {
+        let Forward { act, w0, k, b0, w1, b1, x, h, g, y } = self;
+        let (x0, x1) = x.split_at_col(at);
+        let (h0, h1) = h.split_at_col_mut(at);
+        let (g0, g1) = split_opt(g, at);
+        let (y0, y1) = y.split_at_col_mut(at);
+        (
+            Forward { act, w0, k, b0, w1, b1, x: x0, h: h0, g: g0, y: y0 },
+            Forward { act, w0, k, b0, w1, b1, x: x1, h: h1, g: g1, y: y1 },
+        )
+    }
+    fn run(self) {
+        pulp::Arch::new().dispatch(self);
+    }
 }
 
 impl pulp::WithSimd for Forward<'_> {
     type Output = ();
     #[inline(always)]
     fn with_simd<V: pulp::Simd>(self, simd: V) {
-        let Forward { act, w0, k, b0, w1, b1, x, h, g, y, c } = self;
-        let keep_g = g.ncols() > 0;
+        let Forward { act, w0, k, b0, w1, b1, x, mut h, mut g, mut y } = self;
         with_sigma!(act, S, {
-            for j in c.clone() {
-                let hj = h.col_as_slice_mut(j);
+            for j in 0..h.ncols() {
+                let hj = col_mut(h.rb_mut(), j);
                 let xs: [f64; thin::MAX] = std::array::from_fn(|l| if l < k { x[(l, j)] } else { 0.0 });
                 hj.copy_from_slice(b0);
                 affine(simd, &w0[..k], &xs[..k], true, hj);
-                if keep_g {
-                    for (hi, gi) in hj.iter_mut().zip(g.col_as_slice_mut(j)) {
+                if let Some(g) = g.as_mut() {
+                    for (hi, gi) in hj.iter_mut().zip(col_mut(g.rb_mut(), j)) {
                         let v = *hi;
                         *hi = S::f(v);
                         *gi = S::df_at(v, *hi);
@@ -95,30 +156,38 @@ impl pulp::WithSimd for Forward<'_> {
     }
 }
 
-/// Backward pass (see [`super::backward`]).
+/// Backward pass (see [`super::backward`]). On one thread the bias-gradient sums are formed
+/// in the pass; cut into column blocks, by [`super::param_grad`] (the same sums).
 pub(super) fn backward(m: &Mlp, p: &[f64], work: &mut MlpWork, e: MatRef<'_, f64>, input_grad: bool, c: Range<usize>) {
     let (w0, w1) = weights(m, p);
+    let parts = parts(work, &c);
+    let fused = parts == 1;
+    work.db_stale = !fused;
     let MlpWork { h, d, g, db, gin, .. } = work;
     let (d0, d1) = d.split_at_mut(1);
     let (db0, db1) = db.split_at_mut(1);
-    db1[0][0] = 0.0;
+    if fused {
+        db1[0][0] = 0.0;
+    }
     for j in c.clone() {
         d1[0][(0, j)] = e[(0, j)];
-        db1[0][0] += e[(0, j)];
+        if fused {
+            db1[0][0] += e[(0, j)];
+        }
     }
-    pulp::Arch::new().dispatch(Backward {
+    let step = Backward {
         act: m.act,
         w0,
         k: if input_grad { m.input_dim() } else { 0 },
         w1,
-        e: d1[0].as_ref(),
-        h: &h[1],
-        g: &g[0],
-        d: &mut d0[0],
-        sums: &mut db0[0],
-        gin,
-        c,
-    });
+        e: d1[0].as_ref().subcols(c.start, c.len()),
+        h: h[1].as_ref().subcols(c.start, c.len()),
+        g: opt_cols(&g[0], &c),
+        d: d0[0].as_mut().subcols_mut(c.start, c.len()),
+        sums: fused.then_some(&mut db0[0][..]),
+        gin: opt_cols_mut(gin, &c),
+    };
+    blocks::run(step, parts);
 }
 
 struct Backward<'a> {
@@ -128,39 +197,66 @@ struct Backward<'a> {
     k: usize,
     w1: &'a [f64],
     e: MatRef<'a, f64>,
-    h: &'a Mat<f64>,
-    g: &'a Mat<f64>,
-    d: &'a mut Mat<f64>,
-    sums: &'a mut [f64],
-    gin: &'a mut Mat<f64>,
-    c: Range<usize>,
+    h: MatRef<'a, f64>,
+    g: Option<MatRef<'a, f64>>,
+    d: MatMut<'a, f64>,
+    /// `Delta_0 1`, formed in the pass on one thread.
+    sums: Option<&'a mut [f64]>,
+    gin: Option<MatMut<'a, f64>>,
+}
+
+impl Blocks for Backward<'_> {
+    fn len(&self) -> usize {
+        self.d.ncols()
+    }
+    fn split(self, at: usize) -> (Self, Self) {
+        let Backward { act, w0, k, w1, e, h, g, d, sums, gin } = self;
+        assert!(sums.is_none(), "a pass forming row sums is not cut into column blocks");
+        let (e0, e1) = e.split_at_col(at);
+        let (h0, h1) = h.split_at_col(at);
+        let (g0, g1) = split_opt_ref(g, at);
+        let (d0, d1) = d.split_at_col_mut(at);
+        let (i0, i1) = split_opt(gin, at);
+        (
+            Backward { act, w0, k, w1, e: e0, h: h0, g: g0, d: d0, sums: None, gin: i0 },
+            Backward { act, w0, k, w1, e: e1, h: h1, g: g1, d: d1, sums: None, gin: i1 },
+        )
+    }
+    fn run(self) {
+        pulp::Arch::new().dispatch(self);
+    }
 }
 
 impl pulp::WithSimd for Backward<'_> {
     type Output = ();
     #[inline(always)]
     fn with_simd<V: pulp::Simd>(self, simd: V) {
-        let Backward { act, w0, k, w1, e, h, g, d, sums, gin, c } = self;
-        sums.fill(0.0);
-        let from_g = g.ncols() > 0;
+        let Backward { act, w0, k, w1, e, h, g, mut d, mut sums, mut gin } = self;
+        if let Some(s) = sums.as_deref_mut() {
+            s.fill(0.0);
+        }
         with_sigma!(act, S, {
-            for j in c.clone() {
+            for j in 0..d.ncols() {
                 let ej = e[(0, j)];
-                let dj = d.col_as_slice_mut(j);
-                if from_g {
-                    for ((di, wi), gi) in dj.iter_mut().zip(w1).zip(g.col_as_slice(j)) {
+                let dj = col_mut(d.rb_mut(), j);
+                if let Some(g) = g {
+                    for ((di, wi), gi) in dj.iter_mut().zip(w1).zip(col(g, j)) {
                         *di = (*wi * ej) * *gi;
                     }
                 } else {
-                    for ((di, wi), hi) in dj.iter_mut().zip(w1).zip(h.col_as_slice(j)) {
+                    for ((di, wi), hi) in dj.iter_mut().zip(w1).zip(col(h, j)) {
                         *di = (*wi * ej) * S::df_h(*hi);
                     }
                 }
-                for (si, di) in sums.iter_mut().zip(dj.iter()) {
-                    *si += *di;
+                if let Some(s) = sums.as_deref_mut() {
+                    for (si, di) in s.iter_mut().zip(dj.iter()) {
+                        *si += *di;
+                    }
                 }
-                for (l, w) in w0.iter().enumerate().take(k) {
-                    gin[(l, j)] = dot(simd, w, dj);
+                if let Some(gin) = gin.as_mut() {
+                    for (l, w) in w0.iter().enumerate().take(k) {
+                        gin[(l, j)] = dot(simd, w, dj);
+                    }
                 }
             }
         })
@@ -171,22 +267,23 @@ impl pulp::WithSimd for Backward<'_> {
 /// `dp = None`).
 pub(super) fn forward_tangent_input(m: &Mlp, p: &[f64], work: &mut MlpWork, input_tangent: bool, c: Range<usize>) {
     let (w0, w1) = weights(m, p);
+    let parts = parts(work, &c);
     let MlpWork { h, hd, ud, g, .. } = work;
     let (hd0, hd1) = hd.split_at_mut(1);
     let (ud0, ud1) = ud.split_at_mut(1);
-    pulp::Arch::new().dispatch(ForwardTangent {
+    let step = ForwardTangent {
         act: m.act,
         w0,
         k: if input_tangent { m.input_dim() } else { 0 },
         w1,
-        h: &h[1],
-        g: &g[0],
-        hd0: &hd0[0],
-        ud0: &mut ud0[0],
-        hd1: &mut hd1[0],
-        ud1: &mut ud1[0],
-        c,
-    });
+        h: h[1].as_ref().subcols(c.start, c.len()),
+        g: opt_cols(&g[0], &c),
+        hd0: hd0[0].as_ref().subcols(c.start, c.len()),
+        ud0: ud0[0].as_mut().subcols_mut(c.start, c.len()),
+        hd1: hd1[0].as_mut().subcols_mut(c.start, c.len()),
+        ud1: ud1[0].as_mut().subcols_mut(c.start, c.len()),
+    };
+    blocks::run(step, parts);
 }
 
 struct ForwardTangent<'a> {
@@ -194,33 +291,53 @@ struct ForwardTangent<'a> {
     w0: [&'a [f64]; thin::MAX],
     k: usize,
     w1: &'a [f64],
-    h: &'a Mat<f64>,
-    g: &'a Mat<f64>,
-    hd0: &'a Mat<f64>,
-    ud0: &'a mut Mat<f64>,
-    hd1: &'a mut Mat<f64>,
-    ud1: &'a mut Mat<f64>,
-    c: Range<usize>,
+    h: MatRef<'a, f64>,
+    g: Option<MatRef<'a, f64>>,
+    hd0: MatRef<'a, f64>,
+    ud0: MatMut<'a, f64>,
+    hd1: MatMut<'a, f64>,
+    ud1: MatMut<'a, f64>,
+}
+
+impl Blocks for ForwardTangent<'_> {
+    fn len(&self) -> usize {
+        self.ud0.ncols()
+    }
+    fn split(self, at: usize) -> (Self, Self) {
+        let ForwardTangent { act, w0, k, w1, h, g, hd0, ud0, hd1, ud1 } = self;
+        let (h0, h1) = h.split_at_col(at);
+        let (g0, g1) = split_opt_ref(g, at);
+        let (t0, t1) = hd0.split_at_col(at);
+        let (u0, u1) = ud0.split_at_col_mut(at);
+        let (s0, s1) = hd1.split_at_col_mut(at);
+        let (v0, v1) = ud1.split_at_col_mut(at);
+        (
+            ForwardTangent { act, w0, k, w1, h: h0, g: g0, hd0: t0, ud0: u0, hd1: s0, ud1: v0 },
+            ForwardTangent { act, w0, k, w1, h: h1, g: g1, hd0: t1, ud0: u1, hd1: s1, ud1: v1 },
+        )
+    }
+    fn run(self) {
+        pulp::Arch::new().dispatch(self);
+    }
 }
 
 impl pulp::WithSimd for ForwardTangent<'_> {
     type Output = ();
     #[inline(always)]
     fn with_simd<V: pulp::Simd>(self, simd: V) {
-        let ForwardTangent { act, w0, k, w1, h, g, hd0, ud0, hd1, ud1, c } = self;
-        let from_g = g.ncols() > 0;
+        let ForwardTangent { act, w0, k, w1, h, g, hd0, mut ud0, mut hd1, mut ud1 } = self;
         with_sigma!(act, S, {
-            for j in c.clone() {
-                let uj = ud0.col_as_slice_mut(j);
+            for j in 0..ud0.ncols() {
+                let uj = col_mut(ud0.rb_mut(), j);
                 let ts: [f64; thin::MAX] = std::array::from_fn(|l| if l < k { hd0[(l, j)] } else { 0.0 });
                 affine(simd, &w0[..k], &ts[..k], false, uj);
-                let tj = hd1.col_as_slice_mut(j);
-                if from_g {
-                    for ((ti, ui), gi) in tj.iter_mut().zip(uj.iter()).zip(g.col_as_slice(j)) {
+                let tj = col_mut(hd1.rb_mut(), j);
+                if let Some(g) = g {
+                    for ((ti, ui), gi) in tj.iter_mut().zip(uj.iter()).zip(col(g, j)) {
                         *ti = *ui * *gi;
                     }
                 } else {
-                    for ((ti, ui), hi) in tj.iter_mut().zip(uj.iter()).zip(h.col_as_slice(j)) {
+                    for ((ti, ui), hi) in tj.iter_mut().zip(uj.iter()).zip(col(h, j)) {
                         *ti = *ui * S::df_h(*hi);
                     }
                 }

@@ -22,8 +22,14 @@ use faer::linalg::matmul::matmul;
 use faer::{Accum, MatMut, MatRef, Par};
 use pulp::Simd;
 
+use super::blocks::{self, Blocks};
+
 /// The largest dimension a thin product is taken for.
 pub const MAX: usize = 4;
+
+/// faer's small-product size (`m n k` up to 16^3 take another kernel, which sums in another
+/// order): a block of a product cut for threads must stay above it.
+pub(super) const FAER_SMALL: usize = 16 * 16 * 16;
 
 /// The fewest multiply-adds a block of a product split across threads gets: ~40 µs on one
 /// core, above what waking another worker of the pool costs (10-40 µs measured on a 2-core
@@ -59,31 +65,38 @@ pub fn mm(dst: MatMut<'_, f64>, accum: Accum, a: MatRef<'_, f64>, b: MatRef<'_, 
         }
     }
     let macs = m.saturating_mul(n).saturating_mul(k);
-    let parts = threads.min(m.max(n) / MIN_WIDTH).min(macs / MIN_PART).max(1);
-    split_matmul(dst, accum, a, b, alpha, parts);
+    let parts = blocks::parts(threads, m.max(n), MIN_WIDTH).min(macs / MIN_PART).max(1);
+    blocks::run(Product { dst, accum, a, b, alpha }, parts);
 }
 
-/// [`matmul`] in `parts` blocks of `dst`'s longer dimension, two halves at a time (`rayon::join`).
-fn split_matmul(dst: MatMut<'_, f64>, accum: Accum, a: MatRef<'_, f64>, b: MatRef<'_, f64>, alpha: f64, parts: usize) {
-    if parts <= 1 {
-        return matmul(dst, accum, a, b, alpha, Par::Seq);
+/// `dst (+)= alpha A B` by faer on one thread, cut along the longer dimension of `dst`.
+struct Product<'a> {
+    dst: MatMut<'a, f64>,
+    accum: Accum,
+    a: MatRef<'a, f64>,
+    b: MatRef<'a, f64>,
+    alpha: f64,
+}
+
+impl Blocks for Product<'_> {
+    fn len(&self) -> usize {
+        self.dst.ncols().max(self.dst.nrows())
     }
-    let left = parts / 2;
-    let go = |(d, a, b, p): (MatMut<'_, f64>, MatRef<'_, f64>, MatRef<'_, f64>, usize)| {
-        split_matmul(d, accum, a, b, alpha, p)
-    };
-    let (first, second) = if dst.ncols() >= dst.nrows() {
-        let h = dst.ncols() * left / parts;
-        let (d0, d1) = dst.split_at_col_mut(h);
-        let (b0, b1) = b.split_at_col(h);
-        ((d0, a, b0, left), (d1, a, b1, parts - left))
-    } else {
-        let h = dst.nrows() * left / parts;
-        let (d0, d1) = dst.split_at_row_mut(h);
-        let (a0, a1) = a.split_at_row(h);
-        ((d0, a0, b, left), (d1, a1, b, parts - left))
-    };
-    rayon::join(|| go(first), || go(second));
+    fn split(self, at: usize) -> (Self, Self) {
+        let Product { dst, accum, a, b, alpha } = self;
+        if dst.ncols() >= dst.nrows() {
+            let (d0, d1) = dst.split_at_col_mut(at);
+            let (b0, b1) = b.split_at_col(at);
+            (Product { dst: d0, accum, a, b: b0, alpha }, Product { dst: d1, accum, a, b: b1, alpha })
+        } else {
+            let (d0, d1) = dst.split_at_row_mut(at);
+            let (a0, a1) = a.split_at_row(at);
+            (Product { dst: d0, accum, a: a0, b, alpha }, Product { dst: d1, accum, a: a1, b, alpha })
+        }
+    }
+    fn run(self) {
+        matmul(self.dst, self.accum, self.a, self.b, self.alpha, Par::Seq);
+    }
 }
 
 /// A column of a column-major matrix as a slice.
