@@ -587,7 +587,7 @@ impl blocks::Blocks for LayerBackward<'_> {
 }
 
 /// `g += alpha (Delta_l H_l^T, Delta_l 1)` for every layer, over the columns of the last
-/// backward pass, `c`: one [`ParamRows`] step per layer, cut into row blocks on several
+/// backward pass, `c`: one `ParamRows` step per layer, cut into row blocks on several
 /// threads.
 pub fn param_grad(m: &Mlp, work: &MlpWork, g: &mut [f64], alpha: f64, c: Range<usize>) {
     let mut rest = g;
