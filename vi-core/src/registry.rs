@@ -383,6 +383,14 @@ impl PreparedRun {
     pub fn config(&self) -> &RunConfig {
         self.runner.config()
     }
+
+    /// Ends the run with [`crate::Status::Stopped`] once `flag` is set, from another thread
+    /// (see [`Runner::with_stop`]).
+    #[must_use]
+    pub fn with_stop(mut self, flag: std::sync::Arc<std::sync::atomic::AtomicBool>) -> Self {
+        self.runner = self.runner.with_stop(flag);
+        self
+    }
 }
 
 /// Where a `--set` assignment goes.

@@ -6,7 +6,7 @@
 //! | function | what it does |
 //! |---|---|
 //! | [`registry_json`] | the registered problems and solvers (as `vi-bench list --json`) |
-//! | [`run_registered`] | one run of a registered problem, the GIL released throughout |
+//! | [`run_registered`] | one run of a registered problem on rayon's pool, the GIL released throughout |
 //! | [`run_python`] | one run of a [`problem::NativeProblem`] (a Python operator) |
 //! | [`diagnose`] | `vi-bench diagnose` on a registered or Python problem |
 //! | [`suite`] | the vi-bench harness on a suite given as TOML text, a file or JSON |
@@ -133,8 +133,9 @@ pub fn registry_json() -> PyResult<String> {
     Ok(json!({"problems": problems, "solvers": solvers}).to_string())
 }
 
-/// Runs a registered problem exactly as `vi-bench run` does (same spec, same runner), with the
-/// GIL released; returns `(report JSON, trace JSON)`.
+/// Runs a registered problem exactly as `vi-bench run` does (same spec, same runner, on a
+/// worker of rayon's pool), with the GIL released; returns `(report JSON, trace JSON)`.
+/// Ctrl-C ends the run with status `Stopped` (see `on_pool`).
 ///
 /// # Errors
 /// `ValueError` for bad names, parameters or configuration.
@@ -159,16 +160,51 @@ pub fn run_registered(
     };
     let (spec, _) = spec.resolve(&parse_budget(config)?, problem_defaults).map_err(value_error)?;
     let state = RunState::default();
-    let report = py.detach(|| -> vi_core::Result<Report> {
-        let mut prepared = spec.prepare()?;
-        let mut stop = Interrupts::new(&state);
-        prepared.run_observed(&mut [&mut stop])
-    });
+    let stop = Arc::new(AtomicBool::new(false));
+    let report = on_pool(py, &state, &stop, || spec.prepare().and_then(|p| p.with_stop(stop.clone()).run()));
     let report = match report {
         Ok(r) => r,
         Err(e) => return Err(state.take_error().unwrap_or_else(|| value_error(e))),
     };
     finish(py, &state, report)
+}
+
+/// Runs `f` on a worker of rayon's pool, as `vi-bench run` does (a problem's `threads` blocks
+/// then go to the other workers instead of waking them from a blocked caller), while this
+/// thread, the one Python delivers signals to, waits with the GIL released and checks for
+/// Ctrl-C every 50 ms: a `KeyboardInterrupt` is recorded in `state` and sets `stop`, which the
+/// run reads on its clock schedule ([`vi_core::Runner::with_stop`]). No observer runs, so the
+/// run loop keeps its fast path.
+fn on_pool<R: Send>(py: Python<'_>, state: &RunState, stop: &AtomicBool, f: impl FnOnce() -> R + Send) -> R {
+    std::thread::scope(|s| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        s.spawn(move || {
+            // A send fails only if this thread is gone, which the scope rules out.
+            let _ = tx.send(rayon::scope(|_| f()));
+        });
+        let mut rx = rx;
+        loop {
+            // The receiver crosses into the GIL-free closure and back (it is `Send`, not `Sync`).
+            let (back, got) = py.detach(move || {
+                let got = rx.recv_timeout(Duration::from_millis(50));
+                (rx, got)
+            });
+            rx = back;
+            match got {
+                Ok(r) => return r,
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                    state.check_signals(py);
+                    if state.interrupted() {
+                        stop.store(true, Ordering::Relaxed);
+                    }
+                }
+                // The run's thread panicked: the scope re-raises its panic when it ends.
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                    panic!("vi-python: the run's thread ended without a result")
+                }
+            }
+        }
+    })
 }
 
 /// Runs a registered solver on a Python problem, holding the GIL (each oracle call needs it);

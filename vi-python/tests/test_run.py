@@ -125,6 +125,17 @@ def test_ctrl_c_stops_a_builtin_run_with_status_stopped(sigint_raises):
     assert time.perf_counter() - t0 < 5
 
 
+def test_a_problems_threads_change_no_number():
+    # The run is made on rayon's pool, so `threads = 2` cuts the oracle's passes into blocks.
+    def run(threads):
+        pp = {"reg": "asymmetric", "threads": threads}
+        return vi.run("gan-mixture", "gda", problem_params=pp, solver_params={"step": 1e-4}, tol=0,
+                      max_iters=20, check_every=5, problem_defaults=False)
+    one, two = run(1), run(2)
+    assert np.array_equal(one.z, two.z) and one.residual == two.residual
+    assert one.iterations == two.iterations == 20
+
+
 def test_module_docstring_example_runs():
     import doctest
 

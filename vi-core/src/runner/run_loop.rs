@@ -2,6 +2,7 @@
 //! step's iterate accepted, the periodic check; and the state it keeps (last finite iterate,
 //! ergodic average, clock schedule, tolerance and divergence bounds).
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use faer::{Col, ColRef};
@@ -24,6 +25,8 @@ pub struct Loop<'a, 'o> {
     pub(super) avg: &'a mut Average,
     pub(super) bounds: Bounds,
     pub(super) t0: Instant,
+    /// [`super::Runner::with_stop`]'s flag.
+    pub(super) stop: Option<&'a AtomicBool>,
 }
 
 impl Loop<'_, '_> {
@@ -31,8 +34,8 @@ impl Loop<'_, '_> {
     /// `trace_every` iterations a check. Clock reads only on a cheap schedule, for traces and
     /// for observers; the residual is computed only at checks.
     pub fn iterate<S: Solver + ?Sized>(self, solver: &mut S) -> Status {
-        let Loop { config: cfg, problem, observers, run, avg, bounds, t0 } = self;
-        let mut clock = Clock::new(t0, cfg.time_limit);
+        let Loop { config: cfg, problem, observers, run, avg, bounds, t0, stop } = self;
+        let mut clock = Clock::new(t0, cfg.time_limit, stop);
         // Countdowns instead of `it % every` (a 64-bit division per iteration).
         let mut to_check = cfg.check_every;
         let mut to_trace = cfg.trace_every;
@@ -78,10 +81,8 @@ fn limit(cfg: &RunConfig, problem: &Problem, run: &Run, clock: &mut Clock) -> Op
         Some(Status::MaxIterations)
     } else if cfg.max_calls.is_some_and(|m| problem.counters().oracle_calls >= m) {
         Some(Status::OracleBudget)
-    } else if clock.limit_reached() {
-        Some(Status::TimeLimit)
     } else {
-        None
+        clock.due()
     }
 }
 
@@ -259,44 +260,53 @@ impl Run {
     }
 }
 
-/// The wall-time limit, read on a schedule: the clock is read every `interval` iterations, and
-/// the interval doubles while reads come less than [`Clock::TARGET`]`/ 2` apart and halves when
-/// they come more than `2 x TARGET` apart. With iteration times that do not jump by orders of
-/// magnitude, a run ends within about `2 x TARGET` (1 ms) of the limit; a run whose iterations
-/// take longer than that reads the clock every iteration, as before.
-struct Clock {
+/// The wall-time limit and the stop flag, read on a schedule: every `interval` iterations,
+/// the interval doubling while reads come less than [`Clock::TARGET`]`/ 2` apart and halving
+/// when they come more than `2 x TARGET` apart. With iteration times that do not jump by orders
+/// of magnitude, a run ends within about `2 x TARGET` (1 ms) of the limit or of the flag being
+/// set; a run whose iterations take longer than that reads them every iteration.
+struct Clock<'a> {
+    /// A limit or a flag to read.
+    active: bool,
     t0: Instant,
     limit: Option<f64>,
+    stop: Option<&'a AtomicBool>,
     countdown: u64,
     interval: u64,
     last: f64,
 }
 
-impl Clock {
+impl<'a> Clock<'a> {
     /// Seconds between clock reads the schedule aims for.
     const TARGET: f64 = 5e-4;
     const MAX_INTERVAL: u64 = 1 << 24;
 
-    fn new(t0: Instant, limit: Option<f64>) -> Self {
-        Self { t0, limit, countdown: 1, interval: 1, last: 0.0 }
+    fn new(t0: Instant, limit: Option<f64>, stop: Option<&'a AtomicBool>) -> Self {
+        Self { active: limit.is_some() || stop.is_some(), t0, limit, stop, countdown: 1, interval: 1, last: 0.0 }
     }
 
-    /// Whether the limit is reached (reads the clock only when the countdown runs out).
+    /// `TimeLimit` or `Stopped` when due (reads the clock and the flag only when the countdown
+    /// runs out; never without a limit or a flag).
     #[inline]
-    fn limit_reached(&mut self) -> bool {
-        let Some(limit) = self.limit else { return false };
+    fn due(&mut self) -> Option<Status> {
+        if !self.active {
+            return None;
+        }
         self.countdown -= 1;
         if self.countdown > 0 {
-            return false;
+            return None;
         }
-        self.reached(limit)
+        self.read()
     }
 
     #[cold]
-    fn reached(&mut self, limit: f64) -> bool {
+    fn read(&mut self) -> Option<Status> {
+        if self.stop.is_some_and(|f| f.load(Ordering::Relaxed)) {
+            return Some(Status::Stopped);
+        }
         let now = self.t0.elapsed().as_secs_f64();
-        if now >= limit {
-            return true;
+        if self.limit.is_some_and(|limit| now >= limit) {
+            return Some(Status::TimeLimit);
         }
         let gap = now - self.last;
         self.last = now;
@@ -306,7 +316,7 @@ impl Clock {
             self.interval /= 2;
         }
         self.countdown = self.interval;
-        false
+        None
     }
 }
 
