@@ -37,7 +37,7 @@ pub struct SuiteOptions {
     /// Say on stderr when `jobs` is capped (see [`capped_jobs`]).
     pub note_capped_jobs: bool,
     /// An interrupt (Ctrl-C in Python's `vi_engine.suite`): once set, no further case starts
-    /// and the runs in flight stop at their next residual check without being recorded, so
+    /// and the runs in flight stop within about a millisecond without being recorded, so
     /// `--resume` runs them again; the finished ones stay and the summary is still written.
     pub stop: Option<Arc<AtomicBool>>,
 }
@@ -149,7 +149,7 @@ pub fn run_suite(spec: &SuiteSpec, opts: &SuiteOptions) -> Result<SuiteOutcome> 
         .build()
         .map_err(|e| BenchError::Usage(format!("cannot start {jobs} threads: {e}")))?;
     let verdicts = pool.install(|| validate(spec, &cases))?;
-    let stop = opts.stop.as_deref();
+    let stop = opts.stop.as_ref();
     let ran = pool.install(|| run_cases(&spec.name, &todo, &verdicts, &results, (jobs, opts.progress), stop))?;
 
     let mut statuses = BTreeMap::new();
@@ -180,7 +180,7 @@ fn run_cases(
     verdicts: &[Option<String>],
     results: &std::path::Path,
     (jobs, show_progress): (usize, bool),
-    stop: Option<&AtomicBool>,
+    stop: Option<&Arc<AtomicBool>>,
 ) -> Result<Vec<(String, String)>> {
     let file = OpenOptions::new().create(true).append(true).open(results).map_err(|e| BenchError::io(results, e))?;
     let writer = Mutex::new(file);
@@ -224,9 +224,9 @@ fn run_cases(
     }
 }
 
-/// Runs one case (catching panics) and returns its record; a set `stop` ends the run at its
-/// next residual check (status `Stopped`).
-fn run_case(case: &Case, skip: Option<&str>, stop: Option<&AtomicBool>) -> RunRecord {
+/// Runs one case (catching panics) and returns its record; a set `stop` ends the run on the
+/// runner's clock schedule (status `Stopped`, [`vi_core::Runner::with_stop`]).
+fn run_case(case: &Case, skip: Option<&str>, stop: Option<&Arc<AtomicBool>>) -> RunRecord {
     let no_report = |status: NoReportStatus, message: String| {
         let what = NoReport {
             problem: case.spec.problem.clone(),
@@ -246,7 +246,7 @@ fn run_case(case: &Case, skip: Option<&str>, stop: Option<&AtomicBool>) -> RunRe
         Some(reason) => no_report(NoReportStatus::Skipped, reason.to_string()),
         None => match catch_unwind(AssertUnwindSafe(|| match stop {
             None => case.spec.run(),
-            Some(flag) => case.spec.prepare()?.run_observed(&mut [&mut StopFlag(flag)]),
+            Some(flag) => case.spec.prepare()?.with_stop(Arc::clone(flag)).run(),
         })) {
             Ok(Ok(report)) => RunRecord::ran(case.fields(), report),
             Ok(Err(e)) => no_report(NoReportStatus::Error, e.to_string()),
@@ -266,13 +266,4 @@ fn run_case(case: &Case, skip: Option<&str>, stop: Option<&AtomicBool>) -> RunRe
             catch_unwind(AssertUnwindSafe(|| jacobian::summary(&case.spec, case.diagnose))).ok().flatten();
     }
     record
-}
-
-/// Ends a run at its next residual check once the flag is set.
-struct StopFlag<'a>(&'a AtomicBool);
-
-impl vi_core::Observer for StopFlag<'_> {
-    fn observe(&mut self, _: &vi_core::Observation<'_>) -> bool {
-        !self.0.load(Ordering::Relaxed)
-    }
 }
