@@ -29,6 +29,8 @@ pinned to one core (XLA's helper threads otherwise use a second one). Workloads:
             penalty gradient of a one-hidden-layer ReLU discriminator; JAX: `jax.grad` (the
             penalty by double backpropagation) under `jit` in a `fori_loop`, float64. Also
             vi-bench with `threads = 2` against NumPy on two BLAS threads and JAX on every core.
+  vi_engine the same vi-bench runs through the Python package (vi-python), where installed:
+            `pip install ./vi-python` in the interpreter that runs this script.
   sparse    grid-lcp, k = 300 (n = 90 000, 5 entries per row): us per GDA iteration of vi-bench
             (the oracle call M z + q, a projection, an axpy and the run loop's vector work; the
             oracle alone is in `cargo bench -p vi-bench --bench speed -- sparse`), against SciPy
@@ -170,6 +172,29 @@ def dirac_jax():
     t = Timer(iters, 1e9)
     run(z)[0].block_until_ready()
     return t.stop()
+
+
+def vi_engine_per_call(problem, solver, pp, sp, n, scale, per):
+    """The same engine from Python (`vi_engine`, the package of vi-python): the report's
+    `elapsed_s` per oracle call or iteration; no CPU time (the run is made on a thread of
+    rayon's pool whose idle workers spin, so the process CPU time is not the run's)."""
+    import vi_engine as ve
+
+    def run():
+        return ve.run(problem, solver, problem_params=pp, solver_params=sp, tol=0, max_iters=n,
+                      check_every=1 if per == "iterations" else 10**6, problem_defaults=False)
+    run()
+    r = run()
+    return r.elapsed_s / getattr(r, per) * scale, math.nan
+
+
+def dirac_vi_engine():
+    return vi_engine_per_call("gan-dirac", "eftp", {"start": [1.0, 1.0]}, {"step": 0.2}, 60000, 1e9, "iterations")
+
+
+def mixture_vi_engine(threads=1):
+    pp = {"reg": "asymmetric", "threads": threads}
+    return vi_engine_per_call("gan-mixture", "gda", pp, {"step": 1e-4}, 300, 1e3, "oracle_calls")
 
 
 def bilinear_numpy():
@@ -383,6 +408,9 @@ def sparse_scipy():
 
 
 WORKERS = {
+    "dirac-vi-engine": dirac_vi_engine,
+    "mixture-vi-engine": mixture_vi_engine,
+    "mixture-vi-engine-2": lambda: mixture_vi_engine(2),
     "dirac-python": dirac_python,
     "dirac-numpy": dirac_numpy,
     "dirac-jax": dirac_jax,
@@ -412,7 +440,7 @@ def worker(name, threads):
             return None
         raise RuntimeError(f"worker {name} failed:\n{p.stderr}")
     wall, cpu = (float(v) for v in p.stdout.split())
-    return wall, (cpu if threads == 1 else None)
+    return wall, (cpu if threads == 1 and not math.isnan(cpu) else None)
 
 
 def main():
@@ -457,16 +485,19 @@ def main():
             rows.append((f"{label}: {name}", w, c, unit, w / vw, c / vc if c and vc else None))
 
     vs("dirac", lambda: dirac_vi(exe), "ns/iter",
-       [("pure Python (no monitoring)", "dirac-python", 1), ("NumPy (no monitoring)", "dirac-numpy", 1),
+       [("vi_engine from Python (the same run)", "dirac-vi-engine", 1),
+        ("pure Python (no monitoring)", "dirac-python", 1), ("NumPy (no monitoring)", "dirac-numpy", 1),
         ("JAX jit + fori_loop (no monitoring)", "dirac-jax", 1)])
     for threads in (1, 2):
         vs(f"bilinear 1000, {threads} thread(s)", lambda: bilinear_vi(exe, threads), "us/call",
            [("NumPy", "bilinear-numpy", threads), ("JAX jit", "bilinear-jax", threads)])
     vs("gan-mixture asymmetric, 1 thread", lambda: mixture_vi(exe), "ms/call",
-       [("NumPy (hand-written gradients)", "mixture-numpy", 1), ("JAX jit float64", "mixture-jax", 1),
+       [("vi_engine from Python (the same run)", "mixture-vi-engine", 1),
+        ("NumPy (hand-written gradients)", "mixture-numpy", 1), ("JAX jit float64", "mixture-jax", 1),
         ("JAX jit float64, all cores", "mixture-jax", 0)])
     vs("gan-mixture asymmetric, threads = 2", lambda: mixture_vi(exe, 2), "ms/call",
-       [("NumPy, 2 BLAS threads", "mixture-numpy", 2), ("JAX jit float64, all cores", "mixture-jax", 0)])
+       [("vi_engine from Python (the same run)", "mixture-vi-engine-2", 0),
+        ("NumPy, 2 BLAS threads", "mixture-numpy", 2), ("JAX jit float64, all cores", "mixture-jax", 0)])
     vs("grid-lcp k=300, vi-bench per GDA iteration", lambda: sparse_vi(exe), "us/call",
        [("SciPy CSR, M @ z + q alone", "sparse-scipy", 1)])
     print(f"load average at start: {' '.join(load)}; medians of {rep} interleaved runs; ratio = other / vi-bench")
