@@ -70,9 +70,10 @@
 //! - S. J. Reddi, S. Kale, S. Kumar, "On the convergence of Adam and beyond", ICLR 2018
 //!   (AMSGrad).
 
+use faer::reborrow::ReborrowMut;
 use faer::{Col, ColMut, ColRef};
 use serde::{Deserialize, Serialize};
-use vi_core::{Error, LinearModel, Problem, Result, StepRule};
+use vi_core::{linalg, Error, LinearModel, Problem, Result, StepRule};
 
 /// Which diagonal preconditioner to use. Serialized as `"none"`, `"rmsprop"`, `"adam"`,
 /// `"block-rmsprop"`.
@@ -242,22 +243,34 @@ impl Preconditioner {
         let c2 = 1.0 - self.beta2_t;
         match kind {
             PrecondKind::None => {}
-            PrecondKind::Rmsprop => {
-                faer::zip!(out, g, self.v.as_mut(), self.v_max.as_mut()).for_each(|faer::unzip!(o, g, v, vm)| {
-                    *v = beta2 * *v + (1.0 - beta2) * *g * *g;
-                    *o = *g / denom(*v / c2, vm);
-                });
-            }
-            PrecondKind::Adam => {
-                self.beta1_t *= beta1;
-                let c1 = 1.0 - self.beta1_t;
-                faer::zip!(out, g, self.m.as_mut(), self.v.as_mut(), self.v_max.as_mut()).for_each(
-                    |faer::unzip!(o, g, m, v, vm)| {
-                        *m = beta1 * *m + (1.0 - beta1) * *g;
+            PrecondKind::Rmsprop | PrecondKind::Adam => {
+                let adam = kind == PrecondKind::Adam;
+                let c1 = if adam {
+                    self.beta1_t *= beta1;
+                    1.0 - self.beta1_t
+                } else {
+                    1.0
+                };
+                if let (Some(o), Some(gs)) = (linalg::slice_mut(out.rb_mut()), linalg::slice(g)) {
+                    let c = Coefficients { beta1, beta2, c1, c2, eps, amsgrad };
+                    let (m, v, v_max) =
+                        (adam.then(|| slice_of(&mut self.m)), slice_of(&mut self.v), slice_of(&mut self.v_max));
+                    pulp::Arch::new().dispatch(Moments { out: o, g: gs, m, v, v_max, c });
+                } else if adam {
+                    // Strided columns (not made by the solvers): the same arithmetic, unvectorised.
+                    faer::zip!(out, g, self.m.as_mut(), self.v.as_mut(), self.v_max.as_mut()).for_each(
+                        |faer::unzip!(o, g, m, v, vm)| {
+                            *m = beta1 * *m + (1.0 - beta1) * *g;
+                            *v = beta2 * *v + (1.0 - beta2) * *g * *g;
+                            *o = (*m / c1) / denom(*v / c2, vm);
+                        },
+                    );
+                } else {
+                    faer::zip!(out, g, self.v.as_mut(), self.v_max.as_mut()).for_each(|faer::unzip!(o, g, v, vm)| {
                         *v = beta2 * *v + (1.0 - beta2) * *g * *g;
-                        *o = (*m / c1) / denom(*v / c2, vm);
-                    },
-                );
+                        *o = *g / denom(*v / c2, vm);
+                    });
+                }
             }
             PrecondKind::BlockRmsprop => {
                 self.group_acc.fill(0.0);
@@ -272,6 +285,81 @@ impl Preconditioner {
                 }
                 for (i, &grp) in self.group.iter().enumerate() {
                     out[i] = g[i] * self.group_acc[grp];
+                }
+            }
+        }
+    }
+}
+
+/// A solver-owned column as a slice (its columns are contiguous).
+fn slice_of(c: &mut Col<f64>) -> &mut [f64] {
+    linalg::slice_mut(c.as_mut()).expect("a contiguous column")
+}
+
+/// The scalars of one RMSProp / Adam update.
+#[derive(Clone, Copy)]
+struct Coefficients {
+    beta1: f64,
+    beta2: f64,
+    /// `1 - beta1^t` (1 for RMSProp).
+    c1: f64,
+    /// `1 - beta2^t`.
+    c2: f64,
+    eps: f64,
+    amsgrad: bool,
+}
+
+/// The per-coordinate moments and direction of RMSProp (`m = None`) or Adam, in one pass
+/// compiled per instruction set (pulp's runtime dispatch): the divisions and square roots run
+/// on full vectors (on a 19 000-parameter GAN, scalar code took ~15% of an EFTP iteration). The
+/// operations are those of the definition, in its order, so the numbers do not depend on the
+/// vector width.
+struct Moments<'a> {
+    out: &'a mut [f64],
+    g: &'a [f64],
+    m: Option<&'a mut [f64]>,
+    v: &'a mut [f64],
+    v_max: &'a mut [f64],
+    c: Coefficients,
+}
+
+impl pulp::WithSimd for Moments<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _: S) {
+        let Moments { out, g, m, v, v_max, c } = self;
+        let Coefficients { beta1, beta2, c1, c2, eps, amsgrad } = c;
+        let second = |v: &mut f64, g: f64| {
+            *v = beta2 * *v + (1.0 - beta2) * g * g;
+            *v / c2
+        };
+        match (m, amsgrad) {
+            (Some(m), false) => {
+                for (((o, g), m), v) in out.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
+                    *m = beta1 * *m + (1.0 - beta1) * *g;
+                    let vh = second(v, *g);
+                    *o = (*m / c1) / (vh.sqrt() + eps);
+                }
+            }
+            (Some(m), true) => {
+                for ((((o, g), m), v), vm) in out.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()).zip(v_max) {
+                    *m = beta1 * *m + (1.0 - beta1) * *g;
+                    let vh = second(v, *g);
+                    *vm = vm.max(vh);
+                    *o = (*m / c1) / (vm.sqrt() + eps);
+                }
+            }
+            (None, false) => {
+                for ((o, g), v) in out.iter_mut().zip(g).zip(v.iter_mut()) {
+                    let vh = second(v, *g);
+                    *o = *g / (vh.sqrt() + eps);
+                }
+            }
+            (None, true) => {
+                for (((o, g), v), vm) in out.iter_mut().zip(g).zip(v.iter_mut()).zip(v_max) {
+                    let vh = second(v, *g);
+                    *vm = vm.max(vh);
+                    *o = *g / (vm.sqrt() + eps);
                 }
             }
         }
@@ -343,6 +431,59 @@ mod tests {
         r.direction(col_from_slice(&[2.0, 2.0]).as_ref(), out.as_mut());
         r.direction(col_from_slice(&[0.1, 0.1]).as_ref(), out.as_mut());
         assert!((out[0] - 0.1 / (0.361f64 / 0.19).sqrt()).abs() < 1e-8, "{}", out[0]);
+    }
+
+    /// The vectorised pass equals the definition computed one coordinate at a time, bit for
+    /// bit, for every variant, over a length with vector tails and several steps.
+    #[test]
+    fn vectorised_moments_equal_the_scalar_definition_bit_for_bit() {
+        let n = 37;
+        let p = crate::test_support::strongly_monotone(n, 0.5, 1.0, 3);
+        let grad = |t: usize| Col::from_fn(n, |i| (((i * 31 + t * 17) % 23) as f64 - 11.0) * 0.37 / (1.0 + t as f64));
+        for (kind, amsgrad) in [
+            (PrecondKind::Rmsprop, false),
+            (PrecondKind::Rmsprop, true),
+            (PrecondKind::Adam, false),
+            (PrecondKind::Adam, true),
+        ] {
+            let cfg = PrecondParams { precond: kind, beta1: 0.5, beta2: 0.99, precond_eps: 1e-6, amsgrad };
+            let mut pc = Preconditioner::new(cfg);
+            pc.init(&p);
+            let (mut m, mut v, mut vm) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
+            let (mut b1, mut b2) = (1.0, 1.0);
+            let mut out = Col::zeros(n);
+            for t in 0..5 {
+                let g = grad(t);
+                pc.direction(g.as_ref(), out.as_mut());
+                b2 *= 0.99;
+                let c1 = if kind == PrecondKind::Adam {
+                    b1 *= 0.5;
+                    1.0 - b1
+                } else {
+                    1.0
+                };
+                for i in 0..n {
+                    v[i] = 0.99 * v[i] + (1.0 - 0.99) * g[i] * g[i];
+                    let mut vh = v[i] / (1.0 - b2);
+                    if amsgrad {
+                        vm[i] = f64::max(vm[i], vh);
+                        vh = vm[i];
+                    }
+                    let num = if kind == PrecondKind::Adam {
+                        m[i] = 0.5 * m[i] + (1.0 - 0.5) * g[i];
+                        m[i] / c1
+                    } else {
+                        g[i]
+                    };
+                    let want = num / (vh.sqrt() + 1e-6);
+                    assert!(
+                        out[i].to_bits() == want.to_bits(),
+                        "{kind:?} amsgrad {amsgrad} t {t} i {i}: {} vs {want}",
+                        out[i]
+                    );
+                }
+            }
+        }
     }
 
     #[test]
