@@ -111,7 +111,8 @@
 //! `max_iters = 64000`, `tol = 0`, `check_every = trace_every = 4000` (the monitoring evaluation,
 //! one full-batch oracle call, stays rare). Measured with it (release build, 2026-12-04, seeds
 //! 0..4, one core each): 8 / 8 / 8 / 8 / 8 modes, 91.3 / 91.9 / 91.8 / 92.4 / 91.0 %
-//! high-quality samples, reverse KL 0.0023 / 0.0014 / 0.0020 / 0.0005 / 0.0015, 35 s per run;
+//! high-quality samples, reverse KL 0.0023 / 0.0014 / 0.0020 / 0.0005 / 0.0015, 35 s per run
+//! (`--set problem.threads=2`: the same numbers on two cores, ~1.4x faster);
 //! seeds 5..9 (not used to choose the budget): 8 modes, 89.7-92.6 %. At the former 40 000
 //! iterations seed 1 ended at 73.7 % (its high-quality fraction dips between 36k and 40k).
 //! The table below is the earlier tuning with `step = 1e-4`.
