@@ -253,21 +253,8 @@ fn cols_mut<'a>(m: &'a mut Mat<f64>, c: &Range<usize>) -> MatMut<'a, f64> {
     m.as_mut().subcols_mut(c.start, c.len())
 }
 
-/// Columns `c` of `m`, or `None` when `m` is not kept (no columns).
-fn opt_cols<'a>(m: &'a Mat<f64>, c: &Range<usize>) -> Option<MatRef<'a, f64>> {
-    (m.ncols() > 0).then(|| cols(m, c))
-}
-
-fn opt_cols_mut<'a>(m: &'a mut Mat<f64>, c: &Range<usize>) -> Option<MatMut<'a, f64>> {
-    (m.ncols() > 0).then(|| cols_mut(m, c))
-}
-
-/// A column of a column-major view as a slice.
-fn col_mut(m: MatMut<'_, f64>, j: usize) -> &mut [f64] {
-    m.col_mut(j).try_as_col_major_mut().expect("unit row stride").as_slice_mut()
-}
-
-use thin::mm;
+use blocks::{opt_cols, opt_cols_mut};
+use thin::{col_mut, mm};
 
 /// `u += b 1^T` and, for a hidden layer (`hidden`), `u = sigma(u)` in place and, when `g` is
 /// kept, `g = sigma'`. One pass.
@@ -486,13 +473,7 @@ impl blocks::Blocks for LayerForward<'_> {
         let LayerForward { act, w, b, x, out, g, hidden } = self;
         let (x0, x1) = x.split_at_col(at);
         let (o0, o1) = out.split_at_col_mut(at);
-        let (g0, g1) = match g {
-            Some(g) => {
-                let (g0, g1) = g.split_at_col_mut(at);
-                (Some(g0), Some(g1))
-            }
-            None => (None, None),
-        };
+        let (g0, g1) = blocks::split_opt_mut(g, at);
         (
             LayerForward { act, w, b, x: x0, out: o0, g: g0, hidden },
             LayerForward { act, w, b, x: x1, out: o1, g: g1, hidden },
@@ -566,13 +547,7 @@ impl blocks::Blocks for LayerBackward<'_> {
         assert!(sums.is_none(), "a step forming row sums is not cut into column blocks");
         let (s0, s1) = src.split_at_col(at);
         let (h0, h1) = h.split_at_col(at);
-        let (g0, g1) = match g {
-            Some(g) => {
-                let (g0, g1) = g.split_at_col(at);
-                (Some(g0), Some(g1))
-            }
-            None => (None, None),
-        };
+        let (g0, g1) = blocks::split_opt(g, at);
         let (o0, o1) = out.split_at_col_mut(at);
         (
             LayerBackward { act, w, src: s0, h: h0, g: g0, out: o0, sums: None },

@@ -14,6 +14,10 @@
 //! splitting when every step of it is, so that the other worker stays awake from one step to
 //! the next.
 
+use std::ops::Range;
+
+use faer::{Mat, MatMut, MatRef};
+
 /// A step that can be cut into independent blocks.
 pub(super) trait Blocks: Sized + Send {
     /// Length of the dimension it is cut along.
@@ -38,4 +42,30 @@ pub(super) fn run<K: Blocks>(step: K, parts: usize) {
 /// How many blocks of at least `min` to cut a length `len` into, with `threads` threads.
 pub(super) fn parts(threads: usize, len: usize, min: usize) -> usize {
     threads.min(len / min.max(1)).max(1)
+}
+
+/// Columns `c` of `m`, or `None` when `m` is not kept (no columns).
+pub(super) fn opt_cols<'a>(m: &'a Mat<f64>, c: &Range<usize>) -> Option<MatRef<'a, f64>> {
+    (m.ncols() > 0).then(|| m.as_ref().subcols(c.start, c.len()))
+}
+
+/// Columns `c` of `m`, or `None` when `m` is not kept (no columns).
+pub(super) fn opt_cols_mut<'a>(m: &'a mut Mat<f64>, c: &Range<usize>) -> Option<MatMut<'a, f64>> {
+    (m.ncols() > 0).then(|| m.as_mut().subcols_mut(c.start, c.len()))
+}
+
+/// An optional view cut at column `at`.
+pub(super) fn split_opt<'a>(
+    m: Option<MatRef<'a, f64>>,
+    at: usize,
+) -> (Option<MatRef<'a, f64>>, Option<MatRef<'a, f64>>) {
+    m.map(|m| m.split_at_col(at)).map_or((None, None), |(a, b)| (Some(a), Some(b)))
+}
+
+/// An optional view cut at column `at`.
+pub(super) fn split_opt_mut<'a>(
+    m: Option<MatMut<'a, f64>>,
+    at: usize,
+) -> (Option<MatMut<'a, f64>>, Option<MatMut<'a, f64>>) {
+    m.map(|m| m.split_at_col_mut(at)).map_or((None, None), |(a, b)| (Some(a), Some(b)))
 }

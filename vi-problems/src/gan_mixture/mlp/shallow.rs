@@ -12,12 +12,11 @@
 use std::ops::Range;
 
 use faer::reborrow::ReborrowMut;
-use faer::{Mat, MatMut, MatRef};
+use faer::{MatMut, MatRef};
 
 use super::activation::{LeakyRelu, Relu, Sigma, Softplus, Tanh};
-use super::blocks::{self, Blocks};
-use super::col_mut;
-use super::thin::{self, affine, dot};
+use super::blocks::{self, opt_cols, opt_cols_mut, split_opt, split_opt_mut, Blocks};
+use super::thin::{self, affine, col, col_mut, dot};
 use super::{Activation, Mlp, MlpWork};
 
 /// Whether `m` is taken column by column here.
@@ -31,39 +30,6 @@ fn weights<'a>(m: &Mlp, p: &'a [f64]) -> ([&'a [f64]; thin::MAX], &'a [f64]) {
     let cols = std::array::from_fn(|k| if k < w0.ncols() { thin::col(w0, k) } else { &[][..] });
     let w1 = m.w(p, 1);
     (cols, w1.row(0).try_as_row_major().expect("W_1 is one contiguous row").as_slice())
-}
-
-fn col(m: MatRef<'_, f64>, j: usize) -> &[f64] {
-    thin::col(m, j)
-}
-
-/// Columns `c` of `m`, or `None` when `m` is not kept (no columns).
-fn opt_cols<'a>(m: &'a Mat<f64>, c: &Range<usize>) -> Option<MatRef<'a, f64>> {
-    (m.ncols() > 0).then(|| m.as_ref().subcols(c.start, c.len()))
-}
-
-fn opt_cols_mut<'a>(m: &'a mut Mat<f64>, c: &Range<usize>) -> Option<MatMut<'a, f64>> {
-    (m.ncols() > 0).then(|| m.as_mut().subcols_mut(c.start, c.len()))
-}
-
-fn split_opt<'a>(m: Option<MatMut<'a, f64>>, at: usize) -> (Option<MatMut<'a, f64>>, Option<MatMut<'a, f64>>) {
-    match m {
-        Some(m) => {
-            let (a, b) = m.split_at_col_mut(at);
-            (Some(a), Some(b))
-        }
-        None => (None, None),
-    }
-}
-
-fn split_opt_ref<'a>(m: Option<MatRef<'a, f64>>, at: usize) -> (Option<MatRef<'a, f64>>, Option<MatRef<'a, f64>>) {
-    match m {
-        Some(m) => {
-            let (a, b) = m.split_at_col(at);
-            (Some(a), Some(b))
-        }
-        None => (None, None),
-    }
 }
 
 /// Column blocks for the passes here: every column is computed from that column alone.
@@ -116,7 +82,7 @@ impl Blocks for Forward<'_> {
         let Forward { act, w0, k, b0, w1, b1, x, h, g, y } = self;
         let (x0, x1) = x.split_at_col(at);
         let (h0, h1) = h.split_at_col_mut(at);
-        let (g0, g1) = split_opt(g, at);
+        let (g0, g1) = split_opt_mut(g, at);
         let (y0, y1) = y.split_at_col_mut(at);
         (
             Forward { act, w0, k, b0, w1, b1, x: x0, h: h0, g: g0, y: y0 },
@@ -214,9 +180,9 @@ impl Blocks for Backward<'_> {
         assert!(sums.is_none(), "a pass forming row sums is not cut into column blocks");
         let (e0, e1) = e.split_at_col(at);
         let (h0, h1) = h.split_at_col(at);
-        let (g0, g1) = split_opt_ref(g, at);
+        let (g0, g1) = split_opt(g, at);
         let (d0, d1) = d.split_at_col_mut(at);
-        let (i0, i1) = split_opt(gin, at);
+        let (i0, i1) = split_opt_mut(gin, at);
         (
             Backward { act, w0, k, w1, e: e0, h: h0, g: g0, d: d0, sums: None, gin: i0 },
             Backward { act, w0, k, w1, e: e1, h: h1, g: g1, d: d1, sums: None, gin: i1 },
@@ -306,7 +272,7 @@ impl Blocks for ForwardTangent<'_> {
     fn split(self, at: usize) -> (Self, Self) {
         let ForwardTangent { act, w0, k, w1, h, g, hd0, ud0, hd1, ud1 } = self;
         let (h0, h1) = h.split_at_col(at);
-        let (g0, g1) = split_opt_ref(g, at);
+        let (g0, g1) = split_opt(g, at);
         let (t0, t1) = hd0.split_at_col(at);
         let (u0, u1) = ud0.split_at_col_mut(at);
         let (s0, s1) = hd1.split_at_col_mut(at);

@@ -105,8 +105,9 @@ pub(super) fn col(m: MatRef<'_, f64>, j: usize) -> &[f64] {
     m.col(j).try_as_col_major().expect("unit row stride").as_slice()
 }
 
+/// A column of a column-major view as a slice.
 #[inline(always)]
-fn col_mut(m: MatMut<'_, f64>, j: usize) -> &mut [f64] {
+pub(super) fn col_mut(m: MatMut<'_, f64>, j: usize) -> &mut [f64] {
     m.col_mut(j).try_as_col_major_mut().expect("unit row stride").as_slice_mut()
 }
 
