@@ -1,5 +1,6 @@
 //! SVG figures (plotters): residual against oracle calls on a log scale (one curve per run,
-//! several runs per solver allowed), and Dolan-Moré performance profiles.
+//! several runs per solver allowed), a run's problem metrics against oracle calls, and
+//! Dolan-Moré performance profiles.
 
 use std::path::Path;
 
@@ -76,6 +77,63 @@ pub fn residual_plot(reports: &[&Report], title: &str, path: &Path, label: impl 
         })
         .collect();
     residual_curves_plot(&curves, title, path, XScale::Linear)
+}
+
+/// Draws each of the problem's metrics recorded in `report`'s trace (e.g. `gan-mixture`'s
+/// `modes`, `high_quality`, `reverse_kl`) against oracle calls, one panel per metric on a
+/// linear scale, so that training progress shows beside the residual of [`residual_plot`].
+/// Non-finite values are left out.
+///
+/// # Errors
+/// [`BenchError::Plot`] if the trace holds no metric or the backend fails.
+pub fn metrics_plot(report: &Report, title: &str, path: &Path) -> Result<()> {
+    let err = |reason: String| BenchError::Plot { path: path.display().to_string(), reason };
+    let mut names: Vec<&str> = report.trace.iter().flat_map(|t| t.metrics.keys().map(String::as_str)).collect();
+    names.sort_unstable();
+    names.dedup();
+    if names.is_empty() {
+        return Err(err(format!(
+            "problem `{}` records no metrics in its trace (gan-mixture does, for example)",
+            report.problem
+        )));
+    }
+    let height = 60 + 240 * names.len() as u32;
+    let root = SVGBackend::new(path, (FIGURE.0, height)).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| err(e.to_string()))?;
+    let root = root.titled(title, ("sans-serif", 20)).map_err(|e| err(e.to_string()))?;
+    let xmax = report.trace.iter().map(|t| t.oracle_calls as f64).fold(1.0, f64::max);
+    for (k, (name, area)) in names.iter().zip(root.split_evenly((names.len(), 1))).enumerate() {
+        let points: Vec<(f64, f64)> = report
+            .trace
+            .iter()
+            .filter_map(|t| t.metrics.get(*name).map(|&v| (t.oracle_calls as f64, v)))
+            .filter(|p| p.1.is_finite())
+            .collect();
+        let (lo, hi) = points.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| (a.min(p.1), b.max(p.1)));
+        let (lo, hi) = if lo.is_finite() { (lo, hi) } else { (0.0, 1.0) };
+        let pad = if hi > lo { 0.05 * (hi - lo) } else { 0.5 * lo.abs().max(1.0) };
+        let mut chart = ChartBuilder::on(&area)
+            .margin(12)
+            .margin_right(36)
+            .x_label_area_size(36)
+            .y_label_area_size(70)
+            .build_cartesian_2d(0f64..xmax, (lo - pad)..(hi + pad))
+            .map_err(|e| err(e.to_string()))?;
+        chart
+            .configure_mesh()
+            .x_desc("oracle calls")
+            .y_desc(*name)
+            .x_label_formatter(&|v| format!("{v:.0}"))
+            .draw()
+            .map_err(|e| err(e.to_string()))?;
+        let color = PALETTE[k % PALETTE.len()];
+        chart
+            .draw_series(LineSeries::new(points.iter().copied(), color.stroke_width(2)))
+            .map_err(|e| err(e.to_string()))?;
+        chart.draw_series(points.iter().map(|&p| Circle::new(p, 3, color.filled()))).map_err(|e| err(e.to_string()))?;
+    }
+    root.present().map_err(|e| err(e.to_string()))?;
+    Ok(())
 }
 
 /// Scale of the oracle-call axis of a residual plot.

@@ -38,8 +38,8 @@ pub struct RunArgs {
     /// Residual check interval in iterations (>= 1; default 1, or the problem's run default).
     #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = arg::positive_whole)]
     pub check_every: Option<u64>,
-    /// Trace interval in iterations (>= 0; 0 = no trace; default 1 when --trace, --plot or
-    /// --trajectory is given).
+    /// Trace interval in iterations (>= 0; 0 = no trace; default 1 when --trace, --plot,
+    /// --metrics-plot or --trajectory is given).
     #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = arg::whole)]
     pub trace_every: Option<u64>,
     /// Write the convergence trace as CSV.
@@ -48,6 +48,10 @@ pub struct RunArgs {
     /// Draw residual against oracle calls as SVG.
     #[arg(long, value_name = "FILE.svg")]
     pub plot: Option<PathBuf>,
+    /// Draw the problem's metrics (e.g. gan-mixture's modes, high_quality, reverse_kl) against
+    /// oracle calls as SVG, one panel per metric, from the trace points.
+    #[arg(long, value_name = "FILE.svg")]
+    pub metrics_plot: Option<PathBuf>,
     /// Draw the trajectory in the plane of the first two coordinates as SVG (dimension <= 4).
     #[arg(long, value_name = "FILE.svg")]
     pub trajectory: Option<PathBuf>,
@@ -72,7 +76,8 @@ impl RunArgs {
     /// A malformed `--set`, an unknown problem or solver, invalid problem parameters.
     pub fn spec(&self) -> Result<(RunSpec, vi_core::Applied)> {
         let (problem_params, solver_params) = self.selection.params()?;
-        let wants_trace = self.trace.is_some() || self.plot.is_some() || self.trajectory.is_some();
+        let wants_trace =
+            self.trace.is_some() || self.plot.is_some() || self.metrics_plot.is_some() || self.trajectory.is_some();
         let given = Budget {
             tol: self.tol,
             max_iters: self.max_iters,
@@ -107,6 +112,12 @@ pub fn execute(a: &RunArgs) -> Result<()> {
         );
     }
     let mut prepared = spec.prepare()?;
+    if a.metrics_plot.is_some() && prepared.problem.metric_names().is_empty() {
+        return Err(BenchError::Usage(format!(
+            "--metrics-plot: problem `{}` has no metrics (gan-mixture has modes, high_quality and reverse_kl)",
+            spec.problem
+        )));
+    }
     // On a worker of rayon's pool, a problem's parallel sections (`threads > 1`) start by
     // pushing work to the other workers instead of waking them from a blocked caller: a dense
     // bilinear oracle on two threads, m = n = 1000, 75.6 -> 72.8 us per call; 300 x 1024, 30.2 -> 25.1.
@@ -133,6 +144,10 @@ pub fn execute(a: &RunArgs) -> Result<()> {
     if let Some(path) = &a.plot {
         let title = format!("{} on {}", report.solver, report.problem);
         crate::plot::residual_plot(&[&report], &title, path, |r| r.solver.clone())?;
+    }
+    if let Some(path) = &a.metrics_plot {
+        let title = format!("{} on {}: metrics", report.solver, report.problem);
+        crate::plot::metrics_plot(&report, &title, path)?;
     }
     if a.json {
         println!("{}", output::report_json_line(&report));

@@ -124,3 +124,51 @@ fn samples_flag_draws_a_scatter_plot() {
     assert!(e.contains("--samples") && e.contains("bilinear"), "{e}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn metrics_plot_draws_one_panel_per_metric() {
+    use clap::Parser;
+    let dir = std::env::temp_dir().join(format!("vi-bench-gan-metrics-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let svg = dir.join("metrics.svg");
+    let run = |problem: &str, extra: &[&str]| {
+        let mut argv: Vec<String> = ["vi-bench", "run", "--problem", problem, "--solver", "extragradient"]
+            .iter()
+            .chain(extra)
+            .map(|s| s.to_string())
+            .collect();
+        argv.extend(["--metrics-plot".to_string(), svg.display().to_string()]);
+        vi_bench::commands::execute(vi_bench::commands::Cli::try_parse_from(&argv).unwrap())
+    };
+    let small = [
+        "--set",
+        "problem.latent_dim=2",
+        "--set",
+        "problem.g_hidden=[8]",
+        "--set",
+        "problem.d_hidden=[8]",
+        "--set",
+        "problem.batch=8",
+        "--set",
+        "problem.metric_samples=200",
+        "--set",
+        "solver.step=0.01",
+        "--max-iters",
+        "20",
+        "--trace-every",
+        "5",
+        "--tol",
+        "0",
+    ];
+    run("gan-mixture", &small).unwrap();
+    let text = std::fs::read_to_string(&svg).unwrap();
+    for name in ["modes", "high_quality", "reverse_kl"] {
+        assert!(text.contains(name), "the {name} panel is missing");
+    }
+    // Five trace points (iterations 0, 5, ..., 20) per panel, each drawn as a marker.
+    assert!(text.matches("<circle").count() >= 3 * 5, "markers drawn");
+    // A problem without metrics is refused before it runs, naming the flag.
+    let e = run("quadratic", &["--max-iters", "2"]).unwrap_err().to_string();
+    assert!(e.contains("--metrics-plot") && e.contains("quadratic") && e.contains("no metrics"), "{e}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
