@@ -78,36 +78,31 @@ fn agraal_on_the_minibatch_oracle_ends_with_a_status_and_its_reason() {
     assert!(r.z.iter().all(|v| v.is_finite()), "the last finite iterate is kept");
 }
 
+/// A tiny `gan-mixture` for the command-line tests, with an extragradient step for it.
+const TINY: [&str; 12] = [
+    "--set",
+    "problem.latent_dim=2",
+    "--set",
+    "problem.g_hidden=[8]",
+    "--set",
+    "problem.d_hidden=[8]",
+    "--set",
+    "problem.batch=8",
+    "--set",
+    "solver.step=0.01",
+    "--tol",
+    "0",
+];
+
 #[test]
 fn samples_flag_draws_a_scatter_plot() {
     use clap::Parser;
     let dir = std::env::temp_dir().join(format!("vi-bench-gan-mixture-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let svg = dir.join("ring.svg");
-    let args = [
-        "vi-bench",
-        "run",
-        "--problem",
-        "gan-mixture",
-        "--set",
-        "problem.latent_dim=2",
-        "--set",
-        "problem.g_hidden=[8]",
-        "--set",
-        "problem.d_hidden=[8]",
-        "--set",
-        "problem.batch=8",
-        "--solver",
-        "extragradient",
-        "--set",
-        "solver.step=0.01",
-        "--max-iters",
-        "5",
-        "--tol",
-        "0",
-        "--samples",
-    ];
-    let mut argv: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    let args = ["vi-bench", "run", "--problem", "gan-mixture", "--solver", "extragradient"];
+    let mut argv: Vec<String> = args.iter().chain(&TINY).map(|s| s.to_string()).collect();
+    argv.extend(["--max-iters", "5", "--samples"].map(String::from));
     argv.push(svg.display().to_string());
     vi_bench::commands::execute(vi_bench::commands::Cli::try_parse_from(&argv).unwrap()).unwrap();
     let text = std::fs::read_to_string(&svg).unwrap();
@@ -140,26 +135,11 @@ fn metrics_plot_draws_one_panel_per_metric() {
         argv.extend(["--metrics-plot".to_string(), svg.display().to_string()]);
         vi_bench::commands::execute(vi_bench::commands::Cli::try_parse_from(&argv).unwrap())
     };
-    let small = [
-        "--set",
-        "problem.latent_dim=2",
-        "--set",
-        "problem.g_hidden=[8]",
-        "--set",
-        "problem.d_hidden=[8]",
-        "--set",
-        "problem.batch=8",
-        "--set",
-        "problem.metric_samples=200",
-        "--set",
-        "solver.step=0.01",
-        "--max-iters",
-        "20",
-        "--trace-every",
-        "5",
-        "--tol",
-        "0",
-    ];
+    let small: Vec<&str> = TINY
+        .iter()
+        .copied()
+        .chain(["--set", "problem.metric_samples=200", "--max-iters", "20", "--trace-every", "5"])
+        .collect();
     run("gan-mixture", &small).unwrap();
     let text = std::fs::read_to_string(&svg).unwrap();
     for name in ["modes", "high_quality", "reverse_kl"] {
