@@ -161,49 +161,59 @@ pub fn run_registered(
     let (spec, _) = spec.resolve(&parse_budget(config)?, problem_defaults).map_err(value_error)?;
     let state = RunState::default();
     let stop = Arc::new(AtomicBool::new(false));
-    let report = on_pool(py, &state, &stop, || spec.prepare().and_then(|p| p.with_stop(stop.clone()).run()));
-    let report = match report {
+    // On a worker of rayon's pool, as `vi-bench run` does: a problem's `threads` blocks then go
+    // to the other workers instead of waking them from a blocked caller.
+    let run = || rayon::scope(|_| spec.prepare().and_then(|p| p.with_stop(stop.clone()).run()));
+    let (report, interrupt) = watch_ctrl_c(py, &stop, run);
+    if let Some(e) = interrupt {
+        state.record(py, e);
+    }
+    let report = match report.unwrap_or_else(|panic| std::panic::resume_unwind(panic)) {
         Ok(r) => r,
         Err(e) => return Err(state.take_error().unwrap_or_else(|| value_error(e))),
     };
     finish(py, &state, report)
 }
 
-/// Runs `f` on a worker of rayon's pool, as `vi-bench run` does (a problem's `threads` blocks
-/// then go to the other workers instead of waking them from a blocked caller), while this
-/// thread, the one Python delivers signals to, waits with the GIL released and checks for
-/// Ctrl-C every 50 ms: a `KeyboardInterrupt` is recorded in `state` and sets `stop`, which the
-/// run reads on its clock schedule ([`vi_core::Runner::with_stop`]). No observer runs, so the
-/// run loop keeps its fast path.
-fn on_pool<R: Send>(py: Python<'_>, state: &RunState, stop: &AtomicBool, f: impl FnOnce() -> R + Send) -> R {
+/// Runs `f` on a thread of its own while this thread, the one Python delivers signals to,
+/// waits with the GIL released and checks for Ctrl-C every 50 ms (and returns as soon as `f`
+/// ends). The first `KeyboardInterrupt` sets `stop`, which `f` must watch (a runner's
+/// [`vi_core::Runner::with_stop`], a suite's [`SuiteOptions::stop`]), and is returned beside
+/// `f`'s result (`Err` with the payload if `f` panicked).
+fn watch_ctrl_c<R: Send>(
+    py: Python<'_>,
+    stop: &AtomicBool,
+    f: impl FnOnce() -> R + Send,
+) -> (std::thread::Result<R>, Option<PyErr>) {
     std::thread::scope(|s| {
-        let (tx, rx) = std::sync::mpsc::channel();
-        s.spawn(move || {
-            // A send fails only if this thread is gone, which the scope rules out.
-            let _ = tx.send(rayon::scope(|_| f()));
+        let (done, ended) = std::sync::mpsc::channel::<()>();
+        let handle = s.spawn(move || {
+            let r = f();
+            // The receiver lives until the join below.
+            let _ = done.send(());
+            r
         });
-        let mut rx = rx;
+        let mut ended = ended;
+        let mut interrupt = None;
         loop {
-            // The receiver crosses into the GIL-free closure and back (it is `Send`, not `Sync`).
+            // The receiver crosses into the GIL-free closure and back (it is `Send`, not `Sync`);
+            // `Disconnected` means `f` panicked.
             let (back, got) = py.detach(move || {
-                let got = rx.recv_timeout(Duration::from_millis(50));
-                (rx, got)
+                let got = ended.recv_timeout(Duration::from_millis(50));
+                (ended, got)
             });
-            rx = back;
-            match got {
-                Ok(r) => return r,
-                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-                    state.check_signals(py);
-                    if state.interrupted() {
-                        stop.store(true, Ordering::Relaxed);
-                    }
-                }
-                // The run's thread panicked: the scope re-raises its panic when it ends.
-                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
-                    panic!("vi-python: the run's thread ended without a result")
+            ended = back;
+            if got != Err(std::sync::mpsc::RecvTimeoutError::Timeout) {
+                break;
+            }
+            if interrupt.is_none() {
+                if let Err(e) = py.check_signals() {
+                    stop.store(true, Ordering::Relaxed);
+                    interrupt = Some(e);
                 }
             }
         }
+        (handle.join(), interrupt)
     })
 }
 
@@ -360,20 +370,7 @@ pub fn suite(
     // call at a time) while this one watches for Ctrl-C: signals are only delivered to the
     // main thread. On KeyboardInterrupt the suite stops (finished runs kept, runs in flight
     // not recorded, the summary written) and the exception is raised.
-    let (outcome, interrupt) = std::thread::scope(|s| {
-        let handle = s.spawn(|| run_suite(&spec, &opts));
-        let mut interrupt = None;
-        while !handle.is_finished() {
-            py.detach(|| std::thread::sleep(Duration::from_millis(50)));
-            if interrupt.is_none() {
-                if let Err(e) = py.check_signals() {
-                    stop.store(true, Ordering::Relaxed);
-                    interrupt = Some(e);
-                }
-            }
-        }
-        (handle.join(), interrupt)
-    });
+    let (outcome, interrupt) = watch_ctrl_c(py, &stop, || run_suite(&spec, &opts));
     let o = match outcome {
         Ok(r) => r.map_err(bench_error)?,
         Err(_) => return Err(value_error("suite: the harness thread panicked")),
