@@ -253,7 +253,16 @@ fn cols_mut<'a>(m: &'a mut Mat<f64>, c: &Range<usize>) -> MatMut<'a, f64> {
     m.as_mut().subcols_mut(c.start, c.len())
 }
 
-use blocks::{opt_cols, opt_cols_mut};
+/// Columns `c` of `m`, or `None` when `m` is not kept (no columns).
+fn opt_cols<'a>(m: &'a Mat<f64>, c: &Range<usize>) -> Option<MatRef<'a, f64>> {
+    (m.ncols() > 0).then(|| cols(m, c))
+}
+
+/// Columns `c` of `m`, or `None` when `m` is not kept (no columns).
+fn opt_cols_mut<'a>(m: &'a mut Mat<f64>, c: &Range<usize>) -> Option<MatMut<'a, f64>> {
+    (m.ncols() > 0).then(|| cols_mut(m, c))
+}
+
 use thin::{col_mut, mm};
 
 /// `u += b 1^T` and, for a hidden layer (`hidden`), `u = sigma(u)` in place and, when `g` is
@@ -604,13 +613,7 @@ impl blocks::Blocks for ParamRows<'_> {
         let (d0, d1) = d.split_at_row(at);
         let (w0, w1) = w.split_at_row_mut(at);
         let (b0, b1) = b.split_at_mut(at);
-        let (s0, s1) = match sums {
-            Some(s) => {
-                let (s0, s1) = s.split_at(at);
-                (Some(s0), Some(s1))
-            }
-            None => (None, None),
-        };
+        let (s0, s1) = sums.map(|s| s.split_at(at)).unzip();
         (ParamRows { d: d0, h, w: w0, b: b0, sums: s0, alpha }, ParamRows { d: d1, h, w: w1, b: b1, sums: s1, alpha })
     }
     fn run(self) {

@@ -14,9 +14,7 @@
 //! splitting when every step of it is, so that the other worker stays awake from one step to
 //! the next.
 
-use std::ops::Range;
-
-use faer::{Mat, MatMut, MatRef};
+use faer::{MatMut, MatRef};
 
 /// A step that can be cut into independent blocks.
 pub(super) trait Blocks: Sized + Send {
@@ -44,28 +42,15 @@ pub(super) fn parts(threads: usize, len: usize, min: usize) -> usize {
     threads.min(len / min.max(1)).max(1)
 }
 
-/// Columns `c` of `m`, or `None` when `m` is not kept (no columns).
-pub(super) fn opt_cols<'a>(m: &'a Mat<f64>, c: &Range<usize>) -> Option<MatRef<'a, f64>> {
-    (m.ncols() > 0).then(|| m.as_ref().subcols(c.start, c.len()))
-}
-
-/// Columns `c` of `m`, or `None` when `m` is not kept (no columns).
-pub(super) fn opt_cols_mut<'a>(m: &'a mut Mat<f64>, c: &Range<usize>) -> Option<MatMut<'a, f64>> {
-    (m.ncols() > 0).then(|| m.as_mut().subcols_mut(c.start, c.len()))
+/// An optional view cut at column `at`.
+pub(super) fn split_opt(m: Option<MatRef<'_, f64>>, at: usize) -> (Option<MatRef<'_, f64>>, Option<MatRef<'_, f64>>) {
+    m.map(|m| m.split_at_col(at)).unzip()
 }
 
 /// An optional view cut at column `at`.
-pub(super) fn split_opt<'a>(
-    m: Option<MatRef<'a, f64>>,
+pub(super) fn split_opt_mut(
+    m: Option<MatMut<'_, f64>>,
     at: usize,
-) -> (Option<MatRef<'a, f64>>, Option<MatRef<'a, f64>>) {
-    m.map(|m| m.split_at_col(at)).map_or((None, None), |(a, b)| (Some(a), Some(b)))
-}
-
-/// An optional view cut at column `at`.
-pub(super) fn split_opt_mut<'a>(
-    m: Option<MatMut<'a, f64>>,
-    at: usize,
-) -> (Option<MatMut<'a, f64>>, Option<MatMut<'a, f64>>) {
-    m.map(|m| m.split_at_col_mut(at)).map_or((None, None), |(a, b)| (Some(a), Some(b)))
+) -> (Option<MatMut<'_, f64>>, Option<MatMut<'_, f64>>) {
+    m.map(|m| m.split_at_col_mut(at)).unzip()
 }

@@ -15,9 +15,9 @@ use faer::reborrow::ReborrowMut;
 use faer::{MatMut, MatRef};
 
 use super::activation::{LeakyRelu, Relu, Sigma, Softplus, Tanh};
-use super::blocks::{self, opt_cols, opt_cols_mut, split_opt, split_opt_mut, Blocks};
+use super::blocks::{self, split_opt, split_opt_mut, Blocks};
 use super::thin::{self, affine, col, col_mut, dot};
-use super::{Activation, Mlp, MlpWork};
+use super::{cols, cols_mut, opt_cols, opt_cols_mut, Activation, Mlp, MlpWork};
 
 /// Whether `m` is taken column by column here.
 pub(super) fn fits(m: &Mlp) -> bool {
@@ -52,10 +52,10 @@ pub(super) fn forward(m: &Mlp, p: &[f64], work: &mut MlpWork, c: Range<usize>) {
         b0,
         w1,
         b1,
-        x: x[0].as_ref().subcols(c.start, c.len()),
-        h: hidden[0].as_mut().subcols_mut(c.start, c.len()),
+        x: cols(&x[0], &c),
+        h: cols_mut(&mut hidden[0], &c),
         g: opt_cols_mut(&mut g[0], &c),
-        y: u[1].as_mut().subcols_mut(c.start, c.len()),
+        y: cols_mut(&mut u[1], &c),
     };
     blocks::run(step, parts);
 }
@@ -146,10 +146,10 @@ pub(super) fn backward(m: &Mlp, p: &[f64], work: &mut MlpWork, e: MatRef<'_, f64
         w0,
         k: if input_grad { m.input_dim() } else { 0 },
         w1,
-        e: d1[0].as_ref().subcols(c.start, c.len()),
-        h: h[1].as_ref().subcols(c.start, c.len()),
+        e: cols(&d1[0], &c),
+        h: cols(&h[1], &c),
         g: opt_cols(&g[0], &c),
-        d: d0[0].as_mut().subcols_mut(c.start, c.len()),
+        d: cols_mut(&mut d0[0], &c),
         sums: fused.then_some(&mut db0[0][..]),
         gin: opt_cols_mut(gin, &c),
     };
@@ -242,12 +242,12 @@ pub(super) fn forward_tangent_input(m: &Mlp, p: &[f64], work: &mut MlpWork, inpu
         w0,
         k: if input_tangent { m.input_dim() } else { 0 },
         w1,
-        h: h[1].as_ref().subcols(c.start, c.len()),
+        h: cols(&h[1], &c),
         g: opt_cols(&g[0], &c),
-        hd0: hd0[0].as_ref().subcols(c.start, c.len()),
-        ud0: ud0[0].as_mut().subcols_mut(c.start, c.len()),
-        hd1: hd1[0].as_mut().subcols_mut(c.start, c.len()),
-        ud1: ud1[0].as_mut().subcols_mut(c.start, c.len()),
+        hd0: cols(&hd0[0], &c),
+        ud0: cols_mut(&mut ud0[0], &c),
+        hd1: cols_mut(&mut hd1[0], &c),
+        ud1: cols_mut(&mut ud1[0], &c),
     };
     blocks::run(step, parts);
 }
